@@ -1,0 +1,142 @@
+import { LockMode } from '@mikro-orm/core';
+import { Context } from '@temporalio/activity';
+import { ContactImport } from '../db/entities/contact-import';
+import { open } from '../lib/crypto/aes-gcm';
+import { appendAudit } from '../services/audit-log';
+import type { ServiceDeps } from '../services/deps';
+import { applyChunk, type ChunkCounts } from '../services/imports/chunk-applier';
+import { toImportProgress, type ImportProgress } from '../services/imports/import-summary';
+import { prepareRows, type PreparedChunk } from '../services/imports/row-preparation';
+import type { StagedRow } from '../services/imports/staged-row';
+
+export interface ChunkRange {
+  importId: string;
+  accountId: string;
+  fromChunk: number;
+  toChunk: number;
+}
+
+interface ChunkHeartbeat {
+  nextChunk: number;
+}
+
+const ZERO: ChunkCounts = { rows: 0, created: 0, updated: 0, duplicates: 0, invalid: 0, optedOut: 0 };
+
+export function createImportActivities(deps: ServiceDeps) {
+  const { orm, pgPool, keyring, keys } = deps;
+
+  async function loadPrepared(imp: ContactImport, dataKey: Buffer, chunkNo: number): Promise<{ prepared: PreparedChunk; rowCount: number }> {
+    const { rows } = await pgPool.query<{ payload: Buffer; row_count: number }>(
+      'select payload, row_count from contact_import_chunks where import_id = $1 and chunk_no = $2',
+      [imp.id, chunkNo],
+    );
+    const chunk = rows[0];
+    if (!chunk) throw new Error(`staged chunk ${chunkNo} of import ${imp.id} is missing`);
+    const staged = JSON.parse(open(dataKey, chunk.payload, Buffer.from(imp.accountId)).toString('utf8')) as StagedRow[];
+    return { prepared: prepareRows(staged, imp.mapping, keys.phoneHashKey), rowCount: chunk.row_count };
+  }
+
+  async function sumChunkResults(importId: string, fromChunk: number, toChunk: number): Promise<ChunkCounts> {
+    const { rows } = await pgPool.query(
+      `select coalesce(sum(c.row_count), 0)::int as rows, coalesce(sum(r.created), 0)::int as created,
+              coalesce(sum(r.updated), 0)::int as updated, coalesce(sum(r.duplicates), 0)::int as duplicates,
+              coalesce(sum(r.invalid), 0)::int as invalid, coalesce(sum(r.opted_out), 0)::int as opted_out
+       from contact_import_chunk_results r
+       join contact_import_chunks c on c.import_id = r.import_id and c.chunk_no = r.chunk_no
+       where r.import_id = $1 and r.chunk_no >= $2 and r.chunk_no < $3`,
+      [importId, fromChunk, toChunk],
+    );
+    const r = rows[0];
+    return r ? { rows: r.rows, created: r.created, updated: r.updated, duplicates: r.duplicates, invalid: r.invalid, optedOut: r.opted_out } : ZERO;
+  }
+
+  return {
+    async markImportRunning(importId: string): Promise<void> {
+      await pgPool.query(`update contact_imports set status = 'running', updated_at = now() where id = $1 and status = 'queued'`, [importId]);
+    },
+
+    /**
+     * Applies chunks [fromChunk, toChunk) in order, heartbeating the next chunk to do; a retry
+     * resumes from the last heartbeat, and chunk claims make any overlap harmless. The next chunk
+     * is decrypted and validated while the previous one commits.
+     */
+    async processImportChunks(range: ChunkRange): Promise<ChunkCounts> {
+      const ctx = Context.current();
+      const resumed = ctx.info.heartbeatDetails as ChunkHeartbeat | undefined;
+      const start = Math.max(range.fromChunk, resumed?.nextChunk ?? range.fromChunk);
+      const em = orm.em.fork();
+      const imp = await em.findOneOrFail(ContactImport, { id: range.importId, accountId: range.accountId });
+      const dataKey = await keyring.keyFor(em, imp.accountId);
+      let inFlight: Promise<unknown> = Promise.resolve();
+      for (let chunkNo = start; chunkNo < range.toChunk; chunkNo++) {
+        const { prepared, rowCount } = await loadPrepared(imp, dataKey, chunkNo);
+        await inFlight;
+        ctx.heartbeat({ nextChunk: chunkNo } satisfies ChunkHeartbeat);
+        ctx.cancellationSignal.throwIfAborted();
+        const applying = applyChunk(pgPool, { importId: imp.id, accountId: imp.accountId, chunkNo, rowCount, dataKey }, prepared);
+        applying.catch(() => undefined); // observed by the `await inFlight` above on the next turn
+        inFlight = applying;
+      }
+      await inFlight;
+      ctx.heartbeat({ nextChunk: range.toChunk } satisfies ChunkHeartbeat);
+      return sumChunkResults(range.importId, range.fromChunk, range.toChunk);
+    },
+
+    /** Final counts come from the per-chunk claims, so they are exact whatever was retried. */
+    async completeImport(importId: string): Promise<ImportProgress> {
+      const em = orm.em.fork();
+      return em.transactional(async (tem) => {
+        const imp = await tem.findOneOrFail(ContactImport, { id: importId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+        if (imp.status !== 'completed') {
+          const totals = await sumChunkResults(importId, 0, imp.chunkCount);
+          Object.assign(imp, {
+            status: 'completed',
+            processedRows: totals.rows,
+            created: totals.created,
+            updated: totals.updated,
+            duplicates: totals.duplicates,
+            invalid: totals.invalid,
+            optedOut: totals.optedOut,
+            completedAt: new Date(),
+            updatedAt: new Date(),
+          });
+          await tem.flush();
+          await tem.execute('update contact_import_chunks set payload = ? where import_id = ?', [Buffer.alloc(0), importId]);
+          await appendAudit(tem, {
+            actorType: 'system',
+            actorId: `import:${importId}`,
+            accountId: imp.accountId,
+            action: 'contact_import.completed',
+            targetType: 'contact_import',
+            targetId: importId,
+            details: { ...toImportProgress(imp) },
+          });
+        }
+        return toImportProgress(imp);
+      });
+    },
+
+    async failImport(importId: string, reason: string): Promise<void> {
+      const em = orm.em.fork();
+      await em.transactional(async (tem) => {
+        const imp = await tem.findOneOrFail(ContactImport, { id: importId });
+        if (imp.status === 'completed' || imp.status === 'failed') return;
+        imp.status = 'failed';
+        imp.failure = reason;
+        imp.updatedAt = new Date();
+        await tem.flush();
+        await appendAudit(tem, {
+          actorType: 'system',
+          actorId: `import:${importId}`,
+          accountId: imp.accountId,
+          action: 'contact_import.failed',
+          targetType: 'contact_import',
+          targetId: importId,
+          details: { reason },
+        });
+      });
+    },
+  };
+}
+
+export type ImportActivities = ReturnType<typeof createImportActivities>;

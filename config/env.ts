@@ -1,0 +1,37 @@
+import { z } from 'zod';
+
+const base64Key = z
+  .string()
+  .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 bytes, base64-encoded');
+
+const schema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  DATABASE_URL: z.string().url().default('postgres://postgres@127.0.0.1:5432/massivesms'),
+  DATABASE_POOL_MAX: z.coerce.number().int().positive().default(10),
+  TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: z.string().default('default'),
+  TEMPORAL_API_KEY: z.string().optional(),
+  TEMPORAL_TLS: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
+  /** Wraps every account's data key and derives the phone-hash key. */
+  MASTER_KEY: base64Key,
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(600),
+  REQUEST_BODY_LIMIT: z.string().default('1mb'),
+  IMPORT_MAX_BYTES: z.coerce.number().int().positive().default(2 * 1024 * 1024 * 1024),
+});
+
+export type AppConfig = z.infer<typeof schema>;
+
+/** Parses the environment once; a missing or malformed variable stops the process with its name. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const fields = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new Error(`Invalid configuration: ${fields}`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,21 @@
+import { EntitySchema } from '@mikro-orm/core';
+
+export class Account {
+  id!: string;
+  name!: string;
+  status!: 'active' | 'closed';
+  createdAt!: Date;
+  updatedAt!: Date;
+}
+
+export const AccountSchema = new EntitySchema<Account>({
+  class: Account,
+  tableName: 'accounts',
+  properties: {
+    id: { type: 'uuid', primary: true },
+    name: { type: 'text' },
+    status: { type: 'text' },
+    createdAt: { type: 'Date', columnType: 'timestamptz' },
+    updatedAt: { type: 'Date', columnType: 'timestamptz' },
+  },
+});

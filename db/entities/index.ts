@@ -1,0 +1,20 @@
+import { AccountSchema } from './account';
+import { AccountDataKeySchema } from './account-data-key';
+import { ApiKeySchema } from './api-key';
+import { ContactSchema } from './contact';
+import { ContactImportSchema } from './contact-import';
+import { ContactListSchema, ListMembershipSchema } from './list';
+import { OptOutSchema } from './opt-out';
+import { UserSchema } from './user';
+
+export const entities = [
+  AccountSchema,
+  AccountDataKeySchema,
+  ApiKeySchema,
+  ContactSchema,
+  ContactImportSchema,
+  ContactListSchema,
+  ListMembershipSchema,
+  OptOutSchema,
+  UserSchema,
+];

@@ -1,0 +1,25 @@
+import { MikroORM, defineConfig } from '@mikro-orm/postgresql';
+import { Migrator } from '@mikro-orm/migrations';
+import { entities } from './entities';
+import { migrations } from './migrations';
+
+export function ormConfig(databaseUrl: string, poolMax = 10) {
+  return defineConfig({
+    clientUrl: databaseUrl,
+    entities,
+    extensions: [Migrator],
+    migrations: { migrationsList: migrations, transactional: true, allOrNothing: true },
+    pool: { min: 0, max: poolMax },
+    discovery: { warnWhenNoEntities: true },
+    debug: false,
+    allowGlobalContext: false,
+  });
+}
+
+export async function openOrm(databaseUrl: string, poolMax?: number): Promise<MikroORM> {
+  return MikroORM.init(ormConfig(databaseUrl, poolMax));
+}
+
+export async function migrateToLatest(orm: MikroORM): Promise<void> {
+  await orm.getMigrator().up();
+}

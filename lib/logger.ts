@@ -1,0 +1,27 @@
+import pino from 'pino';
+
+/** Paths that may carry secrets or recipient PII; they never reach a log line. */
+export const REDACTED_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["idempotency-key"]',
+  'headers.authorization',
+  'authorization',
+  'password',
+  'apiKey',
+  'key',
+  'phone',
+  'phones',
+  'name',
+  'body',
+  'attributes',
+  '*.phone',
+  '*.name',
+  '*.body',
+  '*.password',
+  '*.attributes',
+];
+
+export function createLogger(level: string, name: string): pino.Logger {
+  return pino({ level, name, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } });
+}

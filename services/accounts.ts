@@ -1,0 +1,61 @@
+import argon2 from 'argon2';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { Account } from '../db/entities/account';
+import { User } from '../db/entities/user';
+import { AppError } from '../lib/errors';
+import { uuidv7 } from '../lib/ids';
+import type { AccountActor } from './actor';
+import { issueApiKey, toApiKeyView } from './api-keys';
+import { appendAudit } from './audit-log';
+import type { DataKeyring } from './keyring';
+
+export interface SignUpInput {
+  accountName: string;
+  email: string;
+  password: string;
+}
+
+export function toAccountView(account: Account) {
+  return {
+    id: account.id,
+    name: account.name,
+    status: account.status,
+    createdAt: account.createdAt.toISOString(),
+    billing: { stripeCustomerId: null, paymentMethod: null },
+  };
+}
+
+/** Sign-up: account, owner user, data key and first API key, all in one transaction. */
+export async function signUp(em: EntityManager, keyring: DataKeyring, input: SignUpInput) {
+  const email = input.email.trim().toLowerCase();
+  const passwordHash = await argon2.hash(input.password, { type: argon2.argon2id });
+  return em.transactional(async (tem) => {
+    if (await tem.count(User, { email })) throw new AppError('conflict', 'an account with this email already exists');
+    const now = new Date();
+    const account = tem.create(Account, {
+      id: uuidv7(now.getTime()),
+      name: input.accountName,
+      status: 'active',
+      createdAt: now,
+      updatedAt: now,
+    });
+    tem.create(User, { id: uuidv7(), accountId: account.id, email, passwordHash, role: 'owner', createdAt: now });
+    keyring.create(tem, account.id, now);
+    const { key, token } = await issueApiKey(tem, account.id, 'default', ['read', 'write'], now);
+    await tem.flush();
+    await appendAudit(tem, {
+      actorType: 'signup',
+      accountId: account.id,
+      action: 'account.created',
+      targetType: 'account',
+      targetId: account.id,
+    });
+    return { account: toAccountView(account), apiKey: { ...toApiKeyView(key), key: token } };
+  });
+}
+
+export async function getAccount(em: EntityManager, actor: AccountActor) {
+  const account = await em.findOne(Account, { id: actor.accountId });
+  if (!account) throw AppError.notFound('account');
+  return toAccountView(account);
+}

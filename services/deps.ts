@@ -1,0 +1,21 @@
+import type { MikroORM } from '@mikro-orm/postgresql';
+import type { Pool } from 'pg';
+import type { Client as TemporalClient } from '@temporalio/client';
+import type { Logger } from 'pino';
+import type { AppConfig } from '../config/env';
+import type { MasterKeys } from '../lib/crypto/keys';
+import type { DataKeyring } from './keyring';
+
+/** What services need from the outside world; built once per process (api/server.ts, workers/worker.ts). */
+export interface ServiceDeps {
+  config: AppConfig;
+  orm: MikroORM;
+  pgPool: Pool;
+  keys: MasterKeys;
+  keyring: DataKeyring;
+  logger: Logger;
+}
+
+export interface ApiDeps extends ServiceDeps {
+  temporal: TemporalClient;
+}

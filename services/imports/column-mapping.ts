@@ -1,0 +1,71 @@
+import type { ImportMapping } from '../../db/entities/contact-import';
+import { AppError } from '../../lib/errors';
+
+export interface ColumnOverrides {
+  phone?: string;
+  name?: string;
+  optInSource?: string;
+  optInIp?: string;
+  optInAt?: string;
+  defaultCountry?: string;
+}
+
+const DEFAULT_NAMES: Record<keyof Omit<ImportMapping, 'defaultCountry'>, string[]> = {
+  phone: ['phone', 'phone_number', 'phonenumber', 'mobile', 'number', 'msisdn'],
+  name: ['name', 'full_name', 'fullname'],
+  optInSource: ['opt_in_source', 'optin_source', 'consent_source'],
+  optInIp: ['opt_in_ip', 'optin_ip', 'consent_ip'],
+  optInAt: ['opt_in_at', 'optin_at', 'opt_in_timestamp', 'consent_at'],
+};
+
+const normalizeHeader = (h: string) => h.trim().toLowerCase().replace(/[\s-]+/g, '_');
+
+export interface ResolvedColumns {
+  mapping: ImportMapping;
+  /** Column index of each mapped field; every other column becomes an attribute named by its header. */
+  index: { phone: number; name: number; optInSource: number; optInIp: number; optInAt: number };
+  attributeColumns: { index: number; name: string }[];
+}
+
+/** Matches the header row against explicit overrides first, then well-known names. */
+export function resolveColumns(header: string[], overrides: ColumnOverrides): ResolvedColumns {
+  const normalized = header.map(normalizeHeader);
+  const find = (field: keyof typeof DEFAULT_NAMES): number => {
+    const explicit = overrides[field];
+    if (explicit !== undefined) {
+      const at = header.findIndex((h) => h.trim() === explicit.trim());
+      const fallback = at >= 0 ? at : normalized.indexOf(normalizeHeader(explicit));
+      if (fallback < 0) throw AppError.invalid(`columns.${field}`, `the file has no column named "${explicit}"`);
+      return fallback;
+    }
+    return normalized.findIndex((h) => DEFAULT_NAMES[field].includes(h));
+  };
+  const index = {
+    phone: find('phone'),
+    name: find('name'),
+    optInSource: find('optInSource'),
+    optInIp: find('optInIp'),
+    optInAt: find('optInAt'),
+  };
+  if (index.phone < 0) {
+    throw AppError.invalid('columns.phone', `no phone column found; name it with the phone_column parameter (header: ${header.join(', ')})`);
+  }
+  const duplicateHeader = normalized.find((h, i) => normalized.indexOf(h) !== i);
+  if (duplicateHeader !== undefined) throw AppError.invalid('header', `column "${duplicateHeader}" appears twice`);
+  const mapped = new Set(Object.values(index).filter((i) => i >= 0));
+  const at = (i: number) => (i >= 0 ? header[i]!.trim() : undefined);
+  return {
+    mapping: {
+      phone: at(index.phone)!,
+      name: at(index.name),
+      optInSource: at(index.optInSource),
+      optInIp: at(index.optInIp),
+      optInAt: at(index.optInAt),
+      defaultCountry: overrides.defaultCountry ?? 'US',
+    },
+    index,
+    attributeColumns: header
+      .map((name, i) => ({ index: i, name: name.trim() }))
+      .filter((c) => !mapped.has(c.index) && c.name !== ''),
+  };
+}

@@ -1,0 +1,79 @@
+import { isIP } from 'node:net';
+import { phoneHash } from '../../lib/crypto/phone-hash';
+import { normalizePhone } from '../../lib/phone';
+import type { ImportMapping } from '../../db/entities/contact-import';
+import type { AttributeValue } from '../contacts/contact-pii';
+import type { StagedRow } from './staged-row';
+
+export interface PreparedContact {
+  row: number;
+  phoneHash: Buffer;
+  phone: string;
+  name: string | null;
+  attributes: Record<string, AttributeValue>;
+  optInSource: string | null;
+  optInIp: string | null;
+  optInAt: Date | null;
+}
+
+export interface RowError {
+  row: number;
+  column: string | null;
+  reason: string;
+}
+
+export interface PreparedChunk {
+  contacts: PreparedContact[];
+  errors: RowError[];
+  /** Rows whose number already appeared earlier in this chunk. */
+  duplicates: number;
+}
+
+/** Validates and normalizes staged rows; the first row with a number wins within the chunk. */
+export function prepareRows(rows: StagedRow[], mapping: ImportMapping, phoneHashKey: Buffer): PreparedChunk {
+  const contacts: PreparedContact[] = [];
+  const errors: RowError[] = [];
+  const seen = new Set<string>();
+  let duplicates = 0;
+  for (const r of rows) {
+    if (r.error) {
+      errors.push({ row: r.row, column: r.error.column, reason: r.error.reason });
+      continue;
+    }
+    const phone = normalizePhone(r.phone, mapping.defaultCountry);
+    if (!phone.ok) {
+      errors.push({ row: r.row, column: mapping.phone, reason: phone.reason });
+      continue;
+    }
+    let optInAt: Date | null = null;
+    if (r.optInAt !== null) {
+      optInAt = new Date(r.optInAt);
+      if (Number.isNaN(optInAt.getTime())) {
+        errors.push({ row: r.row, column: mapping.optInAt ?? null, reason: 'not a date/time (use ISO 8601)' });
+        continue;
+      }
+    }
+    if (r.optInIp !== null && isIP(r.optInIp) === 0) {
+      errors.push({ row: r.row, column: mapping.optInIp ?? null, reason: 'not an IP address' });
+      continue;
+    }
+    const hash = phoneHash(phoneHashKey, phone.e164);
+    const hex = hash.toString('hex');
+    if (seen.has(hex)) {
+      duplicates += 1;
+      continue;
+    }
+    seen.add(hex);
+    contacts.push({
+      row: r.row,
+      phoneHash: hash,
+      phone: phone.e164,
+      name: r.name,
+      attributes: r.attributes,
+      optInSource: r.optInSource,
+      optInIp: r.optInIp,
+      optInAt,
+    });
+  }
+  return { contacts, errors, duplicates };
+}

@@ -1,0 +1,83 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { OptOut } from '../db/entities/opt-out';
+import { open, seal } from '../lib/crypto/aes-gcm';
+import { phoneHash } from '../lib/crypto/phone-hash';
+import { AppError } from '../lib/errors';
+import { uuidv7 } from '../lib/ids';
+import { normalizePhone } from '../lib/phone';
+import type { AccountActor } from './actor';
+import { appendAudit } from './audit-log';
+import type { ServiceDeps } from './deps';
+import { decodeCursor, toPage, type PageRequest } from './pagination';
+
+export type OptOutSource = 'api' | 'inbound_keyword' | 'staff';
+
+export class OptOutsService {
+  constructor(private readonly deps: Pick<ServiceDeps, 'keyring' | 'keys'>) {}
+
+  private view(optOut: OptOut, dataKey: Buffer | null) {
+    const phone = optOut.phonePii && dataKey ? open(dataKey, optOut.phonePii, Buffer.from(optOut.accountId)).toString() : null;
+    return { id: optOut.id, phone, source: optOut.source, reason: optOut.reason ?? null, createdAt: optOut.createdAt.toISOString() };
+  }
+
+  /** Opting out twice is not an error: the first record (and its time) is kept. */
+  async add(em: EntityManager, actor: AccountActor, input: { phone: string; reason?: string }, source: OptOutSource = 'api') {
+    const normalized = normalizePhone(input.phone);
+    if (!normalized.ok) throw AppError.invalid('phone', normalized.reason);
+    const hash = phoneHash(this.deps.keys.phoneHashKey, normalized.e164);
+    return em.transactional(async (tem) => {
+      const dataKey = await this.deps.keyring.keyFor(tem, actor.accountId);
+      const existing = await tem.findOne(OptOut, { accountId: actor.accountId, phoneHash: hash });
+      if (existing) return { created: false, optOut: this.view(existing, dataKey) };
+      const now = new Date();
+      const optOut = tem.create(OptOut, {
+        id: uuidv7(now.getTime()),
+        accountId: actor.accountId,
+        phoneHash: hash,
+        phonePii: seal(dataKey, Buffer.from(normalized.e164), Buffer.from(actor.accountId)),
+        source,
+        reason: input.reason ?? null,
+        createdAt: now,
+      });
+      await tem.flush();
+      await appendAudit(tem, {
+        actorType: 'api_key',
+        actorId: actor.apiKeyId,
+        accountId: actor.accountId,
+        action: 'opt_out.added',
+        targetType: 'opt_out',
+        targetId: optOut.id,
+        details: { source },
+      });
+      return { created: true, optOut: this.view(optOut, dataKey) };
+    });
+  }
+
+  async list(em: EntityManager, actor: AccountActor, page: PageRequest) {
+    const after = decodeCursor(page.cursor);
+    const rows = await em.find(
+      OptOut,
+      { accountId: actor.accountId, ...(after ? { id: { $gt: after } } : {}) },
+      { orderBy: { id: 'asc' }, limit: page.limit + 1 },
+    );
+    const dataKey = await this.deps.keyring.keyFor(em, actor.accountId);
+    return toPage(rows, page.limit, (o) => this.view(o, dataKey));
+  }
+
+  /** Removing an opt-out re-permits sending, so it needs a reason, and the reason is audited. */
+  async remove(em: EntityManager, actor: AccountActor, id: string, reason: string) {
+    await em.transactional(async (tem) => {
+      const deleted = await tem.nativeDelete(OptOut, { id, accountId: actor.accountId });
+      if (deleted === 0) throw AppError.notFound('opt-out');
+      await appendAudit(tem, {
+        actorType: 'api_key',
+        actorId: actor.apiKeyId,
+        accountId: actor.accountId,
+        action: 'opt_out.removed',
+        targetType: 'opt_out',
+        targetId: id,
+        details: { reason },
+      });
+    });
+  }
+}

@@ -1,0 +1,20 @@
+import { Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import type { AppConfig } from '../config/env';
+
+/** One reading of the TEMPORAL_* settings for self-hosted, dev-server and Temporal Cloud alike. */
+function connectionOptions(config: AppConfig) {
+  return {
+    address: config.TEMPORAL_ADDRESS,
+    ...(config.TEMPORAL_API_KEY ? { apiKey: config.TEMPORAL_API_KEY, tls: true } : {}),
+    ...(config.TEMPORAL_TLS ? { tls: true } : {}),
+  };
+}
+
+export function connectClient(config: AppConfig): Promise<Connection> {
+  return Connection.connect(connectionOptions(config));
+}
+
+export function connectWorker(config: AppConfig): Promise<NativeConnection> {
+  return NativeConnection.connect(connectionOptions(config));
+}

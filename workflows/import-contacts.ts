@@ -1,0 +1,84 @@
+import {
+  ApplicationFailure,
+  CancellationScope,
+  ContinueAsNew,
+  continueAsNew,
+  defineQuery,
+  proxyActivities,
+  setHandler,
+} from '@temporalio/workflow';
+import type { ImportActivities } from '../activities/import-activities';
+import type { ImportProgress } from '../services/imports/import-summary';
+
+export interface ImportContactsInput {
+  importId: string;
+  accountId: string;
+  totalRows: number;
+  chunkCount: number;
+  /** Set when continuing as new: where the previous run stopped and what it had counted. */
+  resume?: { nextChunk: number; progress: ImportProgress };
+}
+
+export const importProgressQuery = defineQuery<ImportProgress>('importProgress');
+
+/** Chunks per activity: small enough for steady progress, large enough to keep history short. */
+export const CHUNKS_PER_ACTIVITY = 10;
+/** Activities per run before continuing as new, so history stays bounded for any file size. */
+export const ACTIVITIES_PER_RUN = 500;
+
+export const importWorkflowId = (importId: string) => `import:${importId}`;
+
+const { processImportChunks } = proxyActivities<ImportActivities>({
+  startToCloseTimeout: '30 minutes',
+  heartbeatTimeout: '20 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute', backoffCoefficient: 2 },
+});
+
+const { markImportRunning, completeImport, failImport } = proxyActivities<ImportActivities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
+});
+
+export async function importContactsWorkflow(input: ImportContactsInput): Promise<ImportProgress> {
+  let progress: ImportProgress = input.resume?.progress ?? {
+    status: 'running',
+    totalRows: input.totalRows,
+    processedRows: 0,
+    created: 0,
+    updated: 0,
+    duplicates: 0,
+    invalid: 0,
+    optedOut: 0,
+  };
+  setHandler(importProgressQuery, () => progress);
+
+  try {
+    if (!input.resume) await markImportRunning(input.importId);
+    let activities = 0;
+    for (let from = input.resume?.nextChunk ?? 0; from < input.chunkCount; from += CHUNKS_PER_ACTIVITY) {
+      if (activities === ACTIVITIES_PER_RUN) {
+        await continueAsNew<typeof importContactsWorkflow>({ ...input, resume: { nextChunk: from, progress } });
+      }
+      const to = Math.min(from + CHUNKS_PER_ACTIVITY, input.chunkCount);
+      const done = await processImportChunks({ importId: input.importId, accountId: input.accountId, fromChunk: from, toChunk: to });
+      activities += 1;
+      progress = {
+        ...progress,
+        processedRows: progress.processedRows + done.rows,
+        created: progress.created + done.created,
+        updated: progress.updated + done.updated,
+        duplicates: progress.duplicates + done.duplicates,
+        invalid: progress.invalid + done.invalid,
+        optedOut: progress.optedOut + done.optedOut,
+      };
+    }
+    progress = await completeImport(input.importId);
+    return progress;
+  } catch (err) {
+    if (err instanceof ContinueAsNew) throw err;
+    const reason = err instanceof Error ? err.message : String(err);
+    await CancellationScope.nonCancellable(() => failImport(input.importId, reason));
+    progress = { ...progress, status: 'failed' };
+    throw ApplicationFailure.nonRetryable(`import ${input.importId} failed: ${reason}`, 'ImportFailed');
+  }
+}

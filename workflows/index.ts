@@ -1,0 +1,1 @@
+export { importContactsWorkflow } from './import-contacts';
