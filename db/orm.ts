@@ -8,7 +8,7 @@ export function ormConfig(databaseUrl: string, poolMax = 10) {
     clientUrl: databaseUrl,
     entities,
     extensions: [Migrator],
-    migrations: { migrationsList: migrations, transactional: true, allOrNothing: true },
+    migrations: { migrationsList: migrations, transactional: true, allOrNothing: true, silent: true },
     pool: { min: 0, max: poolMax },
     discovery: { warnWhenNoEntities: true },
     debug: false,

@@ -12,7 +12,6 @@ export const REDACTED_PATHS = [
   'key',
   'phone',
   'phones',
-  'name',
   'body',
   'attributes',
   '*.phone',

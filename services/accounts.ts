@@ -39,6 +39,7 @@ export async function signUp(em: EntityManager, keyring: DataKeyring, input: Sig
       createdAt: now,
       updatedAt: now,
     });
+    await tem.flush(); // entities reference each other by id only, so the account row must exist first
     tem.create(User, { id: uuidv7(), accountId: account.id, email, passwordHash, role: 'owner', createdAt: now });
     keyring.create(tem, account.id, now);
     const { key, token } = await issueApiKey(tem, account.id, 'default', ['read', 'write'], now);

@@ -102,7 +102,7 @@ export class ListsService {
         `insert into list_memberships (list_id, contact_id, account_id, created_at)
          select ?, c, ?, now() from unnest(?::uuid[]) as c
          on conflict do nothing returning contact_id`,
-        [id, actor.accountId, unique],
+        [id, actor.accountId, `{${unique.join(',')}}`], // a Postgres array literal: knex would spread a JS array
       );
       await this.audit(tem, actor, 'list.contacts_added', id, { added: rows.length });
       return { added: rows.length, alreadyMembers: unique.length - rows.length };

@@ -1,0 +1,109 @@
+import { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
+import express, { Router, type Request, type Response } from 'express';
+import helmet from 'helmet';
+import { pinoHttp } from 'pino-http';
+import swaggerUi from 'swagger-ui-express';
+import { AppError } from '../lib/errors';
+import { ApiKeyAuthenticator } from '../services/api-keys';
+import { ContactsService } from '../services/contacts/contacts-service';
+import type { ApiDeps } from '../services/deps';
+import { ImportsService } from '../services/imports/imports-service';
+import { ListsService } from '../services/lists';
+import { OptOutsService } from '../services/opt-outs';
+import type { RouteHost } from './http/define-route';
+import { notFoundHandler, problemErrorHandler } from './http/problem';
+import { healthRoutes } from './health';
+import { createMetrics } from './metrics';
+import { RateLimiter } from './middleware/rate-limiter';
+import { buildOpenApiDocument } from './openapi';
+import { accountRoutes } from './routes/accounts';
+import { apiKeyRoutes } from './routes/api-keys';
+import { contactRoutes } from './routes/contacts';
+import { importRoutes } from './routes/imports';
+import { listRoutes } from './routes/lists';
+import { optOutRoutes } from './routes/opt-outs';
+
+const SIGNUPS_PER_MINUTE_PER_IP = 30;
+
+export interface AppOptions {
+  /** Rows per staged import chunk; tests lower it to exercise many chunks with small files. */
+  importChunkRows?: number;
+}
+
+/** Builds the Express app without listening, so tests mount it directly. */
+export function createApp(deps: ApiDeps, options: AppOptions = {}) {
+  const app = express();
+  const metrics = createMetrics();
+  const authenticator = new ApiKeyAuthenticator();
+  const keyLimiter = new RateLimiter(deps.config.RATE_LIMIT_PER_MINUTE);
+  const ipLimiter = new RateLimiter(SIGNUPS_PER_MINUTE_PER_IP);
+
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  app.use(
+    pinoHttp({
+      logger: deps.logger,
+      serializers: {
+        req: (req: { method: string; url: string }) => ({ method: req.method, path: req.url.split('?')[0] }),
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      },
+    }),
+  );
+  app.use(metrics.observe);
+  app.use('/docs', helmet({ contentSecurityPolicy: false }), swaggerUi.serve, swaggerUi.setup(undefined, { swaggerUrl: '/openapi.json' }));
+  app.use(helmet());
+  app.use(express.json({ limit: deps.config.REQUEST_BODY_LIMIT, strict: true }));
+  app.use((req, _res, next) => {
+    req.em = deps.orm.em.fork();
+    next();
+  });
+
+  const router = Router();
+  const registry = new OpenAPIRegistry();
+  const host: RouteHost = {
+    router,
+    registry,
+    async authenticate(req: Request, res: Response, em) {
+      const header = req.get('Authorization');
+      if (!header?.startsWith('Bearer ')) throw new AppError('unauthorized', 'send an API key as "Authorization: Bearer <key>"');
+      const actor = await authenticator.authenticate(em, header.slice('Bearer '.length).trim());
+      const { remaining } = keyLimiter.take(actor.apiKeyId);
+      res.setHeader('RateLimit-Limit', String(deps.config.RATE_LIMIT_PER_MINUTE));
+      res.setHeader('RateLimit-Remaining', String(remaining));
+      return actor;
+    },
+    publicRateLimit(req) {
+      ipLimiter.take(req.ip ?? 'unknown');
+    },
+  };
+
+  healthRoutes(router, deps);
+  accountRoutes(host, deps);
+  apiKeyRoutes(host);
+  importRoutes(
+    host,
+    new ImportsService({
+      pgPool: deps.pgPool,
+      keyring: deps.keyring,
+      temporal: deps.temporal,
+      maxBytes: deps.config.IMPORT_MAX_BYTES,
+      chunkRows: options.importChunkRows,
+    }),
+  );
+  contactRoutes(host, new ContactsService(deps));
+  listRoutes(host, new ListsService(deps));
+  optOutRoutes(host, new OptOutsService(deps));
+
+  const openApi = buildOpenApiDocument(registry);
+  router.get('/openapi.json', (_req, res) => {
+    res.json(openApi);
+  });
+  router.get('/metrics', async (_req, res) => {
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+
+  app.use(router);
+  app.use(notFoundHandler);
+  app.use(problemErrorHandler(deps.logger));
+  return app;
+}

@@ -1,0 +1,129 @@
+import type { OpenAPIRegistry, RouteConfig } from '@asteasolutions/zod-to-openapi';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Request, Response, Router } from 'express';
+import { z, type ZodObject, type ZodType } from 'zod';
+import type { ApiKeyScope } from '../../db/entities/api-key';
+import { AppError } from '../../lib/errors';
+import type { AccountActor } from '../../services/actor';
+import { requestFingerprint, withIdempotency } from './idempotency';
+import { ProblemSchema } from './problem-schema';
+import type { RouteContext, RouteResult } from './route-context';
+import { validationError } from './zod-errors';
+
+type Method = 'get' | 'post' | 'patch' | 'put' | 'delete';
+
+export interface RouteSpec<P extends ZodObject, Q extends ZodObject, B extends ZodType> {
+  method: Method;
+  path: string;
+  summary: string;
+  tag: string;
+  /** 'public' needs no key; otherwise the API-key scope the route needs. */
+  auth: 'public' | ApiKeyScope;
+  params?: P;
+  query?: Q;
+  body?: B;
+  /** The request body is a stream of this media type (not JSON); the handler reads req itself. */
+  streamBody?: { mediaTypes: string[]; description: string };
+  responses: Record<number, { description: string; schema?: ZodType }>;
+  handler: (ctx: RouteContext<z.infer<P>, z.infer<Q>, z.infer<B>>) => Promise<RouteResult>;
+}
+
+export interface RouteHost {
+  router: Router;
+  registry: OpenAPIRegistry;
+  /** Resolves the caller from the Authorization header and charges its rate limit. */
+  authenticate: (req: Request, res: Response, em: EntityManager) => Promise<AccountActor>;
+  publicRateLimit: (req: Request) => void;
+}
+
+const EMPTY = z.object({}).strict();
+const openApiPath = (path: string) => path.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
+
+function parse<T extends ZodType>(where: 'body' | 'query' | 'params', schema: T, value: unknown): z.infer<T> {
+  const result = schema.safeParse(value);
+  if (!result.success) throw validationError(where, result.error);
+  return result.data;
+}
+
+function register(host: RouteHost, spec: RouteSpec<ZodObject, ZodObject, ZodType>): void {
+  const errorStatuses = [400, 401, 404, 409, 413, 415, 422, 429];
+  const route: RouteConfig = {
+    method: spec.method,
+    path: openApiPath(spec.path),
+    summary: spec.summary,
+    tags: [spec.tag],
+    ...(spec.auth === 'public' ? {} : { security: [{ bearerAuth: [] }] }),
+    request: {
+      ...(spec.params ? { params: spec.params } : {}),
+      ...(spec.query ? { query: spec.query } : {}),
+      ...(spec.body ? { body: { required: true, content: { 'application/json': { schema: spec.body } } } } : {}),
+      ...(spec.streamBody
+        ? {
+            body: {
+              required: true,
+              description: spec.streamBody.description,
+              content: Object.fromEntries(spec.streamBody.mediaTypes.map((m) => [m, { schema: z.string() }])),
+            },
+          }
+        : {}),
+    },
+    responses: {
+      ...Object.fromEntries(
+        Object.entries(spec.responses).map(([status, r]) => [
+          status,
+          { description: r.description, ...(r.schema ? { content: { 'application/json': { schema: r.schema } } } : {}) },
+        ]),
+      ),
+      ...Object.fromEntries(
+        errorStatuses.map((s) => [s, { description: 'Problem (RFC 9457)', content: { 'application/problem+json': { schema: ProblemSchema } } }]),
+      ),
+    },
+  };
+  host.registry.registerPath(route);
+}
+
+/** Declares a route once: validation, auth, idempotency, the handler, and its OpenAPI entry. */
+export function defineRoute<P extends ZodObject = typeof EMPTY, Q extends ZodObject = typeof EMPTY, B extends ZodType = typeof EMPTY>(
+  host: RouteHost,
+  spec: RouteSpec<P, Q, B>,
+): void {
+  register(host, spec as unknown as RouteSpec<ZodObject, ZodObject, ZodType>);
+  host.router[spec.method](spec.path, async (req, res) => {
+    const em = req.em;
+    const actor = spec.auth === 'public' ? undefined : await host.authenticate(req, res, em);
+    if (spec.auth === 'public') host.publicRateLimit(req);
+    if (actor && !actor.scopes.includes(spec.auth as ApiKeyScope)) {
+      throw new AppError('forbidden', `this API key lacks the "${spec.auth}" scope`);
+    }
+    const params = parse('params', spec.params ?? EMPTY, req.params);
+    const query = parse('query', spec.query ?? EMPTY, req.query);
+    let body: unknown = undefined;
+    if (spec.streamBody) {
+      if (!spec.streamBody.mediaTypes.some((m) => req.is(m))) {
+        throw new AppError('unsupported_media_type', `send the body as ${spec.streamBody.mediaTypes.join(' or ')}`);
+      }
+    } else if (spec.body) {
+      if (!req.is('application/json')) throw new AppError('unsupported_media_type', 'send the body as application/json');
+      body = parse('body', spec.body, req.body);
+    } else if (req.body !== undefined && Object.keys(req.body as object).length > 0) {
+      throw new AppError('validation', 'this endpoint takes no request body', { fields: [{ field: 'body', reason: 'must be empty' }] });
+    }
+    const ctx = { params, query, body, actor: actor as AccountActor, em, req, res } as RouteContext<z.infer<P>, z.infer<Q>, z.infer<B>>;
+    const run = () => spec.handler(ctx);
+    const idempotencyKey = req.get('Idempotency-Key');
+    const result =
+      actor && spec.method !== 'get' && idempotencyKey !== undefined
+        ? await withIdempotency(
+            em,
+            actor.accountId,
+            idempotencyKey,
+            { method: spec.method, path: req.path, hash: requestFingerprint(spec.method, req.path, spec.streamBody ? req.headers['content-length'] : body) },
+            run,
+          )
+        : await run();
+    if ('replayed' in result && result.replayed) res.setHeader('Idempotent-Replayed', 'true');
+    for (const [name, value] of Object.entries(result.headers ?? {})) res.setHeader(name, value);
+    if (result.body === undefined) res.status(result.status).end();
+    else res.status(result.status).json(result.body);
+  });
+}

@@ -1,0 +1,96 @@
+import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
+import type { Logger } from 'pino';
+import { AppError, type AppErrorKind, type FieldError } from '../../lib/errors';
+
+const STATUS: Record<AppErrorKind, number> = {
+  validation: 422,
+  malformed_body: 400,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  idempotency_key_reused: 422,
+  rate_limited: 429,
+  unavailable: 503,
+};
+
+const TITLE: Record<AppErrorKind, string> = {
+  validation: 'Request is invalid',
+  malformed_body: 'Request body is malformed',
+  payload_too_large: 'Request body is too large',
+  unsupported_media_type: 'Unsupported media type',
+  unauthorized: 'Authentication required',
+  forbidden: 'Not allowed',
+  not_found: 'Not found',
+  conflict: 'Conflict',
+  idempotency_key_reused: 'Idempotency key reused with a different request',
+  rate_limited: 'Too many requests',
+  unavailable: 'Service unavailable',
+};
+
+export const PROBLEM_TYPE_BASE = 'https://massivesms.dev/problems/';
+
+export interface ProblemBody {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  instance: string;
+  errors?: FieldError[];
+}
+
+export function sendProblem(req: Request, res: Response, err: AppError): void {
+  const status = STATUS[err.kind];
+  const body: ProblemBody = {
+    type: `${PROBLEM_TYPE_BASE}${err.kind}`,
+    title: TITLE[err.kind],
+    status,
+    detail: err.message,
+    instance: req.originalUrl.split('?')[0] ?? req.originalUrl,
+    ...(err.extras.fields ? { errors: err.extras.fields } : {}),
+  };
+  if (err.extras.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(err.extras.retryAfterSeconds));
+  if (err.kind === 'unauthorized') res.setHeader('WWW-Authenticate', 'Bearer');
+  res.status(status).type('application/problem+json').send(JSON.stringify(body));
+}
+
+/** Errors thrown by body parsers carry a `type`; everything else unknown is a 500 with no internals. */
+function fromParserError(err: { type?: string; status?: number }): AppError | undefined {
+  switch (err.type) {
+    case 'entity.parse.failed':
+      return new AppError('malformed_body', 'the body is not valid JSON');
+    case 'entity.too.large':
+      return new AppError('payload_too_large', 'the body exceeds the size limit');
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return new AppError('unsupported_media_type', 'the body encoding is not supported');
+    default:
+      return undefined;
+  }
+}
+
+export function problemErrorHandler(logger: Logger): ErrorRequestHandler {
+  return (err: unknown, req, res, _next) => {
+    const known = err instanceof AppError ? err : fromParserError(err as { type?: string });
+    if (known) {
+      sendProblem(req, res, known);
+      return;
+    }
+    logger.error({ err, method: req.method, path: req.path }, 'unhandled error');
+    res.status(500).type('application/problem+json').send(
+      JSON.stringify({
+        type: `${PROBLEM_TYPE_BASE}internal`,
+        title: 'Internal error',
+        status: 500,
+        detail: 'something went wrong on our side; it has been logged',
+        instance: req.path,
+      }),
+    );
+  };
+}
+
+export const notFoundHandler: RequestHandler = (req, _res, next) => {
+  next(new AppError('not_found', `no route for ${req.method} ${req.path}`));
+};

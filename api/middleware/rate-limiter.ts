@@ -1,0 +1,30 @@
+import { AppError } from '../../lib/errors';
+
+interface Bucket {
+  tokens: number;
+  updatedAt: number;
+}
+
+/**
+ * Token bucket per key (API key id, or client IP for sign-up), refilled continuously. In-process:
+ * with several API replicas each enforces its own share; a shared store is the next step.
+ */
+export class RateLimiter {
+  private readonly buckets = new Map<string, Bucket>();
+
+  constructor(private readonly perMinute: number) {}
+
+  take(key: string, now = Date.now()): { remaining: number } {
+    const refillPerMs = this.perMinute / 60_000;
+    const bucket = this.buckets.get(key) ?? { tokens: this.perMinute, updatedAt: now };
+    bucket.tokens = Math.min(this.perMinute, bucket.tokens + (now - bucket.updatedAt) * refillPerMs);
+    bucket.updatedAt = now;
+    this.buckets.set(key, bucket);
+    if (bucket.tokens < 1) {
+      const retryAfterSeconds = Math.max(1, Math.ceil((1 - bucket.tokens) / refillPerMs / 1000));
+      throw new AppError('rate_limited', `rate limit of ${this.perMinute} requests per minute exceeded`, { retryAfterSeconds });
+    }
+    bucket.tokens -= 1;
+    return { remaining: Math.floor(bucket.tokens) };
+  }
+}

@@ -1,0 +1,39 @@
+import { createApiKey, listApiKeys, revokeApiKey } from '../../services/api-keys';
+import { defineRoute, type RouteHost } from '../http/define-route';
+import { ApiKeySchema, ApiKeyWithSecret, CreateApiKeyBody } from '../schemas/api-keys';
+import { IdParams, PageQuery, pageOf } from '../schemas/common';
+
+export function apiKeyRoutes(host: RouteHost): void {
+  defineRoute(host, {
+    method: 'post',
+    path: '/v1/api-keys',
+    summary: 'Create an API key (the secret is shown once)',
+    tag: 'API keys',
+    auth: 'write',
+    body: CreateApiKeyBody,
+    responses: { 201: { description: 'Key created', schema: ApiKeyWithSecret } },
+    handler: async ({ em, actor, body }) => ({ status: 201, body: await createApiKey(em, actor, body) }),
+  });
+
+  defineRoute(host, {
+    method: 'get',
+    path: '/v1/api-keys',
+    summary: 'List API keys (never their secrets)',
+    tag: 'API keys',
+    auth: 'read',
+    query: PageQuery,
+    responses: { 200: { description: 'A page of keys', schema: pageOf(ApiKeySchema) } },
+    handler: async ({ em, actor, query }) => ({ status: 200, body: await listApiKeys(em, actor, query) }),
+  });
+
+  defineRoute(host, {
+    method: 'delete',
+    path: '/v1/api-keys/:id',
+    summary: 'Revoke an API key at once',
+    tag: 'API keys',
+    auth: 'write',
+    params: IdParams,
+    responses: { 200: { description: 'The revoked key', schema: ApiKeySchema } },
+    handler: async ({ em, actor, params }) => ({ status: 200, body: await revokeApiKey(em, actor, params.id) }),
+  });
+}

@@ -1,0 +1,34 @@
+import type { OptOutsService } from '../../services/opt-outs';
+import { defineRoute, type RouteHost } from '../http/define-route';
+import { IdParams, PageQuery, pageOf } from '../schemas/common';
+import { OptOutBody, OptOutSchema, RemoveOptOutBody } from '../schemas/opt-outs';
+
+export function optOutRoutes(host: RouteHost, optOuts: OptOutsService): void {
+  const tag = 'Opt-outs';
+  defineRoute(host, {
+    method: 'post', path: '/v1/opt-outs', summary: 'Opt a number out of all messages from this account', tag, auth: 'write',
+    body: OptOutBody,
+    responses: {
+      201: { description: 'Opted out', schema: OptOutSchema },
+      200: { description: 'Already opted out', schema: OptOutSchema },
+    },
+    handler: async ({ em, actor, body }) => {
+      const { created, optOut } = await optOuts.add(em, actor, body);
+      return { status: created ? 201 : 200, body: optOut };
+    },
+  });
+  defineRoute(host, {
+    method: 'get', path: '/v1/opt-outs', summary: 'List opt-outs', tag, auth: 'read', query: PageQuery,
+    responses: { 200: { description: 'A page of opt-outs', schema: pageOf(OptOutSchema) } },
+    handler: async ({ em, actor, query }) => ({ status: 200, body: await optOuts.list(em, actor, query) }),
+  });
+  defineRoute(host, {
+    method: 'delete', path: '/v1/opt-outs/:id', summary: 'Remove an opt-out (a reason is required and audited)', tag, auth: 'write',
+    params: IdParams, body: RemoveOptOutBody,
+    responses: { 204: { description: 'Removed' } },
+    handler: async ({ em, actor, params, body }) => {
+      await optOuts.remove(em, actor, params.id, body.reason);
+      return { status: 204 };
+    },
+  });
+}

@@ -1,0 +1,29 @@
+import { Client } from '@temporalio/client';
+import { loadConfig } from '../config/env';
+import { closeServiceDeps, createServiceDeps } from '../services/bootstrap';
+import { connectClient } from '../workers/temporal-connection';
+import { createApp } from './app';
+
+/** API process: listens on PORT until SIGINT/SIGTERM, then drains and closes its connections. */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const deps = await createServiceDeps(config, 'api');
+  const connection = await connectClient(config);
+  const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const app = createApp({ ...deps, temporal });
+  const server = app.listen(config.PORT, () => deps.logger.info({ port: config.PORT }, 'api listening'));
+  const stop = () => {
+    server.close(async () => {
+      await connection.close();
+      await closeServiceDeps(deps);
+      process.exit(0);
+    });
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

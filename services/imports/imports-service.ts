@@ -1,0 +1,130 @@
+import type { Readable } from 'node:stream';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Client as TemporalClient } from '@temporalio/client';
+import type { Pool } from 'pg';
+import { ContactImport } from '../../db/entities/contact-import';
+import { AppError } from '../../lib/errors';
+import { uuidv7 } from '../../lib/ids';
+import { TASK_QUEUES } from '../../workers/task-queues';
+import { importContactsWorkflow, importProgressQuery, importWorkflowId } from '../../workflows/import-contacts';
+import { AccountIdKey, ProcessKindKey } from '../../workflows/search-attributes';
+import type { AccountActor } from '../actor';
+import { appendAudit } from '../audit-log';
+import type { DataKeyring } from '../keyring';
+import type { ColumnOverrides } from './column-mapping';
+import { stageCsv } from './csv-stager';
+import { toImportProgress, type ImportProgress } from './import-summary';
+import { DEFAULT_CHUNK_ROWS } from './staged-row';
+
+export interface ImportsServiceDeps {
+  pgPool: Pool;
+  keyring: DataKeyring;
+  temporal: TemporalClient;
+  maxBytes: number;
+  chunkRows?: number;
+}
+
+function toImportView(imp: ContactImport, live: ImportProgress | null) {
+  return {
+    id: imp.id,
+    workflowId: importWorkflowId(imp.id),
+    mapping: { ...imp.mapping },
+    ...toImportProgress(imp),
+    failure: imp.failure ?? null,
+    createdAt: imp.createdAt.toISOString(),
+    completedAt: imp.completedAt?.toISOString() ?? null,
+    live,
+  };
+}
+
+export class ImportsService {
+  constructor(private readonly deps: ImportsServiceDeps) {}
+
+  /** Stages the upload, then hands it to a durable ImportWorkflow; answers before any row is applied. */
+  async start(em: EntityManager, actor: AccountActor, source: Readable, overrides: ColumnOverrides) {
+    const now = new Date();
+    const imp = em.create(ContactImport, {
+      id: uuidv7(now.getTime()),
+      accountId: actor.accountId,
+      status: 'receiving',
+      mapping: { phone: '', defaultCountry: overrides.defaultCountry ?? 'US' },
+      totalRows: 0,
+      chunkCount: 0,
+      processedRows: 0,
+      created: 0,
+      updated: 0,
+      duplicates: 0,
+      invalid: 0,
+      optedOut: 0,
+      createdAt: now,
+      updatedAt: now,
+    });
+    await em.flush();
+    let staged;
+    try {
+      staged = await stageCsv(this.deps.pgPool, source, {
+        importId: imp.id,
+        accountId: actor.accountId,
+        dataKey: await this.deps.keyring.keyFor(em, actor.accountId),
+        overrides,
+        chunkRows: this.deps.chunkRows ?? DEFAULT_CHUNK_ROWS,
+        maxBytes: this.deps.maxBytes,
+      });
+    } catch (err) {
+      await em.nativeDelete(ContactImport, { id: imp.id });
+      throw err;
+    }
+    await em.transactional(async (tem) => {
+      const row = await tem.findOneOrFail(ContactImport, { id: imp.id });
+      Object.assign(row, {
+        mapping: staged.columns.mapping,
+        totalRows: staged.totalRows,
+        chunkCount: staged.chunkCount,
+        status: 'queued',
+        updatedAt: new Date(),
+      });
+      await appendAudit(tem, {
+        actorType: 'api_key',
+        actorId: actor.apiKeyId,
+        accountId: actor.accountId,
+        action: 'contact_import.started',
+        targetType: 'contact_import',
+        targetId: imp.id,
+        details: { totalRows: staged.totalRows },
+      });
+    });
+    await this.deps.temporal.workflow.start(importContactsWorkflow, {
+      taskQueue: TASK_QUEUES.imports,
+      workflowId: importWorkflowId(imp.id),
+      args: [{ importId: imp.id, accountId: actor.accountId, totalRows: staged.totalRows, chunkCount: staged.chunkCount }],
+      typedSearchAttributes: [
+        { key: AccountIdKey, value: actor.accountId },
+        { key: ProcessKindKey, value: 'import' },
+      ],
+    });
+    return this.get(em.fork(), actor, imp.id);
+  }
+
+  async get(em: EntityManager, actor: AccountActor, id: string) {
+    const imp = await em.findOne(ContactImport, { id, accountId: actor.accountId });
+    if (!imp) throw AppError.notFound('import');
+    let live: ImportProgress | null = null;
+    if (imp.status === 'queued' || imp.status === 'running') {
+      live = await this.deps.temporal.workflow
+        .getHandle(importWorkflowId(id))
+        .query(importProgressQuery)
+        .catch(() => null);
+    }
+    return toImportView(imp, live);
+  }
+
+  async errors(em: EntityManager, actor: AccountActor, id: string, afterRow: number, limit: number) {
+    const imp = await em.findOne(ContactImport, { id, accountId: actor.accountId });
+    if (!imp) throw AppError.notFound('import');
+    const rows = await em.execute<{ row_no: number; column_name: string | null; reason: string }[]>(
+      'select row_no, column_name, reason from contact_import_errors where import_id = ? and row_no > ? order by row_no limit ?',
+      [id, afterRow, limit],
+    );
+    return { data: rows.map((r) => ({ row: r.row_no, column: r.column_name, reason: r.reason })) };
+  }
+}

@@ -1,0 +1,102 @@
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signUp, type TestAccount } from './support/accounts';
+import { startHarness, type Harness } from './support/harness';
+
+let h: Harness;
+let acct: TestAccount;
+
+beforeAll(async () => {
+  h = await startHarness();
+  acct = await signUp(h.app);
+});
+afterAll(() => h.close());
+
+describe('sign-up → key → contacts CRUD', () => {
+  it('returns the account and a working key once', async () => {
+    const res = await request(h.app).get('/v1/account').set(acct.auth);
+    expect(res.status).toBe(200);
+    expect(res.body.id).toBe(acct.accountId);
+    const keys = await request(h.app).get('/v1/api-keys').set(acct.auth);
+    expect(keys.status).toBe(200);
+    expect(keys.body.data).toHaveLength(1);
+    expect(keys.body.data[0]).not.toHaveProperty('key');
+  });
+
+  it('creates, reads, updates, lists and deletes a contact with E.164 normalization', async () => {
+    const created = await request(h.app)
+      .post('/v1/contacts')
+      .set(acct.auth)
+      .send({ phone: '(415) 555-2671', name: 'Ada', attributes: { city: 'SF' }, optIn: { source: 'web form', ip: '203.0.113.7' } });
+    expect(created.status).toBe(201);
+    expect(created.body.phone).toBe('+14155552671');
+    expect(created.body.optIn.source).toBe('web form');
+
+    const again = await request(h.app).post('/v1/contacts').set(acct.auth).send({ phone: '+1 415 555 2671', name: 'Ada L.' });
+    expect(again.status).toBe(200);
+    expect(again.body.id).toBe(created.body.id);
+    expect(again.body.attributes).toEqual({ city: 'SF' });
+
+    const patched = await request(h.app).patch(`/v1/contacts/${created.body.id}`).set(acct.auth).send({ attributes: { tier: 'gold' } });
+    expect(patched.status).toBe(200);
+    expect(patched.body).toMatchObject({ name: 'Ada L.', attributes: { tier: 'gold' } });
+
+    const got = await request(h.app).get(`/v1/contacts/${created.body.id}`).set(acct.auth);
+    expect(got.body).toMatchObject({ phone: '+14155552671', name: 'Ada L.', optedOut: false });
+
+    const list = await request(h.app).get('/v1/contacts').set(acct.auth);
+    expect(list.body.data.map((c: { id: string }) => c.id)).toContain(created.body.id);
+
+    expect((await request(h.app).delete(`/v1/contacts/${created.body.id}`).set(acct.auth)).status).toBe(204);
+    expect((await request(h.app).get(`/v1/contacts/${created.body.id}`).set(acct.auth)).status).toBe(404);
+  });
+
+  it('stores contact PII encrypted, not in plain text', async () => {
+    await request(h.app).post('/v1/contacts').set(acct.auth).send({ phone: '+14155550199', name: 'Grace Hopper' });
+    const rows = await h.deps.orm.em.fork().execute<{ pii: Buffer }[]>('select pii from contacts where account_id = ?', [acct.accountId]);
+    expect(rows.length).toBeGreaterThan(0);
+    for (const row of rows) {
+      expect(row.pii.toString('latin1')).not.toContain('Grace');
+      expect(row.pii.toString('latin1')).not.toContain('4155550199');
+    }
+  });
+
+  it('paginates with cursors without repeating or skipping', async () => {
+    const other = await signUp(h.app, 'Paginator');
+    for (let i = 0; i < 5; i++) {
+      await request(h.app).post('/v1/contacts').set(other.auth).send({ phone: `+1415555030${i}` });
+    }
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const res: request.Response = await request(h.app)
+        .get('/v1/contacts')
+        .query({ limit: 2, ...(cursor ? { cursor } : {}) })
+        .set(other.auth);
+      expect(res.status).toBe(200);
+      seen.push(...res.body.data.map((c: { id: string }) => c.id));
+      cursor = res.body.nextCursor;
+    } while (cursor);
+    expect(seen).toHaveLength(5);
+    expect(new Set(seen).size).toBe(5);
+  });
+
+  it('revoked keys stop working at once', async () => {
+    const other = await signUp(h.app, 'Revoker');
+    const extra = await request(h.app).post('/v1/api-keys').set(other.auth).send({ name: 'ci' });
+    expect(extra.status).toBe(201);
+    const extraAuth = { Authorization: `Bearer ${extra.body.key}` };
+    expect((await request(h.app).get('/v1/account').set(extraAuth)).status).toBe(200);
+    expect((await request(h.app).delete(`/v1/api-keys/${extra.body.id}`).set(other.auth)).status).toBe(200);
+    expect((await request(h.app).get('/v1/account').set(extraAuth)).status).toBe(401);
+  });
+
+  it('read-only keys cannot change anything', async () => {
+    const other = await signUp(h.app, 'Reader');
+    const ro = await request(h.app).post('/v1/api-keys').set(other.auth).send({ name: 'ro', scopes: ['read'] });
+    const roAuth = { Authorization: `Bearer ${ro.body.key}` };
+    expect((await request(h.app).get('/v1/contacts').set(roAuth)).status).toBe(200);
+    const denied = await request(h.app).post('/v1/contacts').set(roAuth).send({ phone: '+14155550100' });
+    expect(denied.status).toBe(403);
+  });
+});

@@ -1,0 +1,59 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
+import type { TestProject } from 'vitest/node';
+import { dropDatabase, ensureDatabase } from '../db/create-database';
+import { migrateToLatest, openOrm } from '../db/orm';
+import { temporalPaths } from '../scripts/temporal-paths';
+import { SEARCH_ATTRIBUTE_KEYS } from '../workflows/search-attributes';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    databaseUrl: string;
+    temporalAddress: string;
+    masterKey: string;
+    workflowBundlePath: string;
+    temporalCliPath: string;
+  }
+}
+
+/**
+ * Once per run: a fresh database (migrated, dropped at the end), one real Temporal dev server with
+ * our search attributes, and the workflow bundle built once for every test worker to reuse.
+ */
+export default async function setup(project: TestProject) {
+  const base = process.env.TEST_DATABASE_BASE_URL ?? 'postgres://postgres@127.0.0.1:5432/';
+  const databaseUrl = `${base}massivesms_test_${process.pid}_${randomBytes(3).toString('hex')}`;
+  await ensureDatabase(databaseUrl);
+  const orm = await openOrm(databaseUrl);
+  await migrateToLatest(orm);
+  await orm.close();
+
+  const paths = temporalPaths();
+  const env = await TestWorkflowEnvironment.createLocal({
+    server: {
+      executable: { type: 'existing-path', path: paths.cli },
+      searchAttributes: SEARCH_ATTRIBUTE_KEYS,
+      ui: false,
+    },
+  });
+
+  const outDir = join(__dirname, '..', '.data', 'test');
+  mkdirSync(outDir, { recursive: true });
+  const workflowBundlePath = join(outDir, `workflow-bundle-${process.pid}.js`);
+  const bundle = await bundleWorkflowCode({ workflowsPath: join(__dirname, '..', 'workflows', 'index.ts'), logger: new DefaultLogger('WARN') });
+  writeFileSync(workflowBundlePath, bundle.code);
+
+  project.provide('databaseUrl', databaseUrl);
+  project.provide('temporalAddress', env.address);
+  project.provide('masterKey', randomBytes(32).toString('base64'));
+  project.provide('workflowBundlePath', workflowBundlePath);
+  project.provide('temporalCliPath', paths.cli);
+
+  return async () => {
+    await env.teardown();
+    await dropDatabase(databaseUrl);
+  };
+}

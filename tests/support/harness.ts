@@ -1,0 +1,77 @@
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import type { Express } from 'express';
+import { inject } from 'vitest';
+import { createApp } from '../../api/app';
+import { loadConfig, type AppConfig } from '../../config/env';
+import { closeServiceDeps, createServiceDeps } from '../../services/bootstrap';
+import type { ServiceDeps } from '../../services/deps';
+import { createImportWorker } from '../../workers/create-import-worker';
+
+export interface Harness {
+  app: Express;
+  deps: ServiceDeps;
+  temporal: Client;
+  config: AppConfig;
+  close(): Promise<void>;
+}
+
+let runtimeInstalled = false;
+
+/** The environment a test process runs the product with: the run's database, Temporal and key. */
+export function testEnvironment(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return {
+    NODE_ENV: 'test',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    DATABASE_URL: inject('databaseUrl'),
+    TEMPORAL_ADDRESS: inject('temporalAddress'),
+    MASTER_KEY: inject('masterKey'),
+    ...extra,
+  };
+}
+
+/**
+ * The real product in-process: API app (mounted without a port), services on the run's database,
+ * and optionally an import worker on the run's Temporal server using the prebuilt workflow bundle.
+ */
+export async function startHarness(options: { worker?: boolean; importChunkRows?: number; env?: Record<string, string> } = {}): Promise<Harness> {
+  if (!runtimeInstalled) {
+    Runtime.install({ shutdownSignals: [] });
+    runtimeInstalled = true;
+  }
+  const config = loadConfig(testEnvironment(options.env));
+  const deps = await createServiceDeps(config, 'test');
+  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const app = createApp({ ...deps, temporal }, { importChunkRows: options.importChunkRows });
+
+  let worker: Worker | undefined;
+  let running: Promise<void> | undefined;
+  let workerConnection: NativeConnection | undefined;
+  if (options.worker) {
+    workerConnection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+    worker = await createImportWorker({
+      connection: workerConnection,
+      namespace: config.TEMPORAL_NAMESPACE,
+      deps,
+      workflowBundle: { codePath: inject('workflowBundlePath') },
+    });
+    running = worker.run();
+  }
+
+  return {
+    app,
+    deps,
+    temporal,
+    config,
+    async close() {
+      if (worker && running) {
+        worker.shutdown();
+        await running;
+      }
+      await workerConnection?.close();
+      await connection.close();
+      await closeServiceDeps(deps);
+    },
+  };
+}
