@@ -1,4 +1,4 @@
-import { Worker, type NativeConnection, type WorkflowBundle } from '@temporalio/worker';
+import { Worker, type NativeConnection, type WorkflowBundleOption } from '@temporalio/worker';
 import { createImportActivities } from '../activities/import-activities';
 import type { ServiceDeps } from '../services/deps';
 import { TASK_QUEUES } from './task-queues';
@@ -8,7 +8,7 @@ export interface WorkerOptions {
   namespace: string;
   deps: ServiceDeps;
   /** Tests pass a bundle built once per run; processes bundle from source at start. */
-  workflowBundle?: WorkflowBundle;
+  workflowBundle?: WorkflowBundleOption;
 }
 
 export function createImportWorker({ connection, namespace, deps, workflowBundle }: WorkerOptions): Promise<Worker> {
