@@ -11,6 +11,10 @@ export interface Page<T> {
   nextCursor: string | null;
 }
 
+export function isCursor(cursor: string): boolean {
+  return isUuid(Buffer.from(cursor, 'base64url').toString('utf8'));
+}
+
 /** Cursors are opaque to clients; inside they are the last UUIDv7 id of the page. */
 export function decodeCursor(cursor: string | undefined): string | undefined {
   if (cursor === undefined) return undefined;

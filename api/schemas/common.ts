@@ -1,12 +1,13 @@
 import { z } from 'zod';
 import { API_KEY_SCOPES } from '../../db/entities/api-key';
+import { isCursor } from '../../services/pagination';
 
 export const IdParams = z.object({ id: z.uuid() }).strict();
 
 export const PageQuery = z
   .object({
     limit: z.coerce.number().int().min(1).max(200).default(50),
-    cursor: z.string().min(1).max(200).optional(),
+    cursor: z.string().min(1).max(200).refine(isCursor, 'is not a cursor returned by this API').optional(),
   })
   .strict();
 

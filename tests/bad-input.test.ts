@@ -1,0 +1,144 @@
+import { randomUUID } from 'node:crypto';
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectProblem, signUp, type TestAccount } from './support/accounts';
+import { startHarness, type Harness } from './support/harness';
+
+let h: Harness;
+let acct: TestAccount;
+
+interface Operation {
+  method: string;
+  path: string;
+  secured: boolean;
+  jsonBody: boolean;
+  streamBody: boolean;
+  query: string[];
+  pathParams: string[];
+}
+
+let operations: Operation[] = [];
+
+/** A valid body per JSON route, so each field can be broken on its own. */
+const VALID_BODIES: Record<string, Record<string, unknown>> = {
+  'POST /v1/accounts': { accountName: 'Shop', email: 'x@example.com', password: 'long enough password' },
+  'POST /v1/api-keys': { name: 'k', scopes: ['read'] },
+  'POST /v1/contacts': { phone: '+14155550100', name: 'n', attributes: { a: 'b' }, optIn: { source: 's' } },
+  'PATCH /v1/contacts/{id}': { phone: '+14155550100', name: 'n', attributes: { a: 'b' }, optIn: { source: 's' } },
+  'POST /v1/lists': { name: 'l' },
+  'PATCH /v1/lists/{id}': { name: 'l' },
+  'POST /v1/lists/{id}/contacts': { contactIds: [randomUUID()] },
+  'POST /v1/opt-outs': { phone: '+14155550100', reason: 'asked' },
+  'DELETE /v1/opt-outs/{id}': { reason: 'consent re-collected' },
+};
+const PHONE_ROUTES = ['POST /v1/contacts', 'PATCH /v1/contacts/{id}', 'POST /v1/opt-outs'];
+
+const key = (op: Operation) => `${op.method} ${op.path}`;
+const url = (op: Operation, params: Record<string, string> = {}) =>
+  op.path.replace(/\{(\w+)\}/g, (_, p: string) => params[p] ?? randomUUID());
+const call = (op: Operation) => {
+  const r = request(h.app)[op.method.toLowerCase() as 'get'](url(op));
+  return op.secured ? r.set(acct.auth) : r;
+};
+const wrongType = (v: unknown) => (typeof v === 'string' ? 12345 : 'not-the-right-type');
+
+beforeAll(async () => {
+  h = await startHarness();
+  acct = await signUp(h.app, 'Fuzzed');
+  const doc = (await request(h.app).get('/openapi.json')).body as {
+    paths: Record<string, Record<string, { security?: unknown[]; requestBody?: { content: Record<string, unknown> }; parameters?: { in: string; name: string }[] }>>;
+  };
+  operations = Object.entries(doc.paths).flatMap(([path, ops]) =>
+    Object.entries(ops).map(([method, op]) => ({
+      method: method.toUpperCase(),
+      path,
+      secured: Boolean(op.security?.length),
+      jsonBody: Boolean(op.requestBody?.content['application/json']),
+      streamBody: Boolean(op.requestBody?.content['text/csv']),
+      query: (op.parameters ?? []).filter((p) => p.in === 'query').map((p) => p.name),
+      pathParams: (op.parameters ?? []).filter((p) => p.in === 'path').map((p) => p.name),
+    })),
+  );
+});
+afterAll(() => h.close());
+
+describe('bad input on every endpoint → 4xx problem+json, never 5xx', () => {
+  it('knows a valid body for every JSON endpoint', () => {
+    expect(operations.filter((o) => o.jsonBody).map(key).sort()).toEqual(Object.keys(VALID_BODIES).sort());
+  });
+
+  it('every secured endpoint refuses a missing, malformed or unknown key with 401', async () => {
+    for (const op of operations.filter((o) => o.secured)) {
+      const r = request(h.app)[op.method.toLowerCase() as 'get'](url(op));
+      expectProblem(await r, 401, 'unauthorized');
+      const malformed = request(h.app)[op.method.toLowerCase() as 'get'](url(op)).set('Authorization', 'Bearer nope');
+      expectProblem(await malformed, 401, 'unauthorized');
+      const unknown = request(h.app)[op.method.toLowerCase() as 'get'](url(op)).set('Authorization', `Bearer msk_000000000000_${'a'.repeat(32)}`);
+      expectProblem(await unknown, 401, 'unauthorized');
+    }
+  });
+
+  it('every JSON endpoint: malformed JSON 400, empty object 422, unknown field 422, wrong types 422, oversize 413, wrong media type 415', async () => {
+    for (const op of operations.filter((o) => o.jsonBody)) {
+      const valid = VALID_BODIES[key(op)]!;
+      expectProblem(await call(op).set('Content-Type', 'application/json').send('{"name": '), 400, 'malformed_body');
+      expectProblem(await call(op).send({}), 422, 'validation');
+      expectProblem(await call(op).send([valid]), 422, 'validation');
+
+      const unknown = await call(op).send({ ...valid, surprise: true });
+      expectProblem(unknown, 422, 'validation');
+      expect(unknown.body.errors).toContainEqual({ field: 'body.surprise', reason: 'is not a known field' });
+
+      for (const field of Object.keys(valid)) {
+        const res = await call(op).send({ ...valid, [field]: wrongType(valid[field]) });
+        expectProblem(res, 422, 'validation');
+        expect(res.body.errors.map((e: { field: string }) => e.field)).toContain(`body.${field}`);
+      }
+      expectProblem(await call(op).send({ ...valid, name: 'x'.repeat(2 * 1024 * 1024) }), 413, 'payload_too_large');
+      expectProblem(await call(op).set('Content-Type', 'text/plain').send('phone=1'), 415, 'unsupported_media_type');
+    }
+  });
+
+  it('every endpoint with ids refuses a non-UUID id with 422 naming it', async () => {
+    for (const op of operations.filter((o) => o.pathParams.length > 0)) {
+      const params = Object.fromEntries(op.pathParams.map((p) => [p, 'not-a-uuid']));
+      let r = request(h.app)[op.method.toLowerCase() as 'get'](url(op, params)).set(acct.auth);
+      if (op.jsonBody) r = r.send(VALID_BODIES[key(op)]!);
+      const res = await r;
+      expectProblem(res, 422, 'validation');
+      expect(res.body.errors.map((e: { field: string }) => e.field)).toContain(`params.${op.pathParams[0]}`);
+    }
+  });
+
+  it('every endpoint with query parameters refuses unknown and out-of-range ones', async () => {
+    for (const op of operations.filter((o) => o.query.length > 0)) {
+      const bogus = await call(op).query({ bogus: '1' });
+      expectProblem(bogus, 422, 'validation');
+      if (op.query.includes('limit')) expectProblem(await call(op).query({ limit: '0' }), 422, 'validation');
+      if (op.query.includes('cursor')) expectProblem(await call(op).query({ cursor: 'garbage' }), 422, 'validation');
+    }
+  });
+
+  it('endpoints without a body refuse one', async () => {
+    for (const op of operations.filter((o) => o.secured && !o.jsonBody && !o.streamBody && o.method !== 'GET')) {
+      expectProblem(await call(op).send({ unexpected: 1 }), 422, 'validation');
+    }
+  });
+
+  it('invalid phone numbers are 422 naming the phone field and the reason', async () => {
+    const contact = await request(h.app).post('/v1/contacts').set(acct.auth).send({ phone: '+14155550111' });
+    for (const route of PHONE_ROUTES) {
+      const op = operations.find((o) => key(o) === route)!;
+      for (const phone of ['12', '+1 555 0000', 'call me']) {
+        const r = request(h.app)[op.method.toLowerCase() as 'post'](url(op, { id: contact.body.id })).set(acct.auth);
+        const res = await r.send({ ...VALID_BODIES[route], phone });
+        expectProblem(res, 422, 'validation');
+        expect(res.body.errors[0]).toMatchObject({ field: 'phone', reason: expect.any(String) });
+      }
+    }
+  });
+
+  it('unknown routes are 404 problem+json', async () => {
+    expectProblem(await request(h.app).get('/v1/nothing-here'), 404, 'not_found');
+  });
+});
