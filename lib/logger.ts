@@ -21,6 +21,6 @@ export const REDACTED_PATHS = [
   '*.attributes',
 ];
 
-export function createLogger(level: string, name: string): pino.Logger {
-  return pino({ level, name, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } });
+export function createLogger(level: string, name: string, destination?: pino.DestinationStream): pino.Logger {
+  return pino({ level, name, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } }, destination);
 }

@@ -13,7 +13,8 @@ export interface AuditEntry {
 
 interface AuditRow {
   seq: string;
-  at: Date;
+  /** Milliseconds since the epoch (timestamptz comes back from the driver as text). */
+  at_ms: string;
   actor_type: string;
   actor_id: string | null;
   account_id: string | null;
@@ -41,9 +42,10 @@ function canonicalJson(value: unknown): string {
 }
 
 function entryHash(prevHash: Buffer, row: Omit<AuditRow, 'prev_hash' | 'hash'>): Buffer {
+  const at = new Date(Number(row.at_ms));
   const canonical = canonicalJson([
     String(row.seq),
-    row.at.toISOString(),
+    at.toISOString(),
     row.actor_type,
     row.actor_id,
     row.account_id,
@@ -64,7 +66,7 @@ export async function appendAudit(em: EntityManager, entry: AuditEntry, now = ne
   const prevHash = last?.hash ?? GENESIS;
   const row = {
     seq: String(BigInt(last?.seq ?? '0') + 1n),
-    at: now,
+    at_ms: String(now.getTime()),
     actor_type: entry.actorType,
     actor_id: entry.actorId ?? null,
     account_id: entry.accountId ?? null,
@@ -78,7 +80,7 @@ export async function appendAudit(em: EntityManager, entry: AuditEntry, now = ne
      values (?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?)`,
     [
       row.seq,
-      row.at,
+      now,
       row.actor_type,
       row.actor_id,
       row.account_id,
@@ -101,7 +103,7 @@ export async function verifyAuditChain(em: EntityManager, pageSize = 5000): Prom
   let entries = 0;
   for (;;) {
     const rows = await em.execute<AuditRow[]>(
-      'select * from audit_log where seq >= ? order by seq limit ?',
+      `select *, (extract(epoch from at) * 1000)::bigint::text as at_ms from audit_log where seq >= ? order by seq limit ?`,
       [String(expectedSeq), pageSize],
     );
     for (const row of rows) {

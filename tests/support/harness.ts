@@ -6,6 +6,7 @@ import { createApp } from '../../api/app';
 import { loadConfig, type AppConfig } from '../../config/env';
 import { closeServiceDeps, createServiceDeps } from '../../services/bootstrap';
 import type { ServiceDeps } from '../../services/deps';
+import { createLogger } from '../../lib/logger';
 import { createImportWorker } from '../../workers/create-import-worker';
 
 export interface Harness {
@@ -34,13 +35,25 @@ export function testEnvironment(extra: Record<string, string> = {}): NodeJS.Proc
  * The real product in-process: API app (mounted without a port), services on the run's database,
  * and optionally an import worker on the run's Temporal server using the prebuilt workflow bundle.
  */
-export async function startHarness(options: { worker?: boolean; importChunkRows?: number; env?: Record<string, string> } = {}): Promise<Harness> {
+export interface HarnessOptions {
+  worker?: boolean;
+  importChunkRows?: number;
+  env?: Record<string, string>;
+  /** Receives every log line the API writes (at info level), to check what logs may contain. */
+  logLines?: string[];
+}
+
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   if (!runtimeInstalled) {
     Runtime.install({ shutdownSignals: [] });
     runtimeInstalled = true;
   }
   const config = loadConfig(testEnvironment(options.env));
   const deps = await createServiceDeps(config, 'test');
+  if (options.logLines) {
+    const lines = options.logLines;
+    deps.logger = createLogger('info', 'test', { write: (line: string) => void lines.push(line) });
+  }
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
   const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
   const app = createApp({ ...deps, temporal }, { importChunkRows: options.importChunkRows });

@@ -1,0 +1,72 @@
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectProblem, signUp } from './support/accounts';
+import { startHarness, type Harness } from './support/harness';
+
+let h: Harness;
+const logLines: string[] = [];
+
+beforeAll(async () => {
+  h = await startHarness({ env: { RATE_LIMIT_PER_MINUTE: '5' }, logLines });
+});
+afterAll(() => h.close());
+
+describe('operational endpoints', () => {
+  it('/healthz and /readyz report Postgres and Temporal reachable', async () => {
+    expect((await request(h.app).get('/healthz')).body).toEqual({ status: 'ok' });
+    const ready = await request(h.app).get('/readyz');
+    expect(ready.status).toBe(200);
+    expect(ready.body).toEqual({ status: 'ready', postgres: 'ok', temporal: 'ok' });
+  });
+
+  it('/metrics exposes Prometheus metrics with route templates', async () => {
+    await request(h.app).get('/healthz');
+    const res = await request(h.app).get('/metrics');
+    expect(res.status).toBe(200);
+    expect(res.text).toContain('http_request_duration_seconds_count{method="GET",route="/healthz",status="200"}');
+    expect(res.text).toContain('process_cpu_seconds_total');
+  });
+
+  it('/openapi.json is OpenAPI 3.1 covering the API, and /docs serves the interactive docs', async () => {
+    const doc = await request(h.app).get('/openapi.json');
+    expect(doc.body.openapi).toBe('3.1.0');
+    expect(Object.keys(doc.body.paths)).toEqual(expect.arrayContaining(['/v1/accounts', '/v1/contacts', '/v1/contacts/imports', '/v1/opt-outs']));
+    expect(doc.body.paths['/v1/contacts'].post.requestBody.content['application/json'].schema.properties).toHaveProperty('phone');
+    const docs = await request(h.app).get('/docs/');
+    expect(docs.status).toBe(200);
+    expect(docs.text).toContain('swagger-ui');
+  });
+
+  it('sends security headers', async () => {
+    const res = await request(h.app).get('/healthz');
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+    expect(res.headers['strict-transport-security']).toBeDefined();
+    expect(res.headers['x-powered-by']).toBeUndefined();
+  });
+
+  it('rate-limits each API key with 429 problem+json and Retry-After', async () => {
+    const acct = await signUp(h.app, 'Busy');
+    const statuses: number[] = [];
+    let limited: request.Response | undefined;
+    for (let i = 0; i < 7 && !limited; i++) {
+      const res = await request(h.app).get('/v1/account').set(acct.auth);
+      statuses.push(res.status);
+      if (res.status === 429) limited = res;
+    }
+    expect(statuses.slice(0, 5)).toEqual([200, 200, 200, 200, 200]);
+    expectProblem(limited!, 429, 'rate_limited');
+    expect(Number(limited!.headers['retry-after'])).toBeGreaterThan(0);
+  });
+
+  it('logs neither API keys nor recipient phone numbers or names', async () => {
+    const acct = await signUp(h.app, 'Private');
+    await request(h.app).post('/v1/contacts').set(acct.auth).send({ phone: '+14155550777', name: 'Secret Name' });
+    await request(h.app).post('/v1/contacts').set(acct.auth).send({ phone: 'bogus-4155550778' });
+    const logs = logLines.join('\n');
+    expect(logs).toContain('/v1/contacts');
+    expect(logs).not.toContain(acct.apiKey);
+    expect(logs).not.toContain('4155550777');
+    expect(logs).not.toContain('4155550778');
+    expect(logs).not.toContain('Secret Name');
+  });
+});
