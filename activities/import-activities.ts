@@ -25,7 +25,11 @@ const ZERO: ChunkCounts = { rows: 0, created: 0, updated: 0, duplicates: 0, inva
 export function createImportActivities(deps: ServiceDeps) {
   const { orm, pgPool, keyring, keys } = deps;
 
-  async function loadPrepared(imp: ContactImport, dataKey: Buffer, chunkNo: number): Promise<{ prepared: PreparedChunk; rowCount: number }> {
+  async function loadPrepared(
+    imp: ContactImport,
+    dataKey: Buffer,
+    chunkNo: number,
+  ): Promise<{ prepared: PreparedChunk; rowCount: number }> {
     const { rows } = await pgPool.query<{ payload: Buffer; row_count: number }>(
       'select payload, row_count from contact_import_chunks where import_id = $1 and chunk_no = $2',
       [imp.id, chunkNo],
@@ -47,12 +51,16 @@ export function createImportActivities(deps: ServiceDeps) {
       [importId, fromChunk, toChunk],
     );
     const r = rows[0];
-    return r ? { rows: r.rows, created: r.created, updated: r.updated, duplicates: r.duplicates, invalid: r.invalid, optedOut: r.opted_out } : ZERO;
+    return r
+      ? { rows: r.rows, created: r.created, updated: r.updated, duplicates: r.duplicates, invalid: r.invalid, optedOut: r.opted_out }
+      : ZERO;
   }
 
   return {
     async markImportRunning(importId: string): Promise<void> {
-      await pgPool.query(`update contact_imports set status = 'running', updated_at = now() where id = $1 and status = 'queued'`, [importId]);
+      await pgPool.query(`update contact_imports set status = 'running', updated_at = now() where id = $1 and status = 'queued'`, [
+        importId,
+      ]);
     },
 
     /**

@@ -8,10 +8,7 @@ export function healthRoutes(router: Router, deps: ApiDeps): void {
   });
 
   router.get('/readyz', async (_req, res) => {
-    const checks = await Promise.allSettled([
-      deps.orm.em.fork().execute('select 1'),
-      deps.temporal.workflowService.getSystemInfo({}),
-    ]);
+    const checks = await Promise.allSettled([deps.orm.em.fork().execute('select 1'), deps.temporal.workflowService.getSystemInfo({})]);
     const [postgres, temporal] = checks.map((c) => (c.status === 'fulfilled' ? 'ok' : 'unreachable'));
     if (postgres !== 'ok' || temporal !== 'ok') {
       throw new AppError('unavailable', `not ready: postgres ${postgres}, temporal ${temporal}`);

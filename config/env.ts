@@ -1,8 +1,6 @@
 import { z } from 'zod';
 
-const base64Key = z
-  .string()
-  .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 bytes, base64-encoded');
+const base64Key = z.string().refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 bytes, base64-encoded');
 
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
@@ -21,7 +19,11 @@ const schema = z.object({
   MASTER_KEY: base64Key,
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(600),
   REQUEST_BODY_LIMIT: z.string().default('1mb'),
-  IMPORT_MAX_BYTES: z.coerce.number().int().positive().default(2 * 1024 * 1024 * 1024),
+  IMPORT_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(2 * 1024 * 1024 * 1024),
 });
 
 export type AppConfig = z.infer<typeof schema>;

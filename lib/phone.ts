@@ -3,7 +3,7 @@ import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 export type PhoneResult = { ok: true; e164: string } | { ok: false; reason: string };
 
 /** Normalizes to E.164. Numbers without a leading + are read in `defaultCountry` (US unless told). */
-export function normalizePhone(raw: string, defaultCountry: 'US' | string = 'US'): PhoneResult {
+export function normalizePhone(raw: string, defaultCountry = 'US'): PhoneResult {
   const trimmed = raw.trim();
   if (trimmed === '') return { ok: false, reason: 'phone is empty' };
   const parsed = parsePhoneNumberFromString(trimmed, defaultCountry as never);

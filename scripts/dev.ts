@@ -65,14 +65,26 @@ async function main(): Promise<void> {
   const [host, port] = config.TEMPORAL_ADDRESS.split(':');
 
   if (host === '127.0.0.1' || host === 'localhost') {
-    start('temporal', temporalPaths().cli, [
-      'server', 'start-dev',
-      '--db-filename', join(dataDir, 'temporal.db'),
-      '--ip', '127.0.0.1', '--port', port ?? '7233',
-      '--ui-port', '8233',
-      '--log-level', 'warn',
-      ...SEARCH_ATTRIBUTE_KEYS.flatMap((k) => ['--search-attribute', `${k.name}=Keyword`]),
-    ], env);
+    start(
+      'temporal',
+      temporalPaths().cli,
+      [
+        'server',
+        'start-dev',
+        '--db-filename',
+        join(dataDir, 'temporal.db'),
+        '--ip',
+        '127.0.0.1',
+        '--port',
+        port ?? '7233',
+        '--ui-port',
+        '8233',
+        '--log-level',
+        'warn',
+        ...SEARCH_ATTRIBUTE_KEYS.flatMap((k) => ['--search-attribute', `${k.name}=Keyword`]),
+      ],
+      env,
+    );
   }
   await ensureDatabase(config.DATABASE_URL);
   const orm = await openOrm(config.DATABASE_URL);

@@ -7,4 +7,5 @@ bash scripts/ensure-node-deps.sh
 bash scripts/install-temporal.sh >/dev/null
 npx tsc --noEmit -p .
 npx eslint .
+npx prettier --check . >/dev/null || { echo "prettier: run npm run format" >&2; exit 1; }
 exec npx vitest run "$@"

@@ -60,9 +60,7 @@ function entryHash(prevHash: Buffer, row: Omit<AuditRow, 'prev_hash' | 'hash'>):
 /** Appends inside the caller's transaction, so an entry exists exactly when its change does. */
 export async function appendAudit(em: EntityManager, entry: AuditEntry, now = new Date()): Promise<void> {
   await em.execute('select pg_advisory_xact_lock(?)', [AUDIT_APPEND_LOCK]);
-  const [last] = await em.execute<{ seq: string; hash: Buffer }[]>(
-    'select seq, hash from audit_log order by seq desc limit 1',
-  );
+  const [last] = await em.execute<{ seq: string; hash: Buffer }[]>('select seq, hash from audit_log order by seq desc limit 1');
   const prevHash = last?.hash ?? GENESIS;
   const row = {
     seq: String(BigInt(last?.seq ?? '0') + 1n),

@@ -126,9 +126,17 @@ export class ListsService {
       { listId: id, ...(after ? { contactId: { $gt: after } } : {}) },
       { orderBy: { contactId: 'asc' }, limit: page.limit + 1 },
     );
-    const contacts = await em.find(Contact, { id: { $in: memberships.map((m) => m.contactId) }, accountId: actor.accountId }, { orderBy: { id: 'asc' } });
+    const contacts = await em.find(
+      Contact,
+      { id: { $in: memberships.map((m) => m.contactId) }, accountId: actor.accountId },
+      { orderBy: { id: 'asc' } },
+    );
     const dataKey = await this.deps.keyring.keyFor(em, actor.accountId);
-    const optedOut = await optedOutHashes(em, actor.accountId, contacts.map((c) => c.phoneHash));
+    const optedOut = await optedOutHashes(
+      em,
+      actor.accountId,
+      contacts.map((c) => c.phoneHash),
+    );
     const more = memberships.length > page.limit;
     const rows = more ? [...contacts, { id: memberships[page.limit]!.contactId } as Contact] : contacts;
     return toPage(rows, page.limit, (c) => toContactView(c, dataKey, optedOut.has(c.phoneHash.toString('hex'))));

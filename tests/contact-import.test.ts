@@ -49,7 +49,14 @@ describe('contact CSV import', () => {
 
     const view = await request(h.app).get(`/v1/contacts/imports/${id}`).set(acct.auth);
     expect(view.status).toBe(200);
-    expect(view.body).toMatchObject({ status: 'completed', created: 3, duplicates: 2, invalid: 3, optedOut: 1, workflowId: `import:${id}` });
+    expect(view.body).toMatchObject({
+      status: 'completed',
+      created: 3,
+      duplicates: 2,
+      invalid: 3,
+      optedOut: 1,
+      workflowId: `import:${id}`,
+    });
 
     const errors = await request(h.app).get(`/v1/contacts/imports/${id}/errors`).set(acct.auth);
     expect(errors.body.data).toEqual([
@@ -98,7 +105,9 @@ describe('contact CSV import', () => {
     expect(res.status).toBe(202);
     await h.temporal.workflow.getHandle(importWorkflowId(res.body.id)).result();
     const contacts = await request(h.app).get('/v1/contacts').set(other.auth);
-    expect(contacts.body.data).toEqual([expect.objectContaining({ phone: '+442079460018', name: 'Liz', optIn: expect.objectContaining({ source: 'paper form' }) })]);
+    expect(contacts.body.data).toEqual([
+      expect.objectContaining({ phone: '+442079460018', name: 'Liz', optIn: expect.objectContaining({ source: 'paper form' }) }),
+    ]);
   });
 
   it('rejects unusable uploads with problem+json', async () => {

@@ -37,7 +37,10 @@ describe('sign-up → key → contacts CRUD', () => {
     expect(again.body.id).toBe(created.body.id);
     expect(again.body.attributes).toEqual({ city: 'SF' });
 
-    const patched = await request(h.app).patch(`/v1/contacts/${created.body.id}`).set(acct.auth).send({ attributes: { tier: 'gold' } });
+    const patched = await request(h.app)
+      .patch(`/v1/contacts/${created.body.id}`)
+      .set(acct.auth)
+      .send({ attributes: { tier: 'gold' } });
     expect(patched.status).toBe(200);
     expect(patched.body).toMatchObject({ name: 'Ada L.', attributes: { tier: 'gold' } });
 
@@ -64,7 +67,10 @@ describe('sign-up → key → contacts CRUD', () => {
   it('paginates with cursors without repeating or skipping', async () => {
     const other = await signUp(h.app, 'Paginator');
     for (let i = 0; i < 5; i++) {
-      await request(h.app).post('/v1/contacts').set(other.auth).send({ phone: `+1415555030${i}` });
+      await request(h.app)
+        .post('/v1/contacts')
+        .set(other.auth)
+        .send({ phone: `+1415555030${i}` });
     }
     const seen: string[] = [];
     let cursor: string | null = null;
@@ -93,7 +99,10 @@ describe('sign-up → key → contacts CRUD', () => {
 
   it('read-only keys cannot change anything', async () => {
     const other = await signUp(h.app, 'Reader');
-    const ro = await request(h.app).post('/v1/api-keys').set(other.auth).send({ name: 'ro', scopes: ['read'] });
+    const ro = await request(h.app)
+      .post('/v1/api-keys')
+      .set(other.auth)
+      .send({ name: 'ro', scopes: ['read'] });
     const roAuth = { Authorization: `Bearer ${ro.body.key}` };
     expect((await request(h.app).get('/v1/contacts').set(roAuth)).status).toBe(200);
     const denied = await request(h.app).post('/v1/contacts').set(roAuth).send({ phone: '+14155550100' });

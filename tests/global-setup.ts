@@ -43,7 +43,10 @@ export default async function setup(project: TestProject) {
   const outDir = join(__dirname, '..', '.data', 'test');
   mkdirSync(outDir, { recursive: true });
   const workflowBundlePath = join(outDir, `workflow-bundle-${process.pid}.js`);
-  const bundle = await bundleWorkflowCode({ workflowsPath: join(__dirname, '..', 'workflows', 'index.ts'), logger: new DefaultLogger('WARN') });
+  const bundle = await bundleWorkflowCode({
+    workflowsPath: join(__dirname, '..', 'workflows', 'index.ts'),
+    logger: new DefaultLogger('WARN'),
+  });
   writeFileSync(workflowBundlePath, bundle.code);
 
   project.provide('databaseUrl', databaseUrl);

@@ -13,7 +13,9 @@ beforeAll(async () => {
 afterAll(() => h.close());
 
 const contactCount = async () =>
-  (await h.deps.orm.em.fork().execute<{ n: number }[]>('select count(*)::int as n from contacts where account_id = ?', [acct.accountId]))[0]!.n;
+  (
+    await h.deps.orm.em.fork().execute<{ n: number }[]>('select count(*)::int as n from contacts where account_id = ?', [acct.accountId])
+  )[0]!.n;
 
 describe('Idempotency-Key', () => {
   it('replays the stored response for the same key and body, without doing the work twice', async () => {

@@ -25,7 +25,9 @@ function spawnWorker(): ChildProcess {
 }
 
 async function processedRows(importId: string): Promise<number> {
-  const rows = await h.deps.orm.em.fork().execute<{ processed_rows: number }[]>('select processed_rows from contact_imports where id = ?', [importId]);
+  const rows = await h.deps.orm.em
+    .fork()
+    .execute<{ processed_rows: number }[]>('select processed_rows from contact_imports where id = ?', [importId]);
   return rows[0]!.processed_rows;
 }
 
@@ -79,9 +81,13 @@ describe('worker killed mid-import', () => {
     const em = h.deps.orm.em.fork();
     const [contacts] = await em.execute<{ n: number }[]>('select count(*)::int as n from contacts where account_id = ?', [acct.accountId]);
     expect(contacts!.n).toBe(distinct);
-    const [chunks] = await em.execute<{ n: number }[]>('select count(*)::int as n from contact_import_chunk_results where import_id = ?', [importId]);
+    const [chunks] = await em.execute<{ n: number }[]>('select count(*)::int as n from contact_import_chunk_results where import_id = ?', [
+      importId,
+    ]);
     expect(chunks!.n).toBe(ROWS / CHUNK_ROWS);
-    const [errors] = await em.execute<{ n: number }[]>('select count(*)::int as n from contact_import_errors where import_id = ?', [importId]);
+    const [errors] = await em.execute<{ n: number }[]>('select count(*)::int as n from contact_import_errors where import_id = ?', [
+      importId,
+    ]);
     expect(errors!.n).toBe(invalid);
   });
 });

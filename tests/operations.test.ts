@@ -30,7 +30,9 @@ describe('operational endpoints', () => {
   it('/openapi.json is OpenAPI 3.1 covering the API, and /docs serves the interactive docs', async () => {
     const doc = await request(h.app).get('/openapi.json');
     expect(doc.body.openapi).toBe('3.1.0');
-    expect(Object.keys(doc.body.paths)).toEqual(expect.arrayContaining(['/v1/accounts', '/v1/contacts', '/v1/contacts/imports', '/v1/opt-outs']));
+    expect(Object.keys(doc.body.paths)).toEqual(
+      expect.arrayContaining(['/v1/accounts', '/v1/contacts', '/v1/contacts/imports', '/v1/opt-outs']),
+    );
     expect(doc.body.paths['/v1/contacts'].post.requestBody.content['application/json'].schema.properties).toHaveProperty('phone');
     const docs = await request(h.app).get('/docs/');
     expect(docs.status).toBe(200);

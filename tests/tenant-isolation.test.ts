@@ -22,7 +22,10 @@ beforeAll(async () => {
   const contact = await request(h.app).post('/v1/contacts').set(a.auth).send({ phone: A_PHONE, name: 'Alice of A' });
   A.contactId = contact.body.id;
   A.listId = (await request(h.app).post('/v1/lists').set(a.auth).send({ name: 'A list' })).body.id;
-  await request(h.app).post(`/v1/lists/${A.listId}/contacts`).set(a.auth).send({ contactIds: [A.contactId] });
+  await request(h.app)
+    .post(`/v1/lists/${A.listId}/contacts`)
+    .set(a.auth)
+    .send({ contactIds: [A.contactId] });
   A.optOutId = (await request(h.app).post('/v1/opt-outs').set(a.auth).send({ phone: '+14155551002' })).body.id;
   A.apiKeyId = (await request(h.app).post('/v1/api-keys').set(a.auth).send({ name: 'A key' })).body.id;
   const imp = await uploadCsv(h.app, a.auth, csvOf(['phone'], [['+14155551003'], ['bad']]));
@@ -99,8 +102,18 @@ const cases: Record<string, () => Promise<void>> = {
     expect((await request(h.app).get(`/v1/lists/${A.listId}/contacts`).set(b.auth)).status).toBe(404);
   },
   'POST /v1/lists/{id}/contacts': async () => {
-    expect((await request(h.app).post(`/v1/lists/${A.listId}/contacts`).set(b.auth).send({ contactIds: [bContactId] })).status).toBe(404);
-    const res = await request(h.app).post(`/v1/lists/${bListId}/contacts`).set(b.auth).send({ contactIds: [A.contactId] });
+    expect(
+      (
+        await request(h.app)
+          .post(`/v1/lists/${A.listId}/contacts`)
+          .set(b.auth)
+          .send({ contactIds: [bContactId] })
+      ).status,
+    ).toBe(404);
+    const res = await request(h.app)
+      .post(`/v1/lists/${bListId}/contacts`)
+      .set(b.auth)
+      .send({ contactIds: [A.contactId] });
     expect(res.status).toBe(422);
   },
   'DELETE /v1/lists/{id}/contacts/{contactId}': async () => {
@@ -132,7 +145,9 @@ describe('tenant isolation', () => {
     expect(contact.body).toMatchObject({ phone: A_PHONE, name: 'Alice of A' });
     expect((await request(h.app).get(`/v1/lists/${A.listId}`).set(a.auth)).body.size).toBe(1);
     expect(idsIn(await request(h.app).get('/v1/opt-outs').set(a.auth))).toEqual([A.optOutId]);
-    expect((await request(h.app).get('/v1/api-keys').set(a.auth)).body.data.find((k: { id: string }) => k.id === A.apiKeyId).revokedAt).toBeNull();
+    expect(
+      (await request(h.app).get('/v1/api-keys').set(a.auth)).body.data.find((k: { id: string }) => k.id === A.apiKeyId).revokedAt,
+    ).toBeNull();
     expect((await request(h.app).get(`/v1/contacts/imports/${A.importId}`).set(a.auth)).body).toMatchObject({ created: 1, invalid: 1 });
   });
 });

@@ -75,7 +75,10 @@ function register(host: RouteHost, spec: RouteSpec<ZodObject, ZodObject, ZodType
         ]),
       ),
       ...Object.fromEntries(
-        errorStatuses.map((s) => [s, { description: 'Problem (RFC 9457)', content: { 'application/problem+json': { schema: ProblemSchema } } }]),
+        errorStatuses.map((s) => [
+          s,
+          { description: 'Problem (RFC 9457)', content: { 'application/problem+json': { schema: ProblemSchema } } },
+        ]),
       ),
     },
   };
@@ -87,7 +90,7 @@ export function defineRoute<P extends ZodObject = typeof EMPTY, Q extends ZodObj
   host: RouteHost,
   spec: RouteSpec<P, Q, B>,
 ): void {
-  register(host, spec as unknown as RouteSpec<ZodObject, ZodObject, ZodType>);
+  register(host, spec);
   host.router[spec.method](spec.path, async (req, res) => {
     const em = req.em;
     const actor = spec.auth === 'public' ? undefined : await host.authenticate(req, res, em);
@@ -117,7 +120,11 @@ export function defineRoute<P extends ZodObject = typeof EMPTY, Q extends ZodObj
             em,
             actor.accountId,
             idempotencyKey,
-            { method: spec.method, path: req.path, hash: requestFingerprint(spec.method, req.path, spec.streamBody ? req.headers['content-length'] : body) },
+            {
+              method: spec.method,
+              path: req.path,
+              hash: requestFingerprint(spec.method, req.path, spec.streamBody ? req.headers['content-length'] : body),
+            },
             run,
           )
         : await run();

@@ -12,7 +12,9 @@ interface StoredRequest {
 }
 
 export function requestFingerprint(method: string, path: string, body: unknown): string {
-  return createHash('sha256').update(`${method} ${path}\n${JSON.stringify(body ?? null)}`).digest('hex');
+  return createHash('sha256')
+    .update(`${method} ${path}\n${JSON.stringify(body ?? null)}`)
+    .digest('hex');
 }
 
 /**
@@ -47,10 +49,12 @@ export async function withIdempotency(
   }
   try {
     const result = await run();
-    await em.execute(
-      'update idempotency_keys set status_code = ?, response_body = ?::jsonb where account_id = ? and key = ?',
-      [result.status, result.body === undefined ? null : JSON.stringify(result.body), accountId, key],
-    );
+    await em.execute('update idempotency_keys set status_code = ?, response_body = ?::jsonb where account_id = ? and key = ?', [
+      result.status,
+      result.body === undefined ? null : JSON.stringify(result.body),
+      accountId,
+      key,
+    ]);
     return result;
   } catch (err) {
     await em.execute('delete from idempotency_keys where account_id = ? and key = ?', [accountId, key]);

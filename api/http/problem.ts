@@ -79,15 +79,18 @@ export function problemErrorHandler(logger: Logger): ErrorRequestHandler {
       return;
     }
     logger.error({ err, method: req.method, path: req.path }, 'unhandled error');
-    res.status(500).type('application/problem+json').send(
-      JSON.stringify({
-        type: `${PROBLEM_TYPE_BASE}internal`,
-        title: 'Internal error',
-        status: 500,
-        detail: 'something went wrong on our side; it has been logged',
-        instance: req.path,
-      }),
-    );
+    res
+      .status(500)
+      .type('application/problem+json')
+      .send(
+        JSON.stringify({
+          type: `${PROBLEM_TYPE_BASE}internal`,
+          title: 'Internal error',
+          status: 500,
+          detail: 'something went wrong on our side; it has been logged',
+          instance: req.path,
+        }),
+      );
   };
 }
 

@@ -16,7 +16,8 @@ export function importRoutes(host: RouteHost, imports: ImportsService): void {
     query: ImportQuery,
     streamBody: {
       mediaTypes: ['text/csv', 'multipart/form-data'],
-      description: 'A CSV file with a header row. Phone, name and opt-in columns are found by name or named in the query; other columns become attributes.',
+      description:
+        'A CSV file with a header row. Phone, name and opt-in columns are found by name or named in the query; other columns become attributes.',
     },
     responses: { 202: { description: 'Import accepted', schema: ImportSchema } },
     handler: async ({ em, actor, query, req }) => {
@@ -32,14 +33,23 @@ export function importRoutes(host: RouteHost, imports: ImportsService): void {
     },
   });
   defineRoute(host, {
-    method: 'get', path: '/v1/contacts/imports/:id', summary: 'Import status, counts and live progress', tag, auth: 'read',
+    method: 'get',
+    path: '/v1/contacts/imports/:id',
+    summary: 'Import status, counts and live progress',
+    tag,
+    auth: 'read',
     params: IdParams,
     responses: { 200: { description: 'The import', schema: ImportSchema } },
     handler: async ({ em, actor, params }) => ({ status: 200, body: await imports.get(em, actor, params.id) }),
   });
   defineRoute(host, {
-    method: 'get', path: '/v1/contacts/imports/:id/errors', summary: 'Rows that were not imported, and why', tag, auth: 'read',
-    params: IdParams, query: ImportErrorsQuery,
+    method: 'get',
+    path: '/v1/contacts/imports/:id/errors',
+    summary: 'Rows that were not imported, and why',
+    tag,
+    auth: 'read',
+    params: IdParams,
+    query: ImportErrorsQuery,
     responses: { 200: { description: 'Row errors in row order', schema: z.object({ data: z.array(ImportErrorSchema) }) } },
     handler: async ({ em, actor, params, query }) => ({
       status: 200,

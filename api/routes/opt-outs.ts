@@ -6,7 +6,11 @@ import { OptOutBody, OptOutSchema, RemoveOptOutBody } from '../schemas/opt-outs'
 export function optOutRoutes(host: RouteHost, optOuts: OptOutsService): void {
   const tag = 'Opt-outs';
   defineRoute(host, {
-    method: 'post', path: '/v1/opt-outs', summary: 'Opt a number out of all messages from this account', tag, auth: 'write',
+    method: 'post',
+    path: '/v1/opt-outs',
+    summary: 'Opt a number out of all messages from this account',
+    tag,
+    auth: 'write',
     body: OptOutBody,
     responses: {
       201: { description: 'Opted out', schema: OptOutSchema },
@@ -18,13 +22,23 @@ export function optOutRoutes(host: RouteHost, optOuts: OptOutsService): void {
     },
   });
   defineRoute(host, {
-    method: 'get', path: '/v1/opt-outs', summary: 'List opt-outs', tag, auth: 'read', query: PageQuery,
+    method: 'get',
+    path: '/v1/opt-outs',
+    summary: 'List opt-outs',
+    tag,
+    auth: 'read',
+    query: PageQuery,
     responses: { 200: { description: 'A page of opt-outs', schema: pageOf(OptOutSchema) } },
     handler: async ({ em, actor, query }) => ({ status: 200, body: await optOuts.list(em, actor, query) }),
   });
   defineRoute(host, {
-    method: 'delete', path: '/v1/opt-outs/:id', summary: 'Remove an opt-out (a reason is required and audited)', tag, auth: 'write',
-    params: IdParams, body: RemoveOptOutBody,
+    method: 'delete',
+    path: '/v1/opt-outs/:id',
+    summary: 'Remove an opt-out (a reason is required and audited)',
+    tag,
+    auth: 'write',
+    params: IdParams,
+    body: RemoveOptOutBody,
     responses: { 204: { description: 'Removed' } },
     handler: async ({ em, actor, params, body }) => {
       await optOuts.remove(em, actor, params.id, body.reason);

@@ -10,7 +10,11 @@ export const Attributes = z
 export const OptIn = z
   .object({
     source: z.string().trim().min(1).max(200),
-    ip: z.string().refine((v) => isIP(v) !== 0, 'must be an IPv4 or IPv6 address').nullable().optional(),
+    ip: z
+      .string()
+      .refine((v) => isIP(v) !== 0, 'must be an IPv4 or IPv6 address')
+      .nullable()
+      .optional(),
     at: z.iso.datetime({ offset: true }).nullable().optional(),
   })
   .strict();

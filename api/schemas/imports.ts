@@ -35,7 +35,10 @@ export const ImportSchema = z.object({
   failure: z.string().nullable(),
   createdAt: z.string(),
   completedAt: z.string().nullable(),
-  live: z.object({ ...Counts, status: z.string() }).nullable().describe('Progress reported by the running workflow'),
+  live: z
+    .object({ ...Counts, status: z.string() })
+    .nullable()
+    .describe('Progress reported by the running workflow'),
 });
 
 export const ImportErrorSchema = z.object({ row: z.number().int(), column: z.string().nullable(), reason: z.string() });

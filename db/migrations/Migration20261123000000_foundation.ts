@@ -2,7 +2,7 @@ import { Migration } from '@mikro-orm/migrations';
 
 /** Accounts, keys, contacts, lists, opt-outs, audit log, idempotency and contact imports. */
 export class Migration20261123000000_foundation extends Migration {
-  override async up(): Promise<void> {
+  override up(): void {
     this.addSql(`
       create table accounts (
         id uuid primary key,
@@ -174,7 +174,7 @@ export class Migration20261123000000_foundation extends Migration {
     `);
   }
 
-  override async down(): Promise<void> {
+  override down(): void {
     this.addSql(`
       drop table if exists contact_import_errors, contact_import_chunk_results, contact_import_chunks,
         contact_imports, idempotency_keys, audit_log, opt_outs, list_memberships, lists, contacts,

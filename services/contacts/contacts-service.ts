@@ -87,7 +87,11 @@ export class ContactsService {
       { orderBy: { id: 'asc' }, limit: page.limit + 1 },
     );
     const dataKey = await this.deps.keyring.keyFor(em, actor.accountId);
-    const optedOut = await optedOutHashes(em, actor.accountId, rows.map((r) => r.phoneHash));
+    const optedOut = await optedOutHashes(
+      em,
+      actor.accountId,
+      rows.map((r) => r.phoneHash),
+    );
     return toPage(rows, page.limit, (c) => toContactView(c, dataKey, optedOut.has(c.phoneHash.toString('hex'))));
   }
 

@@ -67,7 +67,13 @@ export async function applyChunk(pool: Pool, t: ChunkTarget, prepared: PreparedC
     const previous = new Map(existing.rows.map((r) => [r.phone_hash.toString('hex'), r]));
     let duplicates = prepared.duplicates;
     const now = new Date();
-    const cols = { id: [] as string[], hash: [] as Buffer[], pii: [] as Buffer[], source: [] as (string | null)[], at: [] as (Date | null)[] };
+    const cols = {
+      id: [] as string[],
+      hash: [] as Buffer[],
+      pii: [] as Buffer[],
+      source: [] as (string | null)[],
+      at: [] as (Date | null)[],
+    };
     for (const c of prepared.contacts) {
       const prev = previous.get(c.phoneHash.toString('hex'));
       if (prev?.last_import_id === t.importId) {

@@ -18,7 +18,11 @@ const DEFAULT_NAMES: Record<keyof Omit<ImportMapping, 'defaultCountry'>, string[
   optInAt: ['opt_in_at', 'optin_at', 'opt_in_timestamp', 'consent_at'],
 };
 
-const normalizeHeader = (h: string) => h.trim().toLowerCase().replace(/[\s-]+/g, '_');
+const normalizeHeader = (h: string) =>
+  h
+    .trim()
+    .toLowerCase()
+    .replace(/[\s-]+/g, '_');
 
 export interface ResolvedColumns {
   mapping: ImportMapping;
@@ -48,7 +52,10 @@ export function resolveColumns(header: string[], overrides: ColumnOverrides): Re
     optInAt: find('optInAt'),
   };
   if (index.phone < 0) {
-    throw AppError.invalid('columns.phone', `no phone column found; name it with the phone_column parameter (header: ${header.join(', ')})`);
+    throw AppError.invalid(
+      'columns.phone',
+      `no phone column found; name it with the phone_column parameter (header: ${header.join(', ')})`,
+    );
   }
   const duplicateHeader = normalized.find((h, i) => normalized.indexOf(h) !== i);
   if (duplicateHeader !== undefined) throw AppError.invalid('header', `column "${duplicateHeader}" appears twice`);
@@ -64,8 +71,6 @@ export function resolveColumns(header: string[], overrides: ColumnOverrides): Re
       defaultCountry: overrides.defaultCountry ?? 'US',
     },
     index,
-    attributeColumns: header
-      .map((name, i) => ({ index: i, name: name.trim() }))
-      .filter((c) => !mapped.has(c.index) && c.name !== ''),
+    attributeColumns: header.map((name, i) => ({ index: i, name: name.trim() })).filter((c) => !mapped.has(c.index) && c.name !== ''),
   };
 }

@@ -7,6 +7,10 @@ export async function customerRoutes(app: Express): Promise<string[]> {
     paths: Record<string, Record<string, { security?: unknown[] }>>;
   };
   return Object.entries(doc.paths)
-    .flatMap(([path, ops]) => Object.entries(ops).filter(([, op]) => op.security?.length).map(([m]) => `${m.toUpperCase()} ${path}`))
+    .flatMap(([path, ops]) =>
+      Object.entries(ops)
+        .filter(([, op]) => op.security?.length)
+        .map(([m]) => `${m.toUpperCase()} ${path}`),
+    )
     .sort();
 }
