@@ -3,6 +3,7 @@ import { Context } from '@temporalio/activity';
 import { ContactImport } from '../db/entities/contact-import';
 import { open } from '../lib/crypto/aes-gcm';
 import { appendAudit } from '../services/audit-log';
+import { sealPii, type ContactPii } from '../services/contacts/contact-pii';
 import type { ServiceDeps } from '../services/deps';
 import { applyChunk, type ChunkCounts } from '../services/imports/chunk-applier';
 import { toImportProgress, type ImportProgress } from '../services/imports/import-summary';
@@ -37,7 +38,8 @@ export function createImportActivities(deps: ServiceDeps) {
     const chunk = rows[0];
     if (!chunk) throw new Error(`staged chunk ${chunkNo} of import ${imp.id} is missing`);
     const staged = JSON.parse(open(dataKey, chunk.payload, Buffer.from(imp.accountId)).toString('utf8')) as StagedRow[];
-    return { prepared: prepareRows(staged, imp.mapping, keys.phoneHashKey), rowCount: chunk.row_count };
+    const sealForAccount = (pii: ContactPii) => sealPii(dataKey, imp.accountId, pii);
+    return { prepared: prepareRows(staged, imp.mapping, keys.phoneHashKey, sealForAccount), rowCount: chunk.row_count };
   }
 
   async function sumChunkResults(importId: string, fromChunk: number, toChunk: number): Promise<ChunkCounts> {

@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto';
+import { pooledRandomBytes } from './crypto/random-pool';
 
 /** UUIDv7: time-ordered, so ids double as stable pagination cursors. */
 export function uuidv7(now = Date.now()): string {
-  const bytes = randomBytes(16);
+  const bytes = Buffer.from(pooledRandomBytes(16));
   bytes.writeUIntBE(now, 0, 6);
   bytes[6] = 0x70 | (bytes[6]! & 0x0f);
   bytes[8] = 0x80 | (bytes[8]! & 0x3f);

@@ -5,7 +5,7 @@ import { ApiKey, type ApiKeyScope } from '../db/entities/api-key';
 import { AppError } from '../lib/errors';
 import { uuidv7 } from '../lib/ids';
 import type { AccountActor } from './actor';
-import { appendAudit } from './audit-log';
+import { auditByKey } from './audit-log';
 import { decodeCursor, toPage, type PageRequest } from './pagination';
 
 const TOKEN_RE = /^(msk_[0-9a-f]{12})_([A-Za-z0-9_-]{32})$/;
@@ -60,15 +60,7 @@ export async function createApiKey(em: EntityManager, actor: AccountActor, input
   return em.transactional(async (tem) => {
     const issued = await issueApiKey(tem, actor.accountId, input.name, input.scopes);
     await tem.flush();
-    await appendAudit(tem, {
-      actorType: 'api_key',
-      actorId: actor.apiKeyId,
-      accountId: actor.accountId,
-      action: 'api_key.created',
-      targetType: 'api_key',
-      targetId: issued.key.id,
-      details: { scopes: input.scopes },
-    });
+    await auditByKey(tem, actor, 'api_key.created', { type: 'api_key', id: issued.key.id }, { scopes: input.scopes });
     return { ...toApiKeyView(issued.key), key: issued.token };
   });
 }
@@ -90,14 +82,7 @@ export async function revokeApiKey(em: EntityManager, actor: AccountActor, id: s
     if (!key.revokedAt) {
       key.revokedAt = new Date();
       await tem.flush();
-      await appendAudit(tem, {
-        actorType: 'api_key',
-        actorId: actor.apiKeyId,
-        accountId: actor.accountId,
-        action: 'api_key.revoked',
-        targetType: 'api_key',
-        targetId: key.id,
-      });
+      await auditByKey(tem, actor, 'api_key.revoked', { type: 'api_key', id: key.id });
     }
     return toApiKeyView(key);
   });

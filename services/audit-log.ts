@@ -92,6 +92,25 @@ export async function appendAudit(em: EntityManager, entry: AuditEntry, now = ne
   );
 }
 
+/** The common case: an API key of an account changed one thing of that account. */
+export function auditByKey(
+  em: EntityManager,
+  actor: { accountId: string; apiKeyId: string },
+  action: string,
+  target: { type: string; id: string },
+  details?: Record<string, unknown>,
+): Promise<void> {
+  return appendAudit(em, {
+    actorType: 'api_key',
+    actorId: actor.apiKeyId,
+    accountId: actor.accountId,
+    action,
+    targetType: target.type,
+    targetId: target.id,
+    details,
+  });
+}
+
 export type ChainVerdict = { ok: true; entries: number } | { ok: false; entries: number; brokenAtSeq: string; reason: string };
 
 /** Recomputes every hash in order; the first mismatch names the entry that was altered or removed. */

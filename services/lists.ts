@@ -4,7 +4,7 @@ import { ContactList, ListMembership } from '../db/entities/list';
 import { AppError } from '../lib/errors';
 import { uuidv7 } from '../lib/ids';
 import type { AccountActor } from './actor';
-import { appendAudit } from './audit-log';
+import { auditByKey } from './audit-log';
 import { toContactView } from './contacts/contact-view';
 import type { ServiceDeps } from './deps';
 import { optedOutHashes } from './opt-out-lookup';
@@ -30,15 +30,7 @@ export class ListsService {
   }
 
   private audit(em: EntityManager, actor: AccountActor, action: string, listId: string, details?: Record<string, unknown>) {
-    return appendAudit(em, {
-      actorType: 'api_key',
-      actorId: actor.apiKeyId,
-      accountId: actor.accountId,
-      action,
-      targetType: 'list',
-      targetId: listId,
-      details,
-    });
+    return auditByKey(em, actor, action, { type: 'list', id: listId }, details);
   }
 
   async create(em: EntityManager, actor: AccountActor, name: string) {

@@ -6,7 +6,7 @@ import { AppError } from '../lib/errors';
 import { uuidv7 } from '../lib/ids';
 import { normalizePhone } from '../lib/phone';
 import type { AccountActor } from './actor';
-import { appendAudit } from './audit-log';
+import { auditByKey } from './audit-log';
 import type { ServiceDeps } from './deps';
 import { decodeCursor, toPage, type PageRequest } from './pagination';
 
@@ -40,15 +40,7 @@ export class OptOutsService {
         createdAt: now,
       });
       await tem.flush();
-      await appendAudit(tem, {
-        actorType: 'api_key',
-        actorId: actor.apiKeyId,
-        accountId: actor.accountId,
-        action: 'opt_out.added',
-        targetType: 'opt_out',
-        targetId: optOut.id,
-        details: { source },
-      });
+      await auditByKey(tem, actor, 'opt_out.added', { type: 'opt_out', id: optOut.id }, { source });
       return { created: true, optOut: this.view(optOut, dataKey) };
     });
   }
@@ -69,15 +61,7 @@ export class OptOutsService {
     await em.transactional(async (tem) => {
       const deleted = await tem.nativeDelete(OptOut, { id, accountId: actor.accountId });
       if (deleted === 0) throw AppError.notFound('opt-out');
-      await appendAudit(tem, {
-        actorType: 'api_key',
-        actorId: actor.apiKeyId,
-        accountId: actor.accountId,
-        action: 'opt_out.removed',
-        targetType: 'opt_out',
-        targetId: id,
-        details: { reason },
-      });
+      await auditByKey(tem, actor, 'opt_out.removed', { type: 'opt_out', id: id }, { reason });
     });
   }
 }

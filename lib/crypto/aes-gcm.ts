@@ -1,26 +1,11 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv } from 'node:crypto';
+import { pooledRandomBytes } from './random-pool';
 
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
-const IV_POOL_SIZE = IV_BYTES * 4096;
-
-// Drawing random IVs from a pooled buffer keeps them 96-bit random while avoiding a syscall per row.
-let ivPool = randomBytes(IV_POOL_SIZE);
-let ivOffset = 0;
-
-function nextIv(): Buffer {
-  if (ivOffset + IV_BYTES > IV_POOL_SIZE) {
-    ivPool = randomBytes(IV_POOL_SIZE);
-    ivOffset = 0;
-  }
-  const iv = ivPool.subarray(ivOffset, ivOffset + IV_BYTES);
-  ivOffset += IV_BYTES;
-  return iv;
-}
-
 /** AES-256-GCM; output is iv || ciphertext || tag. `aad` binds the ciphertext to its owner. */
 export function seal(key: Buffer, plaintext: Buffer, aad: Buffer): Buffer {
-  const iv = nextIv();
+  const iv = pooledRandomBytes(IV_BYTES); // consumed by createCipheriv and copied into the output below
   const cipher = createCipheriv('aes-256-gcm', key, iv);
   cipher.setAAD(aad);
   const body = cipher.update(plaintext);

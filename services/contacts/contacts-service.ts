@@ -5,7 +5,7 @@ import { AppError } from '../../lib/errors';
 import { uuidv7 } from '../../lib/ids';
 import { normalizePhone } from '../../lib/phone';
 import type { AccountActor } from '../actor';
-import { appendAudit } from '../audit-log';
+import { auditByKey } from '../audit-log';
 import type { ServiceDeps } from '../deps';
 import { optedOutHashes } from '../opt-out-lookup';
 import { decodeCursor, toPage, type PageRequest } from '../pagination';
@@ -131,13 +131,6 @@ export class ContactsService {
   }
 
   private audit(em: EntityManager, actor: AccountActor, action: string, contactId: string) {
-    return appendAudit(em, {
-      actorType: 'api_key',
-      actorId: actor.apiKeyId,
-      accountId: actor.accountId,
-      action,
-      targetType: 'contact',
-      targetId: contactId,
-    });
+    return auditByKey(em, actor, action, { type: 'contact', id: contactId });
   }
 }

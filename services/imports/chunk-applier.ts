@@ -36,19 +36,76 @@ async function alreadyApplied(client: PoolClient, t: ChunkTarget): Promise<Chunk
 }
 
 /** Merges file values over what the contact already has: an unmapped column never erases data. */
-function mergedPii(contact: PreparedContact, previous: ContactPii | undefined): ContactPii {
+function mergedPii(contact: PreparedContact, previous: ContactPii): ContactPii {
   return {
     phone: contact.phone,
-    name: contact.name ?? previous?.name ?? null,
-    attributes: { ...(previous?.attributes ?? {}), ...contact.attributes },
-    optInIp: contact.optInIp ?? previous?.optInIp ?? null,
+    name: contact.name ?? previous.name,
+    attributes: { ...previous.attributes, ...contact.attributes },
+    optInIp: contact.optInIp ?? previous.optInIp,
   };
+}
+
+/** New numbers in one statement; the hashes that already had a contact come back as conflicts. */
+async function insertNew(client: PoolClient, t: ChunkTarget, contacts: PreparedContact[], now: Date): Promise<Set<string>> {
+  const inserted = await client.query<{ phone_hash: Buffer }>(
+    `insert into contacts (id, account_id, phone_hash, pii, opt_in_source, opt_in_at, last_import_id, created_at, updated_at)
+     select u.id, $1, u.hash, u.pii, u.source, u.at, $2, $3, $3
+     from unnest($4::uuid[], $5::bytea[], $6::bytea[], $7::text[], $8::timestamptz[]) as u(id, hash, pii, source, at)
+     on conflict (account_id, phone_hash) do nothing
+     returning phone_hash`,
+    [
+      t.accountId,
+      t.importId,
+      now,
+      contacts.map(() => uuidv7(now.getTime())),
+      contacts.map((c) => c.phoneHash),
+      contacts.map((c) => c.sealed),
+      contacts.map((c) => c.optInSource),
+      contacts.map((c) => c.optInAt),
+    ],
+  );
+  return new Set(inserted.rows.map((r) => r.phone_hash.toString('hex')));
+}
+
+/**
+ * Existing contacts get the file's values merged in. One already written by this import (an
+ * earlier chunk) is a duplicate and stays as that earlier row left it.
+ */
+async function updateExisting(client: PoolClient, t: ChunkTarget, contacts: PreparedContact[], now: Date) {
+  if (contacts.length === 0) return { updated: [] as Buffer[], duplicates: 0 };
+  const existing = await client.query<{ phone_hash: Buffer; pii: Buffer; last_import_id: string | null }>(
+    `select phone_hash, pii, last_import_id from contacts where account_id = $1 and phone_hash = any($2::bytea[]) for update`,
+    [t.accountId, contacts.map((c) => c.phoneHash)],
+  );
+  const byHash = new Map(existing.rows.map((r) => [r.phone_hash.toString('hex'), r]));
+  const updates = contacts.flatMap((c) => {
+    const row = byHash.get(c.phoneHash.toString('hex'));
+    if (!row || row.last_import_id === t.importId) return [];
+    return [{ c, pii: sealPii(t.dataKey, t.accountId, mergedPii(c, openPii(t.dataKey, t.accountId, row.pii))) }];
+  });
+  if (updates.length > 0) {
+    await client.query(
+      `update contacts set pii = u.pii, opt_in_source = coalesce(u.source, contacts.opt_in_source),
+         opt_in_at = coalesce(u.at, contacts.opt_in_at), last_import_id = $2, updated_at = $3
+       from unnest($4::bytea[], $5::bytea[], $6::text[], $7::timestamptz[]) as u(hash, pii, source, at)
+       where contacts.account_id = $1 and contacts.phone_hash = u.hash`,
+      [
+        t.accountId,
+        t.importId,
+        now,
+        updates.map((u) => u.c.phoneHash),
+        updates.map((u) => u.pii),
+        updates.map((u) => u.c.optInSource),
+        updates.map((u) => u.c.optInAt),
+      ],
+    );
+  }
+  return { updated: updates.map((u) => u.c.phoneHash), duplicates: contacts.length - updates.length };
 }
 
 /**
  * Applies one prepared chunk in one transaction, claimed by its chunk_results row: a retried or
  * concurrent attempt of the same chunk waits for the first and then reads its counts instead.
- * A number already written by an earlier chunk of this import counts as a duplicate.
  */
 export async function applyChunk(pool: Pool, t: ChunkTarget, prepared: PreparedChunk): Promise<ChunkCounts> {
   const client = await pool.connect();
@@ -59,54 +116,14 @@ export async function applyChunk(pool: Pool, t: ChunkTarget, prepared: PreparedC
       await client.query('rollback');
       return done;
     }
-    const hashes = prepared.contacts.map((c) => c.phoneHash);
-    const existing = await client.query<{ phone_hash: Buffer; pii: Buffer; last_import_id: string | null }>(
-      `select phone_hash, pii, last_import_id from contacts where account_id = $1 and phone_hash = any($2::bytea[]) for update`,
-      [t.accountId, hashes],
-    );
-    const previous = new Map(existing.rows.map((r) => [r.phone_hash.toString('hex'), r]));
-    let duplicates = prepared.duplicates;
     const now = new Date();
-    const cols = {
-      id: [] as string[],
-      hash: [] as Buffer[],
-      pii: [] as Buffer[],
-      source: [] as (string | null)[],
-      at: [] as (Date | null)[],
-    };
-    for (const c of prepared.contacts) {
-      const prev = previous.get(c.phoneHash.toString('hex'));
-      if (prev?.last_import_id === t.importId) {
-        duplicates += 1;
-        continue;
-      }
-      const prevPii = prev ? openPii(t.dataKey, t.accountId, prev.pii) : undefined;
-      cols.id.push(uuidv7(now.getTime()));
-      cols.hash.push(c.phoneHash);
-      cols.pii.push(sealPii(t.dataKey, t.accountId, mergedPii(c, prevPii)));
-      cols.source.push(c.optInSource);
-      cols.at.push(c.optInAt);
-    }
-    const upserted = await client.query<{ inserted: boolean }>(
-      `insert into contacts (id, account_id, phone_hash, pii, opt_in_source, opt_in_at, last_import_id, created_at, updated_at)
-       select u.id, $1, u.hash, u.pii, u.source, u.at, $2, $3, $3
-       from unnest($4::uuid[], $5::bytea[], $6::bytea[], $7::text[], $8::timestamptz[]) as u(id, hash, pii, source, at)
-       on conflict (account_id, phone_hash) do update set
-         pii = excluded.pii,
-         opt_in_source = coalesce(excluded.opt_in_source, contacts.opt_in_source),
-         opt_in_at = coalesce(excluded.opt_in_at, contacts.opt_in_at),
-         last_import_id = excluded.last_import_id,
-         updated_at = excluded.updated_at
-       where contacts.last_import_id is distinct from excluded.last_import_id
-       returning (xmax = 0) as inserted`,
-      [t.accountId, t.importId, now, cols.id, cols.hash, cols.pii, cols.source, cols.at],
-    );
-    const created = upserted.rows.filter((r) => r.inserted).length;
-    const updated = upserted.rows.length - created;
-    duplicates += cols.id.length - upserted.rows.length;
+    const created = await insertNew(client, t, prepared.contacts, now);
+    const createdHashes = prepared.contacts.filter((c) => created.has(c.phoneHash.toString('hex'))).map((c) => c.phoneHash);
+    const conflicting = prepared.contacts.filter((c) => !created.has(c.phoneHash.toString('hex')));
+    const { updated, duplicates } = await updateExisting(client, t, conflicting, now);
     const optedOut = await client.query<{ n: number }>(
       `select count(*)::int as n from opt_outs where account_id = $1 and phone_hash = any($2::bytea[])`,
-      [t.accountId, cols.hash],
+      [t.accountId, [...createdHashes, ...updated]],
     );
     if (prepared.errors.length > 0) {
       await client.query(
@@ -118,9 +135,9 @@ export async function applyChunk(pool: Pool, t: ChunkTarget, prepared: PreparedC
     }
     const counts: ChunkCounts = {
       rows: t.rowCount,
-      created,
-      updated,
-      duplicates,
+      created: created.size,
+      updated: updated.length,
+      duplicates: prepared.duplicates + duplicates,
       invalid: prepared.errors.length,
       optedOut: optedOut.rows[0]!.n,
     };

@@ -9,7 +9,7 @@ import { TASK_QUEUES } from '../../workers/task-queues';
 import { importContactsWorkflow, importProgressQuery, importWorkflowId } from '../../workflows/import-contacts';
 import { AccountIdKey, ProcessKindKey } from '../../workflows/search-attributes';
 import type { AccountActor } from '../actor';
-import { appendAudit } from '../audit-log';
+import { auditByKey } from '../audit-log';
 import type { DataKeyring } from '../keyring';
 import type { ColumnOverrides } from './column-mapping';
 import { stageCsv } from './csv-stager';
@@ -83,15 +83,7 @@ export class ImportsService {
         status: 'queued',
         updatedAt: new Date(),
       });
-      await appendAudit(tem, {
-        actorType: 'api_key',
-        actorId: actor.apiKeyId,
-        accountId: actor.accountId,
-        action: 'contact_import.started',
-        targetType: 'contact_import',
-        targetId: imp.id,
-        details: { totalRows: staged.totalRows },
-      });
+      await auditByKey(tem, actor, 'contact_import.started', { type: 'contact_import', id: imp.id }, { totalRows: staged.totalRows });
     });
     await this.deps.temporal.workflow.start(importContactsWorkflow, {
       taskQueue: TASK_QUEUES.imports,

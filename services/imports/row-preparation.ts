@@ -2,7 +2,7 @@ import { isIP } from 'node:net';
 import { phoneHash } from '../../lib/crypto/phone-hash';
 import { normalizePhone } from '../../lib/phone';
 import type { ImportMapping } from '../../db/entities/contact-import';
-import type { AttributeValue } from '../contacts/contact-pii';
+import type { AttributeValue, ContactPii } from '../contacts/contact-pii';
 import type { StagedRow } from './staged-row';
 
 export interface PreparedContact {
@@ -14,6 +14,8 @@ export interface PreparedContact {
   optInSource: string | null;
   optInIp: string | null;
   optInAt: Date | null;
+  /** The row's PII sealed for a new contact; an existing contact is re-sealed after merging. */
+  sealed: Buffer;
 }
 
 export interface RowError {
@@ -29,8 +31,16 @@ export interface PreparedChunk {
   duplicates: number;
 }
 
-/** Validates and normalizes staged rows; the first row with a number wins within the chunk. */
-export function prepareRows(rows: StagedRow[], mapping: ImportMapping, phoneHashKey: Buffer): PreparedChunk {
+/**
+ * Validates, normalizes and seals staged rows — the CPU-heavy part, done while the previous chunk
+ * commits. The first row with a number wins within the chunk.
+ */
+export function prepareRows(
+  rows: StagedRow[],
+  mapping: ImportMapping,
+  phoneHashKey: Buffer,
+  sealPii: (pii: ContactPii) => Buffer,
+): PreparedChunk {
   const contacts: PreparedContact[] = [];
   const errors: RowError[] = [];
   const seen = new Set<string>();
@@ -73,6 +83,7 @@ export function prepareRows(rows: StagedRow[], mapping: ImportMapping, phoneHash
       optInSource: r.optInSource,
       optInIp: r.optInIp,
       optInAt,
+      sealed: sealPii({ phone: phone.e164, name: r.name, attributes: r.attributes, optInIp: r.optInIp }),
     });
   }
   return { contacts, errors, duplicates };
