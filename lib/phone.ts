@@ -17,7 +17,7 @@ function invalid(country: string | undefined): PhoneResult {
 function normalizeE164(e164: string): PhoneResult | undefined {
   let number: PhoneNumber;
   try {
-    number = new PhoneNumber(e164 as `+${string}`, metadata);
+    number = new PhoneNumber(e164, metadata);
   } catch {
     return undefined; // e.g. nothing left after the calling code: the full parser gives the reason
   }
