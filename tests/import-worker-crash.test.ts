@@ -15,8 +15,8 @@ const workers: ChildProcess[] = [];
 
 /** A real worker process (the one `npm run dev` starts), so it can be killed like a crashed host. */
 function spawnWorker(): ChildProcess {
-  const tsx = join(__dirname, '..', 'node_modules', '.bin', 'tsx');
-  const child = spawn(tsx, [join(__dirname, '..', 'workers', 'worker.ts')], {
+  // node itself with tsx's loader (not the tsx wrapper): the pid we kill is the worker's own.
+  const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, '..', 'workers', 'worker.ts')], {
     env: { ...process.env, ...testEnvironment() },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
