@@ -1,14 +1,13 @@
 import { LockMode } from '@mikro-orm/core';
 import { Context } from '@temporalio/activity';
 import { ContactImport } from '../db/entities/contact-import';
-import { open } from '../lib/crypto/aes-gcm';
 import { appendAudit } from '../services/audit-log';
-import { sealPii, type ContactPii } from '../services/contacts/contact-pii';
 import type { ServiceDeps } from '../services/deps';
 import { applyChunk, type ChunkCounts } from '../services/imports/chunk-applier';
 import { toImportProgress, type ImportProgress } from '../services/imports/import-summary';
-import { prepareRows, type PreparedChunk } from '../services/imports/row-preparation';
-import type { StagedRow } from '../services/imports/staged-row';
+import { unpackChunk } from '../services/imports/chunk-preparation';
+import type { PreparedChunk } from '../services/imports/row-preparation';
+import { PreparePool } from './prepare-pool';
 
 export interface ChunkRange {
   importId: string;
@@ -26,6 +25,9 @@ const ZERO: ChunkCounts = { rows: 0, created: 0, updated: 0, duplicates: 0, inva
 export function createImportActivities(deps: ServiceDeps) {
   const { orm, pgPool, keyring, keys } = deps;
 
+  let pool: PreparePool | undefined;
+
+  /** Fetches a staged chunk and has a preparation thread decrypt, validate and seal it. */
   async function loadPrepared(
     imp: ContactImport,
     dataKey: Buffer,
@@ -37,9 +39,15 @@ export function createImportActivities(deps: ServiceDeps) {
     );
     const chunk = rows[0];
     if (!chunk) throw new Error(`staged chunk ${chunkNo} of import ${imp.id} is missing`);
-    const staged = JSON.parse(open(dataKey, chunk.payload, Buffer.from(imp.accountId)).toString('utf8')) as StagedRow[];
-    const sealForAccount = (pii: ContactPii) => sealPii(dataKey, imp.accountId, pii);
-    return { prepared: prepareRows(staged, imp.mapping, keys.phoneHashKey, sealForAccount), rowCount: chunk.row_count };
+    pool ??= new PreparePool();
+    const packed = await pool.run({
+      payload: chunk.payload,
+      accountId: imp.accountId,
+      dataKey,
+      phoneHashKey: keys.phoneHashKey,
+      mapping: imp.mapping,
+    });
+    return { prepared: unpackChunk(packed), rowCount: chunk.row_count };
   }
 
   async function sumChunkResults(importId: string, fromChunk: number, toChunk: number): Promise<ChunkCounts> {
@@ -77,17 +85,20 @@ export function createImportActivities(deps: ServiceDeps) {
       const em = orm.em.fork();
       const imp = await em.findOneOrFail(ContactImport, { id: range.importId, accountId: range.accountId });
       const dataKey = await keyring.keyFor(em, imp.accountId);
-      let inFlight: Promise<unknown> = Promise.resolve();
+      // Chunk n+1 is prepared on another thread while chunk n commits; commits stay in file order.
+      const prefetch = (chunkNo: number) => {
+        const next = loadPrepared(imp, dataKey, chunkNo);
+        next.catch(() => undefined); // observed when awaited below
+        return next;
+      };
+      let next = start < range.toChunk ? prefetch(start) : undefined;
       for (let chunkNo = start; chunkNo < range.toChunk; chunkNo++) {
-        const { prepared, rowCount } = await loadPrepared(imp, dataKey, chunkNo);
-        await inFlight;
+        const { prepared, rowCount } = await next!;
+        next = chunkNo + 1 < range.toChunk ? prefetch(chunkNo + 1) : undefined;
         ctx.heartbeat({ nextChunk: chunkNo } satisfies ChunkHeartbeat);
         ctx.cancellationSignal.throwIfAborted();
-        const applying = applyChunk(pgPool, { importId: imp.id, accountId: imp.accountId, chunkNo, rowCount, dataKey }, prepared);
-        applying.catch(() => undefined); // observed by the `await inFlight` above on the next turn
-        inFlight = applying;
+        await applyChunk(pgPool, { importId: imp.id, accountId: imp.accountId, chunkNo, rowCount, dataKey }, prepared);
       }
-      await inFlight;
       ctx.heartbeat({ nextChunk: range.toChunk } satisfies ChunkHeartbeat);
       return sumChunkResults(range.importId, range.fromChunk, range.toChunk);
     },

@@ -82,6 +82,20 @@ describe('contact CSV import', () => {
     expect(optOuts.body.data.map((o: { phone: string }) => o.phone)).toEqual(['+14155550003']);
   });
 
+  it('merges into existing contacts: columns the file lacks keep their values', async () => {
+    const other = await signUp(h.app, 'Merger');
+    await request(h.app)
+      .post('/v1/contacts')
+      .set(other.auth)
+      .send({ phone: '+14155550500', name: 'Kept Name', attributes: { tier: 'gold', city: 'Oakland' } });
+    const { result } = await importAndWait(h.app, h.temporal, other.auth, csvOf(['phone', 'city'], [['+14155550500', 'Berkeley']]));
+    expect(result).toMatchObject({ created: 0, updated: 1 });
+    const contacts = await request(h.app).get('/v1/contacts').set(other.auth);
+    expect(contacts.body.data).toEqual([
+      expect.objectContaining({ phone: '+14155550500', name: 'Kept Name', attributes: { tier: 'gold', city: 'Berkeley' } }),
+    ]);
+  });
+
   it('is listed in Temporal visibility under its search attributes', async () => {
     const { id } = await importAndWait(h.app, h.temporal, acct.auth, csvOf(['phone'], [['+14155550009']]));
     const query = `ProcessKind = 'import' AND AccountId = '${acct.accountId}'`;

@@ -36,12 +36,12 @@ async function alreadyApplied(client: PoolClient, t: ChunkTarget): Promise<Chunk
 }
 
 /** Merges file values over what the contact already has: an unmapped column never erases data. */
-function mergedPii(contact: PreparedContact, previous: ContactPii): ContactPii {
+function mergedPii(fromFile: ContactPii, previous: ContactPii): ContactPii {
   return {
-    phone: contact.phone,
-    name: contact.name ?? previous.name,
-    attributes: { ...previous.attributes, ...contact.attributes },
-    optInIp: contact.optInIp ?? previous.optInIp,
+    phone: fromFile.phone,
+    name: fromFile.name ?? previous.name,
+    attributes: { ...previous.attributes, ...fromFile.attributes },
+    optInIp: fromFile.optInIp ?? previous.optInIp,
   };
 }
 
@@ -81,7 +81,8 @@ async function updateExisting(client: PoolClient, t: ChunkTarget, contacts: Prep
   const updates = contacts.flatMap((c) => {
     const row = byHash.get(c.phoneHash.toString('hex'));
     if (!row || row.last_import_id === t.importId) return [];
-    return [{ c, pii: sealPii(t.dataKey, t.accountId, mergedPii(c, openPii(t.dataKey, t.accountId, row.pii))) }];
+    const open = (sealed: Buffer) => openPii(t.dataKey, t.accountId, sealed);
+    return [{ c, pii: sealPii(t.dataKey, t.accountId, mergedPii(open(c.sealed), open(row.pii))) }];
   });
   if (updates.length > 0) {
     await client.query(

@@ -2,19 +2,15 @@ import { isIP } from 'node:net';
 import { phoneHash } from '../../lib/crypto/phone-hash';
 import { normalizePhone } from '../../lib/phone';
 import type { ImportMapping } from '../../db/entities/contact-import';
-import type { AttributeValue, ContactPii } from '../contacts/contact-pii';
+import type { ContactPii } from '../contacts/contact-pii';
 import type { StagedRow } from './staged-row';
 
 export interface PreparedContact {
   row: number;
   phoneHash: Buffer;
-  phone: string;
-  name: string | null;
-  attributes: Record<string, AttributeValue>;
   optInSource: string | null;
-  optInIp: string | null;
   optInAt: Date | null;
-  /** The row's PII sealed for a new contact; an existing contact is re-sealed after merging. */
+  /** The row's PII sealed for a new contact; an existing contact is opened, merged and re-sealed. */
   sealed: Buffer;
 }
 
@@ -77,11 +73,7 @@ export function prepareRows(
     contacts.push({
       row: r.row,
       phoneHash: hash,
-      phone: phone.e164,
-      name: r.name,
-      attributes: r.attributes,
       optInSource: r.optInSource,
-      optInIp: r.optInIp,
       optInAt,
       sealed: sealPii({ phone: phone.e164, name: r.name, attributes: r.attributes, optInIp: r.optInIp }),
     });

@@ -1,0 +1,56 @@
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { ChunkPreparationInput, PackedChunk } from '../services/imports/chunk-preparation';
+
+interface Pending {
+  resolve: (packed: PackedChunk) => void;
+  reject: (err: Error) => void;
+}
+
+/**
+ * Threads that decrypt, validate and seal staged chunks, so that work runs on another core while
+ * the activity's own thread ships the previous chunk to Postgres.
+ */
+export class PreparePool {
+  private readonly threads: Worker[] = [];
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 0;
+  private closing = false;
+
+  constructor(size = Math.max(1, availableParallelism() - 1)) {
+    for (let i = 0; i < size; i++) this.threads.push(this.spawn(i));
+  }
+
+  /** A thread that dies fails the jobs in flight (their activities retry) and is replaced. */
+  private spawn(slot: number): Worker {
+    const thread = new Worker(join(__dirname, 'prepare-thread.js'));
+    thread.unref();
+    thread.on('message', (msg: { id: number; packed?: PackedChunk; error?: string }) => {
+      const job = this.pending.get(msg.id);
+      this.pending.delete(msg.id);
+      if (msg.packed) job?.resolve(msg.packed);
+      else job?.reject(new Error(msg.error ?? 'chunk preparation failed'));
+    });
+    thread.on('exit', () => {
+      for (const job of this.pending.values()) job.reject(new Error('a chunk-preparation thread exited'));
+      this.pending.clear();
+      if (!this.closing) this.threads[slot] = this.spawn(slot);
+    });
+    return thread;
+  }
+
+  run(input: ChunkPreparationInput): Promise<PackedChunk> {
+    const id = this.nextId++;
+    const thread = this.threads[id % this.threads.length]!;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      thread.postMessage({ id, input });
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    await Promise.all(this.threads.map((t) => t.terminate()));
+  }
+}
