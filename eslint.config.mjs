@@ -36,7 +36,7 @@ const nodeBuiltins = [
 ];
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', '.tools/**', '.data/**', 'eslint.config.mjs', 'vitest.config.mts'] },
+  { ignores: ['node_modules/**', 'dist/**', '.tools/**', '.data/**', 'eslint.config.mjs', 'vitest.config.mts', 'activities/prepare-thread.js'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -60,7 +60,7 @@ export function unpackChunk(packed: PackedChunk): PreparedChunk {
       phoneHash: hashes.subarray(i * HASH_BYTES, (i + 1) * HASH_BYTES),
       sealed: sealed.subarray(i === 0 ? 0 : packed.sealedEnds[i - 1], packed.sealedEnds[i]),
       optInSource: packed.optInSources[i] ?? null,
-      optInAt: packed.optInAts[i] == null ? null : new Date(packed.optInAts[i]!),
+      optInAt: packed.optInAts[i] == null ? null : new Date(packed.optInAts[i]),
     })),
     errors: packed.errors,
     duplicates: packed.duplicates,
