@@ -36,7 +36,17 @@ const nodeBuiltins = [
 ];
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', '.tools/**', '.data/**', 'eslint.config.mjs', 'vitest.config.mts', 'activities/prepare-thread.js'] },
+  {
+    ignores: [
+      'node_modules/**',
+      'dist/**',
+      '.tools/**',
+      '.data/**',
+      'eslint.config.mjs',
+      'vitest.config.mts',
+      'activities/prepare-thread.js',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
