@@ -7,7 +7,7 @@ let h: Harness;
 const logLines: string[] = [];
 
 beforeAll(async () => {
-  h = await startHarness({ env: { RATE_LIMIT_PER_MINUTE: '5' }, logLines });
+  h = await startHarness({ env: { RATE_LIMIT_PER_MINUTE: '5', IMPORT_MAX_BYTES: '2000' }, logLines });
 });
 afterAll(() => h.close());
 
@@ -58,6 +58,15 @@ describe('operational endpoints', () => {
     expect(statuses.slice(0, 5)).toEqual([200, 200, 200, 200, 200]);
     expectProblem(limited!, 429, 'rate_limited');
     expect(Number(limited!.headers['retry-after'])).toBeGreaterThan(0);
+  });
+
+  it('refuses an import larger than IMPORT_MAX_BYTES with 413 and stages nothing', async () => {
+    const acct = await signUp(h.app, 'Big file');
+    const csv = 'phone\n' + Array.from({ length: 200 }, (_, i) => `+1415555${String(1000 + i)}`).join('\n');
+    const res = await request(h.app).post('/v1/contacts/imports').set(acct.auth).set('Content-Type', 'text/csv').send(csv);
+    expectProblem(res, 413, 'payload_too_large');
+    const rows = await h.deps.orm.em.fork().execute('select id from contact_imports where account_id = ?', [acct.accountId]);
+    expect(rows).toHaveLength(0);
   });
 
   it('logs neither API keys nor recipient phone numbers or names', async () => {
