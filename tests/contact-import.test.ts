@@ -59,6 +59,7 @@ describe('contact CSV import', () => {
     });
 
     const errors = await request(h.app).get(`/v1/contacts/imports/${id}/errors`).set(acct.auth);
+    expect(view.body.errors).toEqual(errors.body.data);
     expect(errors.body.data).toEqual([
       { row: 5, column: 'phone', reason: 'not a phone number' },
       { row: 6, column: 'phone', reason: expect.stringContaining('not a valid number') },

@@ -26,6 +26,8 @@ const Counts = {
   optedOut: z.number().int(),
 };
 
+export const ImportErrorSchema = z.object({ row: z.number().int(), column: z.string().nullable(), reason: z.string() });
+
 export const ImportSchema = z.object({
   id: z.uuid(),
   status: z.enum(['receiving', 'queued', 'running', 'completed', 'failed']),
@@ -39,9 +41,9 @@ export const ImportSchema = z.object({
     .object({ ...Counts, status: z.string() })
     .nullable()
     .describe('Progress reported by the running workflow'),
+  errors: z.array(ImportErrorSchema).describe('The first row errors, in row order'),
+  errorsUrl: z.string().describe('Every row error, paginated by after_row'),
 });
-
-export const ImportErrorSchema = z.object({ row: z.number().int(), column: z.string().nullable(), reason: z.string() });
 
 export const ImportErrorsQuery = z
   .object({ limit: z.coerce.number().int().min(1).max(1000).default(100), after_row: z.coerce.number().int().min(0).default(0) })

@@ -24,7 +24,16 @@ export interface ImportsServiceDeps {
   chunkRows?: number;
 }
 
-function toImportView(imp: ContactImport, live: ImportProgress | null) {
+/** How many row errors GET /v1/contacts/imports/:id shows inline; /errors pages through all. */
+const ERROR_PREVIEW = 20;
+
+interface RowErrorView {
+  row: number;
+  column: string | null;
+  reason: string;
+}
+
+function toImportView(imp: ContactImport, live: ImportProgress | null, errorPreview: RowErrorView[]) {
   return {
     id: imp.id,
     workflowId: importWorkflowId(imp.id),
@@ -34,6 +43,8 @@ function toImportView(imp: ContactImport, live: ImportProgress | null) {
     createdAt: imp.createdAt.toISOString(),
     completedAt: imp.completedAt?.toISOString() ?? null,
     live,
+    errors: errorPreview,
+    errorsUrl: `/v1/contacts/imports/${imp.id}/errors`,
   };
 }
 
@@ -107,16 +118,20 @@ export class ImportsService {
         .query(importProgressQuery)
         .catch(() => null);
     }
-    return toImportView(imp, live);
+    return toImportView(imp, live, await this.rowErrors(em, id, 0, ERROR_PREVIEW));
   }
 
   async errors(em: EntityManager, actor: AccountActor, id: string, afterRow: number, limit: number) {
     const imp = await em.findOne(ContactImport, { id, accountId: actor.accountId });
     if (!imp) throw AppError.notFound('import');
+    return { data: await this.rowErrors(em, id, afterRow, limit) };
+  }
+
+  private async rowErrors(em: EntityManager, importId: string, afterRow: number, limit: number): Promise<RowErrorView[]> {
     const rows = await em.execute<{ row_no: number; column_name: string | null; reason: string }[]>(
       'select row_no, column_name, reason from contact_import_errors where import_id = ? and row_no > ? order by row_no limit ?',
-      [id, afterRow, limit],
+      [importId, afterRow, limit],
     );
-    return { data: rows.map((r) => ({ row: r.row_no, column: r.column_name, reason: r.reason })) };
+    return rows.map((r) => ({ row: r.row_no, column: r.column_name, reason: r.reason }));
   }
 }
