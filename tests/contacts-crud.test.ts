@@ -1,7 +1,20 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signUp, type TestAccount } from './support/accounts';
+import { phoneHash } from '../lib/crypto/phone-hash';
+import { uuidv7 } from '../lib/ids';
+import { sealPii } from '../services/contacts/contact-pii';
 import { startHarness, type Harness } from './support/harness';
+
+/** Resolves once some backend of this database is blocked waiting for a lock. */
+async function waitForLockWaiter(h: Harness): Promise<void> {
+  for (;;) {
+    const { rows } = await h.deps.pgPool.query(
+      `select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`,
+    );
+    if (rows[0].n > 0) return;
+  }
+}
 
 let h: Harness;
 let acct: TestAccount;
@@ -52,6 +65,38 @@ describe('sign-up → key → contacts CRUD', () => {
 
     expect((await request(h.app).delete(`/v1/contacts/${created.body.id}`).set(acct.auth)).status).toBe(204);
     expect((await request(h.app).get(`/v1/contacts/${created.body.id}`).set(acct.auth)).status).toBe(404);
+  });
+
+  it('a create that loses a race to a concurrent create of the same number becomes an update', async () => {
+    const other = await signUp(h.app, 'Racer');
+    const phone = '+14155550610';
+    const em = h.deps.orm.em.fork();
+    const dataKey = await h.deps.keyring.keyFor(em, other.accountId);
+    // The rival insert is open but uncommitted: the API's lookup misses it and its insert waits on the unique index.
+    const rival = await h.deps.pgPool.connect();
+    await rival.query('begin');
+    await rival.query(
+      `insert into contacts (id, account_id, phone_hash, pii, created_at, updated_at) values ($1, $2, $3, $4, now(), now())`,
+      [
+        uuidv7(),
+        other.accountId,
+        phoneHash(h.deps.keys.phoneHashKey, phone),
+        sealPii(dataKey, other.accountId, { phone, name: 'Rival', attributes: {}, optInIp: null }),
+      ],
+    );
+    const pending = request(h.app)
+      .post('/v1/contacts')
+      .set(other.auth)
+      .send({ phone, name: 'Loser' })
+      .then((r) => r);
+    await waitForLockWaiter(h);
+    await rival.query('commit');
+    rival.release();
+    const res = await pending;
+    expect(res.status).toBe(200);
+    expect(res.body.name).toBe('Loser');
+    const list = await request(h.app).get('/v1/contacts').set(other.auth);
+    expect(list.body.data).toHaveLength(1);
   });
 
   it('stores contact PII encrypted, not in plain text', async () => {

@@ -1,3 +1,4 @@
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
 import { AppError, type AppErrorKind, type FieldError } from '../../lib/errors';
@@ -56,8 +57,14 @@ export function sendProblem(req: Request, res: Response, err: AppError): void {
   res.status(status).type('application/problem+json').send(JSON.stringify(body));
 }
 
-/** Errors thrown by body parsers carry a `type`; everything else unknown is a 500 with no internals. */
-function fromParserError(err: { type?: string; status?: number }): AppError | undefined {
+/**
+ * Errors thrown by body parsers carry a `type`; a unique violation means a concurrent request made
+ * the same thing first. Everything else unknown is a 500 with no internals.
+ */
+function fromKnownError(err: { type?: string; status?: number }): AppError | undefined {
+  if (err instanceof UniqueConstraintViolationException) {
+    return new AppError('conflict', 'a concurrent request created the same resource; retry to see it');
+  }
   switch (err.type) {
     case 'entity.parse.failed':
       return new AppError('malformed_body', 'the body is not valid JSON');
@@ -73,7 +80,7 @@ function fromParserError(err: { type?: string; status?: number }): AppError | un
 
 export function problemErrorHandler(logger: Logger): ErrorRequestHandler {
   return (err: unknown, req, res, _next) => {
-    const known = err instanceof AppError ? err : fromParserError(err as { type?: string });
+    const known = err instanceof AppError ? err : fromKnownError(err as { type?: string });
     if (known) {
       sendProblem(req, res, known);
       return;

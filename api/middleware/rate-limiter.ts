@@ -9,6 +9,8 @@ interface Bucket {
  * Token bucket per key (API key id, or client IP for sign-up), refilled continuously. In-process:
  * with several API replicas each enforces its own share; a shared store is the next step.
  */
+const MAX_TRACKED_KEYS = 50_000;
+
 export class RateLimiter {
   private readonly buckets = new Map<string, Bucket>();
 
@@ -16,6 +18,7 @@ export class RateLimiter {
 
   take(key: string, now = Date.now()): { remaining: number } {
     const refillPerMs = this.perMinute / 60_000;
+    if (this.buckets.size > MAX_TRACKED_KEYS) this.forgetIdle(now, refillPerMs);
     const bucket = this.buckets.get(key) ?? { tokens: this.perMinute, updatedAt: now };
     bucket.tokens = Math.min(this.perMinute, bucket.tokens + (now - bucket.updatedAt) * refillPerMs);
     bucket.updatedAt = now;
@@ -26,5 +29,12 @@ export class RateLimiter {
     }
     bucket.tokens -= 1;
     return { remaining: Math.floor(bucket.tokens) };
+  }
+
+  /** A bucket that would be full again is the same as no bucket, so it can go. */
+  private forgetIdle(now: number, refillPerMs: number): void {
+    for (const [key, bucket] of this.buckets) {
+      if (bucket.tokens + (now - bucket.updatedAt) * refillPerMs >= this.perMinute) this.buckets.delete(key);
+    }
   }
 }

@@ -1,3 +1,4 @@
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Contact } from '../../db/entities/contact';
 import { phoneHash } from '../../lib/crypto/phone-hash';
@@ -36,8 +37,21 @@ export class ContactsService {
     return toContactView(contact, dataKey, optedOut.size > 0);
   }
 
-  /** Creates the contact, or updates the one with the same number; `created` tells which. */
+  /**
+   * Creates the contact, or updates the one with the same number; `created` tells which. Two
+   * concurrent creates of one number: the loser's insert hits the unique index and is retried,
+   * now as an update.
+   */
   async upsert(em: EntityManager, actor: AccountActor, input: ContactInput) {
+    try {
+      return await this.upsertOnce(em.fork(), actor, input);
+    } catch (err) {
+      if (!(err instanceof UniqueConstraintViolationException)) throw err;
+      return this.upsertOnce(em.fork(), actor, input);
+    }
+  }
+
+  private async upsertOnce(em: EntityManager, actor: AccountActor, input: ContactInput) {
     const e164 = e164OrThrow(input.phone);
     const hash = phoneHash(this.deps.keys.phoneHashKey, e164);
     return em.transactional(async (tem) => {

@@ -96,15 +96,25 @@ export class ImportsService {
       });
       await auditByKey(tem, actor, 'contact_import.started', { type: 'contact_import', id: imp.id }, { totalRows: staged.totalRows });
     });
-    await this.deps.temporal.workflow.start(importContactsWorkflow, {
-      taskQueue: TASK_QUEUES.imports,
-      workflowId: importWorkflowId(imp.id),
-      args: [{ importId: imp.id, accountId: actor.accountId, totalRows: staged.totalRows, chunkCount: staged.chunkCount }],
-      typedSearchAttributes: [
-        { key: AccountIdKey, value: actor.accountId },
-        { key: ProcessKindKey, value: 'import' },
-      ],
-    });
+    try {
+      await this.deps.temporal.workflow.start(importContactsWorkflow, {
+        taskQueue: TASK_QUEUES.imports,
+        workflowId: importWorkflowId(imp.id),
+        args: [{ importId: imp.id, accountId: actor.accountId, totalRows: staged.totalRows, chunkCount: staged.chunkCount }],
+        typedSearchAttributes: [
+          { key: AccountIdKey, value: actor.accountId },
+          { key: ProcessKindKey, value: 'import' },
+        ],
+      });
+    } catch (err) {
+      // Staged but never started: say so on the import rather than leave it queued forever.
+      await em.nativeUpdate(
+        ContactImport,
+        { id: imp.id },
+        { status: 'failed', failure: 'the import could not be started', updatedAt: new Date() },
+      );
+      throw new AppError('unavailable', `the import could not be started: ${(err as Error).message}`);
+    }
     return this.get(em.fork(), actor, imp.id);
   }
 
