@@ -1,4 +1,4 @@
-import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import { DriverException, UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
 import { AppError, type AppErrorKind, type FieldError } from '../../lib/errors';
@@ -78,6 +78,12 @@ function fromKnownError(err: { type?: string; status?: number }): AppError | und
   }
 }
 
+/** Driver errors quote the failing SQL with its values (emails, hashes): log only what identifies them. */
+function loggableError(err: unknown): unknown {
+  if (err instanceof DriverException) return { type: err.name, code: err.code, sqlState: err.sqlState };
+  return err;
+}
+
 export function problemErrorHandler(logger: Logger): ErrorRequestHandler {
   return (err: unknown, req, res, _next) => {
     const known = err instanceof AppError ? err : fromKnownError(err as { type?: string });
@@ -85,7 +91,7 @@ export function problemErrorHandler(logger: Logger): ErrorRequestHandler {
       sendProblem(req, res, known);
       return;
     }
-    logger.error({ err, method: req.method, path: req.path }, 'unhandled error');
+    logger.error({ err: loggableError(err), method: req.method, path: req.path }, 'unhandled error');
     res
       .status(500)
       .type('application/problem+json')
