@@ -118,19 +118,22 @@ export class ListsService {
       { listId: id, ...(after ? { contactId: { $gt: after } } : {}) },
       { orderBy: { contactId: 'asc' }, limit: page.limit + 1 },
     );
-    const contacts = await em.find(
-      Contact,
-      { id: { $in: memberships.map((m) => m.contactId) }, accountId: actor.accountId },
-      { orderBy: { id: 'asc' } },
+    // Page over membership ids (a member's id is its contact's id), then load just those contacts.
+    const ids = toPage(
+      memberships.map((m) => ({ id: m.contactId })),
+      page.limit,
+      (m) => m.id,
     );
+    const contacts = await em.find(Contact, { id: { $in: ids.data }, accountId: actor.accountId }, { orderBy: { id: 'asc' } });
     const dataKey = await this.deps.keyring.keyFor(em, actor.accountId);
     const optedOut = await optedOutHashes(
       em,
       actor.accountId,
       contacts.map((c) => c.phoneHash),
     );
-    const more = memberships.length > page.limit;
-    const rows = more ? [...contacts, { id: memberships[page.limit]!.contactId } as Contact] : contacts;
-    return toPage(rows, page.limit, (c) => toContactView(c, dataKey, optedOut.has(c.phoneHash.toString('hex'))));
+    return {
+      data: contacts.map((c) => toContactView(c, dataKey, optedOut.has(c.phoneHash.toString('hex')))),
+      nextCursor: ids.nextCursor,
+    };
   }
 }
