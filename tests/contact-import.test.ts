@@ -72,6 +72,9 @@ describe('contact CSV import', () => {
     expect(byPhone.get('+14155550001')).toMatchObject({ name: 'Ann', attributes: { city: 'SF' }, optIn: { source: 'web' } });
     expect(byPhone.get('+14155550003')).toMatchObject({ optedOut: true });
 
+    const listed = await request(h.app).get('/v1/contacts/imports').set(acct.auth);
+    expect(listed.body.data[0]).toMatchObject({ id, status: 'completed', created: 3 });
+
     const progress = await h.temporal.workflow.getHandle(importWorkflowId(id)).query(importProgressQuery);
     expect(progress).toMatchObject({ status: 'completed', processedRows: 8 });
   });

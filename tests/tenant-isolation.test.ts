@@ -77,6 +77,9 @@ const cases: Record<string, () => Promise<void>> = {
     const res = await uploadCsv(h.app, b.auth, csvOf(['phone', 'name'], [[A_PHONE, 'Imported by B']]));
     await h.temporal.workflow.getHandle(importWorkflowId(res.body.id)).result();
   },
+  'GET /v1/contacts/imports': async () => {
+    expect(idsIn(await request(h.app).get('/v1/contacts/imports').set(b.auth))).not.toContain(A.importId);
+  },
   'GET /v1/contacts/imports/{id}': async () => {
     expect((await request(h.app).get(`/v1/contacts/imports/${A.importId}`).set(b.auth)).status).toBe(404);
   },

@@ -1,7 +1,7 @@
 import type { ImportsService } from '../../services/imports/imports-service';
 import { csvSource } from '../http/csv-source';
 import { defineRoute, type RouteHost } from '../http/define-route';
-import { IdParams } from '../schemas/common';
+import { IdParams, PageQuery, pageOf } from '../schemas/common';
 import { ImportErrorSchema, ImportErrorsQuery, ImportQuery, ImportSchema } from '../schemas/imports';
 import { z } from 'zod';
 
@@ -31,6 +31,16 @@ export function importRoutes(host: RouteHost, imports: ImportsService): void {
       });
       return { status: 202, body: view, headers: { Location: `/v1/contacts/imports/${view.id}` } };
     },
+  });
+  defineRoute(host, {
+    method: 'get',
+    path: '/v1/contacts/imports',
+    summary: 'List imports, newest first (counts only; live progress and errors are on each import)',
+    tag,
+    auth: 'read',
+    query: PageQuery,
+    responses: { 200: { description: 'A page of imports', schema: pageOf(ImportSchema) } },
+    handler: async ({ em, actor, query }) => ({ status: 200, body: await imports.list(em, actor, query) }),
   });
   defineRoute(host, {
     method: 'get',

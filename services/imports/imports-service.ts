@@ -15,6 +15,7 @@ import type { ColumnOverrides } from './column-mapping';
 import { stageCsv } from './csv-stager';
 import { toImportProgress, type ImportProgress } from './import-summary';
 import { DEFAULT_CHUNK_ROWS } from './staged-row';
+import { decodeCursor, toPage, type PageRequest } from '../pagination';
 
 export interface ImportsServiceDeps {
   pgPool: Pool;
@@ -129,6 +130,17 @@ export class ImportsService {
         .catch(() => null);
     }
     return toImportView(imp, live, await this.rowErrors(em, id, 0, ERROR_PREVIEW));
+  }
+
+  /** Newest first is what a customer scanning recent uploads wants; ids are time-ordered. */
+  async list(em: EntityManager, actor: AccountActor, page: PageRequest) {
+    const before = decodeCursor(page.cursor);
+    const rows = await em.find(
+      ContactImport,
+      { accountId: actor.accountId, ...(before ? { id: { $lt: before } } : {}) },
+      { orderBy: { id: 'desc' }, limit: page.limit + 1 },
+    );
+    return toPage(rows, page.limit, (imp) => toImportView(imp, null, []));
   }
 
   async errors(em: EntityManager, actor: AccountActor, id: string, afterRow: number, limit: number) {
