@@ -1,4 +1,5 @@
 import { LockMode } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
 import { Context } from '@temporalio/activity';
 import { ContactImport } from '../db/entities/contact-import';
 import { appendAudit } from '../services/audit-log';
@@ -21,6 +22,11 @@ interface ChunkHeartbeat {
 }
 
 const ZERO: ChunkCounts = { rows: 0, created: 0, updated: 0, duplicates: 0, invalid: 0, optedOut: 0 };
+
+/** The staged rows are PII; once an import has ended they go. Chunk rows stay for their row counts. */
+async function discardStagedRows(em: EntityManager, importId: string): Promise<void> {
+  await em.execute('update contact_import_chunks set payload = ? where import_id = ?', [Buffer.alloc(0), importId]);
+}
 
 export function createImportActivities(deps: ServiceDeps) {
   const { orm, pgPool, keyring, keys } = deps;
@@ -122,7 +128,7 @@ export function createImportActivities(deps: ServiceDeps) {
             updatedAt: new Date(),
           });
           await tem.flush();
-          await tem.execute('update contact_import_chunks set payload = ? where import_id = ?', [Buffer.alloc(0), importId]);
+          await discardStagedRows(tem, importId);
           await appendAudit(tem, {
             actorType: 'system',
             actorId: `import:${importId}`,
@@ -146,6 +152,7 @@ export function createImportActivities(deps: ServiceDeps) {
         imp.failure = reason;
         imp.updatedAt = new Date();
         await tem.flush();
+        await discardStagedRows(tem, importId);
         await appendAudit(tem, {
           actorType: 'system',
           actorId: `import:${importId}`,

@@ -72,6 +72,11 @@ describe('contact CSV import', () => {
     expect(byPhone.get('+14155550001')).toMatchObject({ name: 'Ann', attributes: { city: 'SF' }, optIn: { source: 'web' } });
     expect(byPhone.get('+14155550003')).toMatchObject({ optedOut: true });
 
+    const staged = await h.deps.orm.em
+      .fork()
+      .execute<{ n: number }[]>('select count(*)::int as n from contact_import_chunks where import_id = ? and length(payload) > 0', [id]);
+    expect(staged).toEqual([{ n: 0 }]); // the staged PII is gone once the import has ended
+
     const listed = await request(h.app).get('/v1/contacts/imports').set(acct.auth);
     expect(listed.body.data[0]).toMatchObject({ id, status: 'completed', created: 3 });
 
