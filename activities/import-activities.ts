@@ -1,6 +1,7 @@
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
 import { ContactImport } from '../db/entities/contact-import';
 import { appendAudit } from '../services/audit-log';
 import type { ServiceDeps } from '../services/deps';
@@ -44,7 +45,10 @@ export function createImportActivities(deps: ServiceDeps) {
       [imp.id, chunkNo],
     );
     const chunk = rows[0];
-    if (!chunk) throw new Error(`staged chunk ${chunkNo} of import ${imp.id} is missing`);
+    // Retrying cannot bring staged rows back: fail the import instead of retrying forever.
+    if (!chunk || chunk.payload.length === 0) {
+      throw ApplicationFailure.nonRetryable(`staged chunk ${chunkNo} of import ${imp.id} is missing`, 'StagedChunkMissing');
+    }
     pool ??= new PreparePool();
     const packed = await pool.run({
       payload: chunk.payload,

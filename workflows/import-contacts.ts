@@ -1,4 +1,5 @@
 import {
+  ActivityFailure,
   ApplicationFailure,
   CancellationScope,
   ContinueAsNew,
@@ -76,7 +77,9 @@ export async function importContactsWorkflow(input: ImportContactsInput): Promis
     return progress;
   } catch (err) {
     if (err instanceof ContinueAsNew) throw err;
-    const reason = err instanceof Error ? err.message : String(err);
+    // An activity failure's own message is generic; its cause says what went wrong.
+    const root = err instanceof ActivityFailure && err.cause ? err.cause : err;
+    const reason = root instanceof Error ? root.message : String(root);
     await CancellationScope.nonCancellable(() => failImport(input.importId, reason));
     progress = { ...progress, status: 'failed' };
     throw ApplicationFailure.nonRetryable(`import ${input.importId} failed: ${reason}`, 'ImportFailed');
