@@ -5,7 +5,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { ContactImport } from '../db/entities/contact-import';
 import { appendAudit } from '../services/audit-log';
 import type { ServiceDeps } from '../services/deps';
-import { applyChunk, type ChunkCounts } from '../services/imports/chunk-applier';
+import { applyChunk, countsFromRow, type ChunkCounts, type StoredCounts } from '../services/imports/chunk-applier';
 import { toImportProgress, type ImportProgress } from '../services/imports/import-summary';
 import { unpackChunk } from '../services/imports/chunk-preparation';
 import type { PreparedChunk } from '../services/imports/row-preparation';
@@ -22,11 +22,22 @@ interface ChunkHeartbeat {
   nextChunk: number;
 }
 
-const ZERO: ChunkCounts = { rows: 0, created: 0, updated: 0, duplicates: 0, invalid: 0, optedOut: 0 };
-
 /** The staged rows are PII; once an import has ended they go. Chunk rows stay for their row counts. */
 async function discardStagedRows(em: EntityManager, importId: string): Promise<void> {
   await em.execute('update contact_import_chunks set payload = ? where import_id = ?', [Buffer.alloc(0), importId]);
+}
+
+/** The import's workflow is the actor of its ending. */
+function auditImportEnd(em: EntityManager, imp: ContactImport, action: string, details: Record<string, unknown>): Promise<void> {
+  return appendAudit(em, {
+    actorType: 'system',
+    actorId: `import:${imp.id}`,
+    accountId: imp.accountId,
+    action,
+    targetType: 'contact_import',
+    targetId: imp.id,
+    details,
+  });
 }
 
 export function createImportActivities(deps: ServiceDeps) {
@@ -61,7 +72,7 @@ export function createImportActivities(deps: ServiceDeps) {
   }
 
   async function sumChunkResults(importId: string, fromChunk: number, toChunk: number): Promise<ChunkCounts> {
-    const { rows } = await pgPool.query(
+    const { rows } = await pgPool.query<StoredCounts & { rows: number }>(
       `select coalesce(sum(c.row_count), 0)::int as rows, coalesce(sum(r.created), 0)::int as created,
               coalesce(sum(r.updated), 0)::int as updated, coalesce(sum(r.duplicates), 0)::int as duplicates,
               coalesce(sum(r.invalid), 0)::int as invalid, coalesce(sum(r.opted_out), 0)::int as opted_out
@@ -70,10 +81,8 @@ export function createImportActivities(deps: ServiceDeps) {
        where r.import_id = $1 and r.chunk_no >= $2 and r.chunk_no < $3`,
       [importId, fromChunk, toChunk],
     );
-    const r = rows[0];
-    return r
-      ? { rows: r.rows, created: r.created, updated: r.updated, duplicates: r.duplicates, invalid: r.invalid, optedOut: r.opted_out }
-      : ZERO;
+    const r = rows[0]!; // an aggregate without group by always returns one row
+    return { rows: r.rows, ...countsFromRow(r) };
   }
 
   return {
@@ -119,29 +128,11 @@ export function createImportActivities(deps: ServiceDeps) {
       return em.transactional(async (tem) => {
         const imp = await tem.findOneOrFail(ContactImport, { id: importId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
         if (imp.status !== 'completed') {
-          const totals = await sumChunkResults(importId, 0, imp.chunkCount);
-          Object.assign(imp, {
-            status: 'completed',
-            processedRows: totals.rows,
-            created: totals.created,
-            updated: totals.updated,
-            duplicates: totals.duplicates,
-            invalid: totals.invalid,
-            optedOut: totals.optedOut,
-            completedAt: new Date(),
-            updatedAt: new Date(),
-          });
+          const { rows, ...counts } = await sumChunkResults(importId, 0, imp.chunkCount);
+          Object.assign(imp, { ...counts, status: 'completed', processedRows: rows, completedAt: new Date(), updatedAt: new Date() });
           await tem.flush();
           await discardStagedRows(tem, importId);
-          await appendAudit(tem, {
-            actorType: 'system',
-            actorId: `import:${importId}`,
-            accountId: imp.accountId,
-            action: 'contact_import.completed',
-            targetType: 'contact_import',
-            targetId: importId,
-            details: { ...toImportProgress(imp) },
-          });
+          await auditImportEnd(tem, imp, 'contact_import.completed', { ...toImportProgress(imp) });
         }
         return toImportProgress(imp);
       });
@@ -157,15 +148,7 @@ export function createImportActivities(deps: ServiceDeps) {
         imp.updatedAt = new Date();
         await tem.flush();
         await discardStagedRows(tem, importId);
-        await appendAudit(tem, {
-          actorType: 'system',
-          actorId: `import:${importId}`,
-          accountId: imp.accountId,
-          action: 'contact_import.failed',
-          targetType: 'contact_import',
-          targetId: importId,
-          details: { reason },
-        });
+        await auditImportEnd(tem, imp, 'contact_import.failed', { reason });
       });
     },
   };

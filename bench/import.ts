@@ -15,13 +15,14 @@ import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { from as copyFrom } from 'pg-copy-streams';
 import { createApp } from '../api/app';
 import { loadConfig } from '../config/env';
-import { dropDatabase, ensureDatabase } from '../db/create-database';
-import { migrateToLatest, openOrm } from '../db/orm';
+import { dropDatabase } from '../db/create-database';
+import { prepareDatabase } from '../db/orm';
 import { deriveMasterKeys } from '../lib/crypto/keys';
 import { phoneHash } from '../lib/crypto/phone-hash';
 import { normalizePhone } from '../lib/phone';
 import { temporalPaths } from '../scripts/temporal-paths';
 import { sealPii } from '../services/contacts/contact-pii';
+import { phoneFor } from '../tests/support/csv';
 import { closeServiceDeps, createServiceDeps } from '../services/bootstrap';
 import type { ImportProgress } from '../services/imports/import-summary';
 import { createImportWorker } from '../workers/create-import-worker';
@@ -36,7 +37,7 @@ async function writeCsv(path: string): Promise<void> {
   const out = createWriteStream(path);
   out.write('phone,name,city,opt_in_source\n');
   for (let i = 0; i < ROWS; i++) {
-    const line = `+1415${200 + Math.floor(i / 10_000)}${String(i % 10_000).padStart(4, '0')},Person ${i},City ${i % 97},web\n`;
+    const line = `${phoneFor(i)},Person ${i},City ${i % 97},web\n`;
     if (!out.write(line)) await new Promise<void>((r) => out.once('drain', () => r()));
   }
   await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
@@ -86,7 +87,7 @@ function mandatoryWorkRowsPerS(sample: number): number {
   const dataKey = randomBytes(32);
   const started = performance.now();
   for (let i = 0; i < sample; i++) {
-    const phone = normalizePhone(`+1415${200 + Math.floor(i / 10_000)}${String(i % 10_000).padStart(4, '0')}`);
+    const phone = normalizePhone(phoneFor(i));
     if (!phone.ok) throw new Error('bench numbers must be valid');
     phoneHash(keys.phoneHashKey, phone.e164);
     sealPii(dataKey, 'bench', { phone: phone.e164, name: `Person ${i}`, attributes: { city: `City ${i % 97}` }, optInIp: null });
@@ -102,10 +103,7 @@ async function main(): Promise<void> {
   log(`file: ${(statSync(file).size / 1e6).toFixed(1)} MB`);
 
   const databaseUrl = `postgres://postgres@127.0.0.1:5432/massivesms_bench_${randomBytes(3).toString('hex')}`;
-  await ensureDatabase(databaseUrl);
-  const orm = await openOrm(databaseUrl);
-  await migrateToLatest(orm);
-  await orm.close();
+  await prepareDatabase(databaseUrl);
 
   Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
   const env = await TestWorkflowEnvironment.createLocal({

@@ -1,5 +1,6 @@
 import { MikroORM, defineConfig } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
+import { ensureDatabase } from './create-database';
 import { entities } from './entities';
 import { migrations } from './migrations';
 
@@ -20,6 +21,13 @@ export async function openOrm(databaseUrl: string, poolMax?: number): Promise<Mi
   return MikroORM.init(ormConfig(databaseUrl, poolMax));
 }
 
-export async function migrateToLatest(orm: MikroORM): Promise<void> {
-  await orm.getMigrator().up();
+/** Creates the database when missing and applies every migration: what each process start needs. */
+export async function prepareDatabase(databaseUrl: string): Promise<void> {
+  await ensureDatabase(databaseUrl);
+  const orm = await openOrm(databaseUrl);
+  try {
+    await orm.getMigrator().up();
+  } finally {
+    await orm.close();
+  }
 }

@@ -2,8 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { loadConfig } from '../config/env';
-import { ensureDatabase } from '../db/create-database';
-import { migrateToLatest, openOrm } from '../db/orm';
+import { prepareDatabase } from '../db/orm';
 import { SEARCH_ATTRIBUTE_KEYS } from '../workflows/search-attributes';
 import { dataDir, devEnvironment } from './dev-env';
 import { temporalPaths } from './temporal-paths';
@@ -86,10 +85,7 @@ async function main(): Promise<void> {
       env,
     );
   }
-  await ensureDatabase(config.DATABASE_URL);
-  const orm = await openOrm(config.DATABASE_URL);
-  await migrateToLatest(orm);
-  await orm.close();
+  await prepareDatabase(config.DATABASE_URL);
   await waitForTemporal(config.TEMPORAL_ADDRESS);
 
   const tsx = join(__dirname, '..', 'node_modules', '.bin', 'tsx');

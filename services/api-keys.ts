@@ -6,7 +6,7 @@ import { AppError } from '../lib/errors';
 import { uuidv7 } from '../lib/ids';
 import type { AccountActor } from './actor';
 import { auditByKey } from './audit-log';
-import { decodeCursor, toPage, type PageRequest } from './pagination';
+import { findAccountPage, toPage, type PageRequest } from './pagination';
 
 const TOKEN_RE = /^(msk_[0-9a-f]{12})_([A-Za-z0-9_-]{32})$/;
 const LAST_USED_WRITE_INTERVAL_MS = 60_000;
@@ -66,12 +66,7 @@ export async function createApiKey(em: EntityManager, actor: AccountActor, input
 }
 
 export async function listApiKeys(em: EntityManager, actor: AccountActor, page: PageRequest) {
-  const after = decodeCursor(page.cursor);
-  const rows = await em.find(
-    ApiKey,
-    { accountId: actor.accountId, ...(after ? { id: { $gt: after } } : {}) },
-    { orderBy: { id: 'asc' }, limit: page.limit + 1 },
-  );
+  const rows = await findAccountPage(em, ApiKey, actor.accountId, page);
   return toPage(rows, page.limit, toApiKeyView);
 }
 

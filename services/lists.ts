@@ -8,7 +8,7 @@ import { auditByKey } from './audit-log';
 import { toContactView } from './contacts/contact-view';
 import type { ServiceDeps } from './deps';
 import { optedOutHashes } from './opt-out-lookup';
-import { decodeCursor, toPage, type PageRequest } from './pagination';
+import { decodeCursor, findAccountPage, toPage, type PageRequest } from './pagination';
 
 function toListView(list: ContactList, size?: number) {
   return {
@@ -49,12 +49,7 @@ export class ListsService {
   }
 
   async list(em: EntityManager, actor: AccountActor, page: PageRequest) {
-    const after = decodeCursor(page.cursor);
-    const rows = await em.find(
-      ContactList,
-      { accountId: actor.accountId, ...(after ? { id: { $gt: after } } : {}) },
-      { orderBy: { id: 'asc' }, limit: page.limit + 1 },
-    );
+    const rows = await findAccountPage(em, ContactList, actor.accountId, page);
     return toPage(rows, page.limit, (l) => toListView(l));
   }
 

@@ -4,11 +4,11 @@ import { open, seal } from '../lib/crypto/aes-gcm';
 import { phoneHash } from '../lib/crypto/phone-hash';
 import { AppError } from '../lib/errors';
 import { uuidv7 } from '../lib/ids';
-import { normalizePhone } from '../lib/phone';
+import { requireE164 } from '../lib/phone';
 import type { AccountActor } from './actor';
 import { auditByKey } from './audit-log';
 import type { ServiceDeps } from './deps';
-import { decodeCursor, toPage, type PageRequest } from './pagination';
+import { findAccountPage, toPage, type PageRequest } from './pagination';
 
 export type OptOutSource = 'api' | 'inbound_keyword' | 'staff';
 
@@ -22,9 +22,8 @@ export class OptOutsService {
 
   /** Opting out twice is not an error: the first record (and its time) is kept. */
   async add(em: EntityManager, actor: AccountActor, input: { phone: string; reason?: string }, source: OptOutSource = 'api') {
-    const normalized = normalizePhone(input.phone);
-    if (!normalized.ok) throw AppError.invalid('phone', normalized.reason);
-    const hash = phoneHash(this.deps.keys.phoneHashKey, normalized.e164);
+    const e164 = requireE164(input.phone);
+    const hash = phoneHash(this.deps.keys.phoneHashKey, e164);
     return em.transactional(async (tem) => {
       const dataKey = await this.deps.keyring.keyFor(tem, actor.accountId);
       const existing = await tem.findOne(OptOut, { accountId: actor.accountId, phoneHash: hash });
@@ -34,7 +33,7 @@ export class OptOutsService {
         id: uuidv7(now.getTime()),
         accountId: actor.accountId,
         phoneHash: hash,
-        phonePii: seal(dataKey, Buffer.from(normalized.e164), Buffer.from(actor.accountId)),
+        phonePii: seal(dataKey, Buffer.from(e164), Buffer.from(actor.accountId)),
         source,
         reason: input.reason ?? null,
         createdAt: now,
@@ -46,12 +45,7 @@ export class OptOutsService {
   }
 
   async list(em: EntityManager, actor: AccountActor, page: PageRequest) {
-    const after = decodeCursor(page.cursor);
-    const rows = await em.find(
-      OptOut,
-      { accountId: actor.accountId, ...(after ? { id: { $gt: after } } : {}) },
-      { orderBy: { id: 'asc' }, limit: page.limit + 1 },
-    );
+    const rows = await findAccountPage(em, OptOut, actor.accountId, page);
     const dataKey = await this.deps.keyring.keyFor(em, actor.accountId);
     return toPage(rows, page.limit, (o) => this.view(o, dataKey));
   }

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
-import { dropDatabase, ensureDatabase } from '../db/create-database';
-import { migrateToLatest, openOrm } from '../db/orm';
+import { dropDatabase } from '../db/create-database';
+import { prepareDatabase } from '../db/orm';
 import { temporalPaths } from '../scripts/temporal-paths';
 import { SEARCH_ATTRIBUTE_KEYS } from '../workflows/search-attributes';
 
@@ -26,10 +26,7 @@ declare module 'vitest' {
 export default async function setup(project: TestProject) {
   const base = process.env.TEST_DATABASE_BASE_URL ?? 'postgres://postgres@127.0.0.1:5432/';
   const databaseUrl = `${base}massivesms_test_${process.pid}_${randomBytes(3).toString('hex')}`;
-  await ensureDatabase(databaseUrl);
-  const orm = await openOrm(databaseUrl);
-  await migrateToLatest(orm);
-  await orm.close();
+  await prepareDatabase(databaseUrl);
 
   const paths = temporalPaths();
   const env = await TestWorkflowEnvironment.createLocal({

@@ -10,6 +10,7 @@ import {
 } from '@temporalio/workflow';
 import type { ImportActivities } from '../activities/import-activities';
 import type { ImportProgress } from '../services/imports/import-summary';
+import { addImportCounts, NO_IMPORT_COUNTS } from './import-counts';
 
 export interface ImportContactsInput {
   importId: string;
@@ -45,11 +46,7 @@ export async function importContactsWorkflow(input: ImportContactsInput): Promis
     status: 'running',
     totalRows: input.totalRows,
     processedRows: 0,
-    created: 0,
-    updated: 0,
-    duplicates: 0,
-    invalid: 0,
-    optedOut: 0,
+    ...NO_IMPORT_COUNTS,
   };
   setHandler(importProgressQuery, () => progress);
 
@@ -63,15 +60,7 @@ export async function importContactsWorkflow(input: ImportContactsInput): Promis
       const to = Math.min(from + CHUNKS_PER_ACTIVITY, input.chunkCount);
       const done = await processImportChunks({ importId: input.importId, accountId: input.accountId, fromChunk: from, toChunk: to });
       activities += 1;
-      progress = {
-        ...progress,
-        processedRows: progress.processedRows + done.rows,
-        created: progress.created + done.created,
-        updated: progress.updated + done.updated,
-        duplicates: progress.duplicates + done.duplicates,
-        invalid: progress.invalid + done.invalid,
-        optedOut: progress.optedOut + done.optedOut,
-      };
+      progress = { ...progress, ...addImportCounts(progress, done), processedRows: progress.processedRows + done.rows };
     }
     progress = await completeImport(input.importId);
     return progress;

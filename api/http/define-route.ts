@@ -93,10 +93,12 @@ export function defineRoute<P extends ZodObject = typeof EMPTY, Q extends ZodObj
   register(host, spec);
   host.router[spec.method](spec.path, async (req, res) => {
     const em = req.em;
-    const actor = spec.auth === 'public' ? undefined : await host.authenticate(req, res, em);
-    if (spec.auth === 'public') host.publicRateLimit(req);
-    if (actor && !actor.scopes.includes(spec.auth as ApiKeyScope)) {
-      throw new AppError('forbidden', `this API key lacks the "${spec.auth}" scope`);
+    let actor: AccountActor | undefined;
+    if (spec.auth === 'public') {
+      host.publicRateLimit(req);
+    } else {
+      actor = await host.authenticate(req, res, em);
+      if (!actor.scopes.includes(spec.auth)) throw new AppError('forbidden', `this API key lacks the "${spec.auth}" scope`);
     }
     const params = parse('params', spec.params ?? EMPTY, req.params);
     const query = parse('query', spec.query ?? EMPTY, req.query);

@@ -1,4 +1,4 @@
-import { open, seal } from '../../lib/crypto/aes-gcm';
+import { openJson, sealJson } from '../../lib/crypto/sealed-json';
 
 export type AttributeValue = string | number | boolean | null;
 
@@ -11,9 +11,9 @@ export interface ContactPii {
 }
 
 export function sealPii(dataKey: Buffer, accountId: string, pii: ContactPii): Buffer {
-  return seal(dataKey, Buffer.from(JSON.stringify(pii)), Buffer.from(accountId));
+  return sealJson(dataKey, accountId, pii);
 }
 
 export function openPii(dataKey: Buffer, accountId: string, sealed: Buffer): ContactPii {
-  return JSON.parse(open(dataKey, sealed, Buffer.from(accountId)).toString('utf8')) as ContactPii;
+  return openJson<ContactPii>(dataKey, accountId, sealed);
 }

@@ -4,12 +4,12 @@ import { Contact } from '../../db/entities/contact';
 import { phoneHash } from '../../lib/crypto/phone-hash';
 import { AppError } from '../../lib/errors';
 import { uuidv7 } from '../../lib/ids';
-import { normalizePhone } from '../../lib/phone';
+import { requireE164 } from '../../lib/phone';
 import type { AccountActor } from '../actor';
 import { auditByKey } from '../audit-log';
 import type { ServiceDeps } from '../deps';
 import { optedOutHashes } from '../opt-out-lookup';
-import { decodeCursor, toPage, type PageRequest } from '../pagination';
+import { findAccountPage, toPage, type PageRequest } from '../pagination';
 import { openPii, sealPii, type AttributeValue } from './contact-pii';
 import { toContactView } from './contact-view';
 
@@ -21,12 +21,6 @@ export interface ContactInput {
 }
 
 export type ContactPatch = Partial<ContactInput>;
-
-function e164OrThrow(raw: string): string {
-  const result = normalizePhone(raw);
-  if (!result.ok) throw AppError.invalid('phone', result.reason);
-  return result.e164;
-}
 
 export class ContactsService {
   constructor(private readonly deps: Pick<ServiceDeps, 'keyring' | 'keys'>) {}
@@ -52,7 +46,7 @@ export class ContactsService {
   }
 
   private async upsertOnce(em: EntityManager, actor: AccountActor, input: ContactInput) {
-    const e164 = e164OrThrow(input.phone);
+    const e164 = requireE164(input.phone);
     const hash = phoneHash(this.deps.keys.phoneHashKey, e164);
     return em.transactional(async (tem) => {
       const dataKey = await this.deps.keyring.keyFor(tem, actor.accountId);
@@ -94,12 +88,7 @@ export class ContactsService {
   }
 
   async list(em: EntityManager, actor: AccountActor, page: PageRequest) {
-    const after = decodeCursor(page.cursor);
-    const rows = await em.find(
-      Contact,
-      { accountId: actor.accountId, ...(after ? { id: { $gt: after } } : {}) },
-      { orderBy: { id: 'asc' }, limit: page.limit + 1 },
-    );
+    const rows = await findAccountPage(em, Contact, actor.accountId, page);
     const dataKey = await this.deps.keyring.keyFor(em, actor.accountId);
     const optedOut = await optedOutHashes(
       em,
@@ -116,7 +105,7 @@ export class ContactsService {
       const dataKey = await this.deps.keyring.keyFor(tem, actor.accountId);
       const pii = openPii(dataKey, actor.accountId, contact.pii);
       if (patch.phone !== undefined) {
-        pii.phone = e164OrThrow(patch.phone);
+        pii.phone = requireE164(patch.phone);
         contact.phoneHash = phoneHash(this.deps.keys.phoneHashKey, pii.phone);
         const clash = await tem.findOne(Contact, { accountId: actor.accountId, phoneHash: contact.phoneHash, id: { $ne: id } });
         if (clash) throw new AppError('conflict', 'another contact already has this phone number');

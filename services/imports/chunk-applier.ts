@@ -1,15 +1,24 @@
 import type { Pool, PoolClient } from 'pg';
 import { uuidv7 } from '../../lib/ids';
 import { openPii, sealPii, type ContactPii } from '../contacts/contact-pii';
+import type { ImportCounts } from '../../workflows/import-counts';
 import type { PreparedChunk, PreparedContact } from './row-preparation';
 
-export interface ChunkCounts {
+export interface ChunkCounts extends ImportCounts {
   rows: number;
+}
+
+/** Counts as stored per chunk in contact_import_chunk_results (and summed from there). */
+export interface StoredCounts {
   created: number;
   updated: number;
   duplicates: number;
   invalid: number;
-  optedOut: number;
+  opted_out: number;
+}
+
+export function countsFromRow(r: StoredCounts): ImportCounts {
+  return { created: r.created, updated: r.updated, duplicates: r.duplicates, invalid: r.invalid, optedOut: r.opted_out };
 }
 
 export interface ChunkTarget {
@@ -27,12 +36,11 @@ async function alreadyApplied(client: PoolClient, t: ChunkTarget): Promise<Chunk
     [t.importId, t.chunkNo],
   );
   if (claimed.rowCount === 1) return null;
-  const { rows } = await client.query(
+  const { rows } = await client.query<StoredCounts>(
     `select created, updated, duplicates, invalid, opted_out from contact_import_chunk_results where import_id = $1 and chunk_no = $2`,
     [t.importId, t.chunkNo],
   );
-  const r = rows[0];
-  return { rows: t.rowCount, created: r.created, updated: r.updated, duplicates: r.duplicates, invalid: r.invalid, optedOut: r.opted_out };
+  return { rows: t.rowCount, ...countsFromRow(rows[0]!) };
 }
 
 /** Merges file values over what the contact already has: an unmapped column never erases data. */
@@ -119,8 +127,12 @@ export async function applyChunk(pool: Pool, t: ChunkTarget, prepared: PreparedC
     }
     const now = new Date();
     const created = await insertNew(client, t, prepared.contacts, now);
-    const createdHashes = prepared.contacts.filter((c) => created.has(c.phoneHash.toString('hex'))).map((c) => c.phoneHash);
-    const conflicting = prepared.contacts.filter((c) => !created.has(c.phoneHash.toString('hex')));
+    const createdHashes: Buffer[] = [];
+    const conflicting: PreparedContact[] = [];
+    for (const c of prepared.contacts) {
+      if (created.has(c.phoneHash.toString('hex'))) createdHashes.push(c.phoneHash);
+      else conflicting.push(c);
+    }
     const { updated, duplicates } = await updateExisting(client, t, conflicting, now);
     const optedOut = await client.query<{ n: number }>(
       `select count(*)::int as n from opt_outs where account_id = $1 and phone_hash = any($2::bytea[])`,
@@ -136,7 +148,7 @@ export async function applyChunk(pool: Pool, t: ChunkTarget, prepared: PreparedC
     }
     const counts: ChunkCounts = {
       rows: t.rowCount,
-      created: created.size,
+      created: createdHashes.length,
       updated: updated.length,
       duplicates: prepared.duplicates + duplicates,
       invalid: prepared.errors.length,

@@ -1,5 +1,5 @@
 import type { ImportMapping } from '../../db/entities/contact-import';
-import { open } from '../../lib/crypto/aes-gcm';
+import { openJson } from '../../lib/crypto/sealed-json';
 import { sealPii } from '../contacts/contact-pii';
 import { prepareRows, type PreparedChunk, type RowError } from './row-preparation';
 import type { StagedRow } from './staged-row';
@@ -33,8 +33,7 @@ const buf = (u: Uint8Array) => Buffer.from(u.buffer, u.byteOffset, u.byteLength)
 /** Decrypts a staged chunk and validates, normalizes and seals its rows. Pure CPU. */
 export function prepareChunk(input: ChunkPreparationInput): PackedChunk {
   const dataKey = buf(input.dataKey);
-  const aad = Buffer.from(input.accountId);
-  const staged = JSON.parse(open(dataKey, buf(input.payload), aad).toString('utf8')) as StagedRow[];
+  const staged = openJson<StagedRow[]>(dataKey, input.accountId, buf(input.payload));
   const prepared = prepareRows(staged, input.mapping, buf(input.phoneHashKey), (pii) => sealPii(dataKey, input.accountId, pii));
   const sealedEnds: number[] = [];
   let end = 0;

@@ -3,7 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import { parse } from 'csv-parse';
 import type { Pool } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { seal } from '../../lib/crypto/aes-gcm';
+import { sealJson } from '../../lib/crypto/sealed-json';
 import { AppError } from '../../lib/errors';
 import { resolveColumns, type ColumnOverrides, type ResolvedColumns } from './column-mapping';
 import type { StagedRow } from './staged-row';
@@ -51,7 +51,7 @@ function toStagedRow(record: string[], row: number, cols: ResolvedColumns, width
 
 /** Encodes one COPY text-format line; the sealed chunk goes in as a hex bytea literal. */
 function copyLine(importId: string, chunkNo: number, rows: StagedRow[], key: Buffer, accountId: string): string {
-  const payload = seal(key, Buffer.from(JSON.stringify(rows)), Buffer.from(accountId));
+  const payload = sealJson(key, accountId, rows);
   return `${importId}\t${chunkNo}\t${rows[0]!.row}\t${rows.length}\t\\\\x${payload.toString('hex')}\n`;
 }
 

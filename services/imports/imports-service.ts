@@ -7,6 +7,7 @@ import { AppError } from '../../lib/errors';
 import { uuidv7 } from '../../lib/ids';
 import { TASK_QUEUES } from '../../workers/task-queues';
 import { importContactsWorkflow, importProgressQuery, importWorkflowId } from '../../workflows/import-contacts';
+import { NO_IMPORT_COUNTS } from '../../workflows/import-counts';
 import { AccountIdKey, ProcessKindKey } from '../../workflows/search-attributes';
 import type { AccountActor } from '../actor';
 import { auditByKey } from '../audit-log';
@@ -15,7 +16,7 @@ import type { ColumnOverrides } from './column-mapping';
 import { stageCsv } from './csv-stager';
 import { toImportProgress, type ImportProgress } from './import-summary';
 import { DEFAULT_CHUNK_ROWS } from './staged-row';
-import { decodeCursor, toPage, type PageRequest } from '../pagination';
+import { findAccountPage, toPage, type PageRequest } from '../pagination';
 
 export interface ImportsServiceDeps {
   pgPool: Pool;
@@ -63,11 +64,7 @@ export class ImportsService {
       totalRows: 0,
       chunkCount: 0,
       processedRows: 0,
-      created: 0,
-      updated: 0,
-      duplicates: 0,
-      invalid: 0,
-      optedOut: 0,
+      ...NO_IMPORT_COUNTS,
       createdAt: now,
       updatedAt: now,
     });
@@ -134,12 +131,7 @@ export class ImportsService {
 
   /** Newest first is what a customer scanning recent uploads wants; ids are time-ordered. */
   async list(em: EntityManager, actor: AccountActor, page: PageRequest) {
-    const before = decodeCursor(page.cursor);
-    const rows = await em.find(
-      ContactImport,
-      { accountId: actor.accountId, ...(before ? { id: { $lt: before } } : {}) },
-      { orderBy: { id: 'desc' }, limit: page.limit + 1 },
-    );
+    const rows = await findAccountPage(em, ContactImport, actor.accountId, page, 'desc');
     return toPage(rows, page.limit, (imp) => toImportView(imp, null, []));
   }
 
