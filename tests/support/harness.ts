@@ -1,5 +1,5 @@
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import { NativeConnection, type Worker } from '@temporalio/worker';
 import type { Express } from 'express';
 import { inject } from 'vitest';
 import { createApp } from '../../api/app';
@@ -8,6 +8,7 @@ import { closeServiceDeps, createServiceDeps } from '../../services/bootstrap';
 import type { ServiceDeps } from '../../services/deps';
 import { createLogger } from '../../lib/logger';
 import { createImportWorker } from '../../workers/create-import-worker';
+import { installTemporalRuntime } from '../../workers/temporal-runtime';
 
 export interface Harness {
   app: Express;
@@ -16,8 +17,6 @@ export interface Harness {
   config: AppConfig;
   close(): Promise<void>;
 }
-
-let runtimeInstalled = false;
 
 /** The environment a test process runs the product with: the run's database, Temporal and key. */
 export function testEnvironment(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
@@ -44,11 +43,8 @@ export interface HarnessOptions {
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
-  if (!runtimeInstalled) {
-    Runtime.install({ shutdownSignals: [] });
-    runtimeInstalled = true;
-  }
   const config = loadConfig(testEnvironment(options.env));
+  installTemporalRuntime(config.LOG_LEVEL, { shutdownSignals: [] });
   const deps = await createServiceDeps(config, 'test');
   if (options.logLines) {
     const lines = options.logLines;
