@@ -4,7 +4,9 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { ContactImport } from '../db/entities/contact-import';
 import { appendAudit } from '../services/audit-log';
+import type { DataKey } from '../lib/crypto/sealed-field';
 import type { ServiceDeps } from '../services/deps';
+import { DataKeyDestroyedError } from '../services/keyring';
 import { applyChunk, countsFromRow, type ChunkCounts, type StoredCounts } from '../services/imports/chunk-applier';
 import { toImportProgress, type ImportProgress } from '../services/imports/import-summary';
 import { unpackChunk } from '../services/imports/chunk-preparation';
@@ -43,12 +45,22 @@ function auditImportEnd(em: EntityManager, imp: ContactImport, action: string, d
 export function createImportActivities(deps: ServiceDeps) {
   const { orm, pgPool, keyring, keys } = deps;
 
+  /** The account's key, checked against its row on every use; a destroyed key ends the import (no retry can help). */
+  async function dataKeyFor(em: EntityManager, accountId: string): Promise<DataKey> {
+    try {
+      return await keyring.keyFor(em, accountId);
+    } catch (err) {
+      if (err instanceof DataKeyDestroyedError) throw ApplicationFailure.nonRetryable(err.message, 'DataKeyDestroyed');
+      throw err;
+    }
+  }
+
   let pool: PreparePool | undefined;
 
   /** Fetches a staged chunk and has a preparation thread decrypt, validate and seal it. */
   async function loadPrepared(
     imp: ContactImport,
-    dataKey: Buffer,
+    dataKey: DataKey,
     chunkNo: number,
   ): Promise<{ prepared: PreparedChunk; rowCount: number }> {
     const { rows } = await pgPool.query<{ payload: Buffer; row_count: number }>(
@@ -63,7 +75,8 @@ export function createImportActivities(deps: ServiceDeps) {
     pool ??= new PreparePool();
     const packed = await pool.run({
       payload: chunk.payload,
-      accountId: imp.accountId,
+      importId: imp.id,
+      chunkNo,
       dataKey,
       phoneHashKey: keys.phoneHashKey,
       mapping: imp.mapping,
@@ -103,7 +116,7 @@ export function createImportActivities(deps: ServiceDeps) {
       const start = Math.max(range.fromChunk, resumed?.nextChunk ?? range.fromChunk);
       const em = orm.em.fork();
       const imp = await em.findOneOrFail(ContactImport, { id: range.importId, accountId: range.accountId });
-      const dataKey = await keyring.keyFor(em, imp.accountId);
+      let dataKey = await dataKeyFor(em, imp.accountId);
       // Chunk n+1 is prepared on another thread while chunk n commits; commits stay in file order.
       const prefetch = (chunkNo: number) => {
         const next = loadPrepared(imp, dataKey, chunkNo);
@@ -116,6 +129,7 @@ export function createImportActivities(deps: ServiceDeps) {
         next = chunkNo + 1 < range.toChunk ? prefetch(chunkNo + 1) : undefined;
         ctx.heartbeat({ nextChunk: chunkNo } satisfies ChunkHeartbeat);
         ctx.cancellationSignal.throwIfAborted();
+        dataKey = await dataKeyFor(em, imp.accountId); // a key destroyed mid-import stops it before the next chunk
         await applyChunk(pgPool, { importId: imp.id, accountId: imp.accountId, chunkNo, rowCount, dataKey }, prepared);
       }
       ctx.heartbeat({ nextChunk: range.toChunk } satisfies ChunkHeartbeat);

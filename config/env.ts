@@ -17,6 +17,11 @@ const schema = z.object({
     .transform((v) => v === 'true'),
   /** Wraps every account's data key and derives the phone-hash key. */
   MASTER_KEY: base64Key,
+  /** During a MASTER_KEY rotation: the old key, used only to unwrap what `npm run keys:rotate` has not rewrapped yet. */
+  MASTER_KEY_PREVIOUS: base64Key.optional(),
+  /** Unwrapped data keys are kept at most this long and this many per process (destroying is checked on every use). */
+  KEYRING_CACHE_TTL_SECONDS: z.coerce.number().int().positive().default(300),
+  KEYRING_CACHE_MAX_ENTRIES: z.coerce.number().int().positive().default(10000),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(600),
   REQUEST_BODY_LIMIT: z.string().default('1mb'),
   IMPORT_MAX_BYTES: z.coerce

@@ -10,7 +10,11 @@ export type AppErrorKind =
   | 'conflict'
   | 'idempotency_key_reused'
   | 'rate_limited'
-  | 'unavailable';
+  | 'unavailable'
+  /** The account's data key was destroyed (crypto-shredded): its sealed data is gone for good. */
+  | 'data_key_destroyed'
+  /** A stored ciphertext did not open (tampered or moved to another row): a server-side fault, no internals. */
+  | 'stored_data_unreadable';
 
 export interface FieldError {
   field: string;

@@ -5,18 +5,31 @@ import { deriveMasterKeys } from '../lib/crypto/keys';
 import { createLogger } from '../lib/logger';
 import type { ServiceDeps } from './deps';
 import { DataKeyring } from './keyring';
+import { loadPhoneHashKey } from './system-keys';
 
 /** Everything a process needs to run services, built from the parsed config. */
 export async function createServiceDeps(config: AppConfig, processName: string): Promise<ServiceDeps> {
-  const keys = deriveMasterKeys(config.MASTER_KEY);
-  return {
-    config,
-    orm: await openOrm(config.DATABASE_URL, config.DATABASE_POOL_MAX),
-    pgPool: createPgPool(config.DATABASE_URL),
-    keys,
-    keyring: new DataKeyring(keys.wrapKey),
-    logger: createLogger(config.LOG_LEVEL, processName),
-  };
+  const master = deriveMasterKeys(config.MASTER_KEY, config.MASTER_KEY_PREVIOUS);
+  const orm = await openOrm(config.DATABASE_URL, config.DATABASE_POOL_MAX);
+  const pgPool = createPgPool(config.DATABASE_URL);
+  try {
+    const phoneHashKey = await loadPhoneHashKey(pgPool, master, config.MASTER_KEY);
+    return {
+      config,
+      orm,
+      pgPool,
+      keys: { master, phoneHashKey },
+      keyring: new DataKeyring(master, {
+        ttlMs: config.KEYRING_CACHE_TTL_SECONDS * 1000,
+        maxEntries: config.KEYRING_CACHE_MAX_ENTRIES,
+      }),
+      logger: createLogger(config.LOG_LEVEL, processName),
+    };
+  } catch (err) {
+    await orm.close();
+    await pgPool.end();
+    throw err;
+  }
 }
 
 export async function closeServiceDeps(deps: ServiceDeps): Promise<void> {

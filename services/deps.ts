@@ -6,12 +6,18 @@ import type { AppConfig } from '../config/env';
 import type { MasterKeys } from '../lib/crypto/keys';
 import type { DataKeyring } from './keyring';
 
+/** The master keys this process was configured with and the (stored, unwrapped) phone-hash key. */
+export interface ProcessKeys {
+  master: MasterKeys;
+  phoneHashKey: Buffer;
+}
+
 /** What services need from the outside world; built once per process (api/server.ts, workers/worker.ts). */
 export interface ServiceDeps {
   config: AppConfig;
   orm: MikroORM;
   pgPool: Pool;
-  keys: MasterKeys;
+  keys: ProcessKeys;
   keyring: DataKeyring;
   logger: Logger;
 }

@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { OptOut } from '../db/entities/opt-out';
-import { open, seal } from '../lib/crypto/aes-gcm';
+import { openField, sealField, type DataKey, type FieldBinding } from '../lib/crypto/sealed-field';
 import { phoneHash } from '../lib/crypto/phone-hash';
 import { AppError } from '../lib/errors';
 import { uuidv7 } from '../lib/ids';
@@ -10,13 +10,16 @@ import { auditByKey } from './audit-log';
 import type { ServiceDeps } from './deps';
 import { findAccountPage, toPage, type PageRequest } from './pagination';
 
+/** opt_outs.phone_pii is bound to its opt-out's id. */
+const optOutPhoneBinding = (optOutId: string): FieldBinding => ({ purpose: 'opt_outs.phone_pii', rowId: optOutId });
+
 export type OptOutSource = 'api' | 'inbound_keyword' | 'staff';
 
 export class OptOutsService {
   constructor(private readonly deps: Pick<ServiceDeps, 'keyring' | 'keys'>) {}
 
-  private view(optOut: OptOut, dataKey: Buffer | null) {
-    const phone = optOut.phonePii && dataKey ? open(dataKey, optOut.phonePii, Buffer.from(optOut.accountId)).toString() : null;
+  private view(optOut: OptOut, dataKey: DataKey | null) {
+    const phone = optOut.phonePii && dataKey ? openField(dataKey, optOutPhoneBinding(optOut.id), optOut.phonePii).toString() : null;
     return { id: optOut.id, phone, source: optOut.source, reason: optOut.reason ?? null, createdAt: optOut.createdAt.toISOString() };
   }
 
@@ -29,11 +32,12 @@ export class OptOutsService {
       const existing = await tem.findOne(OptOut, { accountId: actor.accountId, phoneHash: hash });
       if (existing) return { created: false, optOut: this.view(existing, dataKey) };
       const now = new Date();
+      const id = uuidv7(now.getTime());
       const optOut = tem.create(OptOut, {
-        id: uuidv7(now.getTime()),
+        id,
         accountId: actor.accountId,
         phoneHash: hash,
-        phonePii: seal(dataKey, Buffer.from(e164), Buffer.from(actor.accountId)),
+        phonePii: sealField(dataKey, optOutPhoneBinding(id), Buffer.from(e164)),
         source,
         reason: input.reason ?? null,
         createdAt: now,

@@ -75,13 +75,14 @@ describe('sign-up → key → contacts CRUD', () => {
     // The rival insert is open but uncommitted: the API's lookup misses it and its insert waits on the unique index.
     const rival = await h.deps.pgPool.connect();
     await rival.query('begin');
+    const rivalId = uuidv7();
     await rival.query(
       `insert into contacts (id, account_id, phone_hash, pii, created_at, updated_at) values ($1, $2, $3, $4, now(), now())`,
       [
-        uuidv7(),
+        rivalId,
         other.accountId,
         phoneHash(h.deps.keys.phoneHashKey, phone),
-        sealPii(dataKey, other.accountId, { phone, name: 'Rival', attributes: {}, optInIp: null }),
+        sealPii(dataKey, rivalId, { phone, name: 'Rival', attributes: {}, optInIp: null }),
       ],
     );
     const pending = request(h.app)

@@ -1,6 +1,7 @@
 import { DriverException, UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
+import { SealedFieldError } from '../../lib/crypto/sealed-field';
 import { AppError, type AppErrorKind, type FieldError } from '../../lib/errors';
 
 const STATUS: Record<AppErrorKind, number> = {
@@ -15,6 +16,8 @@ const STATUS: Record<AppErrorKind, number> = {
   idempotency_key_reused: 422,
   rate_limited: 429,
   unavailable: 503,
+  data_key_destroyed: 410,
+  stored_data_unreadable: 500,
 };
 
 const TITLE: Record<AppErrorKind, string> = {
@@ -29,6 +32,8 @@ const TITLE: Record<AppErrorKind, string> = {
   idempotency_key_reused: 'Idempotency key reused with a different request',
   rate_limited: 'Too many requests',
   unavailable: 'Service unavailable',
+  data_key_destroyed: 'Account data erased',
+  stored_data_unreadable: 'Stored data failed its integrity check',
 };
 
 export const PROBLEM_TYPE_BASE = 'https://massivesms.dev/problems/';
@@ -62,6 +67,9 @@ export function sendProblem(req: Request, res: Response, err: AppError): void {
  * the same thing first. Everything else unknown is a 500 with no internals.
  */
 function fromKnownError(err: { type?: string; status?: number }): AppError | undefined {
+  if (err instanceof SealedFieldError) {
+    return new AppError('stored_data_unreadable', `the stored data of ${err.rowId} failed its integrity check and cannot be read`);
+  }
   if (err instanceof UniqueConstraintViolationException) {
     return new AppError('conflict', 'a concurrent request created the same resource; retry to see it');
   }
@@ -88,6 +96,7 @@ export function problemErrorHandler(logger: Logger): ErrorRequestHandler {
   return (err: unknown, req, res, _next) => {
     const known = err instanceof AppError ? err : fromKnownError(err as { type?: string });
     if (known) {
+      if (known.kind === 'stored_data_unreadable') logger.error({ problem: known.message, method: req.method, path: req.path }, 'stored data unreadable');
       sendProblem(req, res, known);
       return;
     }

@@ -1,10 +1,10 @@
-import { open, seal } from './aes-gcm';
+import { openField, sealField, type DataKey, type FieldBinding } from './sealed-field';
 
-/** A JSON value sealed with AES-256-GCM under `key`, bound to its owner (the account id) as AAD. */
-export function sealJson(key: Buffer, owner: string, value: unknown): Buffer {
-  return seal(key, Buffer.from(JSON.stringify(value)), Buffer.from(owner));
+/** A JSON value sealed under the account's data key, bound to the row it is stored in (see sealed-field.ts). */
+export function sealJson(dataKey: DataKey, binding: FieldBinding, value: unknown): Buffer {
+  return sealField(dataKey, binding, Buffer.from(JSON.stringify(value)));
 }
 
-export function openJson<T>(key: Buffer, owner: string, sealed: Buffer): T {
-  return JSON.parse(open(key, sealed, Buffer.from(owner)).toString('utf8')) as T;
+export function openJson<T>(dataKey: DataKey, binding: FieldBinding, sealed: Buffer): T {
+  return JSON.parse(openField(dataKey, binding, sealed).toString('utf8')) as T;
 }

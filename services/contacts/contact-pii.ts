@@ -1,3 +1,4 @@
+import type { DataKey, FieldBinding } from '../../lib/crypto/sealed-field';
 import { openJson, sealJson } from '../../lib/crypto/sealed-json';
 
 export type AttributeValue = string | number | boolean | null;
@@ -10,10 +11,13 @@ export interface ContactPii {
   optInIp: string | null;
 }
 
-export function sealPii(dataKey: Buffer, accountId: string, pii: ContactPii): Buffer {
-  return sealJson(dataKey, accountId, pii);
+/** contacts.pii is bound to its contact's id: it opens in no other row. */
+export const contactPiiBinding = (contactId: string): FieldBinding => ({ purpose: 'contacts.pii', rowId: contactId });
+
+export function sealPii(dataKey: DataKey, contactId: string, pii: ContactPii): Buffer {
+  return sealJson(dataKey, contactPiiBinding(contactId), pii);
 }
 
-export function openPii(dataKey: Buffer, accountId: string, sealed: Buffer): ContactPii {
-  return openJson<ContactPii>(dataKey, accountId, sealed);
+export function openPii(dataKey: DataKey, contactId: string, sealed: Buffer): ContactPii {
+  return openJson<ContactPii>(dataKey, contactPiiBinding(contactId), sealed);
 }

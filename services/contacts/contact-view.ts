@@ -1,8 +1,9 @@
 import type { Contact } from '../../db/entities/contact';
+import type { DataKey } from '../../lib/crypto/sealed-field';
 import { openPii } from './contact-pii';
 
-export function toContactView(contact: Contact, dataKey: Buffer, optedOut: boolean) {
-  const pii = openPii(dataKey, contact.accountId, contact.pii);
+export function toContactView(contact: Contact, dataKey: DataKey, optedOut: boolean) {
+  const pii = openPii(dataKey, contact.id, contact.pii);
   return {
     id: contact.id,
     phone: pii.phone,

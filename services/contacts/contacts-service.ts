@@ -53,7 +53,7 @@ export class ContactsService {
       const now = new Date();
       let contact = await tem.findOne(Contact, { accountId: actor.accountId, phoneHash: hash });
       const created = !contact;
-      const previous = contact ? openPii(dataKey, actor.accountId, contact.pii) : null;
+      const previous = contact ? openPii(dataKey, contact.id, contact.pii) : null;
       if (!contact) {
         contact = tem.create(Contact, {
           id: uuidv7(now.getTime()),
@@ -64,7 +64,7 @@ export class ContactsService {
           updatedAt: now,
         });
       }
-      contact.pii = sealPii(dataKey, actor.accountId, {
+      contact.pii = sealPii(dataKey, contact.id, {
         phone: e164,
         name: input.name !== undefined ? input.name : (previous?.name ?? null),
         attributes: input.attributes ?? previous?.attributes ?? {},
@@ -103,7 +103,7 @@ export class ContactsService {
       const contact = await tem.findOne(Contact, { id, accountId: actor.accountId });
       if (!contact) throw AppError.notFound('contact');
       const dataKey = await this.deps.keyring.keyFor(tem, actor.accountId);
-      const pii = openPii(dataKey, actor.accountId, contact.pii);
+      const pii = openPii(dataKey, contact.id, contact.pii);
       if (patch.phone !== undefined) {
         pii.phone = requireE164(patch.phone);
         contact.phoneHash = phoneHash(this.deps.keys.phoneHashKey, pii.phone);
@@ -117,7 +117,7 @@ export class ContactsService {
         contact.optInSource = patch.optIn.source;
         contact.optInAt = patch.optIn.at ? new Date(patch.optIn.at) : new Date();
       }
-      contact.pii = sealPii(dataKey, actor.accountId, pii);
+      contact.pii = sealPii(dataKey, contact.id, pii);
       contact.updatedAt = new Date();
       await tem.flush();
       await this.audit(tem, actor, 'contact.updated', contact.id);

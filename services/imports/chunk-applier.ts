@@ -1,5 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
-import { uuidv7 } from '../../lib/ids';
+import type { DataKey } from '../../lib/crypto/sealed-field';
 import { openPii, sealPii, type ContactPii } from '../contacts/contact-pii';
 import type { ImportCounts } from '../../workflows/import-counts';
 import type { PreparedChunk, PreparedContact } from './row-preparation';
@@ -26,7 +26,7 @@ export interface ChunkTarget {
   accountId: string;
   chunkNo: number;
   rowCount: number;
-  dataKey: Buffer;
+  dataKey: DataKey;
 }
 
 async function alreadyApplied(client: PoolClient, t: ChunkTarget): Promise<ChunkCounts | null> {
@@ -53,7 +53,10 @@ function mergedPii(fromFile: ContactPii, previous: ContactPii): ContactPii {
   };
 }
 
-/** New numbers in one statement; the hashes that already had a contact come back as conflicts. */
+/**
+ * New numbers in one statement, with the ids their PII was sealed for; the hashes that already had
+ * a contact come back as conflicts.
+ */
 async function insertNew(client: PoolClient, t: ChunkTarget, contacts: PreparedContact[], now: Date): Promise<Set<string>> {
   const inserted = await client.query<{ phone_hash: Buffer }>(
     `insert into contacts (id, account_id, phone_hash, pii, opt_in_source, opt_in_at, last_import_id, created_at, updated_at)
@@ -65,7 +68,7 @@ async function insertNew(client: PoolClient, t: ChunkTarget, contacts: PreparedC
       t.accountId,
       t.importId,
       now,
-      contacts.map(() => uuidv7(now.getTime())),
+      contacts.map((c) => c.id),
       contacts.map((c) => c.phoneHash),
       contacts.map((c) => c.sealed),
       contacts.map((c) => c.optInSource),
@@ -81,16 +84,17 @@ async function insertNew(client: PoolClient, t: ChunkTarget, contacts: PreparedC
  */
 async function updateExisting(client: PoolClient, t: ChunkTarget, contacts: PreparedContact[], now: Date) {
   if (contacts.length === 0) return { updated: [] as Buffer[], duplicates: 0 };
-  const existing = await client.query<{ phone_hash: Buffer; pii: Buffer; last_import_id: string | null }>(
-    `select phone_hash, pii, last_import_id from contacts where account_id = $1 and phone_hash = any($2::bytea[]) for update`,
+  const existing = await client.query<{ id: string; phone_hash: Buffer; pii: Buffer; last_import_id: string | null }>(
+    `select id, phone_hash, pii, last_import_id from contacts where account_id = $1 and phone_hash = any($2::bytea[]) for update`,
     [t.accountId, contacts.map((c) => c.phoneHash)],
   );
   const byHash = new Map(existing.rows.map((r) => [r.phone_hash.toString('hex'), r]));
   const updates = contacts.flatMap((c) => {
     const row = byHash.get(c.phoneHash.toString('hex'));
     if (!row || row.last_import_id === t.importId) return [];
-    const open = (sealed: Buffer) => openPii(t.dataKey, t.accountId, sealed);
-    return [{ c, pii: sealPii(t.dataKey, t.accountId, mergedPii(open(c.sealed), open(row.pii))) }];
+    // The row's PII was sealed for the id a new contact would have had; it is re-sealed for the existing contact's id.
+    const merged = mergedPii(openPii(t.dataKey, c.id, c.sealed), openPii(t.dataKey, row.id, row.pii));
+    return [{ c, pii: sealPii(t.dataKey, row.id, merged) }];
   });
   if (updates.length > 0) {
     await client.query(

@@ -1,13 +1,15 @@
 import type { ImportMapping } from '../../db/entities/contact-import';
+import type { DataKey } from '../../lib/crypto/sealed-field';
 import { openJson } from '../../lib/crypto/sealed-json';
 import { sealPii } from '../contacts/contact-pii';
 import { prepareRows, type PreparedChunk, type RowError } from './row-preparation';
-import type { StagedRow } from './staged-row';
+import { stagedChunkBinding, type StagedRow } from './staged-row';
 
 export interface ChunkPreparationInput {
   payload: Uint8Array;
-  accountId: string;
-  dataKey: Uint8Array;
+  importId: string;
+  chunkNo: number;
+  dataKey: DataKey;
   phoneHashKey: Uint8Array;
   mapping: ImportMapping;
 }
@@ -18,6 +20,7 @@ export interface ChunkPreparationInput {
  */
 export interface PackedChunk {
   rows: number[];
+  ids: string[];
   hashes: Uint8Array;
   sealed: Uint8Array;
   sealedEnds: number[];
@@ -32,14 +35,15 @@ const buf = (u: Uint8Array) => Buffer.from(u.buffer, u.byteOffset, u.byteLength)
 
 /** Decrypts a staged chunk and validates, normalizes and seals its rows. Pure CPU. */
 export function prepareChunk(input: ChunkPreparationInput): PackedChunk {
-  const dataKey = buf(input.dataKey);
-  const staged = openJson<StagedRow[]>(dataKey, input.accountId, buf(input.payload));
-  const prepared = prepareRows(staged, input.mapping, buf(input.phoneHashKey), (pii) => sealPii(dataKey, input.accountId, pii));
+  const { dataKey } = input;
+  const staged = openJson<StagedRow[]>(dataKey, stagedChunkBinding(input.importId, input.chunkNo), buf(input.payload));
+  const prepared = prepareRows(staged, input.mapping, buf(input.phoneHashKey), (id, pii) => sealPii(dataKey, id, pii));
   const sealedEnds: number[] = [];
   let end = 0;
   for (const c of prepared.contacts) sealedEnds.push((end += c.sealed.length));
   return {
     rows: prepared.contacts.map((c) => c.row),
+    ids: prepared.contacts.map((c) => c.id),
     hashes: Buffer.concat(prepared.contacts.map((c) => c.phoneHash)),
     sealed: Buffer.concat(prepared.contacts.map((c) => c.sealed)),
     sealedEnds,
@@ -56,6 +60,7 @@ export function unpackChunk(packed: PackedChunk): PreparedChunk {
   return {
     contacts: packed.rows.map((row, i) => ({
       row,
+      id: packed.ids[i]!,
       phoneHash: hashes.subarray(i * HASH_BYTES, (i + 1) * HASH_BYTES),
       sealed: sealed.subarray(i === 0 ? 0 : packed.sealedEnds[i - 1], packed.sealedEnds[i]),
       optInSource: packed.optInSources[i] ?? null,

@@ -3,10 +3,11 @@ import { pipeline } from 'node:stream/promises';
 import { parse } from 'csv-parse';
 import type { Pool } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
+import type { DataKey } from '../../lib/crypto/sealed-field';
 import { sealJson } from '../../lib/crypto/sealed-json';
 import { AppError } from '../../lib/errors';
 import { resolveColumns, type ColumnOverrides, type ResolvedColumns } from './column-mapping';
-import type { StagedRow } from './staged-row';
+import { stagedChunkBinding, type StagedRow } from './staged-row';
 
 export interface StageResult {
   columns: ResolvedColumns;
@@ -17,7 +18,7 @@ export interface StageResult {
 export interface StageOptions {
   importId: string;
   accountId: string;
-  dataKey: Buffer;
+  dataKey: DataKey;
   overrides: ColumnOverrides;
   chunkRows: number;
   maxBytes: number;
@@ -50,8 +51,8 @@ function toStagedRow(record: string[], row: number, cols: ResolvedColumns, width
 }
 
 /** Encodes one COPY text-format line; the sealed chunk goes in as a hex bytea literal. */
-function copyLine(importId: string, chunkNo: number, rows: StagedRow[], key: Buffer, accountId: string): string {
-  const payload = sealJson(key, accountId, rows);
+function copyLine(importId: string, chunkNo: number, rows: StagedRow[], dataKey: DataKey): string {
+  const payload = sealJson(dataKey, stagedChunkBinding(importId, chunkNo), rows);
   return `${importId}\t${chunkNo}\t${rows[0]!.row}\t${rows.length}\t\\\\x${payload.toString('hex')}\n`;
 }
 
@@ -93,7 +94,7 @@ export async function stageCsv(pool: Pool, source: Readable, options: StageOptio
         rowNo += 1;
         pending.push(toStagedRow(record, rowNo, columns, width));
         if (pending.length >= options.chunkRows) {
-          const line = copyLine(options.importId, chunkNo++, pending, options.dataKey, options.accountId);
+          const line = copyLine(options.importId, chunkNo++, pending, options.dataKey);
           pending = [];
           done(null, line);
           return;
@@ -104,7 +105,7 @@ export async function stageCsv(pool: Pool, source: Readable, options: StageOptio
       }
     },
     flush(done) {
-      if (pending.length > 0) this.push(copyLine(options.importId, chunkNo++, pending, options.dataKey, options.accountId));
+      if (pending.length > 0) this.push(copyLine(options.importId, chunkNo++, pending, options.dataKey));
       done();
     },
   });

@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { phoneHash } from '../../lib/crypto/phone-hash';
+import { uuidv7 } from '../../lib/ids';
 import { normalizePhone } from '../../lib/phone';
 import type { ImportMapping } from '../../db/entities/contact-import';
 import type { ContactPii } from '../contacts/contact-pii';
@@ -7,10 +8,12 @@ import type { StagedRow } from './staged-row';
 
 export interface PreparedContact {
   row: number;
+  /** The id a new contact is inserted with: its PII is sealed bound to it. */
+  id: string;
   phoneHash: Buffer;
   optInSource: string | null;
   optInAt: Date | null;
-  /** The row's PII sealed for a new contact; an existing contact is opened, merged and re-sealed. */
+  /** The row's PII sealed for a new contact with `id`; an existing contact is opened, merged and re-sealed with its own id. */
   sealed: Buffer;
 }
 
@@ -35,7 +38,7 @@ export function prepareRows(
   rows: StagedRow[],
   mapping: ImportMapping,
   phoneHashKey: Buffer,
-  sealPii: (pii: ContactPii) => Buffer,
+  sealPii: (contactId: string, pii: ContactPii) => Buffer,
 ): PreparedChunk {
   const contacts: PreparedContact[] = [];
   const errors: RowError[] = [];
@@ -70,12 +73,14 @@ export function prepareRows(
       continue;
     }
     seen.add(hex);
+    const id = uuidv7();
     contacts.push({
       row: r.row,
+      id,
       phoneHash: hash,
       optInSource: r.optInSource,
       optInAt,
-      sealed: sealPii({ phone: phone.e164, name: r.name, attributes: r.attributes, optInIp: r.optInIp }),
+      sealed: sealPii(id, { phone: phone.e164, name: r.name, attributes: r.attributes, optInIp: r.optInIp }),
     });
   }
   return { contacts, errors, duplicates };

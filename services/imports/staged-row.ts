@@ -1,3 +1,4 @@
+import type { FieldBinding } from '../../lib/crypto/sealed-field';
 import type { AttributeValue } from '../contacts/contact-pii';
 
 /** One CSV record after header mapping, as staged (sealed in chunks) between upload and processing. */
@@ -15,3 +16,9 @@ export interface StagedRow {
 
 /** How many rows go in one staged chunk: the unit of work, of retry and of progress. */
 export const DEFAULT_CHUNK_ROWS = 2000;
+
+/** A staged chunk's payload is bound to its import and chunk number. */
+export const stagedChunkBinding = (importId: string, chunkNo: number): FieldBinding => ({
+  purpose: 'contact_import_chunks.payload',
+  rowId: `${importId}:${chunkNo}`,
+});
