@@ -1,0 +1,67 @@
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../config/env';
+import { closeServiceDeps, createServiceDeps } from '../services/bootstrap';
+import type { ServiceDeps } from '../services/deps';
+import { DataKeyDestroyedError, DataKeyring } from '../services/keyring';
+import { signUp } from './support/accounts';
+import { startHarness, testEnvironment, type Harness } from './support/harness';
+
+let h: Harness;
+/** A second process: its own ORM, pools and keyring on the same database. */
+let other: ServiceDeps;
+
+beforeAll(async () => {
+  h = await startHarness();
+  other = await createServiceDeps(loadConfig(testEnvironment()), 'test-other-process');
+});
+afterAll(async () => {
+  await closeServiceDeps(other);
+  await h.close();
+});
+
+describe('data keyring', () => {
+  it("destroying an account's key through one process makes every use fail at once in another that has it cached", async () => {
+    const acct = await signUp(h.app, 'Shredded');
+    const created = await request(h.app).post('/v1/contacts').set(acct.auth).send({ phone: '+14155550950', name: 'Soon Gone' });
+    expect(created.status).toBe(201);
+
+    const key = await other.keyring.keyFor(other.orm.em.fork(), acct.accountId);
+    expect(key.accountId).toBe(acct.accountId);
+    expect(other.keyring.cachedCount).toBeGreaterThan(0);
+
+    await h.deps.keyring.destroy(h.deps.orm.em.fork(), acct.accountId);
+
+    await expect(other.keyring.keyFor(other.orm.em.fork(), acct.accountId)).rejects.toBeInstanceOf(DataKeyDestroyedError);
+    const { rows } = await h.deps.pgPool.query('select wrapped_key, destroyed_at, generation from account_data_keys where account_id = $1', [
+      acct.accountId,
+    ]);
+    expect(rows[0].wrapped_key).toBeNull();
+    expect(rows[0].destroyed_at).toBeInstanceOf(Date);
+    expect(rows[0].generation).toBe(2);
+
+    const res = await request(h.app).get(`/v1/contacts/${created.body.id}`).set(acct.auth);
+    expect(res.status).toBe(410);
+    expect(res.body).toEqual({
+      type: 'https://massivesms.dev/problems/data_key_destroyed',
+      title: 'Account data erased',
+      status: 410,
+      detail: "the account's data key has been destroyed: its stored personal data can no longer be read",
+      instance: `/v1/contacts/${created.body.id}`,
+    });
+    expect(JSON.stringify(res.body)).not.toContain('+14155550950');
+  });
+
+  it('holds at most maxEntries unwrapped keys, and none longer than the TTL', async () => {
+    const accounts = await Promise.all([signUp(h.app, 'Cache 1'), signUp(h.app, 'Cache 2'), signUp(h.app, 'Cache 3')]);
+    let now = 1_000_000;
+    const keyring = new DataKeyring(h.deps.keys.master, { ttlMs: 60_000, maxEntries: 2, clock: () => now });
+    const em = h.deps.orm.em.fork();
+    for (const a of accounts) await keyring.keyFor(em, a.accountId);
+    expect(keyring.cachedCount).toBe(2);
+
+    now += 60_001; // both cached keys have expired; using the keyring for anything drops them
+    await keyring.keyFor(em, accounts[0]!.accountId);
+    expect(keyring.cachedCount).toBe(1);
+  });
+});
