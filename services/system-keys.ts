@@ -4,25 +4,46 @@ import { initialPhoneHashKey, unwrapKey, wrapKey, type KeyBinding, type MasterKe
 /** The key every phone hash is an HMAC under; version 1 is the only one so far. */
 export const PHONE_HASH_KEY = { name: 'phone_hash', version: 1 } as const;
 
-export const systemKeyBinding = (name: string, version: number): KeyBinding => ({ purpose: 'system_keys.wrapped_key', owner: name, version });
+export const systemKeyBinding = (name: string, version: number): KeyBinding => ({
+  purpose: 'system_keys.wrapped_key',
+  owner: name,
+  version,
+});
 
 /**
- * The phone-hash key, stored wrapped by MASTER_KEY (table system_keys). The first process on a new
- * database stores the key derived from its MASTER_KEY (the same key phone hashes used before keys
- * were stored, so existing hashes still match); from then on it is only unwrapped, so rotating
- * MASTER_KEY rewraps it and every phone hash, opt-out and dedupe keeps matching.
+ * A process-wide key stored wrapped by MASTER_KEY (table system_keys): the first process on a new
+ * database stores `initial`; from then on it is only unwrapped, so rotating MASTER_KEY rewraps it
+ * (`npm run keys:rotate`) without changing it. Use it for any key whose output must outlive a
+ * MASTER_KEY rotation (phone hashes; a MAC over stored data).
  */
-export async function loadPhoneHashKey(pool: Pool, masters: MasterKeys, masterKeyBase64: string): Promise<Buffer> {
-  const { name, version } = PHONE_HASH_KEY;
+export async function loadSystemKey(
+  pool: Pool,
+  masters: MasterKeys,
+  name: string,
+  version: number,
+  initial: () => Buffer,
+): Promise<Buffer> {
   const binding = systemKeyBinding(name, version);
-  await pool.query(
-    `insert into system_keys (name, version, wrapped_key, master_key_id, created_at) values ($1, $2, $3, $4, now())
-     on conflict do nothing`,
-    [name, version, wrapKey(masters.current, binding, initialPhoneHashKey(masterKeyBase64)), masters.current.id],
-  );
-  const { rows } = await pool.query<{ wrapped_key: Buffer }>('select wrapped_key from system_keys where name = $1 and version = $2', [
-    name,
-    version,
-  ]);
+  const read = () =>
+    pool.query<{ wrapped_key: Buffer }>('select wrapped_key from system_keys where name = $1 and version = $2', [name, version]);
+  let { rows } = await read();
+  if (rows.length === 0) {
+    // Two processes starting on a new database may both get here; the first insert wins and both read it.
+    await pool.query(
+      `insert into system_keys (name, version, wrapped_key, master_key_id, created_at) values ($1, $2, $3, $4, now())
+       on conflict do nothing`,
+      [name, version, wrapKey(masters.current, binding, initial()), masters.current.id],
+    );
+    ({ rows } = await read());
+  }
   return unwrapKey(masters, binding, rows[0]!.wrapped_key);
+}
+
+/**
+ * The phone-hash key. A new database starts with the key HKDF derives from its MASTER_KEY (what
+ * phone hashes used before keys were stored, so existing hashes still match); opt-outs and dedupe
+ * keep matching across MASTER_KEY rotations.
+ */
+export function loadPhoneHashKey(pool: Pool, masters: MasterKeys, masterKeyBase64: string): Promise<Buffer> {
+  return loadSystemKey(pool, masters, PHONE_HASH_KEY.name, PHONE_HASH_KEY.version, () => initialPhoneHashKey(masterKeyBase64));
 }

@@ -1,18 +1,24 @@
+import { WorkflowFailedError } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
 import request from 'supertest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { loadConfig } from '../config/env';
 import { closeServiceDeps, createServiceDeps } from '../services/bootstrap';
 import type { ServiceDeps } from '../services/deps';
 import { DataKeyDestroyedError, DataKeyring } from '../services/keyring';
+import { createImportWorker } from '../workers/create-import-worker';
+import { importWorkflowId } from '../workflows/import-contacts';
 import { signUp } from './support/accounts';
+import { csvOf } from './support/csv';
 import { startHarness, testEnvironment, type Harness } from './support/harness';
+import { uploadCsv } from './support/imports';
 
 let h: Harness;
 /** A second process: its own ORM, pools and keyring on the same database. */
 let other: ServiceDeps;
 
 beforeAll(async () => {
-  h = await startHarness();
+  h = await startHarness(); // no worker: the import test destroys the key before any worker sees the import
   other = await createServiceDeps(loadConfig(testEnvironment()), 'test-other-process');
 });
 afterAll(async () => {
@@ -63,5 +69,36 @@ describe('data keyring', () => {
     now += 60_001; // both cached keys have expired; using the keyring for anything drops them
     await keyring.keyFor(em, accounts[0]!.accountId);
     expect(keyring.cachedCount).toBe(1);
+  });
+
+  it('an import whose account key is destroyed fails at once instead of retrying', async () => {
+    const acct = await signUp(h.app, 'Shredded mid-import');
+    const upload = await uploadCsv(h.app, acct.auth, csvOf(['phone'], [['+14155550960'], ['+14155550961']]));
+    expect(upload.status).toBe(202);
+    await h.deps.keyring.destroy(h.deps.orm.em.fork(), acct.accountId);
+
+    const connection = await NativeConnection.connect({ address: h.config.TEMPORAL_ADDRESS });
+    const worker = await createImportWorker({
+      connection,
+      namespace: h.config.TEMPORAL_NAMESPACE,
+      deps: h.deps,
+      workflowBundle: { codePath: inject('workflowBundlePath') },
+    });
+    const failure = await worker.runUntil(
+      h.temporal.workflow
+        .getHandle(importWorkflowId(upload.body.id))
+        .result()
+        .catch((e: unknown) => e),
+    );
+    await connection.close();
+
+    expect(failure).toBeInstanceOf(WorkflowFailedError);
+    const view = await request(h.app).get(`/v1/contacts/imports/${upload.body.id}`).set(acct.auth);
+    expect(view.body).toMatchObject({
+      status: 'failed',
+      failure: "the account's data key has been destroyed: its stored personal data can no longer be read",
+    });
+    const { rows } = await h.deps.pgPool.query('select count(*)::int as n from contacts where account_id = $1', [acct.accountId]);
+    expect(rows[0].n).toBe(0);
   });
 });
