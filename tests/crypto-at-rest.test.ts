@@ -95,7 +95,10 @@ describe('secrets and PII at rest', () => {
       optInIp: null,
     });
     // The same bytes do not open as any other row's value.
-    const otherRow = Buffer.concat([header, Buffer.from(JSON.stringify(['contacts.pii', acct.accountId, randomBytes(16).toString('hex')]))]);
+    const otherRow = Buffer.concat([
+      header,
+      Buffer.from(JSON.stringify(['contacts.pii', acct.accountId, randomBytes(16).toString('hex')])),
+    ]);
     expect(() => gcmOpen(dataKey, pii.subarray(5), otherRow)).toThrow();
   });
 

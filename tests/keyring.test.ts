@@ -39,9 +39,10 @@ describe('data keyring', () => {
     await h.deps.keyring.destroy(h.deps.orm.em.fork(), acct.accountId);
 
     await expect(other.keyring.keyFor(other.orm.em.fork(), acct.accountId)).rejects.toBeInstanceOf(DataKeyDestroyedError);
-    const { rows } = await h.deps.pgPool.query('select wrapped_key, destroyed_at, generation from account_data_keys where account_id = $1', [
-      acct.accountId,
-    ]);
+    const { rows } = await h.deps.pgPool.query(
+      'select wrapped_key, destroyed_at, generation from account_data_keys where account_id = $1',
+      [acct.accountId],
+    );
     expect(rows[0].wrapped_key).toBeNull();
     expect(rows[0].destroyed_at).toBeInstanceOf(Date);
     expect(rows[0].generation).toBe(2);
@@ -67,7 +68,7 @@ describe('data keyring', () => {
     expect(keyring.cachedCount).toBe(2);
 
     now += 60_001; // both cached keys have expired; using the keyring for anything drops them
-    await keyring.keyFor(em, accounts[0]!.accountId);
+    await keyring.keyFor(em, accounts[0].accountId);
     expect(keyring.cachedCount).toBe(1);
   });
 

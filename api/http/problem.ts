@@ -96,7 +96,8 @@ export function problemErrorHandler(logger: Logger): ErrorRequestHandler {
   return (err: unknown, req, res, _next) => {
     const known = err instanceof AppError ? err : fromKnownError(err as { type?: string });
     if (known) {
-      if (known.kind === 'stored_data_unreadable') logger.error({ problem: known.message, method: req.method, path: req.path }, 'stored data unreadable');
+      if (known.kind === 'stored_data_unreadable')
+        logger.error({ problem: known.message, method: req.method, path: req.path }, 'stored data unreadable');
       sendProblem(req, res, known);
       return;
     }

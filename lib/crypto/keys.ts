@@ -68,13 +68,17 @@ export function wrapKey(master: MasterKey, binding: KeyBinding, key: Uint8Array)
 
 /** The id of the master key that wrapped this key, or null for a pre-hardening (headerless) key. */
 export function wrappedBy(wrapped: Buffer): string | null {
-  return wrapped.length === HEADER_BYTES + 60 && wrapped[0] === WRAPPED_KEY_FORMAT ? wrapped.subarray(1, HEADER_BYTES).toString('hex') : null;
+  return wrapped.length === HEADER_BYTES + 60 && wrapped[0] === WRAPPED_KEY_FORMAT
+    ? wrapped.subarray(1, HEADER_BYTES).toString('hex')
+    : null;
 }
 
 export function unwrapKey(masters: MasterKeys, binding: KeyBinding, wrapped: Buffer): Buffer {
   const id = wrappedBy(wrapped);
   if (id === null) {
-    throw new UnwrapError(`${binding.purpose} of ${binding.owner} is not in the wrapped-key format (a pre-hardening dev database must be recreated)`);
+    throw new UnwrapError(
+      `${binding.purpose} of ${binding.owner} is not in the wrapped-key format (a pre-hardening dev database must be recreated)`,
+    );
   }
   const master = [masters.current, masters.previous].find((m) => m?.id === id);
   if (!master) throw new UnwrapError(`${binding.purpose} of ${binding.owner} is wrapped by master key ${id}, which is not configured`);
