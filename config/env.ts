@@ -18,6 +18,8 @@ const schema = z.object({
   /** Wraps every account's data key and derives the phone-hash key. */
   MASTER_KEY: base64Key,
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(600),
+  /** Failed authentications (API key or sign-in) a minute, per client address and per key prefix or email. */
+  AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().positive().default(10),
   REQUEST_BODY_LIMIT: z.string().default('1mb'),
   IMPORT_MAX_BYTES: z.coerce
     .number()

@@ -1,4 +1,8 @@
 import { Migration20261123000000_foundation } from './Migration20261123000000_foundation';
+import { Migration20261124020000_auth_hardening } from './Migration20261124020000_auth_hardening';
 
 /** Listed explicitly so migrations run the same from ts sources, bundles and tests. */
-export const migrations = [{ name: 'Migration20261123000000_foundation', class: Migration20261123000000_foundation }];
+export const migrations = [
+  { name: 'Migration20261123000000_foundation', class: Migration20261123000000_foundation },
+  { name: 'Migration20261124020000_auth_hardening', class: Migration20261124020000_auth_hardening },
+];
