@@ -31,13 +31,15 @@ const SIGNUPS_PER_MINUTE_PER_IP = 30;
 export interface AppOptions {
   /** Rows per staged import chunk; tests lower it to exercise many chunks with small files. */
   importChunkRows?: number;
+  /** Time source of the failed-authentication limiter; tests freeze it to assert exact budgets. */
+  authClock?: () => number;
 }
 
 /** Builds the Express app without listening, so tests mount it directly. */
 export function createApp(deps: ApiDeps, options: AppOptions = {}) {
   const app = express();
   const metrics = createMetrics();
-  const failedAuth = new FailedAuthLimiter(deps.config.AUTH_FAILURES_PER_MINUTE);
+  const failedAuth = new FailedAuthLimiter(deps.config.AUTH_FAILURES_PER_MINUTE, options.authClock);
   const authenticator = new ApiKeyAuthenticator(failedAuth);
   const sessions = new SessionService(failedAuth);
   const keyLimiter = new RateLimiter(deps.config.RATE_LIMIT_PER_MINUTE);

@@ -6,18 +6,23 @@ export class FailedAuthLimiter implements FailureGate {
   private readonly byAddress: RateLimiter;
   private readonly bySubject: RateLimiter;
 
-  constructor(perMinute: number) {
+  constructor(
+    perMinute: number,
+    private readonly clock: () => number = Date.now,
+  ) {
     this.byAddress = new RateLimiter(perMinute, 'failed authentications');
     this.bySubject = new RateLimiter(perMinute, 'failed authentications');
   }
 
   check(address: string, subject: string | null): void {
-    this.byAddress.check(address);
-    if (subject !== null) this.bySubject.check(subject);
+    const now = this.clock();
+    this.byAddress.check(address, now);
+    if (subject !== null) this.bySubject.check(subject, now);
   }
 
   charge(address: string, subject: string | null): void {
-    this.byAddress.charge(address);
-    if (subject !== null) this.bySubject.charge(subject);
+    const now = this.clock();
+    this.byAddress.charge(address, now);
+    if (subject !== null) this.bySubject.charge(subject, now);
   }
 }

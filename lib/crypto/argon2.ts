@@ -7,8 +7,8 @@ import argon2 from 'argon2';
  */
 export const ARGON2_OPTIONS = { type: argon2.argon2id, memoryCost: 65_536, timeCost: 3, parallelism: 4 } as const;
 
-/** The PHC prefix every hash made with ARGON2_OPTIONS starts with. */
-export const ARGON2_HASH_PREFIX = `$argon2id$v=19$m=${ARGON2_OPTIONS.memoryCost},t=${ARGON2_OPTIONS.timeCost},p=${ARGON2_OPTIONS.parallelism}$`;
+/** The PHC prefix every hash made with ARGON2_OPTIONS starts with (the library writes parameters in m, p, t order). */
+export const ARGON2_HASH_PREFIX = `$argon2id$v=19$m=${ARGON2_OPTIONS.memoryCost},p=${ARGON2_OPTIONS.parallelism},t=${ARGON2_OPTIONS.timeCost}$`;
 
 export function hashSecret(plain: string): Promise<string> {
   return argon2.hash(plain, ARGON2_OPTIONS);
