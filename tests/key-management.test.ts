@@ -180,6 +180,17 @@ describe('sessions (the way back in)', () => {
     ]);
   });
 
+  it("a session manages only its own account's keys", async () => {
+    const a = await signUpAs();
+    const b = await signUpAs();
+    const bSession = bearer((await signIn({ email: b.email, password: PASSWORD })).body.token);
+    const listed = await request(app).get('/v1/api-keys').set(bSession);
+    expect(listed.body.data.map((k: { id: string }) => k.id)).toEqual([b.keyId]);
+    expectProblem(await request(app).delete(`/v1/api-keys/${a.keyId}`).set(bSession), 404, 'not_found');
+    const created = await createKey(bSession, { name: 'b2', scopes: ['read'] });
+    expect((await request(app).get('/v1/account').set(bearer(created.body.key))).body.id).toBe(b.accountId);
+  });
+
   it('an expired or unknown session token is 401', async () => {
     const holder = await signUpAs();
     const session = await signIn({ email: holder.email, password: PASSWORD });
