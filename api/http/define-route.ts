@@ -108,8 +108,9 @@ export function defineRoute<
     } else {
       const scope = typeof auth === 'string' ? auth : auth.scope;
       actor = await host.authenticate(req, res, em, typeof auth === 'object' && auth.orSession);
-      if (!isSessionActor(actor) && !actor.scopes.includes(scope))
+      if (!isSessionActor(actor) && !actor.scopes.includes(scope)) {
         throw new AppError('forbidden', `this API key lacks the "${scope}" scope`);
+      }
     }
     const params = parse('params', spec.params ?? EMPTY, req.params);
     const query = parse('query', spec.query ?? EMPTY, req.query);
