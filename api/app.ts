@@ -3,8 +3,10 @@ import express, { Router, type Request, type Response } from 'express';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import swaggerUi from 'swagger-ui-express';
+import { dummyArgon2Hash } from '../lib/crypto/argon2';
 import { AppError } from '../lib/errors';
-import { ApiKeyAuthenticator } from '../services/api-keys';
+import { ApiKeyAuthenticator } from '../services/auth/api-key-authenticator';
+import { isSessionToken, SessionService } from '../services/auth/sessions';
 import { ContactsService } from '../services/contacts/contacts-service';
 import type { ApiDeps } from '../services/deps';
 import { ImportsService } from '../services/imports/imports-service';
@@ -14,6 +16,7 @@ import type { RouteHost } from './http/define-route';
 import { notFoundHandler, problemErrorHandler } from './http/problem';
 import { healthRoutes } from './health';
 import { createMetrics } from './metrics';
+import { FailedAuthLimiter } from './middleware/failed-auth-limiter';
 import { RateLimiter } from './middleware/rate-limiter';
 import { buildOpenApiDocument } from './openapi';
 import { accountRoutes } from './routes/accounts';
@@ -22,19 +25,25 @@ import { contactRoutes } from './routes/contacts';
 import { importRoutes } from './routes/imports';
 import { listRoutes } from './routes/lists';
 import { optOutRoutes } from './routes/opt-outs';
+import { sessionRoutes } from './routes/sessions';
 
 const SIGNUPS_PER_MINUTE_PER_IP = 30;
 
 export interface AppOptions {
   /** Rows per staged import chunk; tests lower it to exercise many chunks with small files. */
   importChunkRows?: number;
+  /** Time source of the failed-authentication limiter; tests freeze it to assert exact budgets. */
+  authClock?: () => number;
 }
 
 /** Builds the Express app without listening, so tests mount it directly. */
 export function createApp(deps: ApiDeps, options: AppOptions = {}) {
   const app = express();
   const metrics = createMetrics();
-  const authenticator = new ApiKeyAuthenticator();
+  const failedAuth = new FailedAuthLimiter(deps.config.AUTH_FAILURES_PER_MINUTE, options.authClock);
+  const authenticator = new ApiKeyAuthenticator(failedAuth);
+  const sessions = new SessionService(failedAuth);
+  void dummyArgon2Hash(); // made now, so the first unknown-prefix request costs what the others cost
   const keyLimiter = new RateLimiter(deps.config.RATE_LIMIT_PER_MINUTE);
   const ipLimiter = new RateLimiter(SIGNUPS_PER_MINUTE_PER_IP);
 
@@ -63,11 +72,18 @@ export function createApp(deps: ApiDeps, options: AppOptions = {}) {
   const host: RouteHost = {
     router,
     registry,
-    async authenticate(req: Request, res: Response, em) {
+    async authenticate(req: Request, res: Response, em, allowSession) {
       const header = req.get('Authorization');
       if (!header?.startsWith('Bearer ')) throw new AppError('unauthorized', 'send an API key as "Authorization: Bearer <key>"');
-      const actor = await authenticator.authenticate(em, header.slice('Bearer '.length).trim());
-      const { remaining } = keyLimiter.take(actor.apiKeyId);
+      const token = header.slice('Bearer '.length).trim();
+      const address = req.ip ?? 'unknown';
+      const actor = isSessionToken(token)
+        ? await sessions.authenticate(em, token, address)
+        : await authenticator.authenticate(em, token, address);
+      if ('sessionId' in actor && !allowSession) {
+        throw new AppError('forbidden', 'a session token can only create, list and revoke API keys; call this endpoint with an API key');
+      }
+      const { remaining } = keyLimiter.take('sessionId' in actor ? actor.sessionId : actor.apiKeyId);
       res.setHeader('RateLimit-Limit', String(deps.config.RATE_LIMIT_PER_MINUTE));
       res.setHeader('RateLimit-Remaining', String(remaining));
       return actor;
@@ -80,6 +96,7 @@ export function createApp(deps: ApiDeps, options: AppOptions = {}) {
   healthRoutes(router, deps);
   accountRoutes(host, deps);
   apiKeyRoutes(host);
+  sessionRoutes(host, sessions);
   importRoutes(
     host,
     new ImportsService({

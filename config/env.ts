@@ -23,6 +23,8 @@ const schema = z.object({
   KEYRING_CACHE_TTL_SECONDS: z.coerce.number().int().positive().default(300),
   KEYRING_CACHE_MAX_ENTRIES: z.coerce.number().int().positive().default(10000),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(600),
+  /** Failed authentications (API key or sign-in) a minute, per client address and per key prefix or email. */
+  AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().positive().default(10),
   REQUEST_BODY_LIMIT: z.string().default('1mb'),
   IMPORT_MAX_BYTES: z.coerce
     .number()

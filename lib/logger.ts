@@ -10,6 +10,8 @@ export const REDACTED_PATHS = [
   'password',
   'apiKey',
   'key',
+  'token',
+  '*.token',
   'phone',
   'phones',
   'body',

@@ -1,7 +1,7 @@
-import argon2 from 'argon2';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Account } from '../db/entities/account';
 import { User } from '../db/entities/user';
+import { hashSecret } from '../lib/crypto/argon2';
 import { AppError } from '../lib/errors';
 import { uuidv7 } from '../lib/ids';
 import type { AccountActor } from './actor';
@@ -25,12 +25,17 @@ export function toAccountView(account: Account) {
   };
 }
 
-/** Sign-up: account, owner user, data key and first API key, all in one transaction. */
+export const normalizeEmail = (email: string) => email.trim().toLowerCase();
+
+/**
+ * Sign-up: account, owner user, data key and first API key (read, write, admin), all in one
+ * transaction. An email may own several accounts, so sign-up never looks the email up: its answer
+ * and its cost are the same whether or not the email is already registered.
+ */
 export async function signUp(em: EntityManager, keyring: DataKeyring, input: SignUpInput) {
-  const email = input.email.trim().toLowerCase();
-  const passwordHash = await argon2.hash(input.password, { type: argon2.argon2id });
+  const email = normalizeEmail(input.email);
+  const passwordHash = await hashSecret(input.password);
   return em.transactional(async (tem) => {
-    if (await tem.count(User, { email })) throw new AppError('conflict', 'an account with this email already exists');
     const now = new Date();
     const account = tem.create(Account, {
       id: uuidv7(now.getTime()),
@@ -42,7 +47,7 @@ export async function signUp(em: EntityManager, keyring: DataKeyring, input: Sig
     await tem.flush(); // entities reference each other by id only, so the account row must exist first
     tem.create(User, { id: uuidv7(), accountId: account.id, email, passwordHash, role: 'owner', createdAt: now });
     keyring.create(tem, account.id, now);
-    const { key, token } = await issueApiKey(tem, account.id, 'default', ['read', 'write'], now);
+    const { key, token } = await issueApiKey(tem, account.id, 'default', ['read', 'write', 'admin'], now);
     await tem.flush();
     await appendAudit(tem, {
       actorType: 'signup',

@@ -6,3 +6,15 @@ export interface AccountActor {
   apiKeyId: string;
   scopes: ApiKeyScope[];
 }
+
+/** An account holder signed in with email and password (POST /v1/sessions): may only manage API keys. */
+export interface SessionActor {
+  accountId: string;
+  userId: string;
+  sessionId: string;
+}
+
+/** Who may manage an account's API keys: an admin key, or the account holder through a session. */
+export type KeyManager = AccountActor | SessionActor;
+
+export const isSessionActor = (actor: KeyManager): actor is SessionActor => 'sessionId' in actor;

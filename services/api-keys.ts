@@ -1,15 +1,12 @@
-import { createHash, randomBytes } from 'node:crypto';
-import argon2 from 'argon2';
+import { randomBytes } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { ApiKey, type ApiKeyScope } from '../db/entities/api-key';
+import { hashSecret } from '../lib/crypto/argon2';
 import { AppError } from '../lib/errors';
 import { uuidv7 } from '../lib/ids';
-import type { AccountActor } from './actor';
+import type { KeyManager } from './actor';
 import { auditByKey } from './audit-log';
 import { findAccountPage, toPage, type PageRequest } from './pagination';
-
-const TOKEN_RE = /^(msk_[0-9a-f]{12})_([A-Za-z0-9_-]{32})$/;
-const LAST_USED_WRITE_INTERVAL_MS = 60_000;
 
 export interface ApiKeyView {
   id: string;
@@ -49,61 +46,56 @@ export async function issueApiKey(
   key.accountId = accountId;
   key.name = name;
   key.prefix = prefix;
-  key.keyHash = await argon2.hash(token, { type: argon2.argon2id });
-  key.scopes = scopes;
+  key.keyHash = await hashSecret(token);
+  key.scopes = [...new Set(scopes)];
   key.createdAt = now;
   em.persist(key);
   return { key, token };
 }
 
-export async function createApiKey(em: EntityManager, actor: AccountActor, input: { name: string; scopes: ApiKeyScope[] }) {
+export async function createApiKey(em: EntityManager, actor: KeyManager, input: { name: string; scopes: ApiKeyScope[] }) {
   return em.transactional(async (tem) => {
     const issued = await issueApiKey(tem, actor.accountId, input.name, input.scopes);
     await tem.flush();
-    await auditByKey(tem, actor, 'api_key.created', { type: 'api_key', id: issued.key.id }, { scopes: input.scopes });
+    await auditByKey(tem, actor, 'api_key.created', { type: 'api_key', id: issued.key.id }, { scopes: issued.key.scopes });
     return { ...toApiKeyView(issued.key), key: issued.token };
   });
 }
 
-export async function listApiKeys(em: EntityManager, actor: AccountActor, page: PageRequest) {
+export async function listApiKeys(em: EntityManager, actor: KeyManager, page: PageRequest) {
   const rows = await findAccountPage(em, ApiKey, actor.accountId, page);
   return toPage(rows, page.limit, toApiKeyView);
 }
 
-export async function revokeApiKey(em: EntityManager, actor: AccountActor, id: string) {
+/**
+ * Revokes a key at once, but never the account's last active admin key: that would lock the
+ * account out of key management. The account row is locked first, so two concurrent revocations
+ * of the last two admin keys run one after the other and the second sees the first.
+ */
+export async function revokeApiKey(em: EntityManager, actor: KeyManager, id: string) {
   return em.transactional(async (tem) => {
-    const key = await tem.findOne(ApiKey, { id, accountId: actor.accountId });
+    await tem.execute('select 1 from accounts where id = ? for update', [actor.accountId]);
+    const key = await tem.findOne(ApiKey, { id, accountId: actor.accountId }, { refresh: true });
     if (!key) throw AppError.notFound('API key');
     if (!key.revokedAt) {
+      if (key.scopes.includes('admin')) {
+        const otherAdmins = await tem.count(ApiKey, {
+          accountId: actor.accountId,
+          id: { $ne: key.id },
+          revokedAt: null,
+          scopes: { $contains: ['admin'] },
+        });
+        if (otherAdmins === 0) {
+          throw new AppError(
+            'conflict',
+            'this is the account\'s last active admin key; create another key with the "admin" scope first, then revoke this one',
+          );
+        }
+      }
       key.revokedAt = new Date();
       await tem.flush();
       await auditByKey(tem, actor, 'api_key.revoked', { type: 'api_key', id: key.id });
     }
     return toApiKeyView(key);
   });
-}
-
-/**
- * Resolves a bearer token to its account. argon2 verification is slow by design, so a successful
- * verification is remembered per token digest; revocation is still read from the row every time.
- */
-export class ApiKeyAuthenticator {
-  private readonly verified = new Map<string, string>();
-
-  async authenticate(em: EntityManager, token: string): Promise<AccountActor> {
-    const match = TOKEN_RE.exec(token);
-    if (!match) throw new AppError('unauthorized', 'the API key is malformed');
-    const key = await em.findOne(ApiKey, { prefix: match[1]! });
-    if (!key || key.revokedAt) throw new AppError('unauthorized', 'the API key is unknown or revoked');
-    const digest = createHash('sha256').update(token).digest('hex');
-    if (this.verified.get(digest) !== key.id) {
-      if (!(await argon2.verify(key.keyHash, token))) throw new AppError('unauthorized', 'the API key is unknown or revoked');
-      this.verified.set(digest, key.id);
-    }
-    const now = new Date();
-    if (!key.lastUsedAt || now.getTime() - key.lastUsedAt.getTime() > LAST_USED_WRITE_INTERVAL_MS) {
-      await em.nativeUpdate(ApiKey, { id: key.id }, { lastUsedAt: now });
-    }
-    return { accountId: key.accountId, apiKeyId: key.id, scopes: key.scopes };
-  }
 }

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 
 export interface AuditEntry {
-  actorType: 'api_key' | 'staff' | 'system' | 'signup';
+  actorType: 'api_key' | 'user' | 'staff' | 'system' | 'signup';
   actorId?: string | null;
   accountId?: string | null;
   action: string;
@@ -92,22 +92,23 @@ export async function appendAudit(em: EntityManager, entry: AuditEntry, now = ne
   );
 }
 
-/** The common case: an API key of an account changed one thing of that account. */
+/** The common case: an API key of an account (or its holder, through a session) changed one thing of that account. */
 export function auditByKey(
   em: EntityManager,
-  actor: { accountId: string; apiKeyId: string },
+  actor: { accountId: string; apiKeyId: string } | { accountId: string; userId: string; sessionId: string },
   action: string,
   target: { type: string; id: string },
   details?: Record<string, unknown>,
 ): Promise<void> {
+  const byUser = 'sessionId' in actor;
   return appendAudit(em, {
-    actorType: 'api_key',
-    actorId: actor.apiKeyId,
+    actorType: byUser ? 'user' : 'api_key',
+    actorId: byUser ? actor.userId : actor.apiKeyId,
     accountId: actor.accountId,
     action,
     targetType: target.type,
     targetId: target.id,
-    details,
+    details: byUser ? { ...details, sessionId: actor.sessionId } : details,
   });
 }
 

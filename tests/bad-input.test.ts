@@ -23,6 +23,7 @@ let operations: Operation[] = [];
 const VALID_BODIES: Record<string, Record<string, unknown>> = {
   'POST /v1/accounts': { accountName: 'Shop', email: 'x@example.com', password: 'long enough password' },
   'POST /v1/api-keys': { name: 'k', scopes: ['read'] },
+  'POST /v1/sessions': { email: 'x@example.com', password: 'long enough password', accountId: randomUUID() },
   'POST /v1/contacts': { phone: '+14155550100', name: 'n', attributes: { a: 'b' }, optIn: { source: 's' } },
   'PATCH /v1/contacts/{id}': { phone: '+14155550100', name: 'n', attributes: { a: 'b' }, optIn: { source: 's' } },
   'POST /v1/lists': { name: 'l' },
@@ -45,7 +46,8 @@ const call = (op: Operation) => {
 const wrongType = (v: unknown) => (typeof v === 'string' ? 12345 : 'not-the-right-type');
 
 beforeAll(async () => {
-  h = await startHarness();
+  // Every secured route is probed with bad keys from one address: more failures than the default budget.
+  h = await startHarness({ env: { AUTH_FAILURES_PER_MINUTE: '1000' } });
   acct = await signUp(h.app, 'Fuzzed');
   const doc = (await request(h.app).get('/openapi.json')).body as {
     paths: Record<

@@ -4,7 +4,7 @@ import type { Request, Response, Router } from 'express';
 import { z, type ZodObject, type ZodType } from 'zod';
 import type { ApiKeyScope } from '../../db/entities/api-key';
 import { AppError } from '../../lib/errors';
-import type { AccountActor } from '../../services/actor';
+import { isSessionActor, type AccountActor, type KeyManager } from '../../services/actor';
 import { requestFingerprint, withIdempotency } from './idempotency';
 import { ProblemSchema } from './problem-schema';
 import type { RouteContext, RouteResult } from './route-context';
@@ -12,27 +12,33 @@ import { validationError } from './zod-errors';
 
 type Method = 'get' | 'post' | 'patch' | 'put' | 'delete';
 
-export interface RouteSpec<P extends ZodObject, Q extends ZodObject, B extends ZodType> {
+/**
+ * 'public' needs no key; a scope needs an API key with that scope; `orSession` also admits the
+ * account holder's session token (POST /v1/sessions), for key management only.
+ */
+export type RouteAuth = 'public' | ApiKeyScope | { scope: ApiKeyScope; orSession: true };
+type ActorOf<A extends RouteAuth> = A extends { orSession: true } ? KeyManager : AccountActor;
+
+export interface RouteSpec<P extends ZodObject, Q extends ZodObject, B extends ZodType, A extends RouteAuth = RouteAuth> {
   method: Method;
   path: string;
   summary: string;
   tag: string;
-  /** 'public' needs no key; otherwise the API-key scope the route needs. */
-  auth: 'public' | ApiKeyScope;
+  auth: A;
   params?: P;
   query?: Q;
   body?: B;
   /** The request body is a stream of this media type (not JSON); the handler reads req itself. */
   streamBody?: { mediaTypes: string[]; description: string };
   responses: Record<number, { description: string; schema?: ZodType }>;
-  handler: (ctx: RouteContext<z.infer<P>, z.infer<Q>, z.infer<B>>) => Promise<RouteResult>;
+  handler: (ctx: RouteContext<z.infer<P>, z.infer<Q>, z.infer<B>, ActorOf<A>>) => Promise<RouteResult>;
 }
 
 export interface RouteHost {
   router: Router;
   registry: OpenAPIRegistry;
-  /** Resolves the caller from the Authorization header and charges its rate limit. */
-  authenticate: (req: Request, res: Response, em: EntityManager) => Promise<AccountActor>;
+  /** Resolves the caller from the Authorization header and charges its rate limit; sessions only where allowed. */
+  authenticate: (req: Request, res: Response, em: EntityManager, allowSession: boolean) => Promise<KeyManager>;
   publicRateLimit: (req: Request) => void;
 }
 
@@ -86,19 +92,25 @@ function register(host: RouteHost, spec: RouteSpec<ZodObject, ZodObject, ZodType
 }
 
 /** Declares a route once: validation, auth, idempotency, the handler, and its OpenAPI entry. */
-export function defineRoute<P extends ZodObject = typeof EMPTY, Q extends ZodObject = typeof EMPTY, B extends ZodType = typeof EMPTY>(
-  host: RouteHost,
-  spec: RouteSpec<P, Q, B>,
-): void {
+export function defineRoute<
+  P extends ZodObject = typeof EMPTY,
+  Q extends ZodObject = typeof EMPTY,
+  B extends ZodType = typeof EMPTY,
+  A extends RouteAuth = RouteAuth,
+>(host: RouteHost, spec: RouteSpec<P, Q, B, A>): void {
   register(host, spec);
   host.router[spec.method](spec.path, async (req, res) => {
     const em = req.em;
-    let actor: AccountActor | undefined;
-    if (spec.auth === 'public') {
+    let actor: KeyManager | undefined;
+    const auth: RouteAuth = spec.auth;
+    if (auth === 'public') {
       host.publicRateLimit(req);
     } else {
-      actor = await host.authenticate(req, res, em);
-      if (!actor.scopes.includes(spec.auth)) throw new AppError('forbidden', `this API key lacks the "${spec.auth}" scope`);
+      const scope = typeof auth === 'string' ? auth : auth.scope;
+      actor = await host.authenticate(req, res, em, typeof auth === 'object' && auth.orSession);
+      if (!isSessionActor(actor) && !actor.scopes.includes(scope)) {
+        throw new AppError('forbidden', `this API key lacks the "${scope}" scope`);
+      }
     }
     const params = parse('params', spec.params ?? EMPTY, req.params);
     const query = parse('query', spec.query ?? EMPTY, req.query);
@@ -113,7 +125,7 @@ export function defineRoute<P extends ZodObject = typeof EMPTY, Q extends ZodObj
     } else if (req.body !== undefined && Object.keys(req.body as object).length > 0) {
       throw new AppError('validation', 'this endpoint takes no request body', { fields: [{ field: 'body', reason: 'must be empty' }] });
     }
-    const ctx = { params, query, body, actor: actor as AccountActor, em, req, res } as RouteContext<z.infer<P>, z.infer<Q>, z.infer<B>>;
+    const ctx = { params, query, body, actor, em, req, res } as RouteContext<z.infer<P>, z.infer<Q>, z.infer<B>, ActorOf<A>>;
     const run = () => spec.handler(ctx);
     const idempotencyKey = req.get('Idempotency-Key');
     const result =

@@ -3,11 +3,11 @@ import type { Request, Response } from 'express';
 import type { AccountActor } from '../../services/actor';
 
 /** What a route handler receives: validated input, the caller, and a request-scoped EntityManager. */
-export interface RouteContext<P, Q, B> {
+export interface RouteContext<P, Q, B, Actor = AccountActor> {
   params: P;
   query: Q;
   body: B;
-  actor: AccountActor;
+  actor: Actor;
   em: EntityManager;
   req: Request;
   res: Response;

@@ -1,6 +1,7 @@
 import { EntitySchema } from '@mikro-orm/core';
 
-export const API_KEY_SCOPES = ['read', 'write'] as const;
+/** admin: manage keys (and later the account's termination, webhooks and billing). */
+export const API_KEY_SCOPES = ['read', 'write', 'admin'] as const;
 export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
 
 export class ApiKey {

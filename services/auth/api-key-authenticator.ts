@@ -1,0 +1,58 @@
+import { createHash } from 'node:crypto';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { ApiKey } from '../../db/entities/api-key';
+import { dummyArgon2Hash, verifySecret, type SecretVerifier } from '../../lib/crypto/argon2';
+import { AppError } from '../../lib/errors';
+import type { AccountActor } from '../actor';
+import type { FailureGate } from './failure-gate';
+
+const TOKEN_RE = /^(msk_[0-9a-f]{12})_([A-Za-z0-9_-]{32})$/;
+const LAST_USED_WRITE_INTERVAL_MS = 60_000;
+/** One answer for every failure, so the body does not tell an unknown prefix from a wrong secret. */
+const REFUSED = 'the API key is unknown, revoked or wrong';
+
+/**
+ * Resolves a bearer token to its account. argon2 verification is slow by design, so a successful
+ * verification is remembered per token digest (revocation is still read from the row every time).
+ * Every other attempt first passes the failure gate (per address and per key prefix) and then costs
+ * exactly one argon2 verification: against the key's hash, or against a dummy hash of the same
+ * parameters when the prefix is unknown, so timing does not reveal which prefixes exist.
+ */
+export class ApiKeyAuthenticator {
+  private readonly verified = new Map<string, string>();
+
+  constructor(
+    private readonly gate: FailureGate,
+    private readonly verify: SecretVerifier = verifySecret,
+  ) {}
+
+  async authenticate(em: EntityManager, token: string, address: string): Promise<AccountActor> {
+    const match = TOKEN_RE.exec(token);
+    if (!match) {
+      this.gate.check(address, null);
+      this.gate.charge(address, null);
+      throw new AppError('unauthorized', 'the API key is malformed');
+    }
+    const prefix = match[1]!;
+    const found = await em.findOne(ApiKey, { prefix });
+    const digest = createHash('sha256').update(token).digest('hex');
+    const remembered = found && !found.revokedAt && this.verified.get(digest) === found.id ? found : null;
+    const key = remembered ?? (await this.verifyOrRefuse(found, token, address, prefix));
+    this.verified.set(digest, key.id);
+    const now = new Date();
+    if (!key.lastUsedAt || now.getTime() - key.lastUsedAt.getTime() > LAST_USED_WRITE_INTERVAL_MS) {
+      await em.nativeUpdate(ApiKey, { id: key.id }, { lastUsedAt: now });
+    }
+    return { accountId: key.accountId, apiKeyId: key.id, scopes: key.scopes };
+  }
+
+  private async verifyOrRefuse(key: ApiKey | null, token: string, address: string, prefix: string): Promise<ApiKey> {
+    this.gate.check(address, prefix);
+    const matches = await this.verify(key?.keyHash ?? (await dummyArgon2Hash()), token);
+    if (!key || key.revokedAt || !matches) {
+      this.gate.charge(address, prefix);
+      throw new AppError('unauthorized', REFUSED);
+    }
+    return key;
+  }
+}

@@ -1,0 +1,93 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { User } from '../../db/entities/user';
+import { dummyArgon2Hash, verifySecret, type SecretVerifier } from '../../lib/crypto/argon2';
+import { AppError } from '../../lib/errors';
+import { uuidv7 } from '../../lib/ids';
+import { normalizeEmail } from '../accounts';
+import type { SessionActor } from '../actor';
+import { appendAudit } from '../audit-log';
+import type { FailureGate } from './failure-gate';
+
+export const SESSION_TOKEN_PREFIX = 'mss_';
+export const SESSION_TTL_MS = 15 * 60_000;
+const TOKEN_RE = /^mss_[A-Za-z0-9_-]{43}$/;
+
+export interface SessionInput {
+  email: string;
+  password: string;
+  /** Which account, when one email owns several; without it, the newest account of the email. */
+  accountId?: string;
+}
+
+export const isSessionToken = (token: string) => token.startsWith(SESSION_TOKEN_PREFIX);
+
+/** The token is 256 random bits, so a plain SHA-256 is enough to store it; only the digest is kept. */
+const tokenDigest = (token: string) => createHash('sha256').update(token).digest();
+
+/**
+ * The account holder's way back in when no admin key is left: email and password give a
+ * short-lived token that can only manage API keys. Sign-in attempts pass the failure gate (per
+ * address and per email) and cost exactly one argon2 verification whether or not the email exists.
+ */
+export class SessionService {
+  constructor(
+    private readonly gate: FailureGate,
+    private readonly verify: SecretVerifier = verifySecret,
+  ) {}
+
+  async create(em: EntityManager, input: SessionInput, address: string) {
+    const email = normalizeEmail(input.email);
+    const subject = `email:${email}`;
+    this.gate.check(address, subject);
+    const user = await em.findOne(
+      User,
+      { email, ...(input.accountId ? { accountId: input.accountId } : {}) },
+      { orderBy: { createdAt: 'desc', id: 'desc' } },
+    );
+    const matches = await this.verify(user?.passwordHash ?? (await dummyArgon2Hash()), input.password);
+    if (!user || !matches) {
+      this.gate.charge(address, subject);
+      throw new AppError('unauthorized', 'the email or password is wrong');
+    }
+    const now = new Date();
+    const expiresAt = new Date(now.getTime() + SESSION_TTL_MS);
+    const token = `${SESSION_TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
+    const id = uuidv7(now.getTime());
+    await em.transactional(async (tem) => {
+      await tem.execute('delete from sessions where expires_at < ?', [now]);
+      await tem.execute('insert into sessions (id, account_id, user_id, token_hash, created_at, expires_at) values (?, ?, ?, ?, ?, ?)', [
+        id,
+        user.accountId,
+        user.id,
+        tokenDigest(token),
+        now,
+        expiresAt,
+      ]);
+      await appendAudit(tem, {
+        actorType: 'user',
+        actorId: user.id,
+        accountId: user.accountId,
+        action: 'session.created',
+        targetType: 'session',
+        targetId: id,
+      });
+    });
+    return { token, accountId: user.accountId, expiresAt: expiresAt.toISOString() };
+  }
+
+  async authenticate(em: EntityManager, token: string, address: string): Promise<SessionActor> {
+    this.gate.check(address, null);
+    const [row] = TOKEN_RE.test(token)
+      ? await em.execute<{ id: string; account_id: string; user_id: string }[]>(
+          'select id, account_id, user_id from sessions where token_hash = ? and expires_at > ?',
+          [tokenDigest(token), new Date()],
+        )
+      : [];
+    if (!row) {
+      this.gate.charge(address, null);
+      throw new AppError('unauthorized', 'the session token is unknown or expired; sign in again with POST /v1/sessions');
+    }
+    return { accountId: row.account_id, userId: row.user_id, sessionId: row.id };
+  }
+}
