@@ -6,6 +6,7 @@ import swaggerUi from 'swagger-ui-express';
 import { AppError } from '../lib/errors';
 import { ApiKeyAuthenticator } from '../services/api-keys';
 import { ContactsService } from '../services/contacts/contacts-service';
+import { IdempotencyStore } from '../services/idempotency/idempotency-store';
 import type { ApiDeps } from '../services/deps';
 import { ImportsService } from '../services/imports/imports-service';
 import { ListsService } from '../services/lists';
@@ -75,6 +76,7 @@ export function createApp(deps: ApiDeps, options: AppOptions = {}) {
     publicRateLimit(req) {
       ipLimiter.take(req.ip ?? 'unknown');
     },
+    idempotency: new IdempotencyStore(deps.keyring),
   };
 
   healthRoutes(router, deps);
