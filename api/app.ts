@@ -90,6 +90,7 @@ export function createApp(deps: ApiDeps, options: AppOptions = {}) {
       temporal: deps.temporal,
       maxBytes: deps.config.IMPORT_MAX_BYTES,
       chunkRows: options.importChunkRows,
+      logger: deps.logger,
     }),
   );
   contactRoutes(host, new ContactsService(deps));

@@ -42,7 +42,7 @@ interface SealedResponse {
 }
 
 /** The AAD binds a sealed response to its account and key, so it cannot be replayed under another. */
-const sealOwner = (accountId: string, key: string) => `idempotency_keys:${accountId}:${key}`;
+export const sealedResponseAad = (accountId: string, key: string) => `idempotency_keys:${accountId}:${key}`;
 
 /**
  * The idempotency domain's SQL. Stored responses never hold a secret or PII in clear: they are
@@ -96,7 +96,7 @@ export class IdempotencyStore {
   async complete(em: EntityManager, accountId: string, key: string, claimId: string, response: StoredResponse): Promise<boolean> {
     const sealed =
       response.kind === 'sealed'
-        ? sealJson(await this.keyring.keyFor(em, accountId), sealOwner(accountId, key), {
+        ? sealJson(await this.keyring.keyFor(em, accountId), sealedResponseAad(accountId, key), {
             body: response.body,
             headers: response.headers,
           } satisfies SealedResponse)
@@ -138,7 +138,11 @@ export class IdempotencyStore {
       return { status: row.status_code, kind: 'reference', resourceType: row.resource_type, resourceId: row.resource_id };
     }
     const opened: SealedResponse = row.response_sealed
-      ? openJson<SealedResponse>(await this.keyring.keyFor(em, req.accountId), sealOwner(req.accountId, req.key), row.response_sealed)
+      ? openJson<SealedResponse>(
+          await this.keyring.keyFor(em, req.accountId),
+          sealedResponseAad(req.accountId, req.key),
+          row.response_sealed,
+        )
       : { body: undefined, headers: {} };
     return { status: row.status_code, kind: 'sealed', body: opened.body, headers: opened.headers };
   }
