@@ -140,7 +140,8 @@ describe('What an Idempotency-Key keeps', () => {
     const replay = await send();
     expect(replay.status).toBe(201);
     expect(replay.headers['idempotent-replayed']).toBe('true');
-    const { key: _secret, ...view } = first.body as Record<string, unknown>;
+    const view = { ...(first.body as Record<string, unknown>) };
+    delete view.key;
     expect(replay.body).toEqual(view);
     expect(JSON.stringify(replay.body)).not.toContain(first.body.key);
   });
