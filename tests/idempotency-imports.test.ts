@@ -48,6 +48,19 @@ describe('Idempotency-Key on a streamed CSV upload', () => {
     expect(await importsOf(account)).toEqual([{ id: accepted.body.id, status: 'completed', chunks: 1 }]);
   });
 
+  it('two concurrent uploads of one file under one key start one import', async () => {
+    const account = await signUp(h.app, 'Double clicker');
+    const keyed = { ...account.auth, 'Idempotency-Key': 'twice-1' };
+    const csv = csvOf(['phone'], [[phoneFor(6)], [phoneFor(7)]]);
+    const answers = await Promise.all([uploadCsv(h.app, keyed, csv), uploadCsv(h.app, keyed, csv)]);
+    const original = answers.filter((r) => r.status === 202 && r.headers['idempotent-replayed'] === undefined);
+    expect(original).toHaveLength(1);
+    const other = answers.find((r) => r !== original[0])!;
+    if (other.status === 409) expectProblem(other, 409, 'conflict');
+    else expect(other.body.id).toBe(original[0]!.body.id);
+    expect((await importsOf(account)).map((i) => i.id)).toEqual([original[0]!.body.id]);
+  });
+
   it('a multipart upload is fingerprinted by its file bytes', async () => {
     const account = await signUp(h.app, 'Multipart uploader');
     const send = (csv: string) =>
