@@ -60,12 +60,11 @@ function toImportView(imp: ContactImport, live: ImportProgress | null, errorPrev
 export class ImportsService {
   constructor(private readonly deps: ImportsServiceDeps) {}
 
-  /** Stages the upload, then hands it to a durable ImportWorkflow; answers before any row is applied. */
-  async start(em: EntityManager, actor: AccountActor, source: Readable, overrides: ColumnOverrides) {
-    return this.launch(em, actor, await this.stage(em, actor, source, overrides));
-  }
-
-  /** Reads the whole upload into staged chunks of a new import that has not started yet. */
+  /**
+   * An import starts in two steps, so the API can decide an Idempotency-Key on the body's bytes in
+   * between: `stage` reads the whole upload into staged chunks, then `launch` hands it to a durable
+   * ImportWorkflow (answering before any row is applied) or `discard` drops it.
+   */
   async stage(em: EntityManager, actor: AccountActor, source: Readable, overrides: ColumnOverrides): Promise<StagedImport> {
     const now = new Date();
     const imp = em.create(ContactImport, {
