@@ -8,6 +8,7 @@ import { AppError } from '../lib/errors';
 import { ApiKeyAuthenticator } from '../services/auth/api-key-authenticator';
 import { isSessionToken, SessionService } from '../services/auth/sessions';
 import { ContactsService } from '../services/contacts/contacts-service';
+import { IdempotencyStore } from '../services/idempotency/idempotency-store';
 import type { ApiDeps } from '../services/deps';
 import { ImportsService } from '../services/imports/imports-service';
 import { ListsService } from '../services/lists';
@@ -91,6 +92,7 @@ export function createApp(deps: ApiDeps, options: AppOptions = {}) {
     publicRateLimit(req) {
       ipLimiter.take(req.ip ?? 'unknown');
     },
+    idempotency: new IdempotencyStore(deps.keyring),
   };
 
   healthRoutes(router, deps);
@@ -105,6 +107,7 @@ export function createApp(deps: ApiDeps, options: AppOptions = {}) {
       temporal: deps.temporal,
       maxBytes: deps.config.IMPORT_MAX_BYTES,
       chunkRows: options.importChunkRows,
+      logger: deps.logger,
     }),
   );
   contactRoutes(host, new ContactsService(deps));

@@ -62,6 +62,13 @@ export async function createApiKey(em: EntityManager, actor: KeyManager, input: 
   });
 }
 
+/** One key of the caller's account, never its secret. */
+export async function getApiKey(em: EntityManager, actor: KeyManager, id: string): Promise<ApiKeyView> {
+  const key = await em.findOne(ApiKey, { id, accountId: actor.accountId });
+  if (!key) throw AppError.notFound('API key');
+  return toApiKeyView(key);
+}
+
 export async function listApiKeys(em: EntityManager, actor: KeyManager, page: PageRequest) {
   const rows = await findAccountPage(em, ApiKey, actor.accountId, page);
   return toPage(rows, page.limit, toApiKeyView);

@@ -48,6 +48,12 @@ export class OptOutsService {
     });
   }
 
+  async get(em: EntityManager, actor: AccountActor, id: string) {
+    const optOut = await em.findOne(OptOut, { id, accountId: actor.accountId });
+    if (!optOut) throw AppError.notFound('opt-out');
+    return this.view(optOut, await this.deps.keyring.keyFor(em, actor.accountId));
+  }
+
   async list(em: EntityManager, actor: AccountActor, page: PageRequest) {
     const rows = await findAccountPage(em, OptOut, actor.accountId, page);
     const dataKey = await this.deps.keyring.keyFor(em, actor.accountId);

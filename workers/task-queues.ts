@@ -1,4 +1,5 @@
 /** The one place task-queue names are written. */
 export const TASK_QUEUES = {
   imports: 'massivesms-imports',
+  maintenance: 'massivesms-maintenance',
 } as const;

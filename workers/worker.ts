@@ -1,7 +1,10 @@
 import { loadConfig } from '../config/env';
 import { closeServiceDeps, createServiceDeps } from '../services/bootstrap';
+import { Client } from '@temporalio/client';
 import { createImportWorker } from './create-import-worker';
-import { connectWorker } from './temporal-connection';
+import { createMaintenanceWorker } from './create-maintenance-worker';
+import { ensureIdempotencyPurgeSchedule } from './idempotency-purge-schedule';
+import { connectClient, connectWorker } from './temporal-connection';
 import { installTemporalRuntime } from './temporal-runtime';
 
 /** Worker process: polls every task queue this deployment serves until SIGINT/SIGTERM. */
@@ -11,8 +14,12 @@ async function main(): Promise<void> {
   const deps = await createServiceDeps(config, 'worker');
   const connection = await connectWorker(config);
   const worker = await createImportWorker({ connection, namespace: config.TEMPORAL_NAMESPACE, deps });
-  deps.logger.info({ taskQueue: worker.options.taskQueue }, 'worker started');
-  await worker.run();
+  const maintenance = await createMaintenanceWorker({ connection, namespace: config.TEMPORAL_NAMESPACE, deps });
+  const clientConnection = await connectClient(config);
+  await ensureIdempotencyPurgeSchedule(new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE }));
+  await clientConnection.close();
+  deps.logger.info({ taskQueues: [worker.options.taskQueue, maintenance.options.taskQueue] }, 'worker started');
+  await Promise.all([worker.run(), maintenance.run()]);
   await connection.close();
   await closeServiceDeps(deps);
 }

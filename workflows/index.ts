@@ -1,1 +1,2 @@
 export { importContactsWorkflow } from './import-contacts';
+export { purgeIdempotencyKeysWorkflow } from './purge-idempotency-keys';

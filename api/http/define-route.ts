@@ -5,7 +5,8 @@ import { z, type ZodObject, type ZodType } from 'zod';
 import type { ApiKeyScope } from '../../db/entities/api-key';
 import { AppError } from '../../lib/errors';
 import { isSessionActor, type AccountActor, type KeyManager } from '../../services/actor';
-import { requestFingerprint, withIdempotency } from './idempotency';
+import type { IdempotencyStore } from '../../services/idempotency/idempotency-store';
+import { IdempotencyGate, jsonBodyDigest, type ReplayRule } from './idempotency';
 import { ProblemSchema } from './problem-schema';
 import type { RouteContext, RouteResult } from './route-context';
 import { validationError } from './zod-errors';
@@ -31,6 +32,8 @@ export interface RouteSpec<P extends ZodObject, Q extends ZodObject, B extends Z
   /** The request body is a stream of this media type (not JSON); the handler reads req itself. */
   streamBody?: { mediaTypes: string[]; description: string };
   responses: Record<number, { description: string; schema?: ZodType }>;
+  /** How the answer is kept for an Idempotency-Key replay (default 'sealed'); see ReplayRule. */
+  replay?: ReplayRule<ActorOf<A>>;
   handler: (ctx: RouteContext<z.infer<P>, z.infer<Q>, z.infer<B>, ActorOf<A>>) => Promise<RouteResult>;
 }
 
@@ -40,6 +43,7 @@ export interface RouteHost {
   /** Resolves the caller from the Authorization header and charges its rate limit; sessions only where allowed. */
   authenticate: (req: Request, res: Response, em: EntityManager, allowSession: boolean) => Promise<KeyManager>;
   publicRateLimit: (req: Request) => void;
+  idempotency: IdempotencyStore;
 }
 
 const EMPTY = z.object({}).strict();
@@ -125,23 +129,30 @@ export function defineRoute<
     } else if (req.body !== undefined && Object.keys(req.body as object).length > 0) {
       throw new AppError('validation', 'this endpoint takes no request body', { fields: [{ field: 'body', reason: 'must be empty' }] });
     }
-    const ctx = { params, query, body, actor, em, req, res } as RouteContext<z.infer<P>, z.infer<Q>, z.infer<B>, ActorOf<A>>;
-    const run = () => spec.handler(ctx);
-    const idempotencyKey = req.get('Idempotency-Key');
-    const result =
-      actor && spec.method !== 'get' && idempotencyKey !== undefined
-        ? await withIdempotency(
-            em,
-            actor.accountId,
-            idempotencyKey,
-            {
-              method: spec.method,
-              path: req.path,
-              hash: requestFingerprint(spec.method, req.path, spec.streamBody ? req.headers['content-length'] : body),
-            },
-            run,
-          )
-        : await run();
+    const idempotency = new IdempotencyGate(
+      host.idempotency,
+      em,
+      actor,
+      req.get('Idempotency-Key'),
+      { method: spec.method, path: req.path, query },
+      // The gate renders with the same actor this route authenticated, so ActorOf<A> holds at run time.
+      (spec.replay ?? 'sealed') as ReplayRule,
+    );
+    const ctx = { params, query, body, actor, em, req, res, idempotency } as RouteContext<z.infer<P>, z.infer<Q>, z.infer<B>, ActorOf<A>>;
+    // A streamed body is fingerprinted by its bytes, so its handler claims the key once it has read them.
+    const replay = spec.streamBody ? null : await idempotency.claim(jsonBodyDigest(body));
+    let result: RouteResult & { replayed?: boolean };
+    if (replay) {
+      result = replay;
+    } else {
+      try {
+        result = await spec.handler(ctx);
+      } catch (err) {
+        await idempotency.release();
+        throw err;
+      }
+      if (!('replayed' in result && result.replayed)) await idempotency.complete(result);
+    }
     if ('replayed' in result && result.replayed) res.setHeader('Idempotent-Replayed', 'true');
     for (const [name, value] of Object.entries(result.headers ?? {})) res.setHeader(name, value);
     if (result.body === undefined) res.status(result.status).end();

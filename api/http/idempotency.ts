@@ -1,63 +1,130 @@
 import { createHash } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AppError } from '../../lib/errors';
+import type { KeyManager } from '../../services/actor';
+import type { IdempotencyStore, StoredResponse } from '../../services/idempotency/idempotency-store';
 import type { RouteResult } from './route-context';
 
 const KEY_RE = /^[\x21-\x7e]{1,255}$/;
 
-interface StoredRequest {
-  request_hash: string;
-  status_code: number | null;
-  response_body: unknown;
+/**
+ * How a route's answer is kept for an Idempotency-Key replay, declared on the route itself.
+ * 'sealed': the response, sealed under the account's data key (for answers without a secret, and
+ * whose resource cannot later be deleted while its PII sits in the stored answer).
+ * A reference: only the resource's type and id are kept; a replay re-renders the resource as it
+ * is now (a deleted one answers 404), so a secret shown once or deleted PII never comes back.
+ */
+export type ReplayRule<Actor extends KeyManager = KeyManager> = 'sealed' | ReplayByReference<Actor>;
+
+export interface ReplayByReference<Actor extends KeyManager = KeyManager> {
+  resource: string;
+  render: (ctx: { em: EntityManager; actor: Actor }, id: string, status: number) => Promise<RouteResult>;
 }
 
-export function requestFingerprint(method: string, path: string, body: unknown): string {
+export type ReplayedResult = RouteResult & { replayed: true };
+
+/** SHA-256 of a parsed JSON body; streamed bodies are hashed as they are read (body-fingerprint.ts). */
+export function jsonBodyDigest(body: unknown): string {
   return createHash('sha256')
-    .update(`${method} ${path}\n${JSON.stringify(body ?? null)}`)
+    .update(JSON.stringify(body ?? null))
+    .digest('hex');
+}
+
+function requestFingerprint(method: string, path: string, query: unknown, bodyDigest: string): string {
+  return createHash('sha256')
+    .update(`${method} ${path}\n${JSON.stringify(query ?? null)}\n${bodyDigest}`)
     .digest('hex');
 }
 
 /**
- * Idempotency-Key: the first request with a key runs and its response is stored; a repeat with the
- * same fingerprint gets that response again; a different request under the same key is refused.
- * A request that fails releases its key, so the client can retry it.
+ * Idempotency-Key for one request: the first request with a key claims it and its answer is
+ * stored; a repeat with the same fingerprint (method, path, query, body bytes) gets that answer
+ * again; a different request under the same key is refused (422); a repeat while the first still
+ * runs gets 409. A request that fails releases its key, so the client can retry it.
+ *
+ * JSON routes are claimed before the handler runs. A streamed route's handler reads the body first
+ * and then calls `claim` with the body's digest: the decision needs the whole body.
  */
-export async function withIdempotency(
-  em: EntityManager,
-  accountId: string,
-  key: string,
-  fingerprint: { method: string; path: string; hash: string },
-  run: () => Promise<RouteResult>,
-): Promise<RouteResult & { replayed?: boolean }> {
-  if (!KEY_RE.test(key)) throw AppError.invalid('headers.idempotency-key', 'must be 1-255 visible ASCII characters');
-  const claimed = await em.execute<{ key: string }[]>(
-    `insert into idempotency_keys (account_id, key, method, path, request_hash, created_at)
-     values (?, ?, ?, ?, ?, now()) on conflict do nothing returning key`,
-    [accountId, key, fingerprint.method, fingerprint.path, fingerprint.hash],
-  );
-  if (claimed.length === 0) {
-    const [stored] = await em.execute<StoredRequest[]>(
-      'select request_hash, status_code, response_body from idempotency_keys where account_id = ? and key = ?',
-      [accountId, key],
-    );
-    if (!stored) throw new AppError('conflict', 'the idempotency key was released; retry the request');
-    if (stored.request_hash !== fingerprint.hash) {
+export class IdempotencyGate {
+  private claimId: string | null = null;
+  private claimCalled = false;
+  private readonly key: string | undefined;
+
+  constructor(
+    private readonly store: IdempotencyStore,
+    private readonly em: EntityManager,
+    private readonly actor: KeyManager | undefined,
+    key: string | undefined,
+    private readonly request: { method: string; path: string; query: unknown },
+    private readonly rule: ReplayRule,
+  ) {
+    this.key = actor && request.method !== 'get' ? key : undefined;
+    if (this.key !== undefined && !KEY_RE.test(this.key)) {
+      throw AppError.invalid('headers.idempotency-key', 'must be 1-255 visible ASCII characters');
+    }
+  }
+
+  /** Whether this request carries an Idempotency-Key the server honours. */
+  get active(): boolean {
+    return this.key !== undefined;
+  }
+
+  /** null: run the request (the key, if any, is now claimed). Otherwise the stored answer to send again. */
+  async claim(bodyDigest: string): Promise<ReplayedResult | null> {
+    this.claimCalled = true;
+    if (this.key === undefined || !this.actor) return null;
+    const hash = requestFingerprint(this.request.method, this.request.path, this.request.query, bodyDigest);
+    const outcome = await this.store.claim(this.em, {
+      accountId: this.actor.accountId,
+      key: this.key,
+      method: this.request.method,
+      path: this.request.path,
+      requestHash: hash,
+    });
+    if (outcome.claimed) {
+      this.claimId = outcome.claimId;
+      return null;
+    }
+    const existing = outcome.existing;
+    if (!existing) throw new AppError('conflict', 'the idempotency key was released; retry the request');
+    if (existing.requestHash !== hash) {
       throw new AppError('idempotency_key_reused', 'this Idempotency-Key was used for a different request');
     }
-    if (stored.status_code === null) throw new AppError('conflict', 'a request with this Idempotency-Key is still in progress');
-    return { status: stored.status_code, body: stored.response_body ?? undefined, replayed: true };
+    if (!existing.response) throw new AppError('conflict', 'a request with this Idempotency-Key is still in progress');
+    return { ...(await this.replay(existing.response)), replayed: true };
   }
-  try {
-    const result = await run();
-    await em.execute('update idempotency_keys set status_code = ?, response_body = ?::jsonb where account_id = ? and key = ?', [
-      result.status,
-      result.body === undefined ? null : JSON.stringify(result.body),
-      accountId,
-      key,
-    ]);
-    return result;
-  } catch (err) {
-    await em.execute('delete from idempotency_keys where account_id = ? and key = ?', [accountId, key]);
-    throw err;
+
+  /** Stores the answer of a claimed request (nothing to do without a key or for a replay). */
+  async complete(result: RouteResult): Promise<void> {
+    if (this.key !== undefined && !this.claimCalled) throw new Error('a streamed route must call idempotency.claim');
+    if (this.claimId === null || !this.actor) return;
+    await this.store.complete(this.em, this.actor.accountId, this.key!, this.claimId, this.toStored(result));
+  }
+
+  async release(): Promise<void> {
+    if (this.claimId === null || !this.actor) return;
+    await this.store.release(this.em, this.actor.accountId, this.key!, this.claimId);
+  }
+
+  private toStored(result: RouteResult): StoredResponse {
+    if (this.rule === 'sealed') return { status: result.status, kind: 'sealed', body: result.body, headers: result.headers ?? {} };
+    const id = (result.body as { id?: unknown } | undefined)?.id;
+    if (typeof id !== 'string') throw new Error(`a ${this.rule.resource} answer has no id to store for replay`);
+    return { status: result.status, kind: 'reference', resourceType: this.rule.resource, resourceId: id };
+  }
+
+  private async replay(stored: StoredResponse): Promise<RouteResult> {
+    if (stored.kind === 'sealed') return { status: stored.status, body: stored.body, headers: stored.headers };
+    if (this.rule === 'sealed' || this.rule.resource !== stored.resourceType) {
+      throw new Error(`stored reference to a ${stored.resourceType} does not match this route's replay rule`);
+    }
+    try {
+      return await this.rule.render({ em: this.em, actor: this.actor! }, stored.resourceId, stored.status);
+    } catch (err) {
+      if (err instanceof AppError && err.kind === 'not_found') {
+        throw new AppError('not_found', `the ${stored.resourceType} this request acted on no longer exists`);
+      }
+      throw err;
+    }
   }
 }

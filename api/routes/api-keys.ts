@@ -1,4 +1,4 @@
-import { createApiKey, listApiKeys, revokeApiKey } from '../../services/api-keys';
+import { createApiKey, getApiKey, listApiKeys, revokeApiKey } from '../../services/api-keys';
 import { defineRoute, type RouteHost } from '../http/define-route';
 import { ApiKeySchema, ApiKeyWithSecret, CreateApiKeyBody } from '../schemas/api-keys';
 import { IdParams, PageQuery, pageOf } from '../schemas/common';
@@ -12,6 +12,8 @@ export function apiKeyRoutes(host: RouteHost): void {
     auth: { scope: 'admin', orSession: true },
     body: CreateApiKeyBody,
     responses: { 201: { description: 'Key created', schema: ApiKeyWithSecret } },
+    // The secret is shown once: a replay answers the key as it is now (id, prefix), never the secret.
+    replay: { resource: 'api_key', render: async ({ em, actor }, id, status) => ({ status, body: await getApiKey(em, actor, id) }) },
     handler: async ({ em, actor, body }) => ({ status: 201, body: await createApiKey(em, actor, body) }),
   });
 

@@ -1,9 +1,16 @@
 import type { ContactsService } from '../../services/contacts/contacts-service';
 import { defineRoute, type RouteHost } from '../http/define-route';
+import type { AccountActor } from '../../services/actor';
+import type { ReplayRule } from '../http/idempotency';
 import { IdParams, PageQuery, pageOf } from '../schemas/common';
 import { ContactBody, ContactPatchBody, ContactSchema } from '../schemas/contacts';
 
 export function contactRoutes(host: RouteHost, contacts: ContactsService): void {
+  // A replay shows the contact as it is now (404 once deleted): its PII is never kept for replay.
+  const replay: ReplayRule<AccountActor> = {
+    resource: 'contact',
+    render: async ({ em, actor }, id, status) => ({ status, body: await contacts.get(em, actor, id) }),
+  };
   defineRoute(host, {
     method: 'post',
     path: '/v1/contacts',
@@ -15,6 +22,7 @@ export function contactRoutes(host: RouteHost, contacts: ContactsService): void 
       201: { description: 'Contact created', schema: ContactSchema },
       200: { description: 'Existing contact updated', schema: ContactSchema },
     },
+    replay,
     handler: async ({ em, actor, body }) => {
       const { created, contact } = await contacts.upsert(em, actor, body);
       return { status: created ? 201 : 200, body: contact };
@@ -52,6 +60,7 @@ export function contactRoutes(host: RouteHost, contacts: ContactsService): void 
     params: IdParams,
     body: ContactPatchBody,
     responses: { 200: { description: 'The updated contact', schema: ContactSchema } },
+    replay,
     handler: async ({ em, actor, params, body }) => ({ status: 200, body: await contacts.update(em, actor, params.id, body) }),
   });
 

@@ -1,9 +1,16 @@
 import type { ImportsService } from '../../services/imports/imports-service';
+import { fingerprintBody } from '../http/body-fingerprint';
 import { csvSource } from '../http/csv-source';
 import { defineRoute, type RouteHost } from '../http/define-route';
 import { IdParams, PageQuery, pageOf } from '../schemas/common';
 import { ImportErrorSchema, ImportErrorsQuery, ImportQuery, ImportSchema } from '../schemas/imports';
 import { z } from 'zod';
+
+const accepted = (view: { id: string }) => ({
+  status: 202,
+  body: view,
+  headers: { Location: `/v1/contacts/imports/${view.id}` },
+});
 
 export function importRoutes(host: RouteHost, imports: ImportsService): void {
   const tag = 'Contact imports';
@@ -20,8 +27,11 @@ export function importRoutes(host: RouteHost, imports: ImportsService): void {
         'A CSV file with a header row. Phone, name and opt-in columns are found by name or named in the query; other columns become attributes.',
     },
     responses: { 202: { description: 'Import accepted', schema: ImportSchema } },
-    handler: async ({ em, actor, query, req }) => {
-      const view = await imports.start(em, actor, await csvSource(req), {
+    // A replay shows the import as it is now; its Location header is rebuilt from the id.
+    replay: { resource: 'contact_import', render: async ({ em, actor }, id) => accepted(await imports.get(em, actor, id)) },
+    handler: async ({ em, actor, query, req, idempotency }) => {
+      const upload = fingerprintBody(await csvSource(req));
+      const staged = await imports.stage(em, actor, upload.stream, {
         phone: query.phone_column,
         name: query.name_column,
         optInSource: query.opt_in_source_column,
@@ -29,7 +39,19 @@ export function importRoutes(host: RouteHost, imports: ImportsService): void {
         optInAt: query.opt_in_at_column,
         defaultCountry: query.default_country,
       });
-      return { status: 202, body: view, headers: { Location: `/v1/contacts/imports/${view.id}` } };
+      // The key is decided on the bytes, so only now: a repeat (or a refused key) drops what was just staged.
+      let replay;
+      try {
+        replay = await idempotency.claim(upload.digest());
+      } catch (err) {
+        await imports.discard(em, actor, staged);
+        throw err;
+      }
+      if (replay) {
+        await imports.discard(em, actor, staged);
+        return replay;
+      }
+      return accepted(await imports.launch(em, actor, staged));
     },
   });
   defineRoute(host, {

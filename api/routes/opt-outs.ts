@@ -16,6 +16,8 @@ export function optOutRoutes(host: RouteHost, optOuts: OptOutsService): void {
       201: { description: 'Opted out', schema: OptOutSchema },
       200: { description: 'Already opted out', schema: OptOutSchema },
     },
+    // The number is PII: a replay re-renders the opt-out as it is now (404 once removed).
+    replay: { resource: 'opt_out', render: async ({ em, actor }, id, status) => ({ status, body: await optOuts.get(em, actor, id) }) },
     handler: async ({ em, actor, body }) => {
       const { created, optOut } = await optOuts.add(em, actor, body);
       return { status: created ? 201 : 200, body: optOut };

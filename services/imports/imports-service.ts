@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Client as TemporalClient } from '@temporalio/client';
 import type { Pool } from 'pg';
+import type { Logger } from 'pino';
 import { ContactImport } from '../../db/entities/contact-import';
 import { AppError } from '../../lib/errors';
 import { uuidv7 } from '../../lib/ids';
@@ -13,7 +14,7 @@ import type { AccountActor } from '../actor';
 import { auditByKey } from '../audit-log';
 import type { DataKeyring } from '../keyring';
 import type { ColumnOverrides } from './column-mapping';
-import { stageCsv } from './csv-stager';
+import { stageCsv, type StageResult } from './csv-stager';
 import { toImportProgress, type ImportProgress } from './import-summary';
 import { DEFAULT_CHUNK_ROWS } from './staged-row';
 import { findAccountPage, toPage, type PageRequest } from '../pagination';
@@ -24,6 +25,12 @@ export interface ImportsServiceDeps {
   temporal: TemporalClient;
   maxBytes: number;
   chunkRows?: number;
+  logger: Logger;
+}
+
+/** An upload read into staged chunks, not started yet. */
+export interface StagedImport extends StageResult {
+  importId: string;
 }
 
 /** How many row errors GET /v1/contacts/imports/:id shows inline; /errors pages through all. */
@@ -53,8 +60,12 @@ function toImportView(imp: ContactImport, live: ImportProgress | null, errorPrev
 export class ImportsService {
   constructor(private readonly deps: ImportsServiceDeps) {}
 
-  /** Stages the upload, then hands it to a durable ImportWorkflow; answers before any row is applied. */
-  async start(em: EntityManager, actor: AccountActor, source: Readable, overrides: ColumnOverrides) {
+  /**
+   * An import starts in two steps, so the API can decide an Idempotency-Key on the body's bytes in
+   * between: `stage` reads the whole upload into staged chunks, then `launch` hands it to a durable
+   * ImportWorkflow (answering before any row is applied) or `discard` drops it.
+   */
+  async stage(em: EntityManager, actor: AccountActor, source: Readable, overrides: ColumnOverrides): Promise<StagedImport> {
     const now = new Date();
     const imp = em.create(ContactImport, {
       id: uuidv7(now.getTime()),
@@ -69,9 +80,8 @@ export class ImportsService {
       updatedAt: now,
     });
     await em.flush();
-    let staged;
     try {
-      staged = await stageCsv(this.deps.pgPool, source, {
+      const staged = await stageCsv(this.deps.pgPool, source, {
         importId: imp.id,
         accountId: actor.accountId,
         dataKey: await this.deps.keyring.keyFor(em, actor.accountId),
@@ -79,12 +89,23 @@ export class ImportsService {
         chunkRows: this.deps.chunkRows ?? DEFAULT_CHUNK_ROWS,
         maxBytes: this.deps.maxBytes,
       });
+      return { importId: imp.id, ...staged };
     } catch (err) {
-      await em.nativeDelete(ContactImport, { id: imp.id });
+      await this.discard(em, actor, { importId: imp.id });
       throw err;
     }
+  }
+
+  /** Drops an import that was staged but will not start (its chunks go with it). */
+  async discard(em: EntityManager, actor: AccountActor, staged: Pick<StagedImport, 'importId'>): Promise<void> {
+    await em.nativeDelete(ContactImport, { id: staged.importId, accountId: actor.accountId, status: 'receiving' });
+  }
+
+  /** Queues a staged import and starts its workflow. */
+  async launch(em: EntityManager, actor: AccountActor, staged: StagedImport) {
+    const importId = staged.importId;
     await em.transactional(async (tem) => {
-      const row = await tem.findOneOrFail(ContactImport, { id: imp.id });
+      const row = await tem.findOneOrFail(ContactImport, { id: importId, accountId: actor.accountId });
       Object.assign(row, {
         mapping: staged.columns.mapping,
         totalRows: staged.totalRows,
@@ -92,13 +113,13 @@ export class ImportsService {
         status: 'queued',
         updatedAt: new Date(),
       });
-      await auditByKey(tem, actor, 'contact_import.started', { type: 'contact_import', id: imp.id }, { totalRows: staged.totalRows });
+      await auditByKey(tem, actor, 'contact_import.started', { type: 'contact_import', id: importId }, { totalRows: staged.totalRows });
     });
     try {
       await this.deps.temporal.workflow.start(importContactsWorkflow, {
         taskQueue: TASK_QUEUES.imports,
-        workflowId: importWorkflowId(imp.id),
-        args: [{ importId: imp.id, accountId: actor.accountId, totalRows: staged.totalRows, chunkCount: staged.chunkCount }],
+        workflowId: importWorkflowId(importId),
+        args: [{ importId, accountId: actor.accountId, totalRows: staged.totalRows, chunkCount: staged.chunkCount }],
         typedSearchAttributes: [
           { key: AccountIdKey, value: actor.accountId },
           { key: ProcessKindKey, value: 'import' },
@@ -108,12 +129,14 @@ export class ImportsService {
       // Staged but never started: say so on the import rather than leave it queued forever.
       await em.nativeUpdate(
         ContactImport,
-        { id: imp.id },
+        { id: importId },
         { status: 'failed', failure: 'the import could not be started', updatedAt: new Date() },
       );
-      throw new AppError('unavailable', `the import could not be started: ${(err as Error).message}`);
+      // Temporal's error text may name hosts and internals: clients get a stable reason, the log the type.
+      this.deps.logger.error({ errType: (err as Error).name, importId }, 'import workflow could not be started');
+      throw new AppError('unavailable', 'the import could not be started; try again later');
     }
-    return this.get(em.fork(), actor, imp.id);
+    return this.get(em.fork(), actor, importId);
   }
 
   async get(em: EntityManager, actor: AccountActor, id: string) {
