@@ -18,6 +18,8 @@ const schema = z.object({
   /** Wraps every account's data key and derives the phone-hash key. */
   MASTER_KEY: base64Key,
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(600),
+  /** Bearer token that /metrics requires; unset, /metrics is not served. */
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   REQUEST_BODY_LIMIT: z.string().default('1mb'),
   IMPORT_MAX_BYTES: z.coerce
     .number()

@@ -6,6 +6,7 @@ import type { ApiKeyScope } from '../../db/entities/api-key';
 import { AppError } from '../../lib/errors';
 import type { AccountActor } from '../../services/actor';
 import { requestFingerprint, withIdempotency } from './idempotency';
+import { recordRouteMethod } from './method-not-allowed';
 import { ProblemSchema } from './problem-schema';
 import type { RouteContext, RouteResult } from './route-context';
 import { validationError } from './zod-errors';
@@ -25,6 +26,8 @@ export interface RouteSpec<P extends ZodObject, Q extends ZodObject, B extends Z
   /** The request body is a stream of this media type (not JSON); the handler reads req itself. */
   streamBody?: { mediaTypes: string[]; description: string };
   responses: Record<number, { description: string; schema?: ZodType }>;
+  /** Problem statuses this route can answer beyond the common ones (e.g. 503 when Temporal is down). */
+  problems?: number[];
   handler: (ctx: RouteContext<z.infer<P>, z.infer<Q>, z.infer<B>>) => Promise<RouteResult>;
 }
 
@@ -37,6 +40,15 @@ export interface RouteHost {
 }
 
 const EMPTY = z.object({}).strict();
+
+/** What api/http/idempotency.ts accepts; the OpenAPI document declares it on every mutating authenticated operation. */
+const IdempotencyHeaders = z.object({
+  'Idempotency-Key': z
+    .string()
+    .regex(/^[\x21-\x7e]{1,255}$/)
+    .optional()
+    .describe('1-255 visible ASCII characters. A repeat of the same request with the same key gets the first response again.'),
+});
 const openApiPath = (path: string) => path.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
 
 function parse<T extends ZodType>(where: 'body' | 'query' | 'params', schema: T, value: unknown): z.infer<T> {
@@ -46,7 +58,8 @@ function parse<T extends ZodType>(where: 'body' | 'query' | 'params', schema: T,
 }
 
 function register(host: RouteHost, spec: RouteSpec<ZodObject, ZodObject, ZodType>): void {
-  const errorStatuses = [400, 401, 404, 409, 413, 415, 422, 429];
+  const authenticated = spec.auth !== 'public';
+  const errorStatuses = [400, 401, ...(authenticated ? [403] : []), 404, 409, 413, 415, 422, 429, ...(spec.problems ?? [])];
   const route: RouteConfig = {
     method: spec.method,
     path: openApiPath(spec.path),
@@ -54,6 +67,7 @@ function register(host: RouteHost, spec: RouteSpec<ZodObject, ZodObject, ZodType
     tags: [spec.tag],
     ...(spec.auth === 'public' ? {} : { security: [{ bearerAuth: [] }] }),
     request: {
+      ...(authenticated && spec.method !== 'get' ? { headers: IdempotencyHeaders } : {}),
       ...(spec.params ? { params: spec.params } : {}),
       ...(spec.query ? { query: spec.query } : {}),
       ...(spec.body ? { body: { required: true, content: { 'application/json': { schema: spec.body } } } } : {}),
@@ -91,6 +105,7 @@ export function defineRoute<P extends ZodObject = typeof EMPTY, Q extends ZodObj
   spec: RouteSpec<P, Q, B>,
 ): void {
   register(host, spec);
+  recordRouteMethod(host.router, spec.method, spec.path);
   host.router[spec.method](spec.path, async (req, res) => {
     const em = req.em;
     let actor: AccountActor | undefined;

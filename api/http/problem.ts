@@ -11,6 +11,7 @@ const STATUS: Record<AppErrorKind, number> = {
   unauthorized: 401,
   forbidden: 403,
   not_found: 404,
+  method_not_allowed: 405,
   conflict: 409,
   idempotency_key_reused: 422,
   rate_limited: 429,
@@ -25,6 +26,7 @@ const TITLE: Record<AppErrorKind, string> = {
   unauthorized: 'Authentication required',
   forbidden: 'Not allowed',
   not_found: 'Not found',
+  method_not_allowed: 'Method not allowed',
   conflict: 'Conflict',
   idempotency_key_reused: 'Idempotency key reused with a different request',
   rate_limited: 'Too many requests',
@@ -58,12 +60,13 @@ export function sendProblem(req: Request, res: Response, err: AppError): void {
 }
 
 /**
- * Errors thrown by body parsers carry a `type`; a unique violation means a concurrent request made
- * the same thing first. Everything else unknown is a 500 with no internals.
+ * Errors thrown by body parsers carry a `type`. A unique violation no service turned into its own
+ * conflict means the resource already exists: retrying the same request cannot succeed, so the detail
+ * does not suggest it. Everything else unknown is a 500 with no internals.
  */
 function fromKnownError(err: { type?: string; status?: number }): AppError | undefined {
   if (err instanceof UniqueConstraintViolationException) {
-    return new AppError('conflict', 'a concurrent request created the same resource; retry to see it');
+    return new AppError('conflict', 'a resource with the same unique value already exists; retrying the same request will not succeed');
   }
   switch (err.type) {
     case 'entity.parse.failed':
@@ -88,6 +91,9 @@ export function problemErrorHandler(logger: Logger): ErrorRequestHandler {
   return (err: unknown, req, res, _next) => {
     const known = err instanceof AppError ? err : fromKnownError(err as { type?: string });
     if (known) {
+      if (known.extras.cause !== undefined) {
+        logger.warn({ err: loggableError(known.extras.cause), method: req.method, path: req.path }, known.message);
+      }
       sendProblem(req, res, known);
       return;
     }

@@ -20,6 +20,7 @@ export function importRoutes(host: RouteHost, imports: ImportsService): void {
         'A CSV file with a header row. Phone, name and opt-in columns are found by name or named in the query; other columns become attributes.',
     },
     responses: { 202: { description: 'Import accepted', schema: ImportSchema } },
+    problems: [503],
     handler: async ({ em, actor, query, req }) => {
       const view = await imports.start(em, actor, await csvSource(req), {
         phone: query.phone_column,

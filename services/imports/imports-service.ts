@@ -105,13 +105,14 @@ export class ImportsService {
         ],
       });
     } catch (err) {
-      // Staged but never started: say so on the import rather than leave it queued forever.
+      // Staged but never started: say so on the import rather than leave it queued forever. Temporal's
+      // own error text (addresses, internals) never reaches the client: the reason is stable.
       await em.nativeUpdate(
         ContactImport,
         { id: imp.id },
         { status: 'failed', failure: 'the import could not be started', updatedAt: new Date() },
       );
-      throw new AppError('unavailable', `the import could not be started: ${(err as Error).message}`);
+      throw new AppError('unavailable', 'the import could not be started; try again later', { retryAfterSeconds: 30, cause: err });
     }
     return this.get(em.fork(), actor, imp.id);
   }
