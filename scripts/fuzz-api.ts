@@ -40,7 +40,10 @@ function runSchemathesis(baseUrl: string, apiKey: string, extraArgs: string[]): 
     'true',
     ...extraArgs,
   ];
-  const child = spawn(process.env.SCHEMATHESIS ?? 'schemathesis', args, { stdio: 'inherit' });
+  const child = spawn(process.env.SCHEMATHESIS ?? 'schemathesis', args, {
+    stdio: 'inherit',
+    env: { ...process.env, SCHEMATHESIS_HOOKS: join(__dirname, 'fuzz-api-hooks.py') },
+  });
   return new Promise((resolve) => child.on('exit', (code) => resolve(code ?? 1)));
 }
 
