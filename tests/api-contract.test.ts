@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
+import express from 'express';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../api/app';
+import { problemErrorHandler } from '../api/http/problem';
 import { expectProblem, signUp, type TestAccount } from './support/accounts';
 import { csvOf } from './support/csv';
 import { startHarness, type Harness } from './support/harness';
@@ -136,6 +138,22 @@ describe('the server enforces what the document says', () => {
     expect(atMax.status).toBe(200);
     expect(atMax.body).toEqual({ data: [] });
     expectProblem(await request(h.app).get(url).query({ after_row: 2147483648 }).set(acct.auth), 422, 'validation');
+  });
+});
+
+describe('conflicts', () => {
+  it('a unique violation no service handled is 409 without the driver text and without suggesting a retry', async () => {
+    const app = express();
+    app.post('/twice', async () => {
+      await h.deps.orm.em.transactional(async (em) => {
+        await em.execute('create temporary table twice (email text unique) on commit drop');
+        await em.execute("insert into twice values ('dup@example.com'), ('dup@example.com')");
+      });
+    });
+    app.use(problemErrorHandler(h.deps.logger));
+    const res = await request(app).post('/twice');
+    expectProblem(res, 409, 'conflict');
+    expect(res.body.detail).toBe('a resource with the same unique value already exists; retrying the same request will not succeed');
   });
 });
 
