@@ -14,10 +14,11 @@ import { ImportsService } from '../services/imports/imports-service';
 import { ListsService } from '../services/lists';
 import { OptOutsService } from '../services/opt-outs';
 import type { RouteHost } from './http/define-route';
+import { methodNotAllowedHandler, recordRouteMethod } from './http/method-not-allowed';
 import { notFoundHandler, problemErrorHandler } from './http/problem';
 import { healthRoutes } from './health';
-import { createMetrics } from './metrics';
 import { FailedAuthLimiter } from './middleware/failed-auth-limiter';
+import { createMetrics, metricsRoute } from './metrics';
 import { RateLimiter } from './middleware/rate-limiter';
 import { buildOpenApiDocument } from './openapi';
 import { accountRoutes } from './routes/accounts';
@@ -118,11 +119,13 @@ export function createApp(deps: ApiDeps, options: AppOptions = {}) {
   router.get('/openapi.json', (_req, res) => {
     res.json(openApi);
   });
-  router.get('/metrics', async (_req, res) => {
-    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
-  });
+  metricsRoute(router, metrics.registry, deps.config.METRICS_TOKEN);
+  for (const path of ['/healthz', '/readyz', '/openapi.json', ...(deps.config.METRICS_TOKEN ? ['/metrics'] : [])]) {
+    recordRouteMethod(router, 'get', path);
+  }
 
   app.use(router);
+  app.use(methodNotAllowedHandler(router));
   app.use(notFoundHandler);
   app.use(problemErrorHandler(deps.logger));
   return app;

@@ -1,4 +1,6 @@
-import type { RequestHandler } from 'express';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { RequestHandler, Router } from 'express';
+import { AppError } from '../lib/errors';
 import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 
 export function createMetrics() {
@@ -20,4 +22,21 @@ export function createMetrics() {
     next();
   };
   return { registry, observe };
+}
+
+const digest = (v: string) => createHash('sha256').update(v).digest();
+
+/**
+ * GET /metrics for Prometheus, only with `Authorization: Bearer <METRICS_TOKEN>`; without a
+ * configured token it is not served at all (404), so no deployment exposes it by accident.
+ */
+export function metricsRoute(router: Router, registry: Registry, token: string | undefined): void {
+  if (!token) return;
+  const expected = digest(`Bearer ${token}`);
+  router.get('/metrics', async (req, res) => {
+    if (!timingSafeEqual(digest(req.get('Authorization') ?? ''), expected)) {
+      throw new AppError('unauthorized', 'send the metrics token as "Authorization: Bearer <METRICS_TOKEN>"');
+    }
+    res.type(registry.contentType).send(await registry.metrics());
+  });
 }

@@ -12,7 +12,7 @@ export function buildOpenApiDocument(registry: OpenAPIRegistry) {
       title: 'MassiveSMS API',
       version: '1.0.0',
       description:
-        'Errors are RFC 9457 problem+json. Lists are cursor-paginated (nextCursor). Mutating requests accept an Idempotency-Key header.',
+        'Errors are RFC 9457 problem+json. Lists are cursor-paginated: pass nextCursor back unchanged (cursors are opaque). Mutating requests accept an Idempotency-Key header. Authenticated operations answer 403 when the key lacks the scope. A method a path does not support is 405 with Allow.',
     },
     servers: [{ url: '/' }],
   });

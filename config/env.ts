@@ -25,6 +25,8 @@ const schema = z.object({
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(600),
   /** Failed authentications (API key or sign-in) a minute, per client address and per key prefix or email. */
   AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().positive().default(10),
+  /** Bearer token that /metrics requires; unset, /metrics is not served. */
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   REQUEST_BODY_LIMIT: z.string().default('1mb'),
   IMPORT_MAX_BYTES: z.coerce
     .number()

@@ -7,6 +7,7 @@ export type AppErrorKind =
   | 'unauthorized'
   | 'forbidden'
   | 'not_found'
+  | 'method_not_allowed'
   | 'conflict'
   | 'idempotency_key_reused'
   | 'rate_limited'
@@ -25,7 +26,8 @@ export class AppError extends Error {
   constructor(
     readonly kind: AppErrorKind,
     message: string,
-    readonly extras: { fields?: FieldError[]; retryAfterSeconds?: number } = {},
+    /** `cause` is logged by the API (type and code for driver errors), never sent to the client. */
+    readonly extras: { fields?: FieldError[]; retryAfterSeconds?: number; cause?: unknown } = {},
   ) {
     super(message);
     this.name = 'AppError';

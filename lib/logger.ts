@@ -8,6 +8,7 @@ export const REDACTED_PATHS = [
   'headers.authorization',
   'authorization',
   'password',
+  'email',
   'apiKey',
   'key',
   'token',
@@ -20,7 +21,11 @@ export const REDACTED_PATHS = [
   '*.name',
   '*.body',
   '*.password',
+  '*.email',
+  '*.key',
   '*.attributes',
+  'optIn.ip',
+  '*.optIn.ip',
 ];
 
 export function createLogger(level: string, name: string, destination?: pino.DestinationStream): pino.Logger {

@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signUp, type TestAccount } from './support/accounts';
+import { expectProblem, signUp, type TestAccount } from './support/accounts';
 import { phoneHash } from '../lib/crypto/phone-hash';
 import { uuidv7 } from '../lib/ids';
 import { sealPii } from '../services/contacts/contact-pii';
@@ -98,6 +98,55 @@ describe('sign-up → key → contacts CRUD', () => {
     expect(res.body.name).toBe('Loser');
     const list = await request(h.app).get('/v1/contacts').set(other.auth);
     expect(list.body.data).toHaveLength(1);
+  });
+
+  it('a PATCH to a number another contact has is 409 naming that contact and saying a retry will not help', async () => {
+    const other = await signUp(h.app, 'Clasher');
+    const holder = await request(h.app).post('/v1/contacts').set(other.auth).send({ phone: '+14155550620' });
+    const mover = await request(h.app).post('/v1/contacts').set(other.auth).send({ phone: '+14155550621', name: 'Mover' });
+    const res = await request(h.app)
+      .patch(`/v1/contacts/${mover.body.id}`)
+      .set(other.auth)
+      .send({ phone: '(415) 555-0620', name: 'Moved' });
+    expectProblem(res, 409, 'conflict');
+    expect(res.body.detail).toContain(holder.body.id);
+    expect(res.body.detail).toContain('retrying will not help');
+    expect(res.body.errors).toEqual([{ field: 'body.phone', reason: `already belongs to contact ${holder.body.id}` }]);
+    const unchanged = await request(h.app).get(`/v1/contacts/${mover.body.id}`).set(other.auth);
+    expect(unchanged.body).toMatchObject({ phone: '+14155550621', name: 'Mover' });
+  });
+
+  it('a PATCH that loses the number to a concurrent write gets the same 409 naming the winner', async () => {
+    const other = await signUp(h.app, 'Patch racer');
+    const phone = '+14155550630';
+    const mover = await request(h.app).post('/v1/contacts').set(other.auth).send({ phone: '+14155550631' });
+    const em = h.deps.orm.em.fork();
+    const dataKey = await h.deps.keyring.keyFor(em, other.accountId);
+    // The rival insert is open but uncommitted: the PATCH's check misses it and its update waits on the unique index.
+    const rivalId = uuidv7();
+    const rival = await h.deps.pgPool.connect();
+    await rival.query('begin');
+    await rival.query(
+      `insert into contacts (id, account_id, phone_hash, pii, created_at, updated_at) values ($1, $2, $3, $4, now(), now())`,
+      [
+        rivalId,
+        other.accountId,
+        phoneHash(h.deps.keys.phoneHashKey, phone),
+        sealPii(dataKey, other.accountId, { phone, name: 'Rival', attributes: {}, optInIp: null }),
+      ],
+    );
+    const pending = request(h.app)
+      .patch(`/v1/contacts/${mover.body.id}`)
+      .set(other.auth)
+      .send({ phone })
+      .then((r) => r);
+    await waitForLockWaiter(h);
+    await rival.query('commit');
+    rival.release();
+    const res = await pending;
+    expectProblem(res, 409, 'conflict');
+    expect(res.body.detail).toContain(rivalId);
+    expect(res.body.detail).toContain('retrying will not help');
   });
 
   it('stores contact PII encrypted, not in plain text', async () => {

@@ -12,125 +12,186 @@ let a: TestAccount;
 let b: TestAccount;
 const A = { contactId: '', listId: '', optOutId: '', apiKeyId: '', importId: '' };
 const A_PHONE = '+14155551001';
+const A_OPT_OUT_PHONE = '+14155551002';
 let bListId = '';
 let bContactId = '';
+
+/** Asserts the exact status (so a 5xx never passes as "not found") and returns the response. */
+function expectStatus(res: request.Response, status: number): request.Response {
+  expect(res.status, `answered ${res.status}: ${JSON.stringify(res.body)}`).toBe(status);
+  return res;
+}
+
+/** The ids of a 200 list response: any other status fails the test. */
+const idsIn = (res: request.Response): string[] => (expectStatus(res, 200).body.data as { id: string }[]).map((r) => r.id);
+
+async function importAndWait(account: TestAccount, csv: string): Promise<string> {
+  const res = expectStatus(await uploadCsv(h.app, account.auth, csv), 202);
+  await h.temporal.workflow.getHandle(importWorkflowId(res.body.id)).result();
+  return res.body.id;
+}
+
+/** Two new accounts, each owning one row made by `create`: every list case sees only fresh accounts' rows. */
+async function freshPair(create: (account: TestAccount, i: number) => Promise<string>) {
+  const owner = await signUp(h.app, 'Fresh owner');
+  const other = await signUp(h.app, 'Fresh other');
+  return { ownerRow: await create(owner, 0), otherRow: await create(other, 1), other };
+}
 
 beforeAll(async () => {
   h = await startHarness({ worker: true });
   a = await signUp(h.app, 'Tenant A');
   b = await signUp(h.app, 'Tenant B');
-  const contact = await request(h.app).post('/v1/contacts').set(a.auth).send({ phone: A_PHONE, name: 'Alice of A' });
-  A.contactId = contact.body.id;
-  A.listId = (await request(h.app).post('/v1/lists').set(a.auth).send({ name: 'A list' })).body.id;
-  await request(h.app)
-    .post(`/v1/lists/${A.listId}/contacts`)
-    .set(a.auth)
-    .send({ contactIds: [A.contactId] });
-  A.optOutId = (await request(h.app).post('/v1/opt-outs').set(a.auth).send({ phone: '+14155551002' })).body.id;
-  A.apiKeyId = (await request(h.app).post('/v1/api-keys').set(a.auth).send({ name: 'A key' })).body.id;
-  const imp = await uploadCsv(h.app, a.auth, csvOf(['phone'], [['+14155551003'], ['bad']]));
-  A.importId = imp.body.id;
-  await h.temporal.workflow.getHandle(importWorkflowId(A.importId)).result();
-  bListId = (await request(h.app).post('/v1/lists').set(b.auth).send({ name: 'B list' })).body.id;
-  bContactId = (await request(h.app).post('/v1/contacts').set(b.auth).send({ phone: '+14155551009' })).body.id;
+  A.contactId = expectStatus(
+    await request(h.app).post('/v1/contacts').set(a.auth).send({ phone: A_PHONE, name: 'Alice of A' }),
+    201,
+  ).body.id;
+  A.listId = expectStatus(await request(h.app).post('/v1/lists').set(a.auth).send({ name: 'A list' }), 201).body.id;
+  expectStatus(
+    await request(h.app)
+      .post(`/v1/lists/${A.listId}/contacts`)
+      .set(a.auth)
+      .send({ contactIds: [A.contactId] }),
+    200,
+  );
+  A.optOutId = expectStatus(await request(h.app).post('/v1/opt-outs').set(a.auth).send({ phone: A_OPT_OUT_PHONE }), 201).body.id;
+  A.apiKeyId = expectStatus(await request(h.app).post('/v1/api-keys').set(a.auth).send({ name: 'A key' }), 201).body.id;
+  A.importId = await importAndWait(a, csvOf(['phone'], [['+14155551003'], ['bad']]));
+  bListId = expectStatus(await request(h.app).post('/v1/lists').set(b.auth).send({ name: 'B list' }), 201).body.id;
+  bContactId = expectStatus(await request(h.app).post('/v1/contacts').set(b.auth).send({ phone: '+14155551009' }), 201).body.id;
 });
 afterAll(() => h.close());
-
-const idsIn = (res: request.Response): string[] => (res.body.data ?? []).map((r: { id: string }) => r.id);
 
 /** One case per customer route: what account B gets when it aims at account A's data. */
 const cases: Record<string, () => Promise<void>> = {
   'GET /v1/account': async () => {
-    const res = await request(h.app).get('/v1/account').set(b.auth);
+    const res = expectStatus(await request(h.app).get('/v1/account').set(b.auth), 200);
     expect(res.body.id).toBe(b.accountId);
   },
   'GET /v1/api-keys': async () => {
-    const res = await request(h.app).get('/v1/api-keys').set(b.auth);
-    expect(idsIn(res)).not.toContain(A.apiKeyId);
+    const { otherRow, other } = await freshPair(
+      async (acct) => expectStatus(await request(h.app).post('/v1/api-keys').set(acct.auth).send({ name: 'extra' }), 201).body.id as string,
+    );
+    expect(idsIn(await request(h.app).get('/v1/api-keys').set(other.auth))).toEqual([other.apiKeyId, otherRow]);
   },
   'POST /v1/api-keys': async () => {
-    const res = await request(h.app).post('/v1/api-keys').set(b.auth).send({ name: 'B2' });
+    const res = expectStatus(await request(h.app).post('/v1/api-keys').set(b.auth).send({ name: 'B2' }), 201);
     const own = { Authorization: `Bearer ${res.body.key}` };
-    expect((await request(h.app).get(`/v1/contacts/${A.contactId}`).set(own)).status).toBe(404);
+    expectStatus(await request(h.app).get(`/v1/contacts/${A.contactId}`).set(own), 404);
+    expect(expectStatus(await request(h.app).get('/v1/account').set(own), 200).body.id).toBe(b.accountId);
   },
   'DELETE /v1/api-keys/{id}': async () => {
-    expect((await request(h.app).delete(`/v1/api-keys/${A.apiKeyId}`).set(b.auth)).status).toBe(404);
+    expectStatus(await request(h.app).delete(`/v1/api-keys/${A.apiKeyId}`).set(b.auth), 404);
   },
   'GET /v1/contacts': async () => {
-    expect(idsIn(await request(h.app).get('/v1/contacts').set(b.auth))).not.toContain(A.contactId);
+    const { otherRow, other } = await freshPair(
+      async (acct, i) =>
+        expectStatus(
+          await request(h.app)
+            .post('/v1/contacts')
+            .set(acct.auth)
+            .send({ phone: `+1415555120${i}` }),
+          201,
+        ).body.id as string,
+    );
+    expect(idsIn(await request(h.app).get('/v1/contacts').set(other.auth))).toEqual([otherRow]);
   },
   'POST /v1/contacts': async () => {
-    const res = await request(h.app).post('/v1/contacts').set(b.auth).send({ phone: A_PHONE, name: 'Bob of B' });
-    expect(res.status).toBe(201);
+    const res = expectStatus(await request(h.app).post('/v1/contacts').set(b.auth).send({ phone: A_PHONE, name: 'Bob of B' }), 201);
     expect(res.body.id).not.toBe(A.contactId);
+    expect(res.body).toMatchObject({ phone: A_PHONE, name: 'Bob of B' });
   },
   'GET /v1/contacts/{id}': async () => {
-    expect((await request(h.app).get(`/v1/contacts/${A.contactId}`).set(b.auth)).status).toBe(404);
+    expectStatus(await request(h.app).get(`/v1/contacts/${A.contactId}`).set(b.auth), 404);
   },
   'PATCH /v1/contacts/{id}': async () => {
-    expect((await request(h.app).patch(`/v1/contacts/${A.contactId}`).set(b.auth).send({ name: 'x' })).status).toBe(404);
+    expectStatus(await request(h.app).patch(`/v1/contacts/${A.contactId}`).set(b.auth).send({ name: 'x' }), 404);
   },
   'DELETE /v1/contacts/{id}': async () => {
-    expect((await request(h.app).delete(`/v1/contacts/${A.contactId}`).set(b.auth)).status).toBe(404);
+    expectStatus(await request(h.app).delete(`/v1/contacts/${A.contactId}`).set(b.auth), 404);
   },
   'POST /v1/contacts/imports': async () => {
-    const res = await uploadCsv(h.app, b.auth, csvOf(['phone', 'name'], [[A_PHONE, 'Imported by B']]));
-    await h.temporal.workflow.getHandle(importWorkflowId(res.body.id)).result();
+    // A fresh account imports A's number: it gets its own contact; A's stays A's (checked at the end).
+    const importer = await signUp(h.app, 'Importer');
+    const id = await importAndWait(importer, csvOf(['phone', 'name'], [[A_PHONE, 'Imported by B']]));
+    const imp = expectStatus(await request(h.app).get(`/v1/contacts/imports/${id}`).set(importer.auth), 200);
+    expect(imp.body).toMatchObject({ status: 'completed', created: 1, updated: 0, duplicates: 0, invalid: 0, optedOut: 0 });
+    const contacts = expectStatus(await request(h.app).get('/v1/contacts').set(importer.auth), 200).body.data;
+    expect(contacts).toHaveLength(1);
+    expect(contacts[0]).toMatchObject({ phone: A_PHONE, name: 'Imported by B' });
+    expect(contacts[0].id).not.toBe(A.contactId);
   },
   'GET /v1/contacts/imports': async () => {
-    expect(idsIn(await request(h.app).get('/v1/contacts/imports').set(b.auth))).not.toContain(A.importId);
+    const { otherRow, other } = await freshPair((acct, i) => importAndWait(acct, csvOf(['phone'], [[`+1415555130${i}`]])));
+    expect(idsIn(await request(h.app).get('/v1/contacts/imports').set(other.auth))).toEqual([otherRow]);
   },
   'GET /v1/contacts/imports/{id}': async () => {
-    expect((await request(h.app).get(`/v1/contacts/imports/${A.importId}`).set(b.auth)).status).toBe(404);
+    expectStatus(await request(h.app).get(`/v1/contacts/imports/${A.importId}`).set(b.auth), 404);
   },
   'GET /v1/contacts/imports/{id}/errors': async () => {
-    expect((await request(h.app).get(`/v1/contacts/imports/${A.importId}/errors`).set(b.auth)).status).toBe(404);
+    expectStatus(await request(h.app).get(`/v1/contacts/imports/${A.importId}/errors`).set(b.auth), 404);
   },
   'GET /v1/lists': async () => {
-    expect(idsIn(await request(h.app).get('/v1/lists').set(b.auth))).not.toContain(A.listId);
+    const { otherRow, other } = await freshPair(
+      async (acct) =>
+        expectStatus(await request(h.app).post('/v1/lists').set(acct.auth).send({ name: 'Same name' }), 201).body.id as string,
+    );
+    expect(idsIn(await request(h.app).get('/v1/lists').set(other.auth))).toEqual([otherRow]);
   },
   'POST /v1/lists': async () => {
-    expect((await request(h.app).post('/v1/lists').set(b.auth).send({ name: 'A list' })).status).toBe(201);
+    const creator = await signUp(h.app, 'List maker');
+    const res = expectStatus(await request(h.app).post('/v1/lists').set(creator.auth).send({ name: 'A list' }), 201);
+    expect(res.body).toMatchObject({ name: 'A list', size: 0 });
+    expect(res.body.id).not.toBe(A.listId);
+    expect(idsIn(await request(h.app).get('/v1/lists').set(creator.auth))).toEqual([res.body.id]);
+    expectStatus(await request(h.app).get(`/v1/lists/${res.body.id}`).set(a.auth), 404);
   },
   'GET /v1/lists/{id}': async () => {
-    expect((await request(h.app).get(`/v1/lists/${A.listId}`).set(b.auth)).status).toBe(404);
+    expectStatus(await request(h.app).get(`/v1/lists/${A.listId}`).set(b.auth), 404);
   },
   'PATCH /v1/lists/{id}': async () => {
-    expect((await request(h.app).patch(`/v1/lists/${A.listId}`).set(b.auth).send({ name: 'mine' })).status).toBe(404);
+    expectStatus(await request(h.app).patch(`/v1/lists/${A.listId}`).set(b.auth).send({ name: 'mine' }), 404);
   },
   'DELETE /v1/lists/{id}': async () => {
-    expect((await request(h.app).delete(`/v1/lists/${A.listId}`).set(b.auth)).status).toBe(404);
+    expectStatus(await request(h.app).delete(`/v1/lists/${A.listId}`).set(b.auth), 404);
   },
   'GET /v1/lists/{id}/contacts': async () => {
-    expect((await request(h.app).get(`/v1/lists/${A.listId}/contacts`).set(b.auth)).status).toBe(404);
+    expectStatus(await request(h.app).get(`/v1/lists/${A.listId}/contacts`).set(b.auth), 404);
   },
   'POST /v1/lists/{id}/contacts': async () => {
-    expect(
-      (
-        await request(h.app)
-          .post(`/v1/lists/${A.listId}/contacts`)
-          .set(b.auth)
-          .send({ contactIds: [bContactId] })
-      ).status,
-    ).toBe(404);
-    const res = await request(h.app)
-      .post(`/v1/lists/${bListId}/contacts`)
-      .set(b.auth)
-      .send({ contactIds: [A.contactId] });
-    expect(res.status).toBe(422);
+    expectStatus(
+      await request(h.app)
+        .post(`/v1/lists/${A.listId}/contacts`)
+        .set(b.auth)
+        .send({ contactIds: [bContactId] }),
+      404,
+    );
+    expectStatus(
+      await request(h.app)
+        .post(`/v1/lists/${bListId}/contacts`)
+        .set(b.auth)
+        .send({ contactIds: [A.contactId] }),
+      422,
+    );
+    expect(idsIn(await request(h.app).get(`/v1/lists/${bListId}/contacts`).set(b.auth))).toEqual([]);
   },
   'DELETE /v1/lists/{id}/contacts/{contactId}': async () => {
-    expect((await request(h.app).delete(`/v1/lists/${A.listId}/contacts/${A.contactId}`).set(b.auth)).status).toBe(404);
+    expectStatus(await request(h.app).delete(`/v1/lists/${A.listId}/contacts/${A.contactId}`).set(b.auth), 404);
   },
   'GET /v1/opt-outs': async () => {
-    expect(idsIn(await request(h.app).get('/v1/opt-outs').set(b.auth))).not.toContain(A.optOutId);
+    const { otherRow, other } = await freshPair(
+      async (acct) =>
+        expectStatus(await request(h.app).post('/v1/opt-outs').set(acct.auth).send({ phone: '+14155551400' }), 201).body.id as string,
+    );
+    expect(idsIn(await request(h.app).get('/v1/opt-outs').set(other.auth))).toEqual([otherRow]);
   },
   'POST /v1/opt-outs': async () => {
-    const res = await request(h.app).post('/v1/opt-outs').set(b.auth).send({ phone: '+14155551002' });
-    expect(res.status).toBe(201); // A's opt-out of the same number is not B's
+    // A's opt-out of the same number is not B's: B's is new.
+    const res = expectStatus(await request(h.app).post('/v1/opt-outs').set(b.auth).send({ phone: A_OPT_OUT_PHONE }), 201);
+    expect(res.body.id).not.toBe(A.optOutId);
   },
   'DELETE /v1/opt-outs/{id}': async () => {
-    expect((await request(h.app).delete(`/v1/opt-outs/${A.optOutId}`).set(b.auth).send({ reason: 'mine now' })).status).toBe(404);
+    expectStatus(await request(h.app).delete(`/v1/opt-outs/${A.optOutId}`).set(b.auth).send({ reason: 'mine now' }), 404);
   },
 };
 
@@ -144,13 +205,21 @@ describe('tenant isolation', () => {
   });
 
   it("leaves account A's data exactly as it was", async () => {
-    const contact = await request(h.app).get(`/v1/contacts/${A.contactId}`).set(a.auth);
+    const contact = expectStatus(await request(h.app).get(`/v1/contacts/${A.contactId}`).set(a.auth), 200);
     expect(contact.body).toMatchObject({ phone: A_PHONE, name: 'Alice of A' });
-    expect((await request(h.app).get(`/v1/lists/${A.listId}`).set(a.auth)).body.size).toBe(1);
+    expect(idsIn(await request(h.app).get('/v1/contacts').set(a.auth))).toEqual([A.contactId, expect.any(String)]);
+    expect(expectStatus(await request(h.app).get(`/v1/lists/${A.listId}`).set(a.auth), 200).body.size).toBe(1);
+    expect(idsIn(await request(h.app).get('/v1/lists').set(a.auth))).toEqual([A.listId]);
     expect(idsIn(await request(h.app).get('/v1/opt-outs').set(a.auth))).toEqual([A.optOutId]);
-    expect(
-      (await request(h.app).get('/v1/api-keys').set(a.auth)).body.data.find((k: { id: string }) => k.id === A.apiKeyId).revokedAt,
-    ).toBeNull();
-    expect((await request(h.app).get(`/v1/contacts/imports/${A.importId}`).set(a.auth)).body).toMatchObject({ created: 1, invalid: 1 });
+    const keys = expectStatus(await request(h.app).get('/v1/api-keys').set(a.auth), 200).body.data as {
+      id: string;
+      revokedAt: string | null;
+    }[];
+    expect(keys.map((k) => k.id).sort()).toEqual([a.apiKeyId, A.apiKeyId].sort());
+    expect(keys.every((k) => k.revokedAt === null)).toBe(true);
+    expect(expectStatus(await request(h.app).get(`/v1/contacts/imports/${A.importId}`).set(a.auth), 200).body).toMatchObject({
+      created: 1,
+      invalid: 1,
+    });
   });
 });

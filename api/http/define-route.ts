@@ -7,6 +7,7 @@ import { AppError } from '../../lib/errors';
 import { isSessionActor, type AccountActor, type KeyManager } from '../../services/actor';
 import type { IdempotencyStore } from '../../services/idempotency/idempotency-store';
 import { IdempotencyGate, jsonBodyDigest, type ReplayRule } from './idempotency';
+import { recordRouteMethod } from './method-not-allowed';
 import { ProblemSchema } from './problem-schema';
 import type { RouteContext, RouteResult } from './route-context';
 import { validationError } from './zod-errors';
@@ -32,6 +33,8 @@ export interface RouteSpec<P extends ZodObject, Q extends ZodObject, B extends Z
   /** The request body is a stream of this media type (not JSON); the handler reads req itself. */
   streamBody?: { mediaTypes: string[]; description: string };
   responses: Record<number, { description: string; schema?: ZodType }>;
+  /** Problem statuses this route can answer beyond the common ones (e.g. 503 when Temporal is down). */
+  problems?: number[];
   /** How the answer is kept for an Idempotency-Key replay (default 'sealed'); see ReplayRule. */
   replay?: ReplayRule<ActorOf<A>>;
   handler: (ctx: RouteContext<z.infer<P>, z.infer<Q>, z.infer<B>, ActorOf<A>>) => Promise<RouteResult>;
@@ -47,6 +50,15 @@ export interface RouteHost {
 }
 
 const EMPTY = z.object({}).strict();
+
+/** What api/http/idempotency.ts accepts; the OpenAPI document declares it on every mutating authenticated operation. */
+const IdempotencyHeaders = z.object({
+  'Idempotency-Key': z
+    .string()
+    .regex(/^[\x21-\x7e]{1,255}$/)
+    .optional()
+    .describe('1-255 visible ASCII characters. A repeat of the same request with the same key gets the first response again.'),
+});
 const openApiPath = (path: string) => path.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
 
 function parse<T extends ZodType>(where: 'body' | 'query' | 'params', schema: T, value: unknown): z.infer<T> {
@@ -56,7 +68,8 @@ function parse<T extends ZodType>(where: 'body' | 'query' | 'params', schema: T,
 }
 
 function register(host: RouteHost, spec: RouteSpec<ZodObject, ZodObject, ZodType>): void {
-  const errorStatuses = [400, 401, 404, 409, 413, 415, 422, 429];
+  const authenticated = spec.auth !== 'public';
+  const errorStatuses = [400, 401, ...(authenticated ? [403] : []), 404, 409, 413, 415, 422, 429, ...(spec.problems ?? [])];
   const route: RouteConfig = {
     method: spec.method,
     path: openApiPath(spec.path),
@@ -64,6 +77,7 @@ function register(host: RouteHost, spec: RouteSpec<ZodObject, ZodObject, ZodType
     tags: [spec.tag],
     ...(spec.auth === 'public' ? {} : { security: [{ bearerAuth: [] }] }),
     request: {
+      ...(authenticated && spec.method !== 'get' ? { headers: IdempotencyHeaders } : {}),
       ...(spec.params ? { params: spec.params } : {}),
       ...(spec.query ? { query: spec.query } : {}),
       ...(spec.body ? { body: { required: true, content: { 'application/json': { schema: spec.body } } } } : {}),
@@ -103,6 +117,7 @@ export function defineRoute<
   A extends RouteAuth = RouteAuth,
 >(host: RouteHost, spec: RouteSpec<P, Q, B, A>): void {
   register(host, spec);
+  recordRouteMethod(host.router, spec.method, spec.path);
   host.router[spec.method](spec.path, async (req, res) => {
     const em = req.em;
     let actor: KeyManager | undefined;

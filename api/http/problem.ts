@@ -12,6 +12,7 @@ const STATUS: Record<AppErrorKind, number> = {
   unauthorized: 401,
   forbidden: 403,
   not_found: 404,
+  method_not_allowed: 405,
   conflict: 409,
   idempotency_key_reused: 422,
   rate_limited: 429,
@@ -28,6 +29,7 @@ const TITLE: Record<AppErrorKind, string> = {
   unauthorized: 'Authentication required',
   forbidden: 'Not allowed',
   not_found: 'Not found',
+  method_not_allowed: 'Method not allowed',
   conflict: 'Conflict',
   idempotency_key_reused: 'Idempotency key reused with a different request',
   rate_limited: 'Too many requests',
@@ -63,15 +65,16 @@ export function sendProblem(req: Request, res: Response, err: AppError): void {
 }
 
 /**
- * Errors thrown by body parsers carry a `type`; a unique violation means a concurrent request made
- * the same thing first. Everything else unknown is a 500 with no internals.
+ * Errors thrown by body parsers carry a `type`. A unique violation no service turned into its own
+ * conflict means the resource already exists: retrying the same request cannot succeed, so the detail
+ * does not suggest it. Everything else unknown is a 500 with no internals.
  */
 function fromKnownError(err: { type?: string; status?: number }): AppError | undefined {
   if (err instanceof SealedFieldError) {
     return new AppError('stored_data_unreadable', `the stored data of ${err.rowId} failed its integrity check and cannot be read`);
   }
   if (err instanceof UniqueConstraintViolationException) {
-    return new AppError('conflict', 'a concurrent request created the same resource; retry to see it');
+    return new AppError('conflict', 'a resource with the same unique value already exists; retrying the same request will not succeed');
   }
   switch (err.type) {
     case 'entity.parse.failed':
@@ -98,6 +101,9 @@ export function problemErrorHandler(logger: Logger): ErrorRequestHandler {
     if (known) {
       if (known.kind === 'stored_data_unreadable')
         logger.error({ problem: known.message, method: req.method, path: req.path }, 'stored data unreadable');
+      if (known.extras.cause !== undefined) {
+        logger.warn({ err: loggableError(known.extras.cause), method: req.method, path: req.path }, known.message);
+      }
       sendProblem(req, res, known);
       return;
     }

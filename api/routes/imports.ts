@@ -27,6 +27,7 @@ export function importRoutes(host: RouteHost, imports: ImportsService): void {
         'A CSV file with a header row. Phone, name and opt-in columns are found by name or named in the query; other columns become attributes.',
     },
     responses: { 202: { description: 'Import accepted', schema: ImportSchema } },
+    problems: [503],
     // A replay shows the import as it is now; its Location header is rebuilt from the id.
     replay: { resource: 'contact_import', render: async ({ em, actor }, id) => accepted(await imports.get(em, actor, id)) },
     handler: async ({ em, actor, query, req, idempotency }) => {

@@ -1,20 +1,25 @@
-import { isIP } from 'node:net';
 import { z } from 'zod';
+import { label } from './common';
+
+/** zod-to-openapi renders zod's IP formats as a non-standard "ip"; say ipv4/ipv6 as JSON Schema does. */
+const IpAddress = z.union([z.ipv4(), z.ipv6()], { error: 'must be an IPv4 or IPv6 address' }).meta({
+  anyOf: [
+    { type: 'string', format: 'ipv4' },
+    { type: 'string', format: 'ipv6' },
+  ],
+} as Record<string, unknown>);
 
 const attributeValue = z.union([z.string().max(1000), z.number(), z.boolean(), z.null()]);
 
 export const Attributes = z
   .record(z.string().min(1).max(100), attributeValue)
-  .refine((a) => Object.keys(a).length <= 100, 'at most 100 attributes');
+  .refine((a) => Object.keys(a).length <= 100, 'at most 100 attributes')
+  .meta({ maxProperties: 100 });
 
 export const OptIn = z
   .object({
-    source: z.string().trim().min(1).max(200),
-    ip: z
-      .string()
-      .refine((v) => isIP(v) !== 0, 'must be an IPv4 or IPv6 address')
-      .nullable()
-      .optional(),
+    source: label(200),
+    ip: IpAddress.nullable().optional(),
     at: z.iso.datetime({ offset: true }).nullable().optional(),
   })
   .strict();

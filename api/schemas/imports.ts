@@ -1,6 +1,11 @@
+import { getCountries } from 'libphonenumber-js';
 import { z } from 'zod';
+import { label } from './common';
 
-const column = z.string().trim().min(1).max(200).optional();
+/** The region codes libphonenumber can parse national numbers for. */
+const REGION_CODES = getCountries();
+
+const column = label(200).optional();
 
 export const ImportQuery = z
   .object({
@@ -10,9 +15,9 @@ export const ImportQuery = z
     opt_in_ip_column: column,
     opt_in_at_column: column,
     default_country: z
-      .string()
-      .regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 code such as US')
-      .optional(),
+      .enum(REGION_CODES, { error: 'must be an ISO 3166-1 alpha-2 region code with a phone numbering plan, such as US or DE' })
+      .optional()
+      .describe('Region for numbers written without a country code (default US)'),
   })
   .strict();
 
@@ -46,5 +51,9 @@ export const ImportSchema = z.object({
 });
 
 export const ImportErrorsQuery = z
-  .object({ limit: z.coerce.number().int().min(1).max(1000).default(100), after_row: z.coerce.number().int().min(0).default(0) })
+  .object({
+    limit: z.coerce.number().int().min(1).max(1000).default(100),
+    /** Row numbers are stored as a 32-bit integer. */
+    after_row: z.coerce.number().int().min(0).max(2_147_483_647).default(0).describe('Show rows after this row number'),
+  })
   .strict();

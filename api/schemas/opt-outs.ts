@@ -1,10 +1,9 @@
 import { z } from 'zod';
+import { label } from './common';
 
-export const OptOutBody = z.object({ phone: z.string().min(1).max(40), reason: z.string().trim().min(1).max(500).optional() }).strict();
+export const OptOutBody = z.object({ phone: z.string().min(1).max(40), reason: label(500).optional() }).strict();
 
-export const RemoveOptOutBody = z
-  .object({ reason: z.string().trim().min(1, 'say why this number may be messaged again').max(500) })
-  .strict();
+export const RemoveOptOutBody = z.object({ reason: label(500).min(1, 'say why this number may be messaged again') }).strict();
 
 export const OptOutSchema = z.object({
   id: z.uuid(),

@@ -22,6 +22,15 @@ export interface ContactInput {
 
 export type ContactPatch = Partial<ContactInput>;
 
+const phoneTaken = (holderId: string) =>
+  new AppError(
+    'conflict',
+    `contact ${holderId} already has this phone number; retrying will not help: change or delete that contact first`,
+    {
+      fields: [{ field: 'body.phone', reason: `already belongs to contact ${holderId}` }],
+    },
+  );
+
 export class ContactsService {
   constructor(private readonly deps: Pick<ServiceDeps, 'keyring' | 'keys'>) {}
 
@@ -98,17 +107,34 @@ export class ContactsService {
     return toPage(rows, page.limit, (c) => toContactView(c, dataKey, optedOut.has(c.phoneHash.toString('hex'))));
   }
 
+  /**
+   * A number that another contact of the account has is a 409 naming that contact, checked before
+   * the write and again when a concurrent write wins the unique index: retrying cannot help.
+   */
   async update(em: EntityManager, actor: AccountActor, id: string, patch: ContactPatch) {
+    const newHash = patch.phone !== undefined ? phoneHash(this.deps.keys.phoneHashKey, requireE164(patch.phone)) : undefined;
+    try {
+      return await this.updateOnce(em, actor, id, patch, newHash);
+    } catch (err) {
+      if (!(err instanceof UniqueConstraintViolationException) || !newHash) throw err;
+      const holder = await this.otherHolder(em.fork(), actor, id, newHash);
+      if (holder) throw phoneTaken(holder.id);
+      throw err;
+    }
+  }
+
+  private async updateOnce(em: EntityManager, actor: AccountActor, id: string, patch: ContactPatch, newHash: Buffer | undefined) {
     return em.transactional(async (tem) => {
       const contact = await tem.findOne(Contact, { id, accountId: actor.accountId });
       if (!contact) throw AppError.notFound('contact');
       const dataKey = await this.deps.keyring.keyFor(tem, actor.accountId);
       const pii = openPii(dataKey, contact.id, contact.pii);
-      if (patch.phone !== undefined) {
+      if (patch.phone !== undefined && newHash) {
+        // Looked up before the entity changes: a query would otherwise auto-flush the clashing hash.
+        const holder = await this.otherHolder(tem, actor, id, newHash);
+        if (holder) throw phoneTaken(holder.id);
         pii.phone = requireE164(patch.phone);
-        contact.phoneHash = phoneHash(this.deps.keys.phoneHashKey, pii.phone);
-        const clash = await tem.findOne(Contact, { accountId: actor.accountId, phoneHash: contact.phoneHash, id: { $ne: id } });
-        if (clash) throw new AppError('conflict', 'another contact already has this phone number');
+        contact.phoneHash = newHash;
       }
       if (patch.name !== undefined) pii.name = patch.name;
       if (patch.attributes !== undefined) pii.attributes = patch.attributes;
@@ -123,6 +149,10 @@ export class ContactsService {
       await this.audit(tem, actor, 'contact.updated', contact.id);
       return this.view(tem, contact);
     });
+  }
+
+  private otherHolder(em: EntityManager, actor: AccountActor, id: string, hash: Buffer) {
+    return em.findOne(Contact, { accountId: actor.accountId, phoneHash: hash, id: { $ne: id } }, { fields: ['id'] });
   }
 
   async remove(em: EntityManager, actor: AccountActor, id: string): Promise<void> {

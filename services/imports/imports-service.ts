@@ -126,15 +126,14 @@ export class ImportsService {
         ],
       });
     } catch (err) {
-      // Staged but never started: say so on the import rather than leave it queued forever.
+      // Staged but never started: say so on the import rather than leave it queued forever. Temporal's
+      // own error text (addresses, internals) never reaches the client: the reason is stable.
       await em.nativeUpdate(
         ContactImport,
         { id: importId },
         { status: 'failed', failure: 'the import could not be started', updatedAt: new Date() },
       );
-      // Temporal's error text may name hosts and internals: clients get a stable reason, the log the type.
-      this.deps.logger.error({ errType: (err as Error).name, importId }, 'import workflow could not be started');
-      throw new AppError('unavailable', 'the import could not be started; try again later');
+      throw new AppError('unavailable', 'the import could not be started; try again later', { retryAfterSeconds: 30, cause: err });
     }
     return this.get(em.fork(), actor, importId);
   }

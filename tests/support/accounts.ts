@@ -5,6 +5,7 @@ import { expect } from 'vitest';
 
 export interface TestAccount {
   accountId: string;
+  apiKeyId: string;
   apiKey: string;
   auth: { Authorization: string };
 }
@@ -15,7 +16,12 @@ export async function signUp(app: Express, name = 'Acme'): Promise<TestAccount> 
     .post('/v1/accounts')
     .send({ accountName: name, email: `owner-${randomBytes(6).toString('hex')}@example.com`, password: 'correct horse battery staple' });
   expect(res.status).toBe(201);
-  return { accountId: res.body.account.id, apiKey: res.body.apiKey.key, auth: { Authorization: `Bearer ${res.body.apiKey.key}` } };
+  return {
+    accountId: res.body.account.id,
+    apiKeyId: res.body.apiKey.id,
+    apiKey: res.body.apiKey.key,
+    auth: { Authorization: `Bearer ${res.body.apiKey.key}` },
+  };
 }
 
 export function expectProblem(res: request.Response, status: number, kind?: string): void {

@@ -38,8 +38,9 @@ export interface HarnessOptions {
   worker?: boolean;
   importChunkRows?: number;
   env?: Record<string, string>;
-  /** Receives every log line the API writes (at info level), to check what logs may contain. */
+  /** Receives every log line the API and worker write (at `logLevel`, default info), to check what logs may contain. */
   logLines?: string[];
+  logLevel?: string;
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -48,7 +49,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const deps = await createServiceDeps(config, 'test');
   if (options.logLines) {
     const lines = options.logLines;
-    deps.logger = createLogger('info', 'test', { write: (line: string) => void lines.push(line) });
+    deps.logger = createLogger(options.logLevel ?? 'info', 'test', { write: (line: string) => void lines.push(line) });
   }
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
   const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });

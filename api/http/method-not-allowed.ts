@@ -1,0 +1,46 @@
+import type { RequestHandler, Router } from 'express';
+import { AppError } from '../../lib/errors';
+
+interface KnownPath {
+  pattern: RegExp;
+  methods: Set<string>;
+}
+
+const knownPaths = new WeakMap<Router, KnownPath[]>();
+
+/** Express path → a regex for that path: `:param` is one segment; Express also accepts one trailing slash. */
+const toPattern = (path: string) =>
+  new RegExp(`^${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/:[A-Za-z0-9_]+/g, '[^/]+')}/?$`, 'i');
+
+/** Remembers that `router` answers `method` on `path`, for the 405 handler. */
+export function recordRouteMethod(router: Router, method: string, path: string): void {
+  const paths = knownPaths.get(router) ?? [];
+  knownPaths.set(router, paths);
+  let known = paths.find((p) => p.pattern.source === toPattern(path).source);
+  if (!known) {
+    known = { pattern: toPattern(path), methods: new Set() };
+    paths.push(known);
+  }
+  known.methods.add(method.toUpperCase());
+  if (method.toUpperCase() === 'GET') known.methods.add('HEAD');
+}
+
+/**
+ * Mounted after `router`: a request that no route answered, on a path some route of `router` knows,
+ * is 405 with `Allow` listing the methods that path answers. Unknown paths go on to the 404.
+ */
+export function methodNotAllowedHandler(router: Router): RequestHandler {
+  return (req, res, next) => {
+    const allowed = new Set<string>();
+    for (const known of knownPaths.get(router) ?? []) {
+      if (known.pattern.test(req.path)) for (const m of known.methods) allowed.add(m);
+    }
+    if (allowed.size === 0) {
+      next();
+      return;
+    }
+    const allow = [...allowed].sort().join(', ');
+    res.setHeader('Allow', allow);
+    next(new AppError('method_not_allowed', `${req.method} is not supported on ${req.path}; use ${allow}`));
+  };
+}
