@@ -1,7 +1,7 @@
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Context } from '@temporalio/activity';
-import { ApplicationFailure } from '@temporalio/common';
+import type { Logger } from 'pino';
 import { ContactImport } from '../db/entities/contact-import';
 import { appendAudit } from '../services/audit-log';
 import type { ServiceDeps } from '../services/deps';
@@ -9,7 +9,9 @@ import { applyChunk, countsFromRow, type ChunkCounts, type StoredCounts } from '
 import { toImportProgress, type ImportProgress } from '../services/imports/import-summary';
 import { unpackChunk } from '../services/imports/chunk-preparation';
 import type { PreparedChunk } from '../services/imports/row-preparation';
-import { PreparePool } from './prepare-pool';
+import { AppError } from '../lib/errors';
+import { classifyImportError, importFailure } from './import-failures';
+import { ChunkPreparationError, PreparePool } from './prepare-pool';
 
 export interface ChunkRange {
   importId: string;
@@ -58,16 +60,16 @@ export function createImportActivities(deps: ServiceDeps) {
     const chunk = rows[0];
     // Retrying cannot bring staged rows back: fail the import instead of retrying forever.
     if (!chunk || chunk.payload.length === 0) {
-      throw ApplicationFailure.nonRetryable(`staged chunk ${chunkNo} of import ${imp.id} is missing`, 'StagedChunkMissing');
+      throw importFailure(`staged chunk ${chunkNo} is missing`, 'StagedChunkMissing', { chunkNo });
     }
     pool ??= new PreparePool();
-    const packed = await pool.run({
-      payload: chunk.payload,
-      accountId: imp.accountId,
-      dataKey,
-      phoneHashKey: keys.phoneHashKey,
-      mapping: imp.mapping,
-    });
+    const packed = await pool
+      .run({ payload: chunk.payload, accountId: imp.accountId, dataKey, phoneHashKey: keys.phoneHashKey, mapping: imp.mapping })
+      .catch((err: unknown) => {
+        if (err instanceof ChunkPreparationError)
+          throw importFailure(`staged chunk ${chunkNo} could not be read`, 'StagedChunkUnreadable', { chunkNo });
+        throw err;
+      });
     return { prepared: unpackChunk(packed), rowCount: chunk.row_count };
   }
 
@@ -85,7 +87,7 @@ export function createImportActivities(deps: ServiceDeps) {
     return { rows: r.rows, ...countsFromRow(r) };
   }
 
-  return {
+  const activities = {
     async markImportRunning(importId: string): Promise<void> {
       await pgPool.query(`update contact_imports set status = 'running', updated_at = now() where id = $1 and status = 'queued'`, [
         importId,
@@ -103,7 +105,10 @@ export function createImportActivities(deps: ServiceDeps) {
       const start = Math.max(range.fromChunk, resumed?.nextChunk ?? range.fromChunk);
       const em = orm.em.fork();
       const imp = await em.findOneOrFail(ContactImport, { id: range.importId, accountId: range.accountId });
-      const dataKey = await keyring.keyFor(em, imp.accountId);
+      const dataKey = await keyring.keyFor(em, imp.accountId).catch((err: unknown) => {
+        if (err instanceof AppError) throw importFailure('the account data key has been destroyed', 'AccountDataKeyDestroyed');
+        throw err;
+      });
       // Chunk n+1 is prepared on another thread while chunk n commits; commits stay in file order.
       const prefetch = (chunkNo: number) => {
         const next = loadPrepared(imp, dataKey, chunkNo);
@@ -152,6 +157,22 @@ export function createImportActivities(deps: ServiceDeps) {
       });
     },
   };
+  return classifiedActivities(activities, deps.logger);
+}
+
+/** Every activity's errors pass through classifyImportError, so none leaves with driver text. */
+function classifiedActivities<T extends Record<string, (...args: never[]) => Promise<unknown>>>(activities: T, logger: Logger): T {
+  const wrapped: Record<string, unknown> = {};
+  for (const [name, fn] of Object.entries(activities)) {
+    wrapped[name] = async (...args: never[]) => {
+      try {
+        return await fn(...args);
+      } catch (err) {
+        throw classifyImportError(err, Context.current().info.attempt, logger, name);
+      }
+    };
+  }
+  return wrapped as T;
 }
 
 export type ImportActivities = ReturnType<typeof createImportActivities>;

@@ -1,28 +1,41 @@
-import { isIP } from 'node:net';
 import { z } from 'zod';
+import { checkAttributes, checkIp, CONTACT_LIMITS, NUL_REASON, parseTimestamp } from '../../lib/contact-limits';
 
-const attributeValue = z.union([z.string().max(1000), z.number(), z.boolean(), z.null()]);
+const L = CONTACT_LIMITS;
+const noNul = (v: string) => !v.includes('\0');
+const text = (max: number) => z.string().max(max).refine(noNul, NUL_REASON);
 
-export const Attributes = z
-  .record(z.string().min(1).max(100), attributeValue)
-  .refine((a) => Object.keys(a).length <= 100, 'at most 100 attributes');
+const attributeValue = z.union([text(L.attributeValueChars), z.number(), z.boolean(), z.null()]);
+
+export const Attributes = z.record(text(L.attributeKeyChars).min(1), attributeValue).superRefine((a, ctx) => {
+  const broken = checkAttributes(a);
+  if (broken) ctx.addIssue({ code: 'custom', message: broken.reason, path: broken.key === null ? [] : [broken.key] });
+});
 
 export const OptIn = z
   .object({
-    source: z.string().trim().min(1).max(200),
+    source: z.string().trim().min(1).max(L.optInSourceChars).refine(noNul, NUL_REASON),
     ip: z
       .string()
-      .refine((v) => isIP(v) !== 0, 'must be an IPv4 or IPv6 address')
+      .max(L.ipChars)
+      .refine((v) => checkIp(v).ok, 'must be an IPv4 or IPv6 address')
       .nullable()
       .optional(),
-    at: z.iso.datetime({ offset: true }).nullable().optional(),
+    at: z.iso
+      .datetime({ offset: true })
+      .superRefine((v, ctx) => {
+        const parsed = parseTimestamp(v);
+        if (!parsed.ok) ctx.addIssue({ code: 'custom', message: parsed.reason });
+      })
+      .nullable()
+      .optional(),
   })
   .strict();
 
 export const ContactBody = z
   .object({
-    phone: z.string().min(1).max(40),
-    name: z.string().trim().max(200).nullable().optional(),
+    phone: z.string().min(1).max(L.phoneChars),
+    name: z.string().trim().max(L.nameChars).refine(noNul, NUL_REASON).nullable().optional(),
     attributes: Attributes.optional(),
     optIn: OptIn.optional(),
   })
