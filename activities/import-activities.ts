@@ -67,7 +67,7 @@ export function createImportActivities(deps: ServiceDeps) {
       .run({ payload: chunk.payload, accountId: imp.accountId, dataKey, phoneHashKey: keys.phoneHashKey, mapping: imp.mapping })
       .catch((err: unknown) => {
         if (err instanceof ChunkPreparationError)
-          throw importFailure(`staged chunk ${chunkNo} could not be read`, 'StagedChunkUnreadable', { chunkNo });
+          throw importFailure(`staged chunk ${chunkNo} could not be read`, 'StagedChunkUnreadable', { chunkNo }, err);
         throw err;
       });
     return { prepared: unpackChunk(packed), rowCount: chunk.row_count };

@@ -8,8 +8,14 @@ import { ChunkPreparationError } from './prepare-pool';
 /** An unrecognised error is retried this many times in all; then retrying is taken not to help. */
 export const UNEXPECTED_ERROR_ATTEMPTS = 10;
 
-export function importFailure(message: string, type: ImportFailureType, details: ImportFailureDetails = {}): ApplicationFailure {
-  return ApplicationFailure.nonRetryable(message, type, details);
+/** A failure retrying cannot help; `cause` may only be an error whose message quotes no values. */
+export function importFailure(
+  message: string,
+  type: ImportFailureType,
+  details: ImportFailureDetails = {},
+  cause?: Error,
+): ApplicationFailure {
+  return ApplicationFailure.create({ message, type, nonRetryable: true, details: [details], cause });
 }
 
 // SQLSTATE classes that pass: connection (08), transaction rollback — serialization, deadlock (40),
@@ -34,6 +40,18 @@ function isTransient(err: unknown): boolean {
   return TRANSIENT_MESSAGES.some((m) => err.message.startsWith(m));
 }
 
+function failureFor(err: unknown, attempt: number): ApplicationFailure {
+  if (err instanceof ApplicationFailure && err.type) return err; // classified where it was thrown
+  if (err instanceof NotFoundError) return importFailure('the import does not exist', 'ImportNotFound');
+  if (err instanceof ChunkPreparationError) return importFailure('a staged chunk could not be read', 'StagedChunkUnreadable');
+  if (rowRejectionReason(err) !== null) return importFailure('the database refused row data', 'RowDataRejected');
+  if (isTransient(err)) return ApplicationFailure.retryable('a temporary error interrupted the import', 'TransientError');
+  if (attempt < UNEXPECTED_ERROR_ATTEMPTS) {
+    return ApplicationFailure.retryable('an unexpected error interrupted the import', 'UnexpectedError');
+  }
+  return importFailure('an unexpected error kept recurring', 'RetriesExhausted');
+}
+
 /**
  * What an import activity throws instead of `err`: a named non-retryable type where retrying
  * cannot help, a retryable failure with a stable message otherwise. Driver text quotes values, so it
@@ -41,22 +59,15 @@ function isTransient(err: unknown): boolean {
  */
 export function classifyImportError(err: unknown, attempt: number, logger: Logger, activity: string): unknown {
   if (err instanceof CancelledFailure) return err;
-  if (err instanceof ApplicationFailure && err.type) return err; // already classified where it was thrown
-  let failure: ApplicationFailure;
-  if (err instanceof NotFoundError) failure = importFailure('the import does not exist', 'ImportNotFound');
-  else if (err instanceof ChunkPreparationError) failure = importFailure('a staged chunk could not be read', 'StagedChunkUnreadable');
-  else if (rowRejectionReason(err) !== null) failure = importFailure('the database refused row data', 'RowDataRejected');
-  else if (isTransient(err)) failure = ApplicationFailure.retryable('a temporary error interrupted the import', 'TransientError');
-  else if (attempt < UNEXPECTED_ERROR_ATTEMPTS)
-    failure = ApplicationFailure.retryable('an unexpected error interrupted the import', 'UnexpectedError');
-  else failure = importFailure('an unexpected error kept recurring', 'RetriesExhausted');
+  const failure = failureFor(err, attempt);
+  const cause: unknown = failure === err && failure.cause ? failure.cause : err;
   logger.warn(
     {
       activity,
       attempt,
-      errorType: err instanceof Error ? err.name : typeof err,
-      sqlState: sqlStateOf(err),
-      causeType: err instanceof ChunkPreparationError ? err.causeType : undefined,
+      errorType: cause instanceof Error ? cause.name : typeof cause,
+      sqlState: sqlStateOf(cause),
+      causeType: cause instanceof ChunkPreparationError ? cause.causeType : undefined,
       failureType: failure.type,
     },
     'import activity failed',

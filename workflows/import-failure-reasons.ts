@@ -34,6 +34,6 @@ export function importFailureReason(type: string | null | undefined, details: un
   const reason = type && (IMPORT_FAILURE_TYPES as readonly string[]).includes(type) ? REASONS[type as ImportFailureType] : undefined;
   if (!reason) return UNKNOWN_REASON;
   const first = details?.[0];
-  const d: ImportFailureDetails = typeof first === 'object' && first !== null ? (first as ImportFailureDetails) : {};
+  const d: ImportFailureDetails = typeof first === 'object' && first !== null ? first : {};
   return reason({ chunkNo: typeof d.chunkNo === 'number' ? d.chunkNo : undefined });
 }
