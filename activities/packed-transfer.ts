@@ -8,9 +8,9 @@ function ownedCopy(view: Uint8Array): Uint8Array {
 }
 
 /**
- * The packed chunk with its two byte arrays in buffers it owns, and the list to transfer. Buffer.concat
- * may return a slice of the pool; transferring that would detach every other Buffer on the pool
- * (Node 20) or throw DataCloneError (Node ≥ 21, where pools are marked untransferable).
+ * The packed chunk with its two byte arrays in buffers it owns, and the list to transfer.
+ * Buffer.concat may return a slice of Node's shared pool, which is marked untransferable: Node 20
+ * silently clones it, Node ≥ 21 throws DataCloneError, so every chunk would fail there.
  */
 export function transferablePacked(packed: PackedChunk): { packed: PackedChunk; transfer: ArrayBuffer[] } {
   const hashes = ownedCopy(packed.hashes);
