@@ -171,7 +171,7 @@ async function writeContactsRowByRow(client: PoolClient, t: ChunkTarget, contact
 
 type WriteMode = 'set' | 'row-by-row';
 
-/** One attempt at the whole chunk in one transaction; null when another attempt already applied it. */
+/** One attempt at the whole chunk in one transaction; if another attempt already applied it, its stored counts. */
 async function applyInTransaction(client: PoolClient, t: ChunkTarget, prepared: PreparedChunk, mode: WriteMode): Promise<ChunkCounts> {
   await client.query('begin');
   const done = await alreadyApplied(client, t);
