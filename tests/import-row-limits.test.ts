@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { expectProblem, signUp } from './support/accounts';
 import { csvOf } from './support/csv';
 import { startHarness, type Harness } from './support/harness';
-import { importAndWait } from './support/imports';
+import { importAndWait, uploadCsv } from './support/imports';
 
 let h: Harness;
 
@@ -162,7 +162,7 @@ describe('import rows out of range', () => {
 });
 
 describe('contact API limits', () => {
-  it('refuses out-of-range opt-in times, NUL characters and oversize attributes with 422, never 500', async () => {
+  it('refuses out-of-range opt-in times, NUL characters (also in a CSV header) and oversize attributes with 422, never 500', async () => {
     const acct = await signUp(h.app, 'API limits');
     const post = (body: object) => request(h.app).post('/v1/contacts').set(acct.auth).send(body);
     expectProblem(await post({ phone: '+14155550401', optIn: { source: 'web', at: '0001-01-01T00:00:00Z' } }), 422, 'validation');
@@ -171,6 +171,7 @@ describe('contact API limits', () => {
     expectProblem(await post({ phone: '+14155550401', name: 'a\u0000b' }), 422, 'validation');
     const big = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`k${i}`, 'v'.repeat(1000)]));
     expectProblem(await post({ phone: '+14155550401', attributes: big }), 422, 'validation');
+    expectProblem(await uploadCsv(h.app, acct.auth, 'phone,ci\u0000ty\n+14155550401,SF\n'), 422, 'validation');
     const ok = await post({ phone: '+14155550401', optIn: { source: 'web', at: '2024-05-01T12:00:00Z' } });
     expect(ok.status).toBe(201);
   });
