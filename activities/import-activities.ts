@@ -66,9 +66,8 @@ export function createImportActivities(deps: ServiceDeps) {
     const packed = await pool
       .run({ payload: chunk.payload, accountId: imp.accountId, dataKey, phoneHashKey: keys.phoneHashKey, mapping: imp.mapping })
       .catch((err: unknown) => {
-        if (err instanceof ChunkPreparationError)
-          throw importFailure(`staged chunk ${chunkNo} could not be read`, 'StagedChunkUnreadable', { chunkNo }, err);
-        throw err;
+        if (!(err instanceof ChunkPreparationError)) throw err;
+        throw importFailure(`staged chunk ${chunkNo} could not be read`, 'StagedChunkUnreadable', { chunkNo }, err);
       });
     return { prepared: unpackChunk(packed), rowCount: chunk.row_count };
   }
