@@ -1,7 +1,7 @@
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Context } from '@temporalio/activity';
-import { ApplicationFailure } from '@temporalio/common';
+import type { Logger } from 'pino';
 import { ContactImport } from '../db/entities/contact-import';
 import { appendAudit } from '../services/audit-log';
 import type { DataKey } from '../lib/crypto/sealed-field';
@@ -11,7 +11,8 @@ import { applyChunk, countsFromRow, type ChunkCounts, type StoredCounts } from '
 import { toImportProgress, type ImportProgress } from '../services/imports/import-summary';
 import { unpackChunk } from '../services/imports/chunk-preparation';
 import type { PreparedChunk } from '../services/imports/row-preparation';
-import { PreparePool } from './prepare-pool';
+import { classifyImportError, importFailure } from './import-failures';
+import { ChunkPreparationError, PreparePool } from './prepare-pool';
 
 export interface ChunkRange {
   importId: string;
@@ -50,7 +51,7 @@ export function createImportActivities(deps: ServiceDeps) {
     try {
       return await keyring.keyFor(em, accountId);
     } catch (err) {
-      if (err instanceof DataKeyDestroyedError) throw ApplicationFailure.nonRetryable(err.message, 'DataKeyDestroyed');
+      if (err instanceof DataKeyDestroyedError) throw importFailure('the account data key has been destroyed', 'AccountDataKeyDestroyed');
       throw err;
     }
   }
@@ -70,17 +71,15 @@ export function createImportActivities(deps: ServiceDeps) {
     const chunk = rows[0];
     // Retrying cannot bring staged rows back: fail the import instead of retrying forever.
     if (!chunk || chunk.payload.length === 0) {
-      throw ApplicationFailure.nonRetryable(`staged chunk ${chunkNo} of import ${imp.id} is missing`, 'StagedChunkMissing');
+      throw importFailure(`staged chunk ${chunkNo} is missing`, 'StagedChunkMissing', { chunkNo });
     }
     pool ??= new PreparePool();
-    const packed = await pool.run({
-      payload: chunk.payload,
-      importId: imp.id,
-      chunkNo,
-      dataKey,
-      phoneHashKey: keys.phoneHashKey,
-      mapping: imp.mapping,
-    });
+    const packed = await pool
+      .run({ payload: chunk.payload, importId: imp.id, chunkNo, dataKey, phoneHashKey: keys.phoneHashKey, mapping: imp.mapping })
+      .catch((err: unknown) => {
+        if (!(err instanceof ChunkPreparationError)) throw err;
+        throw importFailure(`staged chunk ${chunkNo} could not be read`, 'StagedChunkUnreadable', { chunkNo }, err);
+      });
     return { prepared: unpackChunk(packed), rowCount: chunk.row_count };
   }
 
@@ -98,7 +97,7 @@ export function createImportActivities(deps: ServiceDeps) {
     return { rows: r.rows, ...countsFromRow(r) };
   }
 
-  return {
+  const activities = {
     async markImportRunning(importId: string): Promise<void> {
       await pgPool.query(`update contact_imports set status = 'running', updated_at = now() where id = $1 and status = 'queued'`, [
         importId,
@@ -166,6 +165,22 @@ export function createImportActivities(deps: ServiceDeps) {
       });
     },
   };
+  return classifiedActivities(activities, deps.logger);
+}
+
+/** Every activity's errors pass through classifyImportError, so none leaves with driver text. */
+function classifiedActivities<T extends Record<string, (...args: never[]) => Promise<unknown>>>(activities: T, logger: Logger): T {
+  const wrapped: Record<string, unknown> = {};
+  for (const [name, fn] of Object.entries(activities)) {
+    wrapped[name] = async (...args: never[]) => {
+      try {
+        return await fn(...args);
+      } catch (err) {
+        throw classifyImportError(err, Context.current().info.attempt, logger, name);
+      }
+    };
+  }
+  return wrapped as T;
 }
 
 export type ImportActivities = ReturnType<typeof createImportActivities>;

@@ -3,6 +3,14 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { ChunkPreparationInput, PackedChunk } from '../services/imports/chunk-preparation';
 
+/** Preparing the chunk itself failed (it cannot be decrypted or parsed): the same input fails again. */
+export class ChunkPreparationError extends Error {
+  constructor(readonly causeType: string) {
+    super('the staged chunk could not be prepared');
+    this.name = 'ChunkPreparationError';
+  }
+}
+
 interface Pending {
   resolve: (packed: PackedChunk) => void;
   reject: (err: Error) => void;
@@ -26,11 +34,11 @@ export class PreparePool {
   private spawn(slot: number): Worker {
     const thread = new Worker(join(__dirname, 'prepare-thread.js'));
     thread.unref();
-    thread.on('message', (msg: { id: number; packed?: PackedChunk; error?: string }) => {
+    thread.on('message', (msg: { id: number; packed?: PackedChunk; failed?: string }) => {
       const job = this.pending.get(msg.id);
       this.pending.delete(msg.id);
       if (msg.packed) job?.resolve(msg.packed);
-      else job?.reject(new Error(msg.error ?? 'chunk preparation failed'));
+      else job?.reject(new ChunkPreparationError(msg.failed ?? 'Error'));
     });
     thread.on('exit', () => {
       for (const job of this.pending.values()) job.reject(new Error('a chunk-preparation thread exited'));

@@ -1,5 +1,6 @@
 import { parentPort } from 'node:worker_threads';
 import { prepareChunk, type ChunkPreparationInput } from '../services/imports/chunk-preparation';
+import { transferablePacked } from './packed-transfer';
 
 interface Job {
   id: number;
@@ -7,11 +8,13 @@ interface Job {
 }
 
 parentPort!.on('message', ({ id, input }: Job) => {
+  let prepared;
   try {
-    const packed = prepareChunk(input);
-    const transfer = [packed.hashes.buffer, packed.sealed.buffer] as ArrayBuffer[];
-    parentPort!.postMessage({ id, packed }, [...new Set(transfer)]);
+    prepared = transferablePacked(prepareChunk(input));
   } catch (err) {
-    parentPort!.postMessage({ id, error: err instanceof Error ? err.message : String(err) });
+    // Only the error's type crosses over: a JSON parse message would quote the decrypted rows.
+    parentPort!.postMessage({ id, failed: err instanceof Error ? err.name : 'Error' });
+    return;
   }
+  parentPort!.postMessage({ id, packed: prepared.packed }, prepared.transfer);
 });

@@ -97,7 +97,7 @@ describe('data keyring', () => {
     const view = await request(h.app).get(`/v1/contacts/imports/${upload.body.id}`).set(acct.auth);
     expect(view.body).toMatchObject({
       status: 'failed',
-      failure: "the account's data key has been destroyed: its stored personal data can no longer be read",
+      failure: "the account's data key has been destroyed",
     });
     const { rows } = await h.deps.pgPool.query('select count(*)::int as n from contacts where account_id = $1', [acct.accountId]);
     expect(rows[0].n).toBe(0);

@@ -5,12 +5,14 @@ import {
   ContinueAsNew,
   continueAsNew,
   defineQuery,
+  isCancellation,
   proxyActivities,
   setHandler,
 } from '@temporalio/workflow';
 import type { ImportActivities } from '../activities/import-activities';
 import type { ImportProgress } from '../services/imports/import-summary';
 import { addImportCounts, NO_IMPORT_COUNTS } from './import-counts';
+import { IMPORT_FAILURE_TYPES, importFailureReason } from './import-failure-reasons';
 
 export interface ImportContactsInput {
   importId: string;
@@ -30,16 +32,28 @@ export const ACTIVITIES_PER_RUN = 500;
 
 export const importWorkflowId = (importId: string) => `import:${importId}`;
 
+// Transient errors (a lost connection, a deadlock, a worker crash) retry without end at a bounded
+// interval; the activities throw the failures retrying cannot help as these non-retryable types,
+// and give up on an unrecognised error after a bounded number of attempts (RetriesExhausted).
+const nonRetryableErrorTypes = [...IMPORT_FAILURE_TYPES];
+
 const { processImportChunks } = proxyActivities<ImportActivities>({
   startToCloseTimeout: '30 minutes',
   heartbeatTimeout: '20 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute', backoffCoefficient: 2 },
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute', backoffCoefficient: 2, nonRetryableErrorTypes },
 });
 
 const { markImportRunning, completeImport, failImport } = proxyActivities<ImportActivities>({
   startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
+  retry: { initialInterval: '1 second', maximumInterval: '30 seconds', nonRetryableErrorTypes },
 });
+
+/** The stored reason comes from the failure's type only: its message may be Temporal's or a driver's. */
+function failureReason(err: unknown): string {
+  if (isCancellation(err)) return 'the import was cancelled';
+  const root = err instanceof ActivityFailure && err.cause ? err.cause : err;
+  return root instanceof ApplicationFailure ? importFailureReason(root.type, root.details) : importFailureReason(undefined, []);
+}
 
 export async function importContactsWorkflow(input: ImportContactsInput): Promise<ImportProgress> {
   let progress: ImportProgress = input.resume?.progress ?? {
@@ -66,9 +80,7 @@ export async function importContactsWorkflow(input: ImportContactsInput): Promis
     return progress;
   } catch (err) {
     if (err instanceof ContinueAsNew) throw err;
-    // An activity failure's own message is generic; its cause says what went wrong.
-    const root = err instanceof ActivityFailure && err.cause ? err.cause : err;
-    const reason = root instanceof Error ? root.message : String(root);
+    const reason = failureReason(err);
     await CancellationScope.nonCancellable(() => failImport(input.importId, reason));
     progress = { ...progress, status: 'failed' };
     throw ApplicationFailure.nonRetryable(`import ${input.importId} failed: ${reason}`, 'ImportFailed');

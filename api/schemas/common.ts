@@ -29,7 +29,7 @@ export const Scopes = z
 
 /** PostgreSQL text and jsonb cannot hold U+0000; refusing it here keeps it a 422, not a 500. */
 // eslint-disable-next-line no-control-regex -- U+0000 is exactly what must be refused
-const NO_NUL = /^[^\u0000]*$/;
+export const NO_NUL = /^[^\u0000]*$/;
 
 /** Free-text fields: trimmed, non-empty, bounded, storable. */
 export const label = (max: number) => z.string().trim().min(1).max(max).regex(NO_NUL, 'must not contain NUL characters');

@@ -1,5 +1,10 @@
 import { z } from 'zod';
-import { label } from './common';
+import { checkAttributes, CONTACT_LIMITS, NUL_REASON, parseTimestamp } from '../../lib/contact-limits';
+import { label, NO_NUL } from './common';
+
+const L = CONTACT_LIMITS;
+/** Bounded, storable text; the NUL rule is a pattern so the OpenAPI document says it too. */
+const text = (max: number) => z.string().max(max).regex(NO_NUL, NUL_REASON);
 
 /** zod-to-openapi renders zod's IP formats as a non-standard "ip"; say ipv4/ipv6 as JSON Schema does. */
 const IpAddress = z.union([z.ipv4(), z.ipv6()], { error: 'must be an IPv4 or IPv6 address' }).meta({
@@ -9,25 +14,35 @@ const IpAddress = z.union([z.ipv4(), z.ipv6()], { error: 'must be an IPv4 or IPv
   ],
 } as Record<string, unknown>);
 
-const attributeValue = z.union([z.string().max(1000), z.number(), z.boolean(), z.null()]);
+const attributeValue = z.union([text(L.attributeValueChars), z.number(), z.boolean(), z.null()]);
 
 export const Attributes = z
-  .record(z.string().min(1).max(100), attributeValue)
-  .refine((a) => Object.keys(a).length <= 100, 'at most 100 attributes')
-  .meta({ maxProperties: 100 });
+  .record(text(L.attributeKeyChars).min(1), attributeValue)
+  .superRefine((a, ctx) => {
+    const broken = checkAttributes(a);
+    if (broken) ctx.addIssue({ code: 'custom', message: broken.reason, path: broken.key === null ? [] : [broken.key] });
+  })
+  .meta({ maxProperties: L.attributeCount });
 
 export const OptIn = z
   .object({
-    source: label(200),
+    source: label(L.optInSourceChars),
     ip: IpAddress.nullable().optional(),
-    at: z.iso.datetime({ offset: true }).nullable().optional(),
+    at: z.iso
+      .datetime({ offset: true })
+      .superRefine((v, ctx) => {
+        const parsed = parseTimestamp(v);
+        if (!parsed.ok) ctx.addIssue({ code: 'custom', message: parsed.reason });
+      })
+      .nullable()
+      .optional(),
   })
   .strict();
 
 export const ContactBody = z
   .object({
-    phone: z.string().min(1).max(40),
-    name: z.string().trim().max(200).nullable().optional(),
+    phone: z.string().min(1).max(L.phoneChars),
+    name: z.string().trim().max(L.nameChars).regex(NO_NUL, NUL_REASON).nullable().optional(),
     attributes: Attributes.optional(),
     optIn: OptIn.optional(),
   })

@@ -1,8 +1,10 @@
 import type { Pool, PoolClient } from 'pg';
+import { checkAttributes } from '../../lib/contact-limits';
 import type { DataKey } from '../../lib/crypto/sealed-field';
 import { openPii, sealPii, type ContactPii } from '../contacts/contact-pii';
 import type { ImportCounts } from '../../workflows/import-counts';
-import type { PreparedChunk, PreparedContact } from './row-preparation';
+import { rowRejectionReason, storableText } from './row-rejection';
+import type { PreparedChunk, PreparedContact, RowError } from './row-preparation';
 
 export interface ChunkCounts extends ImportCounts {
   rows: number;
@@ -80,20 +82,27 @@ async function insertNew(client: PoolClient, t: ChunkTarget, contacts: PreparedC
 
 /**
  * Existing contacts get the file's values merged in. One already written by this import (an
- * earlier chunk) is a duplicate and stays as that earlier row left it.
+ * earlier chunk) is a duplicate and stays as that earlier row left it. A merge that would break
+ * the attribute limits is that row's error, and the contact stays as it was.
  */
 async function updateExisting(client: PoolClient, t: ChunkTarget, contacts: PreparedContact[], now: Date) {
-  if (contacts.length === 0) return { updated: [] as Buffer[], duplicates: 0 };
+  if (contacts.length === 0) return { updated: [] as Buffer[], duplicates: 0, rejected: [] as RowError[] };
   const existing = await client.query<{ id: string; phone_hash: Buffer; pii: Buffer; last_import_id: string | null }>(
     `select id, phone_hash, pii, last_import_id from contacts where account_id = $1 and phone_hash = any($2::bytea[]) for update`,
     [t.accountId, contacts.map((c) => c.phoneHash)],
   );
   const byHash = new Map(existing.rows.map((r) => [r.phone_hash.toString('hex'), r]));
+  const rejected: RowError[] = [];
   const updates = contacts.flatMap((c) => {
     const row = byHash.get(c.phoneHash.toString('hex'));
     if (!row || row.last_import_id === t.importId) return [];
     // The row's PII was sealed for the id a new contact would have had; it is re-sealed for the existing contact's id.
     const merged = mergedPii(openPii(t.dataKey, c.id, c.sealed), openPii(t.dataKey, row.id, row.pii));
+    const overLimit = checkAttributes(merged.attributes);
+    if (overLimit) {
+      rejected.push({ row: c.row, column: overLimit.key, reason: `with the contact's existing attributes: ${overLimit.reason}` });
+      return [];
+    }
     return [{ c, pii: sealPii(t.dataKey, row.id, merged) }];
   });
   if (updates.length > 0) {
@@ -113,64 +122,121 @@ async function updateExisting(client: PoolClient, t: ChunkTarget, contacts: Prep
       ],
     );
   }
-  return { updated: updates.map((u) => u.c.phoneHash), duplicates: contacts.length - updates.length };
+  const duplicates = contacts.length - updates.length - rejected.length;
+  return { updated: updates.map((u) => u.c.phoneHash), duplicates, rejected };
+}
+
+interface WrittenContacts {
+  created: Buffer[];
+  updated: Buffer[];
+  duplicates: number;
+  /** Rows that passed validation but cannot be written: a merge over the limits, or refused by PostgreSQL. */
+  rejected: RowError[];
+}
+
+/** The chunk's contacts in two set-based statements: new numbers inserted, existing ones merged. */
+async function writeContacts(client: PoolClient, t: ChunkTarget, contacts: PreparedContact[], now: Date): Promise<WrittenContacts> {
+  const created = await insertNew(client, t, contacts, now);
+  const createdHashes: Buffer[] = [];
+  const conflicting: PreparedContact[] = [];
+  for (const c of contacts) {
+    if (created.has(c.phoneHash.toString('hex'))) createdHashes.push(c.phoneHash);
+    else conflicting.push(c);
+  }
+  const { updated, duplicates, rejected } = await updateExisting(client, t, conflicting, now);
+  return { created: createdHashes, updated, duplicates, rejected };
+}
+
+/**
+ * The fallback when the set-based write hit a data error: each row under its own savepoint, so the
+ * rows PostgreSQL refuses become row errors and the rest of the chunk still lands.
+ */
+async function writeContactsRowByRow(client: PoolClient, t: ChunkTarget, contacts: PreparedContact[], now: Date): Promise<WrittenContacts> {
+  const all: WrittenContacts = { created: [], updated: [], duplicates: 0, rejected: [] };
+  for (const c of contacts) {
+    await client.query('savepoint contact_row');
+    try {
+      const one = await writeContacts(client, t, [c], now);
+      await client.query('release savepoint contact_row');
+      all.created.push(...one.created);
+      all.updated.push(...one.updated);
+      all.duplicates += one.duplicates;
+      all.rejected.push(...one.rejected);
+    } catch (err) {
+      const reason = rowRejectionReason(err);
+      if (reason === null) throw err;
+      await client.query('rollback to savepoint contact_row');
+      all.rejected.push({ row: c.row, column: null, reason });
+    }
+  }
+  return all;
+}
+
+type WriteMode = 'set' | 'row-by-row';
+
+/** One attempt at the whole chunk in one transaction; if another attempt already applied it, its stored counts. */
+async function applyInTransaction(client: PoolClient, t: ChunkTarget, prepared: PreparedChunk, mode: WriteMode): Promise<ChunkCounts> {
+  await client.query('begin');
+  const done = await alreadyApplied(client, t);
+  if (done) {
+    await client.query('rollback');
+    return done;
+  }
+  const now = new Date();
+  const write = mode === 'set' ? writeContacts : writeContactsRowByRow;
+  const written = await write(client, t, prepared.contacts, now);
+  const optedOut = await client.query<{ n: number }>(
+    `select count(*)::int as n from opt_outs where account_id = $1 and phone_hash = any($2::bytea[])`,
+    [t.accountId, [...written.created, ...written.updated]],
+  );
+  const errors = [...prepared.errors, ...written.rejected];
+  if (errors.length > 0) {
+    await client.query(
+      `insert into contact_import_errors (import_id, row_no, column_name, reason)
+       select $1, e.row_no, e.column_name, e.reason from unnest($2::int[], $3::text[], $4::text[]) as e(row_no, column_name, reason)
+       on conflict do nothing`,
+      [t.importId, errors.map((e) => e.row), errors.map((e) => storableText(e.column)), errors.map((e) => storableText(e.reason))],
+    );
+  }
+  const counts: ChunkCounts = {
+    rows: t.rowCount,
+    created: written.created.length,
+    updated: written.updated.length,
+    duplicates: prepared.duplicates + written.duplicates,
+    invalid: errors.length,
+    optedOut: optedOut.rows[0]!.n,
+  };
+  await client.query(
+    `update contact_import_chunk_results set created = $3, updated = $4, duplicates = $5, invalid = $6, opted_out = $7
+     where import_id = $1 and chunk_no = $2`,
+    [t.importId, t.chunkNo, counts.created, counts.updated, counts.duplicates, counts.invalid, counts.optedOut],
+  );
+  await client.query(
+    `update contact_imports set processed_rows = processed_rows + $2, created = created + $3, updated = updated + $4,
+       duplicates = duplicates + $5, invalid = invalid + $6, opted_out = opted_out + $7, updated_at = now()
+     where id = $1`,
+    [t.importId, counts.rows, counts.created, counts.updated, counts.duplicates, counts.invalid, counts.optedOut],
+  );
+  await client.query('commit');
+  return counts;
 }
 
 /**
  * Applies one prepared chunk in one transaction, claimed by its chunk_results row: a retried or
  * concurrent attempt of the same chunk waits for the first and then reads its counts instead.
+ * Should PostgreSQL still refuse a row's data, the chunk is applied again row by row and that row
+ * becomes the row's error; the claim keeps it exactly once either way.
  */
 export async function applyChunk(pool: Pool, t: ChunkTarget, prepared: PreparedChunk): Promise<ChunkCounts> {
   const client = await pool.connect();
   try {
-    await client.query('begin');
-    const done = await alreadyApplied(client, t);
-    if (done) {
-      await client.query('rollback');
-      return done;
+    try {
+      return await applyInTransaction(client, t, prepared, 'set');
+    } catch (err) {
+      await client.query('rollback').catch(() => undefined);
+      if (rowRejectionReason(err) === null) throw err;
     }
-    const now = new Date();
-    const created = await insertNew(client, t, prepared.contacts, now);
-    const createdHashes: Buffer[] = [];
-    const conflicting: PreparedContact[] = [];
-    for (const c of prepared.contacts) {
-      if (created.has(c.phoneHash.toString('hex'))) createdHashes.push(c.phoneHash);
-      else conflicting.push(c);
-    }
-    const { updated, duplicates } = await updateExisting(client, t, conflicting, now);
-    const optedOut = await client.query<{ n: number }>(
-      `select count(*)::int as n from opt_outs where account_id = $1 and phone_hash = any($2::bytea[])`,
-      [t.accountId, [...createdHashes, ...updated]],
-    );
-    if (prepared.errors.length > 0) {
-      await client.query(
-        `insert into contact_import_errors (import_id, row_no, column_name, reason)
-         select $1, e.row_no, e.column_name, e.reason from unnest($2::int[], $3::text[], $4::text[]) as e(row_no, column_name, reason)
-         on conflict do nothing`,
-        [t.importId, prepared.errors.map((e) => e.row), prepared.errors.map((e) => e.column), prepared.errors.map((e) => e.reason)],
-      );
-    }
-    const counts: ChunkCounts = {
-      rows: t.rowCount,
-      created: createdHashes.length,
-      updated: updated.length,
-      duplicates: prepared.duplicates + duplicates,
-      invalid: prepared.errors.length,
-      optedOut: optedOut.rows[0]!.n,
-    };
-    await client.query(
-      `update contact_import_chunk_results set created = $3, updated = $4, duplicates = $5, invalid = $6, opted_out = $7
-       where import_id = $1 and chunk_no = $2`,
-      [t.importId, t.chunkNo, counts.created, counts.updated, counts.duplicates, counts.invalid, counts.optedOut],
-    );
-    await client.query(
-      `update contact_imports set processed_rows = processed_rows + $2, created = created + $3, updated = updated + $4,
-         duplicates = duplicates + $5, invalid = invalid + $6, opted_out = opted_out + $7, updated_at = now()
-       where id = $1`,
-      [t.importId, counts.rows, counts.created, counts.updated, counts.duplicates, counts.invalid, counts.optedOut],
-    );
-    await client.query('commit');
-    return counts;
+    return await applyInTransaction(client, t, prepared, 'row-by-row');
   } catch (err) {
     await client.query('rollback').catch(() => undefined);
     throw err;

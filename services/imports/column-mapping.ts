@@ -1,4 +1,5 @@
 import type { ImportMapping } from '../../db/entities/contact-import';
+import { NUL_REASON } from '../../lib/contact-limits';
 import { AppError } from '../../lib/errors';
 
 export interface ColumnOverrides {
@@ -33,6 +34,8 @@ export interface ResolvedColumns {
 
 /** Matches the header row against explicit overrides first, then well-known names. */
 export function resolveColumns(header: string[], overrides: ColumnOverrides): ResolvedColumns {
+  // The mapping is stored as jsonb and column names in row errors as text: neither holds U+0000.
+  if (header.some((h) => h.includes('\0'))) throw AppError.invalid('header', `a column name ${NUL_REASON}`);
   const normalized = header.map(normalizeHeader);
   const find = (field: keyof typeof DEFAULT_NAMES): number => {
     const explicit = overrides[field];

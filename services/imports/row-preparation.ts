@@ -1,9 +1,9 @@
-import { isIP } from 'node:net';
 import { phoneHash } from '../../lib/crypto/phone-hash';
 import { uuidv7 } from '../../lib/ids';
 import { normalizePhone } from '../../lib/phone';
 import type { ImportMapping } from '../../db/entities/contact-import';
 import type { ContactPii } from '../contacts/contact-pii';
+import { checkRowLimits } from './row-limits';
 import type { StagedRow } from './staged-row';
 
 export interface PreparedContact {
@@ -49,21 +49,15 @@ export function prepareRows(
       errors.push({ row: r.row, column: r.error.column, reason: r.error.reason });
       continue;
     }
+    const checked = checkRowLimits(r, mapping);
+    if (!checked.ok) {
+      errors.push({ row: r.row, column: checked.column, reason: checked.reason });
+      continue;
+    }
+    const optInAt = checked.optInAt;
     const phone = normalizePhone(r.phone, mapping.defaultCountry);
     if (!phone.ok) {
       errors.push({ row: r.row, column: mapping.phone, reason: phone.reason });
-      continue;
-    }
-    let optInAt: Date | null = null;
-    if (r.optInAt !== null) {
-      optInAt = new Date(r.optInAt);
-      if (Number.isNaN(optInAt.getTime())) {
-        errors.push({ row: r.row, column: mapping.optInAt ?? null, reason: 'not a date/time (use ISO 8601)' });
-        continue;
-      }
-    }
-    if (r.optInIp !== null && isIP(r.optInIp) === 0) {
-      errors.push({ row: r.row, column: mapping.optInIp ?? null, reason: 'not an IP address' });
       continue;
     }
     const hash = phoneHash(phoneHashKey, phone.e164);
