@@ -75,13 +75,6 @@ describe('admin scope', () => {
     const keys = await request(app).get('/v1/api-keys').set(holder.auth);
     expect(keys.body.data.map((k: { name: string }) => k.name).sort()).toEqual(['default', 'writer']);
   });
-
-  it('scopes asked for twice are stored once', async () => {
-    const holder = await signUpAs();
-    const res = await createKey(holder.auth, { name: 'dup', scopes: ['read', 'admin', 'read', 'admin'] });
-    expect(res.status).toBe(201);
-    expect(res.body.scopes).toEqual(['read', 'admin']);
-  });
 });
 
 describe('last admin key', () => {
