@@ -100,7 +100,7 @@ describe('an import that cannot finish', () => {
         activity: 'processImportChunks',
         attempt: 1,
         errorType: 'ChunkPreparationError',
-        causeType: 'Error',
+        causeType: 'SealedFieldError',
         failureType: 'StagedChunkUnreadable',
       }),
     ]);
