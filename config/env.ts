@@ -6,7 +6,10 @@ const schema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  DATABASE_URL: z.string().url().default('postgres://postgres@127.0.0.1:5432/massivesms'),
+  /** The app's login role: data access only, no DDL, audit tables insert-only. */
+  DATABASE_URL: z.string().url().default('postgres://massivesms_app@127.0.0.1:5432/massivesms'),
+  /** The schema owner, used only to migrate (`npm run migrate`, dev, tests); never by the API or worker. */
+  DATABASE_OWNER_URL: z.string().url().optional(),
   DATABASE_POOL_MAX: z.coerce.number().int().positive().default(10),
   TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().default('default'),
@@ -17,6 +20,8 @@ const schema = z.object({
     .transform((v) => v === 'true'),
   /** Wraps every account's data key and derives the phone-hash key. */
   MASTER_KEY: base64Key,
+  /** A checkpoint (entry count + head MAC) is written every this many audit entries. */
+  AUDIT_CHECKPOINT_EVERY: z.coerce.number().int().positive().default(1),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(600),
   REQUEST_BODY_LIMIT: z.string().default('1mb'),
   IMPORT_MAX_BYTES: z.coerce

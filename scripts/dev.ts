@@ -4,7 +4,7 @@ import { Connection } from '@temporalio/client';
 import { loadConfig } from '../config/env';
 import { prepareDatabase } from '../db/orm';
 import { SEARCH_ATTRIBUTE_KEYS } from '../workflows/search-attributes';
-import { dataDir, devEnvironment } from './dev-env';
+import { dataDir, devEnvironment, ownerUrl } from './dev-env';
 import { temporalPaths } from './temporal-paths';
 
 const children: ChildProcess[] = [];
@@ -85,7 +85,7 @@ async function main(): Promise<void> {
       env,
     );
   }
-  await prepareDatabase(config.DATABASE_URL);
+  await prepareDatabase(ownerUrl(config), config.DATABASE_URL);
   await waitForTemporal(config.TEMPORAL_ADDRESS);
 
   const tsx = join(__dirname, '..', 'node_modules', '.bin', 'tsx');
