@@ -9,7 +9,11 @@ const DATA_DIR = join(ROOT, '.data');
  * The dev database belongs to this checkout, like `.data/master.key` does: a second checkout on the
  * same machine gets its own database instead of sharing one it cannot decrypt.
  */
-export const devDatabaseName = `massivesms_${createHash('sha256').update(ROOT).digest('hex').slice(0, 8)}`;
+export function devDatabaseNameFor(checkoutRoot: string): string {
+  return `massivesms_${createHash('sha256').update(checkoutRoot).digest('hex').slice(0, 8)}`;
+}
+
+const devDatabaseName = devDatabaseNameFor(ROOT);
 
 /**
  * The dev stack's environment: whatever the shell sets wins; otherwise local defaults and a master

@@ -1,4 +1,6 @@
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { join } from 'node:path';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import request from 'supertest';
@@ -6,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { openOrm } from '../db/orm';
 import { canonicalAuditEntry, verifyAuditChain, type AuditRow, type ChainVerdict } from '../services/audit-log';
 import { signUp } from './support/accounts';
-import { startHarness, type Harness } from './support/harness';
+import { startHarness, testEnvironment, type Harness } from './support/harness';
 
 let h: Harness;
 /** The schema owner: an attacker with full database access but without MASTER_KEY. */
@@ -43,6 +45,15 @@ async function verdictAfterTampering(tamper: (em: EntityManager) => Promise<void
   } finally {
     await em.rollback();
   }
+}
+
+/** `npm run audit:verify`'s script, on the run's database with the run's key. */
+function auditVerify(): { status: number | null; verdict: unknown } {
+  const run = spawnSync(process.execPath, ['--import', 'tsx', join(__dirname, '..', 'scripts', 'verify-audit-chain.ts')], {
+    env: { ...process.env, ...testEnvironment() },
+    encoding: 'utf8',
+  });
+  return { status: run.status, verdict: JSON.parse(run.stdout) };
 }
 
 async function lastSeq(): Promise<number> {
@@ -126,6 +137,22 @@ describe('audit log', () => {
       entries: last - 2,
       brokenAtSeq: String(last - 1),
       reason: `tail truncated: a checkpoint recorded ${last} entries`,
+    });
+  });
+
+  // Last: it commits the cut, as an attacker would.
+  it('npm run audit:verify exits 1 naming a truncated tail', async () => {
+    const last = await lastSeq();
+    expect(auditVerify()).toEqual({ status: 0, verdict: { ok: true, entries: last, checkpointEntries: last } });
+    const em = owner.em.fork();
+    await em.transactional(async (tem) => {
+      await tem.execute('alter table audit_log disable trigger audit_log_append_only');
+      await tem.execute('delete from audit_log where seq > ?', [last - 1]);
+      await tem.execute('alter table audit_log enable trigger audit_log_append_only');
+    });
+    expect(auditVerify()).toEqual({
+      status: 1,
+      verdict: { ok: false, entries: last - 1, brokenAtSeq: String(last), reason: `tail truncated: a checkpoint recorded ${last} entries` },
     });
   });
 });
