@@ -18,7 +18,7 @@ const schema = z.object({
     .enum(['true', 'false'])
     .default('false')
     .transform((v) => v === 'true'),
-  /** Wraps every account's data key and derives the phone-hash key. */
+  /** Wraps every account's data key and derives the phone-hash and audit-MAC keys. */
   MASTER_KEY: base64Key,
   /** A checkpoint (entry count + head MAC) is written every this many audit entries. */
   AUDIT_CHECKPOINT_EVERY: z.coerce.number().int().positive().default(1),

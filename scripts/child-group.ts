@@ -14,6 +14,23 @@ function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   }
 }
 
+/** Whether any process of the group still exists (a SIGKILLed one takes a moment to go). */
+function groupAlive(child: ChildProcess): boolean {
+  try {
+    if (child.pid !== undefined) process.kill(-child.pid, 0);
+    return child.pid !== undefined;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ESRCH') return false;
+    throw err;
+  }
+}
+
+/** Until the group is empty, or `ms` passed (an unreaped zombie still counts as a member). */
+async function groupGone(child: ChildProcess, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (groupAlive(child) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+}
+
 function exited(child: ChildProcess): boolean {
   return child.exitCode !== null || child.signalCode !== null;
 }
@@ -54,6 +71,7 @@ export class ChildGroup {
         }
         // Whatever the leader left behind in its group (helpers that outlive it) goes too.
         signalGroup(child, 'SIGKILL');
+        await groupGone(child, 2_000);
       }),
     );
   }

@@ -140,19 +140,31 @@ describe('audit log', () => {
     });
   });
 
-  // Last: it commits the cut, as an attacker would.
   it('npm run audit:verify exits 1 naming a truncated tail', async () => {
     const last = await lastSeq();
     expect(auditVerify()).toEqual({ status: 0, verdict: { ok: true, entries: last, checkpointEntries: last } });
-    const em = owner.em.fork();
-    await em.transactional(async (tem) => {
-      await tem.execute('alter table audit_log disable trigger audit_log_append_only');
-      await tem.execute('delete from audit_log where seq > ?', [last - 1]);
-      await tem.execute('alter table audit_log enable trigger audit_log_append_only');
-    });
-    expect(auditVerify()).toEqual({
-      status: 1,
-      verdict: { ok: false, entries: last - 1, brokenAtSeq: String(last), reason: `tail truncated: a checkpoint recorded ${last} entries` },
-    });
+    // The script reads committed rows, so the cut is committed, then undone for the test files after this one.
+    const asOwner = (sql: string) =>
+      owner.em.fork().transactional(async (em) => {
+        await em.execute('alter table audit_log disable trigger audit_log_append_only');
+        await em.execute(sql, [last]);
+        await em.execute('alter table audit_log enable trigger audit_log_append_only');
+      });
+    await asOwner('create table audit_log_cut as select * from audit_log where seq = ?');
+    await asOwner('delete from audit_log where seq = ?');
+    try {
+      expect(auditVerify()).toEqual({
+        status: 1,
+        verdict: {
+          ok: false,
+          entries: last - 1,
+          brokenAtSeq: String(last),
+          reason: `tail truncated: a checkpoint recorded ${last} entries`,
+        },
+      });
+    } finally {
+      await owner.em.fork().execute('insert into audit_log select * from audit_log_cut; drop table audit_log_cut');
+    }
+    expect(auditVerify()).toEqual({ status: 0, verdict: { ok: true, entries: last, checkpointEntries: last } });
   });
 });
