@@ -132,13 +132,13 @@ export async function appendAudit(em: EntityManager, entry: AuditEntry, now = ne
     ],
   );
   if (BigInt(row.seq) % BigInt(signer.checkpointEvery) === 0n) {
-    await em.execute('insert into audit_checkpoints (entries, head_mac, mac_key_id, mac, at) values (?, ?, ?, ?, ?)', [
-      row.seq,
-      mac,
-      signer.keyId,
-      checkpointMac(signer.key, row.seq, mac),
-      now,
-    ]);
+    const written = await em.execute<{ entries: string }[]>(
+      `insert into audit_checkpoints (entries, head_mac, mac_key_id, mac, at) values (?, ?, ?, ?, ?)
+       on conflict (entries) do nothing returning entries`,
+      [row.seq, mac, signer.keyId, checkpointMac(signer.key, row.seq, mac), now],
+    );
+    // Fail closed: appending over a cut tail would overwrite the evidence of the cut.
+    if (written.length === 0) throw new Error(`audit chain is shorter than its checkpoint at ${row.seq}: the tail was cut`);
   }
 }
 

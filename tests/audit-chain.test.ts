@@ -13,12 +13,13 @@ import { startHarness, testEnvironment, type Harness } from './support/harness';
 let h: Harness;
 /** The schema owner: an attacker with full database access but without MASTER_KEY. */
 let owner: MikroORM;
+let acct: Awaited<ReturnType<typeof signUp>>;
 
 beforeAll(async () => {
   h = await startHarness();
   owner = await openOrm(inject('ownerDatabaseUrl'), 1);
   // Enough history for every case below, whichever test files ran before.
-  const acct = await signUp(h.app, 'Audited');
+  acct = await signUp(h.app, 'Audited');
   for (const phone of ['+14155550402', '+14155550403', '+14155550404']) {
     await request(h.app).post('/v1/contacts').set(acct.auth).send({ phone });
   }
@@ -140,7 +141,7 @@ describe('audit log', () => {
     });
   });
 
-  it('npm run audit:verify exits 1 naming a truncated tail', async () => {
+  it('npm run audit:verify exits 1 naming a truncated tail, and appends over the cut are refused', async () => {
     const last = await lastSeq();
     expect(auditVerify()).toEqual({ status: 0, verdict: { ok: true, entries: last, checkpointEntries: last } });
     // The script reads committed rows, so the cut is committed, then undone for the test files after this one.
@@ -153,6 +154,9 @@ describe('audit log', () => {
     await asOwner('create table audit_log_cut as select * from audit_log where seq = ?');
     await asOwner('delete from audit_log where seq = ?');
     try {
+      const refused = await request(h.app).post('/v1/contacts').set(acct.auth).send({ phone: '+14155550405' });
+      expect(refused.status).toBe(500);
+      expect(await lastSeq()).toBe(last - 1);
       expect(auditVerify()).toEqual({
         status: 1,
         verdict: {
