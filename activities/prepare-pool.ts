@@ -33,7 +33,6 @@ export class PreparePool {
   /** A thread that dies fails the jobs in flight (their activities retry) and is replaced. */
   private spawn(slot: number): Worker {
     const thread = new Worker(join(__dirname, 'prepare-thread.js'));
-    thread.unref();
     thread.on('message', (msg: { id: number; packed?: PackedChunk; failed?: string }) => {
       const job = this.pending.get(msg.id);
       this.pending.delete(msg.id);
@@ -45,6 +44,9 @@ export class PreparePool {
       this.pending.clear();
       if (!this.closing) this.threads[slot] = this.spawn(slot);
     });
+    // After the listeners: adding a 'message' listener refs the thread's port again, which kept a
+    // worker process alive after SIGTERM once an import had run.
+    thread.unref();
     return thread;
   }
 

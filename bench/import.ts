@@ -15,6 +15,7 @@ import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { from as copyFrom } from 'pg-copy-streams';
 import { createApp } from '../api/app';
 import { loadConfig } from '../config/env';
+import { DEFAULT_APP_ROLE, urlAsRole } from '../db/app-role';
 import { dropDatabase } from '../db/create-database';
 import { prepareDatabase } from '../db/orm';
 import { initialPhoneHashKey } from '../lib/crypto/keys';
@@ -103,7 +104,7 @@ async function main(): Promise<void> {
   log(`file: ${(statSync(file).size / 1e6).toFixed(1)} MB`);
 
   const databaseUrl = `postgres://postgres@127.0.0.1:5432/massivesms_bench_${randomBytes(3).toString('hex')}`;
-  await prepareDatabase(databaseUrl);
+  await prepareDatabase(databaseUrl, urlAsRole(databaseUrl, DEFAULT_APP_ROLE));
 
   Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
   const env = await TestWorkflowEnvironment.createLocal({
@@ -112,7 +113,7 @@ async function main(): Promise<void> {
   const config = loadConfig({
     NODE_ENV: 'production',
     LOG_LEVEL: 'warn',
-    DATABASE_URL: databaseUrl,
+    DATABASE_URL: urlAsRole(databaseUrl, DEFAULT_APP_ROLE),
     TEMPORAL_ADDRESS: env.address,
     MASTER_KEY: randomBytes(32).toString('base64'),
   });

@@ -6,7 +6,10 @@ const schema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  DATABASE_URL: z.string().url().default('postgres://postgres@127.0.0.1:5432/massivesms'),
+  /** The app's login role: data access only, no DDL, audit tables insert-only. */
+  DATABASE_URL: z.string().url().default('postgres://massivesms_app@127.0.0.1:5432/massivesms'),
+  /** The schema owner, used only to migrate (`npm run migrate`, dev, tests); never by the API or worker. */
+  DATABASE_OWNER_URL: z.string().url().optional(),
   DATABASE_POOL_MAX: z.coerce.number().int().positive().default(10),
   TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().default('default'),
@@ -15,13 +18,15 @@ const schema = z.object({
     .enum(['true', 'false'])
     .default('false')
     .transform((v) => v === 'true'),
-  /** Wraps every account's data key and derives the phone-hash key. */
+  /** Wraps every account's data key and derives the phone-hash and audit-MAC keys. */
   MASTER_KEY: base64Key,
   /** During a MASTER_KEY rotation: the old key, used only to unwrap what `npm run keys:rotate` has not rewrapped yet. */
   MASTER_KEY_PREVIOUS: base64Key.optional(),
   /** Unwrapped data keys are kept at most this long and this many per process (destroying is checked on every use). */
   KEYRING_CACHE_TTL_SECONDS: z.coerce.number().int().positive().default(300),
   KEYRING_CACHE_MAX_ENTRIES: z.coerce.number().int().positive().default(10000),
+  /** A checkpoint (entry count + head MAC) is written every this many audit entries. */
+  AUDIT_CHECKPOINT_EVERY: z.coerce.number().int().positive().default(1),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(600),
   /** Failed authentications (API key or sign-in) a minute, per client address and per key prefix or email. */
   AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().positive().default(10),

@@ -1,5 +1,6 @@
 import { MikroORM, defineConfig } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
+import { grantAppRole } from './app-role';
 import { ensureDatabase } from './create-database';
 import { entities } from './entities';
 import { migrations } from './migrations';
@@ -21,13 +22,17 @@ export async function openOrm(databaseUrl: string, poolMax?: number): Promise<Mi
   return MikroORM.init(ormConfig(databaseUrl, poolMax));
 }
 
-/** Creates the database when missing and applies every migration: what each process start needs. */
-export async function prepareDatabase(databaseUrl: string): Promise<void> {
-  await ensureDatabase(databaseUrl);
-  const orm = await openOrm(databaseUrl);
+/**
+ * Creates the database when missing, applies every migration as the owner, and grants the app's
+ * role (the one `appUrl` logs in as) data access only: what each process start needs.
+ */
+export async function prepareDatabase(ownerUrl: string, appUrl: string): Promise<void> {
+  await ensureDatabase(ownerUrl);
+  const orm = await openOrm(ownerUrl);
   try {
     await orm.getMigrator().up();
   } finally {
     await orm.close();
   }
+  await grantAppRole(ownerUrl, appUrl);
 }

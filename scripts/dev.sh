@@ -4,4 +4,4 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash scripts/ensure-node-deps.sh
 bash scripts/install-temporal.sh >/dev/null
-exec npx tsx scripts/dev.ts
+exec node --import tsx scripts/dev.ts

@@ -1,44 +1,22 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { loadConfig } from '../config/env';
 import { prepareDatabase } from '../db/orm';
 import { SEARCH_ATTRIBUTE_KEYS } from '../workflows/search-attributes';
-import { dataDir, devEnvironment } from './dev-env';
+import { ChildGroup } from './child-group';
+import { dataDir, devEnvironment, ownerUrl } from './dev-env';
 import { temporalPaths } from './temporal-paths';
 
-const children: ChildProcess[] = [];
+const children = new ChildGroup((name, how) => {
+  console.error(`[dev] ${name} exited (${how}); stopping the stack`);
+  void stopAll(1);
+});
 let stopping = false;
-
-function start(name: string, command: string, args: string[], env: NodeJS.ProcessEnv): ChildProcess {
-  const child = spawn(command, args, { env, stdio: ['ignore', 'inherit', 'inherit'] });
-  children.push(child);
-  child.on('exit', (code, signal) => {
-    if (!stopping) {
-      console.error(`[dev] ${name} exited (${signal ?? code}); stopping the stack`);
-      void stopAll(1);
-    }
-  });
-  return child;
-}
 
 async function stopAll(exitCode: number): Promise<void> {
   if (stopping) return;
   stopping = true;
-  const alive = children.filter((c) => c.exitCode === null && c.signalCode === null);
-  await Promise.all(
-    alive.reverse().map(
-      (c) =>
-        new Promise<void>((resolve) => {
-          const timer = setTimeout(() => c.kill('SIGKILL'), 10_000);
-          c.once('exit', () => {
-            clearTimeout(timer);
-            resolve();
-          });
-          c.kill('SIGTERM');
-        }),
-    ),
-  );
+  await children.stopAll();
   process.exit(exitCode);
 }
 
@@ -57,14 +35,16 @@ async function waitForTemporal(address: string): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  process.once('SIGINT', () => void stopAll(0));
-  process.once('SIGTERM', () => void stopAll(0));
+  // `on`, not `once`: a terminal's Ctrl-C can arrive twice (from npm and the shell), and a second
+  // signal with no handler would kill this process before its children are stopped.
+  process.on('SIGINT', () => void stopAll(0));
+  process.on('SIGTERM', () => void stopAll(0));
   const env = devEnvironment();
   const config = loadConfig(env);
   const [host, port] = config.TEMPORAL_ADDRESS.split(':');
 
   if (host === '127.0.0.1' || host === 'localhost') {
-    start(
+    children.start(
       'temporal',
       temporalPaths().cli,
       [
@@ -85,12 +65,14 @@ async function main(): Promise<void> {
       env,
     );
   }
-  await prepareDatabase(config.DATABASE_URL);
+  await prepareDatabase(ownerUrl(config), config.DATABASE_URL);
   await waitForTemporal(config.TEMPORAL_ADDRESS);
+  if (stopping) return;
 
-  const tsx = join(__dirname, '..', 'node_modules', '.bin', 'tsx');
-  start('worker', tsx, [join(__dirname, '..', 'workers', 'worker.ts')], env);
-  start('api', tsx, [join(__dirname, '..', 'api', 'server.ts')], env);
+  // node itself with tsx's loader, so each child's pid is the real process and its group holds its helpers.
+  const node = (file: string) => ['--import', 'tsx', join(__dirname, '..', file)];
+  children.start('worker', process.execPath, node('workers/worker.ts'), env);
+  children.start('api', process.execPath, node('api/server.ts'), env);
 
   console.log(`
 MassiveSMS is starting:

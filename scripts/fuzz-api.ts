@@ -7,6 +7,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { NativeConnection } from '@temporalio/worker';
 import { createApp } from '../api/app';
 import { loadConfig } from '../config/env';
+import { DEFAULT_APP_ROLE, urlAsRole } from '../db/app-role';
 import { dropDatabase } from '../db/create-database';
 import { prepareDatabase } from '../db/orm';
 import { closeServiceDeps, createServiceDeps } from '../services/bootstrap';
@@ -58,9 +59,10 @@ async function tearDown(): Promise<void> {
 
 /** A private stack for one fuzz run: fresh database, Temporal dev server, worker and API on a free port. */
 async function main(): Promise<number> {
-  const databaseUrl = `postgres://postgres@127.0.0.1:5432/massivesms_fuzz_${process.pid}_${randomBytes(3).toString('hex')}`;
-  cleanups.push(() => dropDatabase(databaseUrl));
-  await prepareDatabase(databaseUrl);
+  const ownerUrl = `postgres://postgres@127.0.0.1:5432/massivesms_fuzz_${process.pid}_${randomBytes(3).toString('hex')}`;
+  const databaseUrl = urlAsRole(ownerUrl, DEFAULT_APP_ROLE);
+  cleanups.push(() => dropDatabase(ownerUrl));
+  await prepareDatabase(ownerUrl, databaseUrl);
   const logLevel = process.env.LOG_LEVEL ?? 'silent';
   installTemporalRuntime(logLevel, { shutdownSignals: [] });
   const temporalEnv = await TestWorkflowEnvironment.createLocal({

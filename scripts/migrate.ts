@@ -1,10 +1,10 @@
 import { loadConfig } from '../config/env';
 import { prepareDatabase } from '../db/orm';
-import { devEnvironment } from './dev-env';
+import { devEnvironment, ownerUrl } from './dev-env';
 
 async function main(): Promise<void> {
   const config = loadConfig(devEnvironment());
-  await prepareDatabase(config.DATABASE_URL);
+  await prepareDatabase(ownerUrl(config), config.DATABASE_URL);
 }
 
 void main();

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 
 export interface AuditEntry {
@@ -11,7 +11,7 @@ export interface AuditEntry {
   details?: Record<string, unknown>;
 }
 
-interface AuditRow {
+export interface AuditRow {
   seq: string;
   /** Milliseconds since the epoch (timestamptz comes back from the driver as text). */
   at_ms: string;
@@ -22,13 +22,41 @@ interface AuditRow {
   target_type: string | null;
   target_id: string | null;
   details: unknown;
-  prev_hash: Buffer;
-  hash: Buffer;
+  prev_mac: Buffer;
+  mac: Buffer;
+  mac_key_id: string | null;
+}
+
+interface CheckpointRow {
+  entries: string;
+  head_mac: Buffer;
+  mac_key_id: string;
+  mac: Buffer;
 }
 
 const GENESIS = Buffer.alloc(32);
-// Serializes appends so each entry sees the previous hash; released when the transaction ends.
+// Serializes appends so each entry sees the previous MAC; released when the transaction ends.
 const AUDIT_APPEND_LOCK = 727_001;
+
+interface AuditSigner {
+  key: Buffer;
+  keyId: string;
+  checkpointEvery: number;
+}
+
+// Set once per process by createServiceDeps: every caller appends inside its own transaction, and
+// threading the key through each service signature would add nothing but noise.
+let signer: AuditSigner | undefined;
+
+/** Names a MAC key without revealing it, so entries say which MASTER_KEY generation wrote them. */
+export function auditMacKeyId(key: Buffer): string {
+  return createHash('sha256').update('massivesms/audit-mac-key-id').update(key).digest('hex').slice(0, 16);
+}
+
+/** Every process that appends calls this once, with the key derived from MASTER_KEY. */
+export function configureAuditLog(key: Buffer, checkpointEvery: number): void {
+  signer = { key, keyId: auditMacKeyId(key), checkpointEvery };
+}
 
 function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
@@ -41,9 +69,12 @@ function canonicalJson(value: unknown): string {
   return JSON.stringify(value ?? null);
 }
 
-function entryHash(prevHash: Buffer, row: Omit<AuditRow, 'prev_hash' | 'hash'>): Buffer {
+export type AuditContent = Omit<AuditRow, 'prev_mac' | 'mac' | 'mac_key_id'>;
+
+/** The bytes an entry's MAC covers (exported for tests that forge entries as an attacker would). */
+export function canonicalAuditEntry(row: AuditContent): string {
   const at = new Date(Number(row.at_ms));
-  const canonical = canonicalJson([
+  return canonicalJson([
     String(row.seq),
     at.toISOString(),
     row.actor_type,
@@ -54,14 +85,22 @@ function entryHash(prevHash: Buffer, row: Omit<AuditRow, 'prev_hash' | 'hash'>):
     row.target_id,
     row.details,
   ]);
-  return createHash('sha256').update(prevHash).update(canonical).digest();
+}
+
+function entryMac(key: Buffer, prevMac: Buffer, row: AuditContent): Buffer {
+  return createHmac('sha256', key).update('entry').update(prevMac).update(canonicalAuditEntry(row)).digest();
+}
+
+function checkpointMac(key: Buffer, entries: string, headMac: Buffer): Buffer {
+  return createHmac('sha256', key).update('checkpoint').update(entries).update(':').update(headMac).digest();
 }
 
 /** Appends inside the caller's transaction, so an entry exists exactly when its change does. */
 export async function appendAudit(em: EntityManager, entry: AuditEntry, now = new Date()): Promise<void> {
+  if (!signer) throw new Error('audit log used before configureAuditLog');
   await em.execute('select pg_advisory_xact_lock(?)', [AUDIT_APPEND_LOCK]);
-  const [last] = await em.execute<{ seq: string; hash: Buffer }[]>('select seq, hash from audit_log order by seq desc limit 1');
-  const prevHash = last?.hash ?? GENESIS;
+  const [last] = await em.execute<{ seq: string; mac: Buffer }[]>('select seq, mac from audit_log order by seq desc limit 1');
+  const prevMac = last?.mac ?? GENESIS;
   const row = {
     seq: String(BigInt(last?.seq ?? '0') + 1n),
     at_ms: String(now.getTime()),
@@ -73,9 +112,10 @@ export async function appendAudit(em: EntityManager, entry: AuditEntry, now = ne
     target_id: entry.targetId ?? null,
     details: entry.details ?? {},
   };
+  const mac = entryMac(signer.key, prevMac, row);
   await em.execute(
-    `insert into audit_log (seq, at, actor_type, actor_id, account_id, action, target_type, target_id, details, prev_hash, hash)
-     values (?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?)`,
+    `insert into audit_log (seq, at, actor_type, actor_id, account_id, action, target_type, target_id, details, prev_mac, mac, mac_key_id)
+     values (?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?)`,
     [
       row.seq,
       now,
@@ -86,10 +126,20 @@ export async function appendAudit(em: EntityManager, entry: AuditEntry, now = ne
       row.target_type,
       row.target_id,
       JSON.stringify(row.details),
-      prevHash,
-      entryHash(prevHash, row),
+      prevMac,
+      mac,
+      signer.keyId,
     ],
   );
+  if (BigInt(row.seq) % BigInt(signer.checkpointEvery) === 0n) {
+    const written = await em.execute<{ entries: string }[]>(
+      `insert into audit_checkpoints (entries, head_mac, mac_key_id, mac, at) values (?, ?, ?, ?, ?)
+       on conflict (entries) do nothing returning entries`,
+      [row.seq, mac, signer.keyId, checkpointMac(signer.key, row.seq, mac), now],
+    );
+    // Fail closed: appending over a cut tail would overwrite the evidence of the cut.
+    if (written.length === 0) throw new Error(`audit chain is shorter than its checkpoint at ${row.seq}: the tail was cut`);
+  }
 }
 
 /** The common case: an API key of an account (or its holder, through a session) changed one thing of that account. */
@@ -112,13 +162,25 @@ export function auditByKey(
   });
 }
 
-export type ChainVerdict = { ok: true; entries: number } | { ok: false; entries: number; brokenAtSeq: string; reason: string };
+export type ChainVerdict =
+  { ok: true; entries: number; checkpointEntries: number } | { ok: false; entries: number; brokenAtSeq: string; reason: string };
 
-/** Recomputes every hash in order; the first mismatch names the entry that was altered or removed. */
-export async function verifyAuditChain(em: EntityManager, pageSize = 5000): Promise<ChainVerdict> {
-  let prevHash: Buffer = GENESIS;
+/** Indexes the MAC keys a verifier may use (the current MASTER_KEY's and any earlier ones kept for it). */
+function keysById(keys: Buffer[]): Map<string, Buffer> {
+  return new Map(keys.map((k) => [auditMacKeyId(k), k]));
+}
+
+/**
+ * Recomputes every MAC in order, then checks the chain against its latest checkpoint: the first
+ * mismatch names the entry that was altered or removed; a chain shorter than a checkpoint was cut.
+ */
+export async function verifyAuditChain(em: EntityManager, macKeys: Buffer[], pageSize = 5000): Promise<ChainVerdict> {
+  const keys = keysById(macKeys);
+  const [checkpoint] = await em.execute<CheckpointRow[]>('select * from audit_checkpoints order by entries desc limit 1');
+  let prevMac: Buffer = GENESIS;
   let expectedSeq = 1n;
   let entries = 0;
+  let macAtCheckpoint: Buffer | undefined;
   for (;;) {
     const rows = await em.execute<AuditRow[]>(
       `select *, (extract(epoch from at) * 1000)::bigint::text as at_ms from audit_log where seq >= ? order by seq limit ?`,
@@ -126,17 +188,35 @@ export async function verifyAuditChain(em: EntityManager, pageSize = 5000): Prom
     );
     for (const row of rows) {
       const seq = BigInt(row.seq);
+      const broken = (reason: string): ChainVerdict => ({ ok: false, entries, brokenAtSeq: row.seq, reason });
       if (seq !== expectedSeq) return { ok: false, entries, brokenAtSeq: String(expectedSeq), reason: 'entry missing' };
-      if (!row.prev_hash.equals(prevHash)) {
-        return { ok: false, entries, brokenAtSeq: row.seq, reason: 'previous hash does not match' };
-      }
-      if (!entryHash(prevHash, row).equals(row.hash)) {
-        return { ok: false, entries, brokenAtSeq: row.seq, reason: 'entry content does not match its hash' };
-      }
-      prevHash = row.hash;
+      if (row.mac_key_id === null) return broken('entry is not MAC-keyed');
+      const key = keys.get(row.mac_key_id);
+      if (!key) return broken('entry MAC key is unknown: its MASTER_KEY is not configured');
+      if (!row.prev_mac.equals(prevMac)) return broken('previous MAC does not match');
+      if (!entryMac(key, prevMac, row).equals(row.mac)) return broken('entry content does not match its MAC');
+      if (checkpoint && row.seq === checkpoint.entries) macAtCheckpoint = row.mac;
+      prevMac = row.mac;
       expectedSeq = seq + 1n;
       entries += 1;
     }
-    if (rows.length < pageSize) return { ok: true, entries };
+    if (rows.length < pageSize) break;
   }
+  if (!checkpoint) return { ok: true, entries, checkpointEntries: 0 };
+  const checkpointKey = keys.get(checkpoint.mac_key_id);
+  if (!checkpointKey || !checkpointMac(checkpointKey, checkpoint.entries, checkpoint.head_mac).equals(checkpoint.mac)) {
+    return { ok: false, entries, brokenAtSeq: checkpoint.entries, reason: 'checkpoint does not match its MAC' };
+  }
+  if (BigInt(entries) < BigInt(checkpoint.entries)) {
+    return {
+      ok: false,
+      entries,
+      brokenAtSeq: String(entries + 1),
+      reason: `tail truncated: a checkpoint recorded ${checkpoint.entries} entries`,
+    };
+  }
+  if (!macAtCheckpoint?.equals(checkpoint.head_mac)) {
+    return { ok: false, entries, brokenAtSeq: checkpoint.entries, reason: 'entry does not match its checkpoint' };
+  }
+  return { ok: true, entries, checkpointEntries: Number(checkpoint.entries) };
 }

@@ -3,9 +3,10 @@ import { createPgPool } from '../db/pg-pool';
 import { openOrm } from '../db/orm';
 import { deriveMasterKeys } from '../lib/crypto/keys';
 import { createLogger } from '../lib/logger';
+import { configureAuditLog } from './audit-log';
 import type { ServiceDeps } from './deps';
 import { DataKeyring } from './keyring';
-import { loadPhoneHashKey } from './system-keys';
+import { loadAuditMacKey, loadPhoneHashKey } from './system-keys';
 
 /** Everything a process needs to run services, built from the parsed config. */
 export async function createServiceDeps(config: AppConfig, processName: string): Promise<ServiceDeps> {
@@ -14,11 +15,13 @@ export async function createServiceDeps(config: AppConfig, processName: string):
   const pgPool = createPgPool(config.DATABASE_URL);
   try {
     const phoneHashKey = await loadPhoneHashKey(pgPool, master, config.MASTER_KEY);
+    const auditMacKey = await loadAuditMacKey(pgPool, master, config.MASTER_KEY);
+    configureAuditLog(auditMacKey, config.AUDIT_CHECKPOINT_EVERY);
     return {
       config,
       orm,
       pgPool,
-      keys: { master, phoneHashKey },
+      keys: { master, phoneHashKey, auditMacKey },
       keyring: new DataKeyring(master, {
         ttlMs: config.KEYRING_CACHE_TTL_SECONDS * 1000,
         maxEntries: config.KEYRING_CACHE_MAX_ENTRIES,

@@ -6,10 +6,12 @@ import type { AppConfig } from '../config/env';
 import type { MasterKeys } from '../lib/crypto/keys';
 import type { DataKeyring } from './keyring';
 
-/** The master keys this process was configured with and the (stored, unwrapped) phone-hash key. */
+/** The master keys this process was configured with and the (stored, unwrapped) system keys. */
 export interface ProcessKeys {
   master: MasterKeys;
   phoneHashKey: Buffer;
+  /** Keys the audit log's MAC chain and checkpoints; stored wrapped, so it outlives MASTER_KEY rotations. */
+  auditMacKey: Buffer;
 }
 
 /** What services need from the outside world; built once per process (api/server.ts, workers/worker.ts). */

@@ -1,8 +1,11 @@
 import type { Pool } from 'pg';
-import { initialPhoneHashKey, unwrapKey, wrapKey, type KeyBinding, type MasterKeys } from '../lib/crypto/keys';
+import { initialAuditMacKey, initialPhoneHashKey, unwrapKey, wrapKey, type KeyBinding, type MasterKeys } from '../lib/crypto/keys';
 
 /** The key every phone hash is an HMAC under; version 1 is the only one so far. */
 export const PHONE_HASH_KEY = { name: 'phone_hash', version: 1 } as const;
+
+/** The key of the audit log's MAC chain. */
+export const AUDIT_MAC_KEY = { name: 'audit_mac', version: 1 } as const;
 
 export const systemKeyBinding = (name: string, version: number): KeyBinding => ({
   purpose: 'system_keys.wrapped_key',
@@ -46,4 +49,9 @@ export async function loadSystemKey(
  */
 export function loadPhoneHashKey(pool: Pool, masters: MasterKeys, masterKeyBase64: string): Promise<Buffer> {
   return loadSystemKey(pool, masters, PHONE_HASH_KEY.name, PHONE_HASH_KEY.version, () => initialPhoneHashKey(masterKeyBase64));
+}
+
+/** The audit-MAC key: like the phone-hash key, derived once from MASTER_KEY and then kept wrapped. */
+export function loadAuditMacKey(pool: Pool, masters: MasterKeys, masterKeyBase64: string): Promise<Buffer> {
+  return loadSystemKey(pool, masters, AUDIT_MAC_KEY.name, AUDIT_MAC_KEY.version, () => initialAuditMacKey(masterKeyBase64));
 }

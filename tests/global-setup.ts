@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
+import { DEFAULT_APP_ROLE, urlAsRole } from '../db/app-role';
 import { dropDatabase } from '../db/create-database';
 import { prepareDatabase } from '../db/orm';
 import { temporalPaths } from '../scripts/temporal-paths';
@@ -11,7 +12,10 @@ import { SEARCH_ATTRIBUTE_KEYS } from '../workflows/search-attributes';
 
 declare module 'vitest' {
   export interface ProvidedContext {
+    /** The app's role: what the harness and spawned processes run as. */
     databaseUrl: string;
+    /** The schema owner: only for tests that tamper as an attacker with owner access would. */
+    ownerDatabaseUrl: string;
     temporalAddress: string;
     masterKey: string;
     workflowBundlePath: string;
@@ -25,8 +29,9 @@ declare module 'vitest' {
  */
 export default async function setup(project: TestProject) {
   const base = process.env.TEST_DATABASE_BASE_URL ?? 'postgres://postgres@127.0.0.1:5432/';
-  const databaseUrl = `${base}massivesms_test_${process.pid}_${randomBytes(3).toString('hex')}`;
-  await prepareDatabase(databaseUrl);
+  const ownerDatabaseUrl = `${base}massivesms_test_${process.pid}_${randomBytes(3).toString('hex')}`;
+  const databaseUrl = urlAsRole(ownerDatabaseUrl, DEFAULT_APP_ROLE);
+  await prepareDatabase(ownerDatabaseUrl, databaseUrl);
 
   const paths = temporalPaths();
   const env = await TestWorkflowEnvironment.createLocal({
@@ -47,6 +52,7 @@ export default async function setup(project: TestProject) {
   writeFileSync(workflowBundlePath, bundle.code);
 
   project.provide('databaseUrl', databaseUrl);
+  project.provide('ownerDatabaseUrl', ownerDatabaseUrl);
   project.provide('temporalAddress', env.address);
   project.provide('masterKey', randomBytes(32).toString('base64'));
   project.provide('workflowBundlePath', workflowBundlePath);
@@ -54,6 +60,6 @@ export default async function setup(project: TestProject) {
 
   return async () => {
     await env.teardown();
-    await dropDatabase(databaseUrl);
+    await dropDatabase(ownerDatabaseUrl);
   };
 }

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../config/env';
+import { DEFAULT_APP_ROLE, urlAsRole } from '../db/app-role';
 import { dropDatabase } from '../db/create-database';
 import { openOrm, prepareDatabase } from '../db/orm';
 import { createPgPool } from '../db/pg-pool';
@@ -13,12 +14,13 @@ import { signUp } from './support/accounts';
 import { startHarness, testEnvironment } from './support/harness';
 
 // Rotation changes what every key in the database is wrapped by, so it runs on a database of its own.
-const databaseUrl = `${process.env.TEST_DATABASE_BASE_URL ?? 'postgres://postgres@127.0.0.1:5432/'}massivesms_rotation_${randomBytes(4).toString('hex')}`;
+const ownerDatabaseUrl = `${process.env.TEST_DATABASE_BASE_URL ?? 'postgres://postgres@127.0.0.1:5432/'}massivesms_rotation_${randomBytes(4).toString('hex')}`;
+const databaseUrl = urlAsRole(ownerDatabaseUrl, DEFAULT_APP_ROLE);
 const oldKey = randomBytes(32).toString('base64');
 const newKey = randomBytes(32).toString('base64');
 
-beforeAll(() => prepareDatabase(databaseUrl));
-afterAll(() => dropDatabase(databaseUrl));
+beforeAll(() => prepareDatabase(ownerDatabaseUrl, databaseUrl));
+afterAll(() => dropDatabase(ownerDatabaseUrl));
 
 describe('MASTER_KEY rotation', () => {
   it('rewraps every key: old data still decrypts, opt-outs still match, and the old master key alone no longer unwraps', async () => {

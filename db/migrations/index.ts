@@ -2,6 +2,7 @@ import { Migration20261123000000_foundation } from './Migration20261123000000_fo
 import { Migration20261124040000_keyring } from './Migration20261124040000_keyring';
 import { Migration20261124020000_auth_hardening } from './Migration20261124020000_auth_hardening';
 import { Migration20261124010000_idempotency_sealed } from './Migration20261124010000_idempotency_sealed';
+import { Migration20261124030000_audit_mac_checkpoints } from './Migration20261124030000_audit_mac_checkpoints';
 
 /** Listed explicitly so migrations run the same from ts sources, bundles and tests. */
 export const migrations = [
@@ -9,4 +10,5 @@ export const migrations = [
   { name: 'Migration20261124040000_keyring', class: Migration20261124040000_keyring },
   { name: 'Migration20261124020000_auth_hardening', class: Migration20261124020000_auth_hardening },
   { name: 'Migration20261124010000_idempotency_sealed', class: Migration20261124010000_idempotency_sealed },
+  { name: 'Migration20261124030000_audit_mac_checkpoints', class: Migration20261124030000_audit_mac_checkpoints },
 ];

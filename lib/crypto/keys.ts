@@ -36,6 +36,11 @@ export function initialPhoneHashKey(masterKeyBase64: string): Buffer {
   return derive(Buffer.from(masterKeyBase64, 'base64'), 'massivesms/phone-hash/v1');
 }
 
+/** The audit-MAC key a database starts with (its own label); stored wrapped like the phone-hash key. */
+export function initialAuditMacKey(masterKeyBase64: string): Buffer {
+  return derive(Buffer.from(masterKeyBase64, 'base64'), 'massivesms/audit-mac/v1');
+}
+
 /**
  * A wrapped key: [0x01][master key id, 8 bytes] iv(12) || ciphertext || tag(16), AES-256-GCM under
  * the master key's wrap key, with the header and the key's binding (`[purpose, owner, version]`
