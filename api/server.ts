@@ -12,6 +12,8 @@ async function main(): Promise<void> {
   const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
   const app = createApp({ ...deps, temporal });
   const server = app.listen(config.PORT, () => deps.logger.info({ port: config.PORT }, 'api listening'));
+  // Node's own limit (5 minutes) would cut long uploads without a problem body; ours answers first.
+  server.requestTimeout = (config.IMPORT_UPLOAD_TIMEOUT_SECONDS + 60) * 1000;
   const stop = () => {
     server.close(async () => {
       await connection.close();

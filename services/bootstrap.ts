@@ -12,7 +12,8 @@ export async function createServiceDeps(config: AppConfig, processName: string):
   return {
     config,
     orm: await openOrm(config.DATABASE_URL, config.DATABASE_POOL_MAX),
-    pgPool: createPgPool(config.DATABASE_URL),
+    pgPool: createPgPool(config.DATABASE_URL, config.PG_POOL_MAX),
+    uploadPool: createPgPool(config.DATABASE_URL, config.IMPORT_UPLOAD_CONCURRENCY),
     keys,
     keyring: new DataKeyring(keys.wrapKey),
     logger: createLogger(config.LOG_LEVEL, processName),
@@ -22,4 +23,5 @@ export async function createServiceDeps(config: AppConfig, processName: string):
 export async function closeServiceDeps(deps: ServiceDeps): Promise<void> {
   await deps.orm.close();
   await deps.pgPool.end();
+  await deps.uploadPool.end();
 }

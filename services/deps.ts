@@ -10,7 +10,10 @@ import type { DataKeyring } from './keyring';
 export interface ServiceDeps {
   config: AppConfig;
   orm: MikroORM;
+  /** Plain pg connections (COPY, chunk reads and writes); PG_POOL_MAX per process. */
   pgPool: Pool;
+  /** The API's upload COPYs only; IMPORT_UPLOAD_CONCURRENCY per process, so uploads cannot starve pgPool or the ORM. */
+  uploadPool: Pool;
   keys: MasterKeys;
   keyring: DataKeyring;
   logger: Logger;

@@ -8,6 +8,7 @@ const STATUS: Record<AppErrorKind, number> = {
   malformed_body: 400,
   payload_too_large: 413,
   unsupported_media_type: 415,
+  request_timeout: 408,
   unauthorized: 401,
   forbidden: 403,
   not_found: 404,
@@ -22,6 +23,7 @@ const TITLE: Record<AppErrorKind, string> = {
   malformed_body: 'Request body is malformed',
   payload_too_large: 'Request body is too large',
   unsupported_media_type: 'Unsupported media type',
+  request_timeout: 'Request took too long',
   unauthorized: 'Authentication required',
   forbidden: 'Not allowed',
   not_found: 'Not found',
@@ -57,25 +59,50 @@ export function sendProblem(req: Request, res: Response, err: AppError): void {
   res.status(status).type('application/problem+json').send(JSON.stringify(body));
 }
 
-/**
- * Errors thrown by body parsers carry a `type`; a unique violation means a concurrent request made
- * the same thing first. Everything else unknown is a 500 with no internals.
- */
-function fromKnownError(err: { type?: string; status?: number }): AppError | undefined {
-  if (err instanceof UniqueConstraintViolationException) {
-    return new AppError('conflict', 'a concurrent request created the same resource; retry to see it');
-  }
+interface ParserError {
+  type?: string;
+  status?: number;
+  code?: string;
+}
+
+/** body-parser (raw-body, zlib) failures: their messages may quote the body, so each gets a fixed detail. */
+function fromBodyParserError(err: ParserError): AppError | undefined {
   switch (err.type) {
     case 'entity.parse.failed':
       return new AppError('malformed_body', 'the body is not valid JSON');
     case 'entity.too.large':
       return new AppError('payload_too_large', 'the body exceeds the size limit');
     case 'encoding.unsupported':
+      return new AppError('unsupported_media_type', 'the Content-Encoding is not supported (use gzip, deflate, br or none)');
     case 'charset.unsupported':
-      return new AppError('unsupported_media_type', 'the body encoding is not supported');
+      return new AppError('unsupported_media_type', 'the body charset is not supported (use utf-8)');
+    case 'request.aborted':
+      return new AppError('malformed_body', 'the request ended before its body was complete');
+    case 'request.size.invalid':
+      return new AppError('malformed_body', 'the body length does not match Content-Length');
     default:
-      return undefined;
+      break;
   }
+  // raw-body hands decompression errors on with status 400 and no type.
+  if (
+    err.status === 400 &&
+    typeof err.code === 'string' &&
+    (err.code.startsWith('Z_') || err.code.startsWith('ERR_BROTLI') || err.code.startsWith('ERR_ZSTD'))
+  ) {
+    return new AppError('malformed_body', 'the body is not valid for its Content-Encoding');
+  }
+  return undefined;
+}
+
+/**
+ * Errors thrown by body parsers carry a `type`; a unique violation means a concurrent request made
+ * the same thing first. Everything else unknown is a 500 with no internals.
+ */
+function fromKnownError(err: ParserError): AppError | undefined {
+  if (err instanceof UniqueConstraintViolationException) {
+    return new AppError('conflict', 'a concurrent request created the same resource; retry to see it');
+  }
+  return fromBodyParserError(err);
 }
 
 /** Driver errors quote the failing SQL with its values (emails, hashes): log only what identifies them. */
@@ -86,7 +113,9 @@ function loggableError(err: unknown): unknown {
 
 export function problemErrorHandler(logger: Logger): ErrorRequestHandler {
   return (err: unknown, req, res, _next) => {
-    const known = err instanceof AppError ? err : fromKnownError(err as { type?: string });
+    // A body left unread (refused early, timed out, aborted) must not be parsed as the next request.
+    if (!req.complete) res.setHeader('Connection', 'close');
+    const known = err instanceof AppError ? err : fromKnownError(err as ParserError);
     if (known) {
       sendProblem(req, res, known);
       return;

@@ -1,11 +1,12 @@
 import type { ImportsService } from '../../services/imports/imports-service';
 import { csvSource } from '../http/csv-source';
 import { defineRoute, type RouteHost } from '../http/define-route';
+import type { UploadTimeouts } from '../http/upload-body';
 import { IdParams, PageQuery, pageOf } from '../schemas/common';
 import { ImportErrorSchema, ImportErrorsQuery, ImportQuery, ImportSchema } from '../schemas/imports';
 import { z } from 'zod';
 
-export function importRoutes(host: RouteHost, imports: ImportsService): void {
+export function importRoutes(host: RouteHost, imports: ImportsService, timeouts: UploadTimeouts): void {
   const tag = 'Contact imports';
   defineRoute(host, {
     method: 'post',
@@ -21,7 +22,7 @@ export function importRoutes(host: RouteHost, imports: ImportsService): void {
     },
     responses: { 202: { description: 'Import accepted', schema: ImportSchema } },
     handler: async ({ em, actor, query, req }) => {
-      const view = await imports.start(em, actor, await csvSource(req), {
+      const view = await imports.start(em, actor, () => csvSource(req, timeouts), {
         phone: query.phone_column,
         name: query.name_column,
         optInSource: query.opt_in_source_column,

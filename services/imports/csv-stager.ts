@@ -6,6 +6,7 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { sealJson } from '../../lib/crypto/sealed-json';
 import { AppError } from '../../lib/errors';
 import { resolveColumns, type ColumnOverrides, type ResolvedColumns } from './column-mapping';
+import { checkField, CSV_LIMITS, recordTooLarge } from './csv-limits';
 import type { StagedRow } from './staged-row';
 
 export interface StageResult {
@@ -21,6 +22,7 @@ export interface StageOptions {
   overrides: ColumnOverrides;
   chunkRows: number;
   maxBytes: number;
+  maxRows: number;
 }
 
 const cell = (record: string[], i: number): string | null => {
@@ -28,6 +30,21 @@ const cell = (record: string[], i: number): string | null => {
   const v = record[i]?.trim();
   return v === undefined || v === '' ? null : v;
 };
+
+/** Cell text a staged row carries (values and attribute names), to bound a chunk's size. */
+function stagedChars(record: string[], cols: ResolvedColumns): number {
+  let chars = 0;
+  for (const v of record) chars += v.length;
+  for (const attr of cols.attributeColumns) chars += attr.name.length;
+  return chars;
+}
+
+/** csv-parse's own messages quote the file; the client gets the row and the kind of problem only. */
+function csvProblem(err: Error & { code: string; records?: number }): AppError {
+  const row = (err.records ?? 0) + 1;
+  if (err.code === 'CSV_MAX_RECORD_SIZE') return recordTooLarge(row, `the record exceeds ${CSV_LIMITS.maxRecordChars} characters`);
+  return recordTooLarge(row, `the file is not valid CSV (${err.code})`);
+}
 
 function toStagedRow(record: string[], row: number, cols: ResolvedColumns, width: number): StagedRow {
   const staged: StagedRow = {
@@ -72,13 +89,21 @@ export async function stageCsv(pool: Pool, source: Readable, options: StageOptio
       done(null, buf);
     },
   });
-  const parser = parse({ bom: true, relax_column_count: true, skip_empty_lines: true, relax_quotes: true });
+  const parser = parse({
+    bom: true,
+    relax_column_count: true,
+    skip_empty_lines: true,
+    relax_quotes: true,
+    max_record_size: CSV_LIMITS.maxRecordChars,
+    cast: checkField,
+  });
 
   let columns: ResolvedColumns | undefined;
   let width = 0;
   let rowNo = 1; // the header is row 1, as in a spreadsheet
   let chunkNo = 0;
   let pending: StagedRow[] = [];
+  let pendingChars = 0;
 
   const chunker = new Transform({
     writableObjectMode: true,
@@ -91,10 +116,16 @@ export async function stageCsv(pool: Pool, source: Readable, options: StageOptio
           return;
         }
         rowNo += 1;
+        if (rowNo - 1 > options.maxRows) {
+          done(new AppError('payload_too_large', `the file has more than ${options.maxRows} rows`));
+          return;
+        }
         pending.push(toStagedRow(record, rowNo, columns, width));
-        if (pending.length >= options.chunkRows) {
+        pendingChars += stagedChars(record, columns);
+        if (pending.length >= options.chunkRows || pendingChars >= CSV_LIMITS.chunkMaxChars) {
           const line = copyLine(options.importId, chunkNo++, pending, options.dataKey, options.accountId);
           pending = [];
+          pendingChars = 0;
           done(null, line);
           return;
         }
@@ -120,11 +151,7 @@ export async function stageCsv(pool: Pool, source: Readable, options: StageOptio
     failed = true;
     if (err instanceof AppError) throw err;
     const code = (err as { code?: string }).code;
-    if (typeof code === 'string' && code.startsWith('CSV_')) {
-      throw new AppError('validation', `the file is not valid CSV: ${(err as Error).message}`, {
-        fields: [{ field: 'file', reason: (err as Error).message }],
-      });
-    }
+    if (typeof code === 'string' && code.startsWith('CSV_')) throw csvProblem(err as Error & { code: string });
     throw err;
   } finally {
     client.release(failed); // a connection that broke off mid-COPY is discarded, not reused

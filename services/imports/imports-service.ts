@@ -16,13 +16,17 @@ import type { ColumnOverrides } from './column-mapping';
 import { stageCsv } from './csv-stager';
 import { toImportProgress, type ImportProgress } from './import-summary';
 import { DEFAULT_CHUNK_ROWS } from './staged-row';
+import type { UploadSlots } from './upload-slots';
 import { findAccountPage, toPage, type PageRequest } from '../pagination';
 
 export interface ImportsServiceDeps {
-  pgPool: Pool;
+  /** Connections for COPY while an upload streams; sized to `uploadSlots`, apart from every other pool. */
+  uploadPool: Pool;
+  uploadSlots: UploadSlots;
   keyring: DataKeyring;
   temporal: TemporalClient;
   maxBytes: number;
+  maxRows: number;
   chunkRows?: number;
 }
 
@@ -53,8 +57,23 @@ function toImportView(imp: ContactImport, live: ImportProgress | null, errorPrev
 export class ImportsService {
   constructor(private readonly deps: ImportsServiceDeps) {}
 
-  /** Stages the upload, then hands it to a durable ImportWorkflow; answers before any row is applied. */
-  async start(em: EntityManager, actor: AccountActor, source: Readable, overrides: ColumnOverrides) {
+  /**
+   * Stages the upload, then hands it to a durable ImportWorkflow; answers before any row is applied.
+   * `openSource` is called only once an upload slot is held, so a refused upload reads no body.
+   */
+  async start(em: EntityManager, actor: AccountActor, openSource: () => Promise<Readable>, overrides: ColumnOverrides) {
+    const release = this.deps.uploadSlots.take();
+    let source: Readable | undefined;
+    try {
+      source = await openSource();
+      return await this.stageAndStart(em, actor, source, overrides);
+    } finally {
+      source?.destroy(); // stops reading the request if staging never consumed it all
+      release();
+    }
+  }
+
+  private async stageAndStart(em: EntityManager, actor: AccountActor, source: Readable, overrides: ColumnOverrides) {
     const now = new Date();
     const imp = em.create(ContactImport, {
       id: uuidv7(now.getTime()),
@@ -71,13 +90,14 @@ export class ImportsService {
     await em.flush();
     let staged;
     try {
-      staged = await stageCsv(this.deps.pgPool, source, {
+      staged = await stageCsv(this.deps.uploadPool, source, {
         importId: imp.id,
         accountId: actor.accountId,
         dataKey: await this.deps.keyring.keyFor(em, actor.accountId),
         overrides,
         chunkRows: this.deps.chunkRows ?? DEFAULT_CHUNK_ROWS,
         maxBytes: this.deps.maxBytes,
+        maxRows: this.deps.maxRows,
       });
     } catch (err) {
       await em.nativeDelete(ContactImport, { id: imp.id });
