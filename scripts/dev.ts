@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
+import { withApiHeapBudget } from '../api/heap-budget';
 import { loadConfig } from '../config/env';
 import { prepareDatabase } from '../db/orm';
 import { SEARCH_ATTRIBUTE_KEYS } from '../workflows/search-attributes';
@@ -90,7 +91,7 @@ async function main(): Promise<void> {
 
   const tsx = join(__dirname, '..', 'node_modules', '.bin', 'tsx');
   start('worker', tsx, [join(__dirname, '..', 'workers', 'worker.ts')], env);
-  start('api', tsx, [join(__dirname, '..', 'api', 'server.ts')], env);
+  start('api', tsx, [join(__dirname, '..', 'api', 'server.ts')], { ...env, NODE_OPTIONS: withApiHeapBudget(env.NODE_OPTIONS) });
 
   console.log(`
 MassiveSMS is starting:

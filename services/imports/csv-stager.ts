@@ -66,10 +66,27 @@ function toStagedRow(record: string[], row: number, cols: ResolvedColumns, width
   return staged;
 }
 
-/** Encodes one COPY text-format line; the sealed chunk goes in as a hex bytea literal. */
-function copyLine(importId: string, chunkNo: number, rows: StagedRow[], key: Buffer, accountId: string): string {
+const PARSE_SLICE_BYTES = 4096;
+
+const HEX_DIGITS = Buffer.from('0123456789abcdef');
+
+/**
+ * Encodes one COPY text-format line; the sealed chunk goes in as a hex bytea literal. Written into
+ * one Buffer (outside the JS heap) rather than as strings: large strings are garbage the heap only
+ * reclaims late, which showed as hundreds of MB of RSS while staging.
+ */
+function copyLine(importId: string, chunkNo: number, rows: StagedRow[], key: Buffer, accountId: string): Buffer {
   const payload = sealJson(key, accountId, rows);
-  return `${importId}\t${chunkNo}\t${rows[0]!.row}\t${rows.length}\t\\\\x${payload.toString('hex')}\n`;
+  const head = Buffer.from(`${importId}\t${chunkNo}\t${rows[0]!.row}\t${rows.length}\t\\\\x`);
+  const line = Buffer.allocUnsafe(head.length + payload.length * 2 + 1);
+  head.copy(line);
+  let at = head.length;
+  for (const byte of payload) {
+    line[at++] = HEX_DIGITS[byte >> 4]!;
+    line[at++] = HEX_DIGITS[byte & 15]!;
+  }
+  line[at] = 0x0a;
+  return line;
 }
 
 /**
@@ -86,7 +103,10 @@ export async function stageCsv(pool: Pool, source: Readable, options: StageOptio
         done(new AppError('payload_too_large', `the file is larger than ${options.maxBytes} bytes`));
         return;
       }
-      done(null, buf);
+      // csv-parse emits every record of a chunk at once, ignoring backpressure; small slices keep
+      // that burst (and what it keeps alive) small when lines are short.
+      for (let at = 0; at < buf.length; at += PARSE_SLICE_BYTES) this.push(buf.subarray(at, at + PARSE_SLICE_BYTES));
+      done();
     },
   });
   const parser = parse({
