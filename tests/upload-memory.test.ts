@@ -30,9 +30,7 @@ async function upload(head: string, unit: string) {
     generatedBody(head, unit, FILE_BYTES),
     FILE_BYTES,
   );
-  const peak = api.peakRss();
-  console.log(`peak ${Math.round(peak / 1e6)} MB`);
-  return { answer, peak };
+  return { answer, peak: api.peakRss() };
 }
 
 // The real API process (not the in-process app), so its own RSS is what is measured.

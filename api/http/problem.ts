@@ -62,7 +62,7 @@ export function sendProblem(req: Request, res: Response, err: AppError): void {
 interface ParserError {
   type?: string;
   status?: number;
-  code?: string;
+  errno?: number;
 }
 
 /** body-parser (raw-body, zlib) failures: their messages may quote the body, so each gets a fixed detail. */
@@ -83,12 +83,8 @@ function fromBodyParserError(err: ParserError): AppError | undefined {
     default:
       break;
   }
-  // raw-body hands decompression errors on with status 400 and no type.
-  if (
-    err.status === 400 &&
-    typeof err.code === 'string' &&
-    (err.code.startsWith('Z_') || err.code.startsWith('ERR_BROTLI') || err.code.startsWith('ERR_ZSTD'))
-  ) {
+  // raw-body passes zlib's errors (gzip, deflate, br: all carry an errno) on with status 400 and no type.
+  if (err.status === 400 && err.type === undefined && typeof err.errno === 'number') {
     return new AppError('malformed_body', 'the body is not valid for its Content-Encoding');
   }
   return undefined;
