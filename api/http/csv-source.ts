@@ -34,6 +34,7 @@ export function csvSource(req: Request, timeouts: UploadTimeouts): Promise<Reada
     parser.on('file', (_field, stream) => {
       // busboy destroys the part with its own error text on a broken form: the reader gets ours.
       const part = new PassThrough();
+      part.on('error', () => undefined); // seen by the reader through `part.errored` (see uploadBody)
       stream.on('error', () => part.destroy(malformedMultipart()));
       stream.pipe(part);
       file = part;

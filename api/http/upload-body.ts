@@ -84,6 +84,9 @@ export function uploadBody(req: Request, timeouts: UploadTimeouts): Readable {
   decoder.on('drain', onDrain);
   decoder.on('error', () => fail(new AppError('malformed_body', 'the body is not valid for its Content-Encoding (gzip)')));
   decoder.pipe(out);
+  // The reader may attach (pipeline) after an early failure; it still sees the error via
+  // `out.errored`, so the event itself must not crash the process meanwhile.
+  out.on('error', () => undefined);
   out.on('finish', cleanup);
   out.on('close', () => {
     // The reader gave up (or finished): stop reading the request and free the decoder.
