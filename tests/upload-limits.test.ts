@@ -104,7 +104,11 @@ describe('CSV record bounds: the file is refused with 422 naming the row, never 
 
 describe('CSV upload size', () => {
   it(`more than IMPORT_MAX_ROWS (${MAX_ROWS}) data rows is 413; exactly that many is accepted`, async () => {
-    const rows = (n: number) => csvOf(['phone'], Array.from({ length: n }, (_, i) => [phoneFor(i)]));
+    const rows = (n: number) =>
+      csvOf(
+        ['phone'],
+        Array.from({ length: n }, (_, i) => [phoneFor(i)]),
+      );
     const over = await postCsv().send(rows(MAX_ROWS + 1));
     expectProblem(over, 413, 'payload_too_large');
     expect(over.body.detail).toBe(`the file has more than ${MAX_ROWS} rows`);
@@ -155,7 +159,9 @@ describe('Content-Encoding on the CSV import', () => {
       .post('/v1/contacts/imports')
       .set(acct.auth)
       .set('Content-Type', 'multipart/form-data; boundary=XyZ')
-      .send(`--XyZ\r\nContent-Disposition: form-data; name="file"; filename="c.csv"\r\nContent-Type: text/csv\r\n\r\nphone\n${phoneFor(1)}\n`);
+      .send(
+        `--XyZ\r\nContent-Disposition: form-data; name="file"; filename="c.csv"\r\nContent-Type: text/csv\r\n\r\nphone\n${phoneFor(1)}\n`,
+      );
     expectProblem(res, 400, 'malformed_body');
     expect(res.body.detail).toBe('the multipart body is malformed');
     expect(await leftovers()).toEqual({ imports: 0, chunks: 0 });
@@ -190,7 +196,10 @@ describe('uploads hold their own slots, time out, and leave nothing when they fa
     stalled.req.write(`phone\n${phoneFor(8001)}\n`);
     const { res, body } = await stalled.answer;
     expect(res.statusCode).toBe(408);
-    expect(body).toMatchObject({ type: 'https://massivesms.dev/problems/request_timeout', detail: 'the upload sent nothing for 5 seconds' });
+    expect(body).toMatchObject({
+      type: 'https://massivesms.dev/problems/request_timeout',
+      detail: 'the upload sent nothing for 5 seconds',
+    });
     expect(res.headers.connection).toBe('close');
     stalled.req.destroy();
     expect(await leftovers()).toEqual({ imports: 0, chunks: 0 });
