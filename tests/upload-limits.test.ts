@@ -24,6 +24,7 @@ beforeAll(async () => {
       IMPORT_MAX_ROWS: String(MAX_ROWS),
       IMPORT_UPLOAD_CONCURRENCY: '1',
       IMPORT_UPLOAD_IDLE_SECONDS: '5',
+      IMPORT_UPLOAD_TIMEOUT_SECONDS: '8',
     },
   });
   acct = await signUp(h.app, 'Uploader');
@@ -202,6 +203,25 @@ describe('uploads hold their own slots, time out, and leave nothing when they fa
     });
     expect(res.headers.connection).toBe('close');
     stalled.req.destroy();
+    expect(await leftovers()).toEqual({ imports: 0, chunks: 0 });
+  });
+
+  it('a sender that trickles (never idle for long) gets 408 after IMPORT_UPLOAD_TIMEOUT_SECONDS', async () => {
+    const trickle = openUpload();
+    trickle.req.write('phone\n');
+    let n = 0;
+    const sender = setInterval(() => trickle.req.write(`${phoneFor(8100 + n++)}\n`), 1000);
+    try {
+      const { res, body } = await trickle.answer;
+      expect(res.statusCode).toBe(408);
+      expect(body).toMatchObject({
+        type: 'https://massivesms.dev/problems/request_timeout',
+        detail: 'the upload took longer than 8 seconds',
+      });
+    } finally {
+      clearInterval(sender);
+      trickle.req.destroy();
+    }
     expect(await leftovers()).toEqual({ imports: 0, chunks: 0 });
   });
 
