@@ -21,14 +21,14 @@ async function signUp(): Promise<Record<string, string>> {
   return { Authorization: `Bearer ${body.apiKey.key}` };
 }
 
-/** Streams a generated 200 MiB CSV into the child API and returns its answer and the child's peak RSS meanwhile. */
-async function upload(head: string, unit: string) {
+/** Streams a generated CSV (200 MiB unless said) into the child API; returns its answer and the child's peak RSS meanwhile. */
+async function upload(head: string, unit: string, total = FILE_BYTES, tail = '') {
   api.resetPeak();
   const answer = await streamUpload(
     `${api.baseUrl}/v1/contacts/imports`,
     { ...auth, 'Content-Type': 'text/csv' },
-    generatedBody(head, unit, FILE_BYTES),
-    FILE_BYTES,
+    generatedBody(head, unit, total, tail),
+    total + tail.length,
   );
   return { answer, peak: api.peakRss() };
 }
@@ -68,6 +68,20 @@ describe('CSV upload memory does not depend on the file or its lines', () => {
     expect(answer.body).toMatchObject({
       type: 'https://massivesms.dev/problems/payload_too_large',
       detail: `the file has more than ${MAX_ROWS} rows`,
+    });
+    expect(peak).toBeLessThan(RSS_LIMIT);
+  });
+
+  it('2,100 records of 60 KB each stream through in size-bounded chunks, under 300 MB (a longer record ends it)', async () => {
+    const field = 'n'.repeat(7500);
+    const head = `phone,${'abcdefgh'.split('').join(',')}\n`;
+    const row = `+14155550100${`,${field}`.repeat(8)}\n`;
+    const tooLong = `+14155550100${`,${field}`.repeat(9)}\n`;
+    const { answer, peak } = await upload(head, row, head.length + 2100 * row.length, tooLong);
+    expect(answer.status).toBe(422);
+    expect(answer.body).toMatchObject({
+      type: 'https://massivesms.dev/problems/validation',
+      detail: 'row 2102: the record exceeds 65536 characters',
     });
     expect(peak).toBeLessThan(RSS_LIMIT);
   });

@@ -20,7 +20,11 @@ export function importRoutes(host: RouteHost, imports: ImportsService, timeouts:
       description:
         'A CSV file with a header row. Phone, name and opt-in columns are found by name or named in the query; other columns become attributes.',
     },
-    responses: { 202: { description: 'Import accepted', schema: ImportSchema } },
+    responses: {
+      202: { description: 'Import accepted', schema: ImportSchema },
+      408: { description: 'The upload took longer than IMPORT_UPLOAD_TIMEOUT_SECONDS or stalled (problem+json)' },
+      503: { description: 'Every upload slot of this server is busy; retry after Retry-After (problem+json)' },
+    },
     handler: async ({ em, actor, query, req }) => {
       const view = await imports.start(em, actor, () => csvSource(req, timeouts), {
         phone: query.phone_column,

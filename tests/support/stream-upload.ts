@@ -7,8 +7,11 @@ export interface StreamedAnswer {
   body: Record<string, unknown>;
 }
 
-/** `total` bytes made of `head` then `unit` repeated (the last one cut to fit), generated as read. */
-export function generatedBody(head: string, unit: string, total: number): Readable {
+/**
+ * `total` bytes made of `head` then `unit` repeated (the last one cut to fit), then `tail`,
+ * generated as read.
+ */
+export function generatedBody(head: string, unit: string, total: number, tail = ''): Readable {
   const block = Buffer.from(unit.repeat(Math.ceil(65_536 / unit.length)));
   let sent = 0;
   return new Readable({
@@ -20,6 +23,11 @@ export function generatedBody(head: string, unit: string, total: number): Readab
       }
       const left = total - sent;
       if (left <= 0) {
+        if (tail.length > 0 && sent === total) {
+          sent += tail.length;
+          this.push(Buffer.from(tail));
+          return;
+        }
         this.push(null);
         return;
       }
