@@ -206,6 +206,12 @@ describe('uploads hold their own slots, time out, and leave nothing when they fa
     expect(await leftovers()).toEqual({ imports: 0, chunks: 0 });
   });
 
+  it('an error on a request without a body keeps the connection open (only unread bodies close it)', async () => {
+    const res = await fetch(`${baseUrl}/v1/nothing-here`);
+    expect(res.status).toBe(404);
+    expect(res.headers.get('connection')).toBe('keep-alive');
+  });
+
   it('a sender that trickles (never idle for long) gets 408 after IMPORT_UPLOAD_TIMEOUT_SECONDS', async () => {
     const trickle = openUpload();
     trickle.req.write('phone\n');

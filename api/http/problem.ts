@@ -107,10 +107,20 @@ function loggableError(err: unknown): unknown {
   return err;
 }
 
+/**
+ * A body left unread (refused early, timed out, aborted) is not read to its end, possibly gigabytes
+ * of it: the connection closes after the answer instead. (A bodiless request may not be `complete`
+ * yet when an error is raised synchronously, hence the header check.)
+ */
+function hasUnreadBody(req: Request): boolean {
+  const length = req.headers['content-length'];
+  const hasBody = req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+  return hasBody && !req.complete;
+}
+
 export function problemErrorHandler(logger: Logger): ErrorRequestHandler {
   return (err: unknown, req, res, _next) => {
-    // A body left unread (refused early, timed out, aborted) must not be parsed as the next request.
-    if (!req.complete) res.setHeader('Connection', 'close');
+    if (hasUnreadBody(req)) res.setHeader('Connection', 'close');
     const known = err instanceof AppError ? err : fromKnownError(err as ParserError);
     if (known) {
       sendProblem(req, res, known);
