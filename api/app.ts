@@ -11,6 +11,7 @@ import { ContactsService } from '../services/contacts/contacts-service';
 import { IdempotencyStore } from '../services/idempotency/idempotency-store';
 import type { ApiDeps } from '../services/deps';
 import { ImportsService } from '../services/imports/imports-service';
+import { UploadSlots } from '../services/imports/upload-slots';
 import { ListsService } from '../services/lists';
 import { OptOutsService } from '../services/opt-outs';
 import type { RouteHost } from './http/define-route';
@@ -103,13 +104,19 @@ export function createApp(deps: ApiDeps, options: AppOptions = {}) {
   importRoutes(
     host,
     new ImportsService({
-      pgPool: deps.pgPool,
+      uploadPool: deps.uploadPool,
+      uploadSlots: new UploadSlots(deps.config.IMPORT_UPLOAD_CONCURRENCY),
       keyring: deps.keyring,
       temporal: deps.temporal,
       maxBytes: deps.config.IMPORT_MAX_BYTES,
+      maxRows: deps.config.IMPORT_MAX_ROWS,
       chunkRows: options.importChunkRows,
       logger: deps.logger,
     }),
+    {
+      totalMs: deps.config.IMPORT_UPLOAD_TIMEOUT_SECONDS * 1000,
+      idleMs: deps.config.IMPORT_UPLOAD_IDLE_SECONDS * 1000,
+    },
   );
   contactRoutes(host, new ContactsService(deps));
   listRoutes(host, new ListsService(deps));

@@ -10,7 +10,11 @@ const schema = z.object({
   DATABASE_URL: z.string().url().default('postgres://massivesms_app@127.0.0.1:5432/massivesms'),
   /** The schema owner, used only to migrate (`npm run migrate`, dev, tests); never by the API or worker. */
   DATABASE_OWNER_URL: z.string().url().optional(),
+  /** Per process: the ORM pool, the plain pg pool (workers' chunk reads/writes) and the upload pool (API COPY). */
   DATABASE_POOL_MAX: z.coerce.number().int().positive().default(10),
+  PG_POOL_MAX: z.coerce.number().int().positive().default(4),
+  /** Concurrent CSV uploads per API process; each holds one connection of its own pool while it streams. */
+  IMPORT_UPLOAD_CONCURRENCY: z.coerce.number().int().positive().default(2),
   TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().default('default'),
   TEMPORAL_API_KEY: z.string().optional(),
@@ -38,6 +42,9 @@ const schema = z.object({
     .int()
     .positive()
     .default(2 * 1024 * 1024 * 1024),
+  IMPORT_MAX_ROWS: z.coerce.number().int().positive().default(10_000_000),
+  IMPORT_UPLOAD_TIMEOUT_SECONDS: z.coerce.number().int().positive().default(900),
+  IMPORT_UPLOAD_IDLE_SECONDS: z.coerce.number().int().positive().default(30),
 });
 
 export type AppConfig = z.infer<typeof schema>;

@@ -1,6 +1,6 @@
 import { Pool } from 'pg';
 
-/** Plain pg connections for COPY streaming, which the ORM does not expose. */
-export function createPgPool(databaseUrl: string, max = 4): Pool {
+/** Plain pg connections for COPY streaming, which the ORM does not expose; connections open lazily. */
+export function createPgPool(databaseUrl: string, max: number): Pool {
   return new Pool({ connectionString: databaseUrl, max });
 }

@@ -4,6 +4,7 @@ export type AppErrorKind =
   | 'malformed_body'
   | 'payload_too_large'
   | 'unsupported_media_type'
+  | 'request_timeout'
   | 'unauthorized'
   | 'forbidden'
   | 'not_found'

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
+import { withApiHeapBudget } from '../api/heap-budget';
 import { loadConfig } from '../config/env';
 import { prepareDatabase } from '../db/orm';
 import { SEARCH_ATTRIBUTE_KEYS } from '../workflows/search-attributes';
@@ -72,7 +73,7 @@ async function main(): Promise<void> {
   // node itself with tsx's loader, so each child's pid is the real process and its group holds its helpers.
   const node = (file: string) => ['--import', 'tsx', join(__dirname, '..', file)];
   children.start('worker', process.execPath, node('workers/worker.ts'), env);
-  children.start('api', process.execPath, node('api/server.ts'), env);
+  children.start('api', process.execPath, node('api/server.ts'), { ...env, NODE_OPTIONS: withApiHeapBudget(env.NODE_OPTIONS) });
 
   console.log(`
 MassiveSMS is starting:

@@ -12,7 +12,8 @@ import { loadAuditMacKey, loadPhoneHashKey } from './system-keys';
 export async function createServiceDeps(config: AppConfig, processName: string): Promise<ServiceDeps> {
   const master = deriveMasterKeys(config.MASTER_KEY, config.MASTER_KEY_PREVIOUS);
   const orm = await openOrm(config.DATABASE_URL, config.DATABASE_POOL_MAX);
-  const pgPool = createPgPool(config.DATABASE_URL);
+  const pgPool = createPgPool(config.DATABASE_URL, config.PG_POOL_MAX);
+  const uploadPool = createPgPool(config.DATABASE_URL, config.IMPORT_UPLOAD_CONCURRENCY);
   try {
     const phoneHashKey = await loadPhoneHashKey(pgPool, master, config.MASTER_KEY);
     const auditMacKey = await loadAuditMacKey(pgPool, master, config.MASTER_KEY);
@@ -21,6 +22,7 @@ export async function createServiceDeps(config: AppConfig, processName: string):
       config,
       orm,
       pgPool,
+      uploadPool,
       keys: { master, phoneHashKey, auditMacKey },
       keyring: new DataKeyring(master, {
         ttlMs: config.KEYRING_CACHE_TTL_SECONDS * 1000,
@@ -31,6 +33,7 @@ export async function createServiceDeps(config: AppConfig, processName: string):
   } catch (err) {
     await orm.close();
     await pgPool.end();
+    await uploadPool.end();
     throw err;
   }
 }
@@ -38,4 +41,5 @@ export async function createServiceDeps(config: AppConfig, processName: string):
 export async function closeServiceDeps(deps: ServiceDeps): Promise<void> {
   await deps.orm.close();
   await deps.pgPool.end();
+  await deps.uploadPool.end();
 }

@@ -18,7 +18,10 @@ export interface ProcessKeys {
 export interface ServiceDeps {
   config: AppConfig;
   orm: MikroORM;
+  /** Plain pg connections (COPY, chunk reads and writes); PG_POOL_MAX per process. */
   pgPool: Pool;
+  /** The API's upload COPYs only; IMPORT_UPLOAD_CONCURRENCY per process, so uploads cannot starve pgPool or the ORM. */
+  uploadPool: Pool;
   keys: ProcessKeys;
   keyring: DataKeyring;
   logger: Logger;

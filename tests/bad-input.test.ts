@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectProblem, signUp, type TestAccount } from './support/accounts';
@@ -111,6 +112,21 @@ describe('bad input on every endpoint → 4xx problem+json, never 5xx', () => {
       }
       expectProblem(await call(op).send({ ...valid, name: 'x'.repeat(2 * 1024 * 1024) }), 413, 'payload_too_large');
       expectProblem(await call(op).set('Content-Type', 'text/plain').send('phone=1'), 415, 'unsupported_media_type');
+    }
+  });
+
+  it('every JSON endpoint: a body invalid in its Content-Encoding 400, unknown encoding or charset 415', async () => {
+    const truncatedGzip = gzipSync(JSON.stringify({ padding: 'x'.repeat(200) })).subarray(0, 30);
+    for (const op of operations.filter((o) => o.jsonBody)) {
+      const json = () => call(op).set('Content-Type', 'application/json');
+      for (const encoding of ['gzip', 'deflate', 'br']) {
+        const res = await json().set('Content-Encoding', encoding).send('{"not":"compressed"}');
+        expectProblem(res, 400, 'malformed_body');
+        expect(res.body.detail).toBe('the body is not valid for its Content-Encoding');
+      }
+      expectProblem(await json().set('Content-Encoding', 'gzip').send(truncatedGzip), 400, 'malformed_body');
+      expectProblem(await json().set('Content-Encoding', 'compress').send('{}'), 415, 'unsupported_media_type');
+      expectProblem(await call(op).set('Content-Type', 'application/json; charset=latin1').send('{}'), 415, 'unsupported_media_type');
     }
   });
 

@@ -9,6 +9,7 @@ const STATUS: Record<AppErrorKind, number> = {
   malformed_body: 400,
   payload_too_large: 413,
   unsupported_media_type: 415,
+  request_timeout: 408,
   unauthorized: 401,
   forbidden: 403,
   not_found: 404,
@@ -26,6 +27,7 @@ const TITLE: Record<AppErrorKind, string> = {
   malformed_body: 'Request body is malformed',
   payload_too_large: 'Request body is too large',
   unsupported_media_type: 'Unsupported media type',
+  request_timeout: 'Request took too long',
   unauthorized: 'Authentication required',
   forbidden: 'Not allowed',
   not_found: 'Not found',
@@ -64,29 +66,55 @@ export function sendProblem(req: Request, res: Response, err: AppError): void {
   res.status(status).type('application/problem+json').send(JSON.stringify(body));
 }
 
+interface ParserError {
+  type?: string;
+  status?: number;
+  errno?: number;
+}
+
 /**
- * Errors thrown by body parsers carry a `type`. A unique violation no service turned into its own
- * conflict means the resource already exists: retrying the same request cannot succeed, so the detail
- * does not suggest it. Everything else unknown is a 500 with no internals.
+ * A unique violation no service turned into its own conflict means the resource already exists:
+ * retrying the same request cannot succeed, so the detail does not suggest it. A sealed value that
+ * does not open is reported without internals.
  */
-function fromKnownError(err: { type?: string; status?: number }): AppError | undefined {
+function fromStorageError(err: unknown): AppError | undefined {
   if (err instanceof SealedFieldError) {
     return new AppError('stored_data_unreadable', `the stored data of ${err.rowId} failed its integrity check and cannot be read`);
   }
   if (err instanceof UniqueConstraintViolationException) {
     return new AppError('conflict', 'a resource with the same unique value already exists; retrying the same request will not succeed');
   }
+  return undefined;
+}
+
+/** body-parser (raw-body, zlib) failures: their messages may quote the body, so each gets a fixed detail. */
+function fromBodyParserError(err: ParserError): AppError | undefined {
   switch (err.type) {
     case 'entity.parse.failed':
       return new AppError('malformed_body', 'the body is not valid JSON');
     case 'entity.too.large':
       return new AppError('payload_too_large', 'the body exceeds the size limit');
     case 'encoding.unsupported':
+      return new AppError('unsupported_media_type', 'the Content-Encoding is not supported (use gzip, deflate, br or none)');
     case 'charset.unsupported':
-      return new AppError('unsupported_media_type', 'the body encoding is not supported');
+      return new AppError('unsupported_media_type', 'the body charset is not supported (use utf-8)');
+    case 'request.aborted':
+      return new AppError('malformed_body', 'the request ended before its body was complete');
+    case 'request.size.invalid':
+      return new AppError('malformed_body', 'the body length does not match Content-Length');
     default:
-      return undefined;
+      break;
   }
+  // raw-body passes zlib's errors (gzip, deflate, br: all carry an errno) on with status 400 and no type.
+  if (err.status === 400 && err.type === undefined && typeof err.errno === 'number') {
+    return new AppError('malformed_body', 'the body is not valid for its Content-Encoding');
+  }
+  return undefined;
+}
+
+/** Errors we recognise without an AppError; everything else unknown is a 500 with no internals. */
+function fromKnownError(err: ParserError): AppError | undefined {
+  return fromStorageError(err) ?? fromBodyParserError(err);
 }
 
 /** Driver errors quote the failing SQL with its values (emails, hashes): log only what identifies them. */
@@ -95,9 +123,21 @@ function loggableError(err: unknown): unknown {
   return err;
 }
 
+/**
+ * A body left unread (refused early, timed out, aborted) is not read to its end, possibly gigabytes
+ * of it: the connection closes after the answer instead. (A bodiless request may not be `complete`
+ * yet when an error is raised synchronously, hence the header check.)
+ */
+function hasUnreadBody(req: Request): boolean {
+  const length = req.headers['content-length'];
+  const hasBody = req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+  return hasBody && !req.complete;
+}
+
 export function problemErrorHandler(logger: Logger): ErrorRequestHandler {
   return (err: unknown, req, res, _next) => {
-    const known = err instanceof AppError ? err : fromKnownError(err as { type?: string });
+    if (hasUnreadBody(req)) res.setHeader('Connection', 'close');
+    const known = err instanceof AppError ? err : fromKnownError(err as ParserError);
     if (known) {
       if (known.kind === 'stored_data_unreadable')
         logger.error({ problem: known.message, method: req.method, path: req.path }, 'stored data unreadable');

@@ -1,7 +1,8 @@
 import type { ImportsService } from '../../services/imports/imports-service';
-import { fingerprintBody } from '../http/body-fingerprint';
+import { fingerprintBody, type FingerprintedBody } from '../http/body-fingerprint';
 import { csvSource } from '../http/csv-source';
 import { defineRoute, type RouteHost } from '../http/define-route';
+import type { UploadTimeouts } from '../http/upload-body';
 import { IdParams, PageQuery, pageOf } from '../schemas/common';
 import { ImportErrorSchema, ImportErrorsQuery, ImportQuery, ImportSchema } from '../schemas/imports';
 import { z } from 'zod';
@@ -12,7 +13,7 @@ const accepted = (view: { id: string }) => ({
   headers: { Location: `/v1/contacts/imports/${view.id}` },
 });
 
-export function importRoutes(host: RouteHost, imports: ImportsService): void {
+export function importRoutes(host: RouteHost, imports: ImportsService, timeouts: UploadTimeouts): void {
   const tag = 'Contact imports';
   defineRoute(host, {
     method: 'post',
@@ -26,13 +27,20 @@ export function importRoutes(host: RouteHost, imports: ImportsService): void {
       description:
         'A CSV file with a header row. Phone, name and opt-in columns are found by name or named in the query; other columns become attributes.',
     },
-    responses: { 202: { description: 'Import accepted', schema: ImportSchema } },
-    problems: [503],
+    responses: {
+      202: { description: 'Import accepted', schema: ImportSchema },
+      408: { description: 'The upload took longer than IMPORT_UPLOAD_TIMEOUT_SECONDS or stalled (problem+json)' },
+      503: {
+        description: 'Every upload slot of this server is busy, or the import could not be started; retry after Retry-After (problem+json)',
+      },
+    },
     // A replay shows the import as it is now; its Location header is rebuilt from the id.
     replay: { resource: 'contact_import', render: async ({ em, actor }, id) => accepted(await imports.get(em, actor, id)) },
     handler: async ({ em, actor, query, req, idempotency }) => {
-      const upload = fingerprintBody(await csvSource(req));
-      const staged = await imports.stage(em, actor, upload.stream, {
+      // The Idempotency-Key fingerprint is a running SHA-256 of the CSV bytes as read (after any gzip decoding).
+      let upload: FingerprintedBody | undefined;
+      const openSource = async () => (upload = fingerprintBody(await csvSource(req, timeouts))).stream;
+      const staged = await imports.stage(em, actor, openSource, {
         phone: query.phone_column,
         name: query.name_column,
         optInSource: query.opt_in_source_column,
@@ -43,7 +51,7 @@ export function importRoutes(host: RouteHost, imports: ImportsService): void {
       // The key is decided on the bytes, so only now: a repeat (or a refused key) drops what was just staged.
       let replay;
       try {
-        replay = await idempotency.claim(upload.digest());
+        replay = await idempotency.claim(upload!.digest());
       } catch (err) {
         await imports.discard(em, actor, staged);
         throw err;

@@ -25,6 +25,13 @@ const normalizeHeader = (h: string) =>
     .toLowerCase()
     .replace(/[\s-]+/g, '_');
 
+/** Header names as a client may see them again: printable text only, shortened; binary is never echoed. */
+function quoteHeader(names: string[]): string | undefined {
+  const shown = names.slice(0, 20).map((n) => (n.length > 40 ? `${n.slice(0, 40)}…` : n));
+  if (shown.some((n) => /[\p{C}\uFFFD]/u.test(n))) return undefined;
+  return shown.join(', ') + (names.length > shown.length ? `, … (${names.length} columns)` : '');
+}
+
 export interface ResolvedColumns {
   mapping: ImportMapping;
   /** Column index of each mapped field; every other column becomes an attribute named by its header. */
@@ -57,11 +64,14 @@ export function resolveColumns(header: string[], overrides: ColumnOverrides): Re
   if (index.phone < 0) {
     throw AppError.invalid(
       'columns.phone',
-      `no phone column found; name it with the phone_column parameter (header: ${header.join(', ')})`,
+      `no phone column found; name it with the phone_column parameter (header: ${quoteHeader(header) ?? 'not readable text'})`,
     );
   }
   const duplicateHeader = normalized.find((h, i) => normalized.indexOf(h) !== i);
-  if (duplicateHeader !== undefined) throw AppError.invalid('header', `column "${duplicateHeader}" appears twice`);
+  if (duplicateHeader !== undefined) {
+    const name = quoteHeader([duplicateHeader]);
+    throw AppError.invalid('header', name === undefined ? 'a column name appears twice' : `column "${name}" appears twice`);
+  }
   const mapped = new Set(Object.values(index).filter((i) => i >= 0));
   const at = (i: number) => (i >= 0 ? header[i]!.trim() : undefined);
   return {

@@ -7,6 +7,7 @@ import type { DataKey } from '../../lib/crypto/sealed-field';
 import { sealJson } from '../../lib/crypto/sealed-json';
 import { AppError } from '../../lib/errors';
 import { resolveColumns, type ColumnOverrides, type ResolvedColumns } from './column-mapping';
+import { checkField, CSV_LIMITS, recordTooLarge } from './csv-limits';
 import { stagedChunkBinding, type StagedRow } from './staged-row';
 
 export interface StageResult {
@@ -22,6 +23,7 @@ export interface StageOptions {
   overrides: ColumnOverrides;
   chunkRows: number;
   maxBytes: number;
+  maxRows: number;
 }
 
 const cell = (record: string[], i: number): string | null => {
@@ -29,6 +31,21 @@ const cell = (record: string[], i: number): string | null => {
   const v = record[i]?.trim();
   return v === undefined || v === '' ? null : v;
 };
+
+/** Cell text a staged row carries (values and attribute names), to bound a chunk's size. */
+function stagedChars(record: string[], cols: ResolvedColumns): number {
+  let chars = 0;
+  for (const v of record) chars += v.length;
+  for (const attr of cols.attributeColumns) chars += attr.name.length;
+  return chars;
+}
+
+/** csv-parse's own messages quote the file; the client gets the row and the kind of problem only. */
+function csvProblem(err: Error & { code: string; records?: number }): AppError {
+  const row = (err.records ?? 0) + 1;
+  if (err.code === 'CSV_MAX_RECORD_SIZE') return recordTooLarge(row, `the record exceeds ${CSV_LIMITS.maxRecordChars} characters`);
+  return recordTooLarge(row, `the file is not valid CSV (${err.code})`);
+}
 
 function toStagedRow(record: string[], row: number, cols: ResolvedColumns, width: number): StagedRow {
   const staged: StagedRow = {
@@ -50,10 +67,26 @@ function toStagedRow(record: string[], row: number, cols: ResolvedColumns, width
   return staged;
 }
 
-/** Encodes one COPY text-format line; the sealed chunk goes in as a hex bytea literal. */
-function copyLine(importId: string, chunkNo: number, rows: StagedRow[], dataKey: DataKey): string {
+const PARSE_SLICE_BYTES = 4096;
+
+const HEX_DIGITS = Buffer.from('0123456789abcdef');
+
+/**
+ * Encodes one COPY text-format line; the sealed chunk goes in as a hex bytea literal, written
+ * straight into one Buffer instead of two more chunk-sized strings (the hex, then the line).
+ */
+function copyLine(importId: string, chunkNo: number, rows: StagedRow[], dataKey: DataKey): Buffer {
   const payload = sealJson(dataKey, stagedChunkBinding(importId, chunkNo), rows);
-  return `${importId}\t${chunkNo}\t${rows[0]!.row}\t${rows.length}\t\\\\x${payload.toString('hex')}\n`;
+  const head = Buffer.from(`${importId}\t${chunkNo}\t${rows[0]!.row}\t${rows.length}\t\\\\x`);
+  const line = Buffer.allocUnsafe(head.length + payload.length * 2 + 1);
+  head.copy(line);
+  let at = head.length;
+  for (const byte of payload) {
+    line[at++] = HEX_DIGITS[byte >> 4]!;
+    line[at++] = HEX_DIGITS[byte & 15]!;
+  }
+  line[at] = 0x0a;
+  return line;
 }
 
 /**
@@ -70,16 +103,27 @@ export async function stageCsv(pool: Pool, source: Readable, options: StageOptio
         done(new AppError('payload_too_large', `the file is larger than ${options.maxBytes} bytes`));
         return;
       }
-      done(null, buf);
+      // csv-parse emits every record of a chunk at once, ignoring backpressure; small slices keep
+      // that burst (and what it keeps alive) small when lines are short.
+      for (let at = 0; at < buf.length; at += PARSE_SLICE_BYTES) this.push(buf.subarray(at, at + PARSE_SLICE_BYTES));
+      done();
     },
   });
-  const parser = parse({ bom: true, relax_column_count: true, skip_empty_lines: true, relax_quotes: true });
+  const parser = parse({
+    bom: true,
+    relax_column_count: true,
+    skip_empty_lines: true,
+    relax_quotes: true,
+    max_record_size: CSV_LIMITS.maxRecordChars,
+    cast: checkField,
+  });
 
   let columns: ResolvedColumns | undefined;
   let width = 0;
   let rowNo = 1; // the header is row 1, as in a spreadsheet
   let chunkNo = 0;
   let pending: StagedRow[] = [];
+  let pendingChars = 0;
 
   const chunker = new Transform({
     writableObjectMode: true,
@@ -92,10 +136,16 @@ export async function stageCsv(pool: Pool, source: Readable, options: StageOptio
           return;
         }
         rowNo += 1;
+        if (rowNo - 1 > options.maxRows) {
+          done(new AppError('payload_too_large', `the file has more than ${options.maxRows} rows`));
+          return;
+        }
         pending.push(toStagedRow(record, rowNo, columns, width));
-        if (pending.length >= options.chunkRows) {
+        pendingChars += stagedChars(record, columns);
+        if (pending.length >= options.chunkRows || pendingChars >= CSV_LIMITS.chunkMaxChars) {
           const line = copyLine(options.importId, chunkNo++, pending, options.dataKey);
           pending = [];
+          pendingChars = 0;
           done(null, line);
           return;
         }
@@ -121,11 +171,7 @@ export async function stageCsv(pool: Pool, source: Readable, options: StageOptio
     failed = true;
     if (err instanceof AppError) throw err;
     const code = (err as { code?: string }).code;
-    if (typeof code === 'string' && code.startsWith('CSV_')) {
-      throw new AppError('validation', `the file is not valid CSV: ${(err as Error).message}`, {
-        fields: [{ field: 'file', reason: (err as Error).message }],
-      });
-    }
+    if (typeof code === 'string' && code.startsWith('CSV_')) throw csvProblem(err as Error & { code: string });
     throw err;
   } finally {
     client.release(failed); // a connection that broke off mid-COPY is discarded, not reused

@@ -17,16 +17,20 @@ import type { ColumnOverrides } from './column-mapping';
 import { stageCsv, type StageResult } from './csv-stager';
 import { toImportProgress, type ImportProgress } from './import-summary';
 import { DEFAULT_CHUNK_ROWS } from './staged-row';
+import type { UploadSlots } from './upload-slots';
 import { findAccountPage, toPage, type PageRequest } from '../pagination';
 
 /** How long a view waits for the workflow's live progress before showing the stored counts. */
 const LIVE_PROGRESS_DEADLINE_MS = 2_000;
 
 export interface ImportsServiceDeps {
-  pgPool: Pool;
+  /** Connections for COPY while an upload streams; sized to `uploadSlots`, apart from every other pool. */
+  uploadPool: Pool;
+  uploadSlots: UploadSlots;
   keyring: DataKeyring;
   temporal: TemporalClient;
   maxBytes: number;
+  maxRows: number;
   chunkRows?: number;
   logger: Logger;
 }
@@ -66,9 +70,22 @@ export class ImportsService {
   /**
    * An import starts in two steps, so the API can decide an Idempotency-Key on the body's bytes in
    * between: `stage` reads the whole upload into staged chunks, then `launch` hands it to a durable
-   * ImportWorkflow (answering before any row is applied) or `discard` drops it.
+   * ImportWorkflow (answering before any row is applied) or `discard` drops it. `openSource` is
+   * called only once an upload slot is held, so a refused upload reads no body.
    */
-  async stage(em: EntityManager, actor: AccountActor, source: Readable, overrides: ColumnOverrides): Promise<StagedImport> {
+  async stage(em: EntityManager, actor: AccountActor, openSource: () => Promise<Readable>, overrides: ColumnOverrides) {
+    const release = this.deps.uploadSlots.take();
+    let source: Readable | undefined;
+    try {
+      source = await openSource();
+      return await this.stageSource(em, actor, source, overrides);
+    } finally {
+      source?.destroy(); // stops reading the request if staging never consumed it all
+      release();
+    }
+  }
+
+  private async stageSource(em: EntityManager, actor: AccountActor, source: Readable, overrides: ColumnOverrides): Promise<StagedImport> {
     const now = new Date();
     const imp = em.create(ContactImport, {
       id: uuidv7(now.getTime()),
@@ -84,13 +101,14 @@ export class ImportsService {
     });
     await em.flush();
     try {
-      const staged = await stageCsv(this.deps.pgPool, source, {
+      const staged = await stageCsv(this.deps.uploadPool, source, {
         importId: imp.id,
         accountId: actor.accountId,
         dataKey: await this.deps.keyring.keyFor(em, actor.accountId),
         overrides,
         chunkRows: this.deps.chunkRows ?? DEFAULT_CHUNK_ROWS,
         maxBytes: this.deps.maxBytes,
+        maxRows: this.deps.maxRows,
       });
       return { importId: imp.id, ...staged };
     } catch (err) {

@@ -1,0 +1,35 @@
+import { AppError } from '../../lib/errors';
+
+/**
+ * Bounds on one CSV record, so staging memory depends on these and not on the file: csv-parse
+ * holds at most one record, and a staged chunk at most CHUNK_MAX_CHARS of cell text.
+ * A contact needs a few short fields; the bounds leave room for wide spreadsheets of attributes
+ * (each attribute is bounded again, per contact, when the row is prepared).
+ */
+export const CSV_LIMITS = {
+  /** Characters in one record (all its fields together). */
+  maxRecordChars: 64 * 1024,
+  /** Columns in one record, the header included. */
+  maxColumns: 1000,
+  /** Characters in one field. */
+  maxFieldChars: 8 * 1024,
+  /** A staged chunk is cut at this much cell text (names and values) even below its row count. */
+  chunkMaxChars: 1024 * 1024,
+};
+
+/** A record that breaks a bound: the whole file is refused, naming the row (header = row 1), never its content. */
+export function recordTooLarge(row: number, reason: string): AppError {
+  return new AppError('validation', `row ${row}: ${reason}`, { fields: [{ field: 'file', reason: `row ${row}: ${reason}` }] });
+}
+
+/** csv-parse calls this per field with its position; throwing stops the parse before the record grows further. */
+export function checkField(value: string, context: { column: number | string; records: number }): string {
+  const row = context.records + 1;
+  if (typeof context.column === 'number' && context.column >= CSV_LIMITS.maxColumns) {
+    throw recordTooLarge(row, `the record has more than ${CSV_LIMITS.maxColumns} columns`);
+  }
+  if (value.length > CSV_LIMITS.maxFieldChars) {
+    throw recordTooLarge(row, `a field exceeds ${CSV_LIMITS.maxFieldChars} characters`);
+  }
+  return value;
+}

@@ -1,0 +1,67 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { API_HEAP_FLAG } from '../../api/heap-budget';
+import { testEnvironment } from './harness';
+
+export interface ApiProcess {
+  pid: number;
+  baseUrl: string;
+  /** The child's peak resident set size (VmHWM) since start or the last resetPeak(), in bytes. */
+  peakRss(): number;
+  /** Starts a new peak measurement (Linux: writing 5 to clear_refs resets VmHWM). */
+  resetPeak(): void;
+  stop(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+function waitForListening(child: ChildProcess): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let seen = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      seen = (seen + chunk.toString('utf8')).slice(-4096);
+      if (seen.includes('"msg":"api listening"')) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`the API process exited with ${code} before listening`)));
+  });
+}
+
+/** The real API process (`api/server.ts` under tsx, with its heap budget), on the run's database and Temporal, on a free port. */
+export async function startApiProcess(env: Record<string, string> = {}): Promise<ApiProcess> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, '..', '..', 'api', 'server.ts')], {
+    env: {
+      ...process.env,
+      NODE_OPTIONS: API_HEAP_FLAG,
+      ...testEnvironment({ LOG_LEVEL: 'info', PORT: String(port), ...env }),
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await waitForListening(child);
+  const pid = child.pid!;
+  return {
+    pid,
+    baseUrl: `http://127.0.0.1:${port}`,
+    peakRss() {
+      const hwm = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+      if (!hwm) throw new Error('no VmHWM in /proc status');
+      return Number(hwm[1]) * 1024;
+    },
+    resetPeak() {
+      writeFileSync(`/proc/${pid}/clear_refs`, '5');
+    },
+    async stop() {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
