@@ -102,7 +102,7 @@ describe('import rows out of range', () => {
       .set(acct.auth)
       .send({ phone: '+14155550305', name: 'Before', optIn: { source: 'form' } });
     expect(before.status).toBe(201);
-    const owner = new PgClient({ connectionString: inject('databaseUrl') });
+    const owner = new PgClient({ connectionString: inject('ownerDatabaseUrl') });
     await owner.connect();
     await owner.query(`alter table contacts add constraint contacts_reject_me_test check (opt_in_source is distinct from 'reject-me')`);
     let outcome;

@@ -8,6 +8,7 @@ import { openOrm, prepareDatabase } from '../db/orm';
 import { createPgPool } from '../db/pg-pool';
 import { deriveMasterKeys } from '../lib/crypto/keys';
 import { createServiceDeps } from '../services/bootstrap';
+import { verifyAuditChain } from '../services/audit-log';
 import { rotateMasterKey } from '../services/key-rotation';
 import { DataKeyring } from '../services/keyring';
 import { signUp } from './support/accounts';
@@ -45,7 +46,8 @@ describe('MASTER_KEY rotation', () => {
     const pool = createPgPool(databaseUrl, 1);
     try {
       const masters = deriveMasterKeys(newKey, oldKey);
-      expect(await rotateMasterKey(pool, masters, 1)).toEqual({ dataKeys: 1, systemKeys: 1 });
+      // System keys: the phone-hash key and the audit-MAC key.
+      expect(await rotateMasterKey(pool, masters, 1)).toEqual({ dataKeys: 1, systemKeys: 2 });
       expect(await rotateMasterKey(pool, masters, 1)).toEqual({ dataKeys: 0, systemKeys: 0 });
     } finally {
       await pool.end();
@@ -65,6 +67,10 @@ describe('MASTER_KEY rotation', () => {
       const again = await request(after.app).post('/v1/contacts').set(acct.auth).send({ phone: '+14155550970' });
       expect(again.status).toBe(200); // the same number dedupes onto the same contact
       expect(again.body.id).toBe(contact.body.id);
+      // The audit chain written before the rotation still verifies: its MAC key was rewrapped, not replaced.
+      const verdict = await verifyAuditChain(after.deps.orm.em.fork(), [after.deps.keys.auditMacKey]);
+      expect(verdict).toMatchObject({ ok: true });
+      expect(verdict.entries).toBeGreaterThan(0);
     } finally {
       await after.close();
     }

@@ -96,7 +96,12 @@ describe('CSV record bounds: the file is refused with 422 naming the row, never 
     const binary = gzipSync(csvOf(['phone'], [[phoneFor(1)]]));
     const res = await postCsv().send(binary);
     expectProblem(res, 422, 'validation');
-    expect(res.body.detail).toBe(
+    expect(res.body.detail).toBe('header: a column name contains a NUL character');
+    // Bytes that are not UTF-8 text (and hold no NUL) reach the header check, which does not quote them either.
+    const notText = Buffer.from([0x8f, 0xc3, 0x28, 0x2c, 0xff, 0x0a, 0x31, 0x0a]);
+    const unreadable = await postCsv().send(notText);
+    expectProblem(unreadable, 422, 'validation');
+    expect(unreadable.body.detail).toBe(
       'columns.phone: no phone column found; name it with the phone_column parameter (header: not readable text)',
     );
     expect(await leftovers()).toEqual({ imports: 0, chunks: 0 });

@@ -1,14 +1,14 @@
 import { Migration20261123000000_foundation } from './Migration20261123000000_foundation';
-import { Migration20261124040000_keyring } from './Migration20261124040000_keyring';
-import { Migration20261124020000_auth_hardening } from './Migration20261124020000_auth_hardening';
 import { Migration20261124010000_idempotency_sealed } from './Migration20261124010000_idempotency_sealed';
+import { Migration20261124020000_auth_hardening } from './Migration20261124020000_auth_hardening';
 import { Migration20261124030000_audit_mac_checkpoints } from './Migration20261124030000_audit_mac_checkpoints';
+import { Migration20261124040000_keyring } from './Migration20261124040000_keyring';
 
 /** Listed explicitly so migrations run the same from ts sources, bundles and tests. */
 export const migrations = [
   { name: 'Migration20261123000000_foundation', class: Migration20261123000000_foundation },
-  { name: 'Migration20261124040000_keyring', class: Migration20261124040000_keyring },
-  { name: 'Migration20261124020000_auth_hardening', class: Migration20261124020000_auth_hardening },
   { name: 'Migration20261124010000_idempotency_sealed', class: Migration20261124010000_idempotency_sealed },
+  { name: 'Migration20261124020000_auth_hardening', class: Migration20261124020000_auth_hardening },
   { name: 'Migration20261124030000_audit_mac_checkpoints', class: Migration20261124030000_audit_mac_checkpoints },
+  { name: 'Migration20261124040000_keyring', class: Migration20261124040000_keyring },
 ];
