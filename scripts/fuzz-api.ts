@@ -75,8 +75,10 @@ async function main(): Promise<number> {
     DATABASE_URL: databaseUrl,
     TEMPORAL_ADDRESS: temporalEnv.address,
     MASTER_KEY: randomBytes(32).toString('base64'),
-    // Schemathesis sends thousands of requests with one key.
+    // Schemathesis sends thousands of requests with one key, and hundreds of deliberately bad ones
+    // from one address; the limits themselves have their own tests (operations, authentication).
     RATE_LIMIT_PER_MINUTE: '1000000',
+    AUTH_FAILURES_PER_MINUTE: '1000000',
   });
   const deps = await createServiceDeps(config, 'fuzz');
   cleanups.push(() => closeServiceDeps(deps));

@@ -36,6 +36,9 @@ describe('unknown methods on known paths', () => {
       ['PUT', '/v1/contacts', 'GET, HEAD, POST'],
       ['DELETE', '/v1/accounts', 'POST'],
       ['POST', `/v1/contacts/${randomUUID()}`, 'DELETE, GET, HEAD, PATCH'],
+      // A literal path wins over the `:id` path that also matches it.
+      ['PATCH', '/v1/contacts/imports', 'GET, HEAD, POST'],
+      ['DELETE', '/v1/contacts/imports', 'GET, HEAD, POST'],
       ['PUT', '/v1/lists/x/contacts/y', 'DELETE'],
       ['TRACE', '/v1/account', 'GET, HEAD'],
       ['POST', '/healthz', 'GET, HEAD'],

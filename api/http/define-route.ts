@@ -7,7 +7,7 @@ import { AppError } from '../../lib/errors';
 import { isSessionActor, type AccountActor, type KeyManager } from '../../services/actor';
 import type { IdempotencyStore } from '../../services/idempotency/idempotency-store';
 import { IdempotencyGate, jsonBodyDigest, type ReplayRule } from './idempotency';
-import { recordRouteMethod } from './method-not-allowed';
+import { isLiteralKnownPath, recordRouteMethod } from './method-not-allowed';
 import { ProblemSchema } from './problem-schema';
 import type { RouteContext, RouteResult } from './route-context';
 import { validationError } from './zod-errors';
@@ -118,7 +118,12 @@ export function defineRoute<
 >(host: RouteHost, spec: RouteSpec<P, Q, B, A>): void {
   register(host, spec);
   recordRouteMethod(host.router, spec.method, spec.path);
-  host.router[spec.method](spec.path, async (req, res) => {
+  host.router[spec.method](spec.path, async (req, res, next) => {
+    // `/v1/contacts/:id` also matches `/v1/contacts/imports`, which is a resource of its own.
+    if (spec.params && isLiteralKnownPath(host.router, req.path)) {
+      next();
+      return;
+    }
     const em = req.em;
     let actor: KeyManager | undefined;
     const auth: RouteAuth = spec.auth;

@@ -3,6 +3,8 @@ import { AppError } from '../../lib/errors';
 
 interface KnownPath {
   pattern: RegExp;
+  /** No `:param` in it: such a path names one resource and wins over a `:param` path it also matches. */
+  literal: boolean;
   methods: Set<string>;
 }
 
@@ -18,11 +20,20 @@ export function recordRouteMethod(router: Router, method: string, path: string):
   knownPaths.set(router, paths);
   let known = paths.find((p) => p.pattern.source === toPattern(path).source);
   if (!known) {
-    known = { pattern: toPattern(path), methods: new Set() };
+    known = { pattern: toPattern(path), literal: !path.includes(':'), methods: new Set() };
     paths.push(known);
   }
   known.methods.add(method.toUpperCase());
   if (method.toUpperCase() === 'GET') known.methods.add('HEAD');
+}
+
+/**
+ * Whether `path` is a literal path of `router` (e.g. `/v1/contacts/imports`): a `:param` route that
+ * also matches it (`/v1/contacts/:id`) must leave it alone, so a method the literal path lacks is a
+ * 405 rather than the `:param` route's validation error.
+ */
+export function isLiteralKnownPath(router: Router, path: string): boolean {
+  return (knownPaths.get(router) ?? []).some((known) => known.literal && known.pattern.test(path));
 }
 
 /**
@@ -32,9 +43,9 @@ export function recordRouteMethod(router: Router, method: string, path: string):
 export function methodNotAllowedHandler(router: Router): RequestHandler {
   return (req, res, next) => {
     const allowed = new Set<string>();
-    for (const known of knownPaths.get(router) ?? []) {
-      if (known.pattern.test(req.path)) for (const m of known.methods) allowed.add(m);
-    }
+    const matching = (knownPaths.get(router) ?? []).filter((known) => known.pattern.test(req.path));
+    const literal = matching.filter((known) => known.literal);
+    for (const known of literal.length > 0 ? literal : matching) for (const m of known.methods) allowed.add(m);
     if (allowed.size === 0) {
       next();
       return;

@@ -8,10 +8,12 @@ import { ApiKeyWithSecret } from './api-keys';
  */
 const EMAIL = /^[A-Za-z0-9_'+.-]{1,64}@[A-Za-z0-9-]{1,63}(\.[A-Za-z0-9-]{1,63})*\.[A-Za-z]{2,63}$/;
 
+export const EmailAddress = z.string().max(320).regex(EMAIL, 'must be an email address such as name@example.com');
+
 export const SignUpBody = z
   .object({
     accountName: label(200),
-    email: z.string().max(320).regex(EMAIL, 'must be an email address such as name@example.com'),
+    email: EmailAddress,
     password: z.string().min(12, 'must be at least 12 characters').max(256),
   })
   .strict();

@@ -1,8 +1,9 @@
 import { z } from 'zod';
+import { EmailAddress } from './accounts';
 
 export const CreateSessionBody = z
   .object({
-    email: z.email().max(320),
+    email: EmailAddress,
     password: z.string().min(1).max(256),
     accountId: z.uuid().optional().describe('Which account, when this email owns several; without it, the newest one.'),
   })
