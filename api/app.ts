@@ -15,7 +15,7 @@ import { UploadSlots } from '../services/imports/upload-slots';
 import { ListsService } from '../services/lists';
 import { OptOutsService } from '../services/opt-outs';
 import type { RouteHost } from './http/define-route';
-import { methodNotAllowedHandler, recordRouteMethod } from './http/method-not-allowed';
+import { methodNotAllowedHandler, optionsHandler, recordRouteMethod } from './http/method-not-allowed';
 import { notFoundHandler, problemErrorHandler } from './http/problem';
 import { healthRoutes } from './health';
 import { FailedAuthLimiter } from './middleware/failed-auth-limiter';
@@ -131,6 +131,7 @@ export function createApp(deps: ApiDeps, options: AppOptions = {}) {
     recordRouteMethod(router, 'get', path);
   }
 
+  app.use(optionsHandler(router));
   app.use(router);
   app.use(methodNotAllowedHandler(router));
   app.use(notFoundHandler);

@@ -61,6 +61,17 @@ describe('unknown methods on known paths', () => {
     }
   });
 
+  it('OPTIONS answers 204 with the same Allow (a literal path lists only its own methods)', async () => {
+    for (const [path, allow] of [
+      ['/v1/contacts/imports', 'GET, HEAD, POST'],
+      [`/v1/contacts/${randomUUID()}`, 'DELETE, GET, HEAD, PATCH'],
+    ]) {
+      const res = await request(h.app).options(path!);
+      expect(res.status, path).toBe(204);
+      expect(res.headers.allow, path).toBe(allow);
+    }
+  });
+
   it('unknown paths stay 404', async () => {
     expectProblem(await request(h.app).put('/v1/nothing-here'), 404, 'not_found');
   });
@@ -127,6 +138,20 @@ describe('the server enforces what the document says', () => {
   it('refuses NUL characters in stored text with 422, never 500', async () => {
     expectProblem(await request(h.app).post('/v1/api-keys').set(acct.auth).send({ name: 'a\u0000b' }), 422, 'validation');
     expectProblem(await request(h.app).post('/v1/lists').set(acct.auth).send({ name: 'a\u0000b' }), 422, 'validation');
+    // Blank after trimming (no-break space, BOM, ideographic space) is refused, as the documented pattern says.
+    for (const blank of ['\u00a0', ' \ufeff ', '\u3000']) {
+      expectProblem(await request(h.app).post('/v1/lists').set(acct.auth).send({ name: blank }), 422, 'validation');
+    }
+    // …and the document says the same: its pattern refuses what the server refuses.
+    const doc = (await request(h.app).get('/openapi.json')).body;
+    const namePattern = new RegExp(
+      doc.paths['/v1/lists'].post.requestBody.content['application/json'].schema.properties.name.pattern as string,
+    );
+    expect(['\u00a0', ' \ufeff ', '\u3000', 'a\u0000b'].map((v) => namePattern.test(v))).toEqual([false, false, false, false]);
+    expect(namePattern.test(' VIP ')).toBe(true);
+    const trimmed = await request(h.app).post('/v1/lists').set(acct.auth).send({ name: ' \u00a0VIP\u3000' });
+    expect(trimmed.status).toBe(201);
+    expect(trimmed.body.name).toBe('VIP');
     const optIn = { phone: '+14155550100', optIn: { source: 'web\u0000form' } };
     expectProblem(await request(h.app).post('/v1/contacts').set(acct.auth).send(optIn), 422, 'validation');
     const res = await uploadCsv(h.app, acct.auth, csvOf(['phone'], [['+14155550100']]), { name_column: 'a\u0000b' });

@@ -36,21 +36,43 @@ export function isLiteralKnownPath(router: Router, path: string): boolean {
   return (knownPaths.get(router) ?? []).some((known) => known.literal && known.pattern.test(path));
 }
 
+/** The methods a known path answers (a literal path's own, when one matches), or none for an unknown path. */
+function allowedMethods(router: Router, path: string): string[] {
+  const matching = (knownPaths.get(router) ?? []).filter((known) => known.pattern.test(path));
+  const literal = matching.filter((known) => known.literal);
+  const allowed = new Set<string>();
+  for (const known of literal.length > 0 ? literal : matching) for (const m of known.methods) allowed.add(m);
+  return [...allowed].sort();
+}
+
+/**
+ * Mounted before `router`: OPTIONS on a known path answers 204 with the same `Allow` a 405 gives
+ * (Express's own answer would also list the methods of a `:param` path that happens to match).
+ */
+export function optionsHandler(router: Router): RequestHandler {
+  return (req, res, next) => {
+    const allowed = req.method === 'OPTIONS' ? allowedMethods(router, req.path) : [];
+    if (allowed.length === 0) {
+      next();
+      return;
+    }
+    res.setHeader('Allow', allowed.join(', '));
+    res.status(204).end();
+  };
+}
+
 /**
  * Mounted after `router`: a request that no route answered, on a path some route of `router` knows,
  * is 405 with `Allow` listing the methods that path answers. Unknown paths go on to the 404.
  */
 export function methodNotAllowedHandler(router: Router): RequestHandler {
   return (req, res, next) => {
-    const allowed = new Set<string>();
-    const matching = (knownPaths.get(router) ?? []).filter((known) => known.pattern.test(req.path));
-    const literal = matching.filter((known) => known.literal);
-    for (const known of literal.length > 0 ? literal : matching) for (const m of known.methods) allowed.add(m);
-    if (allowed.size === 0) {
+    const allowed = allowedMethods(router, req.path);
+    if (allowed.length === 0) {
       next();
       return;
     }
-    const allow = [...allowed].sort().join(', ');
+    const allow = allowed.join(', ');
     res.setHeader('Allow', allow);
     next(new AppError('method_not_allowed', `${req.method} is not supported on ${req.path}; use ${allow}`));
   };

@@ -31,5 +31,12 @@ export const Scopes = z
 // eslint-disable-next-line no-control-regex -- U+0000 is exactly what must be refused
 export const NO_NUL = /^[^\u0000]*$/;
 
-/** Free-text fields: trimmed, non-empty, bounded, storable. */
-export const label = (max: number) => z.string().trim().min(1).max(max).regex(NO_NUL, 'must not contain NUL characters');
+/**
+ * Not blank and no NUL: at least one character that String.prototype.trim keeps (so the trimmed value
+ * is never empty), spelled out so the OpenAPI pattern means the same to every validator.
+ */
+// eslint-disable-next-line no-control-regex -- U+0000 is exactly what must be refused
+const LABEL = /^[^\u0000]*[^\u0000\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff][^\u0000]*$/;
+
+/** Free-text fields: bounded, not blank, storable, then trimmed. */
+export const label = (max: number) => z.string().max(max).regex(LABEL, 'must not be blank or contain NUL characters').trim();
