@@ -7,14 +7,18 @@ import { closeServiceDeps, createServiceDeps } from '../services/bootstrap';
 import { connectClient } from '../workers/temporal-connection';
 import { devEnvironment } from './dev-env';
 
-/** The anchors Temporal holds, or why they could not be read. */
-async function readAnchors(config: AppConfig): Promise<{ anchors: AuditAnchor[] } | { unreachable: string }> {
+/** The anchors Temporal holds, or undefined when it cannot be reached (why goes to stderr). */
+async function readAnchors(config: AppConfig): Promise<AuditAnchor[] | undefined> {
   let connection;
   try {
     connection = await connectClient(config);
-    return { anchors: await listAuditAnchors(new Client({ connection, namespace: config.TEMPORAL_NAMESPACE })) };
+    return await listAuditAnchors(new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }));
   } catch (err) {
-    return { unreachable: err instanceof Error ? err.name : 'unknown error' };
+    console.error(
+      `audit:verify: cannot read anchors from Temporal at ${config.TEMPORAL_ADDRESS}:`,
+      err instanceof Error ? err.message : err,
+    );
+    return undefined;
   } finally {
     await connection?.close();
   }
@@ -31,11 +35,10 @@ async function main(): Promise<void> {
   const deps = await createServiceDeps({ ...config, LOG_LEVEL: 'warn' }, 'audit-verify');
   const em = deps.orm.em.fork();
   const chain = await verifyAuditChain(em, [deps.keys.auditMacKey]);
-  const read = await readAnchors(config);
-  const verdict =
-    'anchors' in read
-      ? await verifyAgainstAnchors(em, chain, read.anchors)
-      : { ok: false, chain, anchors: { ok: false, reason: `anchors not checked: Temporal is unreachable (${read.unreachable})` } };
+  const anchors = await readAnchors(config);
+  const verdict = anchors
+    ? await verifyAgainstAnchors(em, chain, anchors)
+    : { ok: false, chain, anchors: { ok: false, reason: 'anchors not checked: Temporal is unreachable' } };
   await closeServiceDeps(deps);
   console.log(JSON.stringify(verdict));
   process.exit(verdict.ok ? 0 : 1);
