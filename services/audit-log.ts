@@ -220,3 +220,26 @@ export async function verifyAuditChain(em: EntityManager, macKeys: Buffer[], pag
   }
   return { ok: true, entries, checkpointEntries: Number(checkpoint.entries) };
 }
+
+/** The chain's head as anchored outside the database: a count and a MAC, nothing about who did what. */
+export interface AuditHead {
+  /** Entries in the chain (seq runs 1..entries without gaps in a chain that verifies). */
+  entries: number;
+  /** Hex MAC of the last entry; empty when the log is empty. */
+  headMac: string;
+  macKeyId: string | null;
+}
+
+export async function readAuditHead(em: EntityManager): Promise<AuditHead> {
+  const [head] = await em.execute<{ seq: string; mac: Buffer; mac_key_id: string | null }[]>(
+    'select seq::text as seq, mac, mac_key_id from audit_log order by seq desc limit 1',
+  );
+  if (!head) return { entries: 0, headMac: '', macKeyId: null };
+  return { entries: Number(head.seq), headMac: head.mac.toString('hex'), macKeyId: head.mac_key_id };
+}
+
+/** The stored MAC of entry `seq`, or undefined when there is no such entry. */
+export async function auditMacAt(em: EntityManager, seq: number): Promise<Buffer | undefined> {
+  const [row] = await em.execute<{ mac: Buffer }[]>('select mac from audit_log where seq = ?', [String(seq)]);
+  return row?.mac;
+}

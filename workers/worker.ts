@@ -2,6 +2,7 @@ import { loadConfig } from '../config/env';
 import { closeServiceDeps, createServiceDeps } from '../services/bootstrap';
 import { Client } from '@temporalio/client';
 import { createImportWorker } from './create-import-worker';
+import { ensureAuditAnchorSchedule } from './audit-anchor-schedule';
 import { createMaintenanceWorker } from './create-maintenance-worker';
 import { ensureIdempotencyPurgeSchedule } from './idempotency-purge-schedule';
 import { connectClient, connectWorker } from './temporal-connection';
@@ -16,7 +17,9 @@ async function main(): Promise<void> {
   const worker = await createImportWorker({ connection, namespace: config.TEMPORAL_NAMESPACE, deps });
   const maintenance = await createMaintenanceWorker({ connection, namespace: config.TEMPORAL_NAMESPACE, deps });
   const clientConnection = await connectClient(config);
-  await ensureIdempotencyPurgeSchedule(new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE }));
+  const client = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE });
+  await ensureIdempotencyPurgeSchedule(client);
+  await ensureAuditAnchorSchedule(client);
   await clientConnection.close();
   deps.logger.info({ taskQueues: [worker.options.taskQueue, maintenance.options.taskQueue] }, 'worker started');
   await Promise.all([worker.run(), maintenance.run()]);

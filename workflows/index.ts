@@ -1,2 +1,3 @@
 export { importContactsWorkflow } from './import-contacts';
 export { purgeIdempotencyKeysWorkflow } from './purge-idempotency-keys';
+export { auditAnchorWorkflow } from './audit-anchor';
