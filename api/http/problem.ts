@@ -2,6 +2,7 @@ import { DriverException, UniqueConstraintViolationException } from '@mikro-orm/
 import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
 import { SealedFieldError } from '../../lib/crypto/sealed-field';
+import { closeAfterAnswer } from './lingering-close';
 import { AppError, type AppErrorKind, type FieldError } from '../../lib/errors';
 
 const STATUS: Record<AppErrorKind, number> = {
@@ -136,7 +137,10 @@ function hasUnreadBody(req: Request): boolean {
 
 export function problemErrorHandler(logger: Logger): ErrorRequestHandler {
   return (err: unknown, req, res, _next) => {
-    if (hasUnreadBody(req)) res.setHeader('Connection', 'close');
+    if (hasUnreadBody(req)) {
+      res.setHeader('Connection', 'close');
+      closeAfterAnswer(req);
+    }
     const known = err instanceof AppError ? err : fromKnownError(err as ParserError);
     if (known) {
       if (known.kind === 'stored_data_unreadable')
