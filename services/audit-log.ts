@@ -232,7 +232,8 @@ export interface AuditHead {
 
 export async function readAuditHead(em: EntityManager): Promise<AuditHead> {
   const [head] = await em.execute<{ seq: string; mac: Buffer; mac_key_id: string | null }[]>(
-    'select seq::text as seq, mac, mac_key_id from audit_log order by seq desc limit 1',
+    // Ordered by the bigint column, not by the text it is returned as ('9' sorts after '40').
+    'select seq::text as seq, mac, mac_key_id from audit_log order by audit_log.seq desc limit 1',
   );
   if (!head) return { entries: 0, headMac: '', macKeyId: null };
   return { entries: Number(head.seq), headMac: head.mac.toString('hex'), macKeyId: head.mac_key_id };
