@@ -3,45 +3,34 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { TypedSearchAttributes } from '@temporalio/common';
-import { NativeConnection, type Worker } from '@temporalio/worker';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { openOrm } from '../db/orm';
 import { listAuditAnchors, verifyAgainstAnchors, type AuditAnchor } from '../services/audit-anchors';
 import { appendAudit, auditMacKeyId, verifyAuditChain, type AuditHead } from '../services/audit-log';
 import { AUDIT_ANCHOR_SCHEDULE_ID, ensureAuditAnchorSchedule } from '../workers/audit-anchor-schedule';
-import { createMaintenanceWorker } from '../workers/create-maintenance-worker';
 import { TASK_QUEUES } from '../workers/task-queues';
 import { auditAnchorWorkflow } from '../workflows/audit-anchor';
 import { ProcessKindKey } from '../workflows/search-attributes';
 import { signUp, type TestAccount } from './support/accounts';
+import { afterTampering } from './support/audit-tampering';
+import { startMaintenanceWorker } from './support/maintenance-worker';
 import { startHarness, testEnvironment, type Harness } from './support/harness';
 
 let h: Harness;
 /** The schema owner: an attacker with full database access but without MASTER_KEY or Temporal. */
 let owner: MikroORM;
 let acct: TestAccount;
-let workerConnection: NativeConnection;
-let worker: Worker;
-let running: Promise<void>;
+let maintenance: { stop(): Promise<void> };
 
 beforeAll(async () => {
   h = await startHarness();
   owner = await openOrm(inject('ownerDatabaseUrl'), 1);
   acct = await signUp(h.app, 'Anchored');
-  workerConnection = await NativeConnection.connect({ address: h.config.TEMPORAL_ADDRESS });
-  worker = await createMaintenanceWorker({
-    connection: workerConnection,
-    namespace: h.config.TEMPORAL_NAMESPACE,
-    deps: h.deps,
-    workflowBundle: { codePath: inject('workflowBundlePath') },
-  });
-  running = worker.run();
+  maintenance = await startMaintenanceWorker(h);
 });
 afterAll(async () => {
-  worker.shutdown();
-  await running;
-  await workerConnection.close();
+  await maintenance.stop();
   await owner.close();
   await h.close();
 });
@@ -83,20 +72,6 @@ async function anchorNow(): Promise<{ result: AuditHead; workflowId: string; anc
     typedSearchAttributes: [{ key: ProcessKindKey, value: 'audit-anchor' }],
   });
   return { result, workflowId, anchors: await anchorsIncluding(workflowId) };
-}
-
-/** Tampers as the owner with the append-only triggers off, runs `check` in the same transaction, and rolls back. */
-async function afterTampering<T>(tamper: (em: EntityManager) => Promise<void>, check: (em: EntityManager) => Promise<T>): Promise<T> {
-  const em = owner.em.fork();
-  await em.begin();
-  try {
-    await em.execute('alter table audit_log disable trigger audit_log_append_only');
-    await em.execute('alter table audit_checkpoints disable trigger audit_checkpoints_append_only');
-    await tamper(em);
-    return await check(em);
-  } finally {
-    await em.rollback();
-  }
 }
 
 /** Deletes every entry after `keep` and the checkpoints that would show the cut. */
@@ -142,6 +117,7 @@ describe('audit anchors in Temporal', () => {
     });
 
     const { chain, anchored } = await afterTampering(
+      owner,
       (em) => cutTail(em, n - 2),
       async (em) => {
         const chain = await verifyChain(em);
@@ -168,6 +144,7 @@ describe('audit anchors in Temporal', () => {
     const { result, workflowId, anchors } = await anchorNow();
     const n = result.entries;
     const { chain, anchored } = await afterTampering(
+      owner,
       async (em) => {
         await cutTail(em, n - 2);
         // The app keeps appending after the cut: new, validly MAC'd entries take the cut ones' places.

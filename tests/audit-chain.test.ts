@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { openOrm } from '../db/orm';
 import { canonicalAuditEntry, verifyAuditChain, type AuditRow, type ChainVerdict } from '../services/audit-log';
 import { signUp } from './support/accounts';
+import { afterTampering } from './support/audit-tampering';
 import { startHarness, testEnvironment, type Harness } from './support/harness';
 
 let h: Harness;
@@ -31,21 +32,9 @@ afterAll(async () => {
 
 const verify = (em: EntityManager) => verifyAuditChain(em, [h.deps.keys.auditMacKey]);
 
-/**
- * Tampers as the owner with the append-only triggers off, verifies inside the same transaction, and
- * rolls back, so every case starts from the intact chain.
- */
-async function verdictAfterTampering(tamper: (em: EntityManager) => Promise<void>): Promise<ChainVerdict> {
-  const em = owner.em.fork();
-  await em.begin();
-  try {
-    await em.execute('alter table audit_log disable trigger audit_log_append_only');
-    await em.execute('alter table audit_checkpoints disable trigger audit_checkpoints_append_only');
-    await tamper(em);
-    return await verify(em);
-  } finally {
-    await em.rollback();
-  }
+/** Tampers as the owner, verifies inside the same transaction, and rolls back. */
+function verdictAfterTampering(tamper: (em: EntityManager) => Promise<void>): Promise<ChainVerdict> {
+  return afterTampering(owner, tamper, verify);
 }
 
 /**

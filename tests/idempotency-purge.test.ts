@@ -1,13 +1,11 @@
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, type Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
 import { IdempotencyStore } from '../services/idempotency/idempotency-store';
-import { createMaintenanceWorker } from '../workers/create-maintenance-worker';
 import { ensureIdempotencyPurgeSchedule, IDEMPOTENCY_PURGE_SCHEDULE_ID } from '../workers/idempotency-purge-schedule';
 import { TASK_QUEUES } from '../workers/task-queues';
 import { purgeIdempotencyKeysWorkflow } from '../workflows/purge-idempotency-keys';
 import { signUp, type TestAccount } from './support/accounts';
+import { startMaintenanceWorker } from './support/maintenance-worker';
 import { startHarness, type Harness } from './support/harness';
 
 let h: Harness;
@@ -53,26 +51,15 @@ describe('Purging expired Idempotency-Keys', () => {
   describe('on Temporal', () => {
     let client: Client;
     let connection: Connection;
-    let workerConnection: NativeConnection;
-    let worker: Worker;
-    let running: Promise<void>;
+    let maintenance: { stop(): Promise<void> };
 
     beforeAll(async () => {
       connection = await Connection.connect({ address: h.config.TEMPORAL_ADDRESS });
       client = new Client({ connection, namespace: h.config.TEMPORAL_NAMESPACE });
-      workerConnection = await NativeConnection.connect({ address: h.config.TEMPORAL_ADDRESS });
-      worker = await createMaintenanceWorker({
-        connection: workerConnection,
-        namespace: h.config.TEMPORAL_NAMESPACE,
-        deps: h.deps,
-        workflowBundle: { codePath: inject('workflowBundlePath') },
-      });
-      running = worker.run();
+      maintenance = await startMaintenanceWorker(h);
     });
     afterAll(async () => {
-      worker.shutdown();
-      await running;
-      await workerConnection.close();
+      await maintenance.stop();
       await connection.close();
     });
 
