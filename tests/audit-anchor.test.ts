@@ -37,6 +37,12 @@ afterAll(async () => {
 
 const verifyChain = (em: EntityManager) => verifyAuditChain(em, [h.deps.keys.auditMacKey]);
 
+/** The database-only verdict and the anchored one, read in the same (tampered) transaction. */
+const verifyBoth = (anchors: AuditAnchor[]) => async (em: EntityManager) => {
+  const chain = await verifyChain(em);
+  return { chain, anchored: await verifyAgainstAnchors(em, chain, anchors) };
+};
+
 async function addEntries(count: number): Promise<void> {
   for (let i = 0; i < count; i += 1) {
     const res = await request(h.app)
@@ -116,14 +122,7 @@ describe('audit anchors in Temporal', () => {
       anchors: { ok: true, checked: anchors.length, anchoredEntries: n },
     });
 
-    const { chain, anchored } = await afterTampering(
-      owner,
-      (em) => cutTail(em, n - 2),
-      async (em) => {
-        const chain = await verifyChain(em);
-        return { chain, anchored: await verifyAgainstAnchors(em, chain, anchors) };
-      },
-    );
+    const { chain, anchored } = await afterTampering(owner, (em) => cutTail(em, n - 2), verifyBoth(anchors));
     // The database alone cannot tell: the chain is whole up to its (now) latest checkpoint.
     expect(chain).toEqual({ ok: true, entries: n - 2, checkpointEntries: n - 2 });
     expect(anchored).toEqual({
@@ -150,10 +149,7 @@ describe('audit anchors in Temporal', () => {
         // The app keeps appending after the cut: new, validly MAC'd entries take the cut ones' places.
         for (const action of ['after.cut.1', 'after.cut.2']) await appendAudit(em, { actorType: 'system', action });
       },
-      async (em) => {
-        const chain = await verifyChain(em);
-        return { chain, anchored: await verifyAgainstAnchors(em, chain, anchors) };
-      },
+      verifyBoth(anchors),
     );
     expect(chain).toEqual({ ok: true, entries: n, checkpointEntries: n });
     expect(anchored).toEqual({

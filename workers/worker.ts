@@ -1,6 +1,7 @@
 import { loadConfig } from '../config/env';
 import { closeServiceDeps, createServiceDeps } from '../services/bootstrap';
 import { Client } from '@temporalio/client';
+import { bundleWorkflowCode, Runtime } from '@temporalio/worker';
 import { createImportWorker } from './create-import-worker';
 import { ensureAuditAnchorSchedule } from './audit-anchor-schedule';
 import { createMaintenanceWorker } from './create-maintenance-worker';
@@ -14,8 +15,11 @@ async function main(): Promise<void> {
   installTemporalRuntime(config.LOG_LEVEL);
   const deps = await createServiceDeps(config, 'worker');
   const connection = await connectWorker(config);
-  const worker = await createImportWorker({ connection, namespace: config.TEMPORAL_NAMESPACE, deps });
-  const maintenance = await createMaintenanceWorker({ connection, namespace: config.TEMPORAL_NAMESPACE, deps });
+  // Both task queues run the same workflow code: bundle it once, not once per worker.
+  const workflowBundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: Runtime.instance().logger });
+  const options = { connection, namespace: config.TEMPORAL_NAMESPACE, deps, workflowBundle };
+  const worker = await createImportWorker(options);
+  const maintenance = await createMaintenanceWorker(options);
   const clientConnection = await connectClient(config);
   const client = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE });
   await ensureIdempotencyPurgeSchedule(client);
