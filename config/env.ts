@@ -45,6 +45,32 @@ const schema = z.object({
   IMPORT_MAX_ROWS: z.coerce.number().int().positive().default(10_000_000),
   IMPORT_UPLOAD_TIMEOUT_SECONDS: z.coerce.number().int().positive().default(900),
   IMPORT_UPLOAD_IDLE_SECONDS: z.coerce.number().int().positive().default(30),
+  /** Where carriers and Stripe reach this deployment's /webhooks/* (callback URLs are built from it). */
+  PUBLIC_BASE_URL: z.string().url().default('http://127.0.0.1:3000'),
+  /** Carrier SDK timeout for one send; a timeout after the request was written is an ambiguous outcome. */
+  CARRIER_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+  /** Telnyx (primary route). Unset base URL = the real API; npm run dev points it at the simulator. */
+  TELNYX_API_KEY: z.string().min(1).optional(),
+  TELNYX_BASE_URL: z.string().url().optional(),
+  /** Base64 ed25519 public key Telnyx signs webhooks with. */
+  TELNYX_PUBLIC_KEY: z.string().min(1).optional(),
+  /** Twilio (failover route). */
+  TWILIO_ACCOUNT_SID: z.string().min(1).optional(),
+  TWILIO_AUTH_TOKEN: z.string().min(1).optional(),
+  TWILIO_BASE_URL: z.string().url().optional(),
+  /** Resend (email). */
+  RESEND_API_KEY: z.string().min(1).optional(),
+  RESEND_BASE_URL: z.string().url().optional(),
+  EMAIL_FROM: z.string().default('MassiveSMS <no-reply@massivesms.example>'),
+  /** Stripe (billing). */
+  STRIPE_SECRET_KEY: z.string().min(1).optional(),
+  STRIPE_BASE_URL: z.string().url().optional(),
+  STRIPE_WEBHOOK_SECRET: z.string().min(1).optional(),
+  /** Customer webhook URLs must be https to public addresses; 'true' also allows http and loopback (dev and tests only). */
+  WEBHOOKS_ALLOW_LOOPBACK: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
 });
 
 export type AppConfig = z.infer<typeof schema>;

@@ -3,6 +3,7 @@ import { Migration20261124010000_idempotency_sealed } from './Migration202611240
 import { Migration20261124020000_auth_hardening } from './Migration20261124020000_auth_hardening';
 import { Migration20261124030000_audit_mac_checkpoints } from './Migration20261124030000_audit_mac_checkpoints';
 import { Migration20261124040000_keyring } from './Migration20261124040000_keyring';
+import { Migration20261124050000_messaging } from './Migration20261124050000_messaging';
 
 /** Listed explicitly so migrations run the same from ts sources, bundles and tests. */
 export const migrations = [
@@ -11,4 +12,5 @@ export const migrations = [
   { name: 'Migration20261124020000_auth_hardening', class: Migration20261124020000_auth_hardening },
   { name: 'Migration20261124030000_audit_mac_checkpoints', class: Migration20261124030000_audit_mac_checkpoints },
   { name: 'Migration20261124040000_keyring', class: Migration20261124040000_keyring },
+  { name: 'Migration20261124050000_messaging', class: Migration20261124050000_messaging },
 ];
