@@ -49,6 +49,10 @@ const schema = z.object({
   PUBLIC_BASE_URL: z.string().url().default('http://127.0.0.1:3000'),
   /** Carrier SDK timeout for one send; a timeout after the request was written is an ambiguous outcome. */
   CARRIER_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+  /** Dispatcher workflows (`dispatch:<n>`) draining the outbox; more shards claim in parallel. */
+  DISPATCH_SHARDS: z.coerce.number().int().min(1).max(64).default(2),
+  /** How long an ambiguous send waits for its receipt before the carrier is asked (lookup). */
+  DISPATCH_RECONCILE_WAIT_MS: z.coerce.number().int().min(0).default(30_000),
   /** Telnyx (primary route). Unset base URL = the real API; npm run dev points it at the simulator. */
   TELNYX_API_KEY: z.string().min(1).optional(),
   TELNYX_BASE_URL: z.string().url().optional(),

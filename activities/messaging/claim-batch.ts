@@ -1,0 +1,48 @@
+import { Context } from '@temporalio/activity';
+import type { CarrierId } from '../../providers/sms/carrier';
+import { readAvailability } from '../../services/messaging/carrier-breaker';
+import { claimMessages, releaseExpiredClaims, type ClaimedMessage } from '../../services/messaging/outbox-store';
+import { carriersFor, CARRIER_PREFERENCE } from '../../services/messaging/routing';
+import type { ClaimBatchInput, ClaimBatchResult } from './dispatch-types';
+import type { MessagingActivityDeps } from './messaging-deps';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Claims a batch of due messages, waiting (and heartbeating) up to `waitMs` while the outbox is
+ * empty so an idle dispatcher costs a few activities a minute, not a stream of empty ones.
+ */
+export function createClaimBatch(deps: MessagingActivityDeps) {
+  const { pgPool, settings } = deps;
+
+  async function routesFor(claimed: ClaimedMessage[]): Promise<ClaimBatchResult['routes']> {
+    const em = deps.orm.em.fork();
+    const byAccount = new Map<string, CarrierId[]>();
+    for (const { accountId } of claimed) if (!byAccount.has(accountId)) byAccount.set(accountId, await carriersFor(em, accountId));
+    const groups = new Map<string, { carriers: CarrierId[]; ids: string[] }>();
+    for (const m of claimed) {
+      const carriers = byAccount.get(m.accountId)!;
+      const key = carriers.join(',');
+      const group = groups.get(key) ?? { carriers, ids: [] };
+      group.ids.push(m.id);
+      groups.set(key, group);
+    }
+    return [...groups.values()];
+  }
+
+  return async function claimBatch(input: ClaimBatchInput): Promise<ClaimBatchResult> {
+    const ctx = Context.current();
+    await releaseExpiredClaims(pgPool);
+    const deadline = Date.now() + input.waitMs;
+    let claimed = await claimMessages(pgPool, input.claimToken, input.max, settings.claimLeaseMs);
+    while (claimed.length === 0 && Date.now() < deadline) {
+      ctx.heartbeat();
+      await Promise.race([sleep(settings.idlePollMs), ctx.cancelled]);
+      claimed = await claimMessages(pgPool, input.claimToken, input.max, settings.claimLeaseMs);
+    }
+    return {
+      routes: await routesFor(claimed),
+      availability: await readAvailability(pgPool, CARRIER_PREFERENCE, settings.breaker),
+    };
+  };
+}

@@ -1,0 +1,127 @@
+import { Context } from '@temporalio/activity';
+import type { CarrierSendRequest, SendOutcome } from '../../providers/sms/carrier';
+import { SealedFieldError } from '../../lib/crypto/sealed-field';
+import { recordBatchHealth } from '../../services/messaging/carrier-breaker';
+import {
+  failUnsendable,
+  prepareSend,
+  recordAttemptResults,
+  settleAttempts,
+  type AttemptResult,
+  type SettledAttempt,
+} from '../../services/messaging/outbox-store';
+import { statusCallbackUrl } from '../../services/messaging/send-callback-url';
+import { mapBounded } from '../../services/messaging/send-concurrency';
+import { openOutbound } from '../../services/messaging/send-fields';
+import { keysForAccounts } from './account-keys';
+import type { SendBatchInput, SendBatchResult } from './dispatch-types';
+import type { MessagingActivityDeps } from './messaging-deps';
+
+/** A carrier call that threw instead of answering may still have reached the carrier. */
+const THREW: SendOutcome = { kind: 'ambiguous', errorCode: 'adapter_error', errorDetail: '' };
+
+function toAttemptResult(attemptId: string, outcome: SendOutcome): AttemptResult {
+  return outcome.kind === 'accepted'
+    ? { attemptId, outcome: 'accepted', carrierMessageId: outcome.carrierMessageId }
+    : // The vendor's detail text can quote the number: only the code is kept.
+      { attemptId, outcome: outcome.kind, errorCode: outcome.errorCode };
+}
+
+/** Groups the stored outcomes the way the workflow acts on them. */
+function classify(carrier: SendBatchInput['carrier'], settled: SettledAttempt[]): Omit<SendBatchResult, 'suppressed' | 'lost'> {
+  const result: Omit<SendBatchResult, 'suppressed' | 'lost'> = { carrier, sent: [], failed: [], transient: [], ambiguous: [], reconcileAt: null };
+  const failedByCode = new Map<string, string[]>();
+  for (const a of settled) {
+    switch (a.outcome) {
+      case 'accepted':
+      case 'confirmed_sent':
+        result.sent.push(a.messageId);
+        break;
+      case 'permanent': {
+        const code = a.errorCode ?? 'permanent';
+        failedByCode.set(code, [...(failedByCode.get(code) ?? []), a.messageId]);
+        break;
+      }
+      case 'transient':
+      case 'confirmed_not_sent':
+        result.transient.push(a.messageId);
+        break;
+      case 'pending':
+      case 'ambiguous': {
+        result.ambiguous.push({ messageId: a.messageId, attemptId: a.attemptId });
+        const at = a.reconcileAfter?.getTime() ?? Date.now();
+        result.reconcileAt = Math.max(result.reconcileAt ?? 0, at);
+        break;
+      }
+    }
+  }
+  result.failed = [...failedByCode].map(([errorCode, ids]) => ({ errorCode, ids }));
+  return result;
+}
+
+/**
+ * Sends one batch through one carrier: pending attempts are committed before any call, calls run
+ * with bounded concurrency, outcomes are recorded and applied, and the workflow gets ids grouped by
+ * outcome. A retry of this activity finds its earlier attempts by `sendId`: a pending one may have
+ * reached the carrier, so it is ambiguous and reconciled, never sent again.
+ */
+export function createSendBatch(deps: MessagingActivityDeps) {
+  const { pgPool, settings } = deps;
+
+  return async function sendBatch(input: SendBatchInput): Promise<SendBatchResult> {
+    const ctx = Context.current();
+    const carrier = deps.carriers[input.carrier];
+    const prepared = await prepareSend(pgPool, {
+      claimToken: input.claimToken,
+      sendId: input.sendId,
+      carrier: input.carrier,
+      messageIds: input.messageIds,
+      leaseMs: settings.claimLeaseMs,
+      reconcileWaitMs: settings.reconcileWaitMs,
+    });
+
+    const keys = await keysForAccounts(deps, prepared.toSend.map((m) => m.accountId));
+    const requests: CarrierSendRequest[] = [];
+    const unsendable: { messageId: string; attemptId: string; code: string }[] = [];
+    for (const m of prepared.toSend) {
+      const key = keys.get(m.accountId);
+      if (!key) {
+        unsendable.push({ messageId: m.messageId, attemptId: m.attemptId, code: 'data_key_destroyed' });
+        continue;
+      }
+      try {
+        const { to, body } = openOutbound(key, m.messageId, { recipient: m.recipientSealed, body: m.bodySealed });
+        const statusCallback = statusCallbackUrl(deps.publicBaseUrl, input.carrier, m.messageId, m.attemptId);
+        requests.push({ messageId: m.messageId, attemptId: m.attemptId, from: m.sender, to, body, statusCallbackUrl: statusCallback });
+      } catch (err) {
+        if (!(err instanceof SealedFieldError)) throw err;
+        unsendable.push({ messageId: m.messageId, attemptId: m.attemptId, code: 'stored_data_unreadable' });
+      }
+    }
+    await failUnsendable(pgPool, input.claimToken, unsendable);
+
+    const beat = setInterval(() => ctx.heartbeat(), 1_000);
+    let results: AttemptResult[];
+    try {
+      results = await mapBounded(requests, settings.sendConcurrency, async (request) =>
+        toAttemptResult(request.attemptId, await carrier.send(request).catch(() => THREW)),
+      );
+    } finally {
+      clearInterval(beat);
+    }
+    await recordAttemptResults(pgPool, results, settings.reconcileWaitMs);
+    await recordBatchHealth(
+      pgPool,
+      input.carrier,
+      {
+        accepted: results.filter((r) => r.outcome === 'accepted').length,
+        failed: results.filter((r) => r.outcome === 'transient' || r.outcome === 'ambiguous').length,
+      },
+      settings.breaker,
+    );
+
+    const attemptIds = [...prepared.earlier.map((e) => e.attemptId), ...prepared.toSend.map((m) => m.attemptId)];
+    const settled = attemptIds.length > 0 ? await settleAttempts(pgPool, input.claimToken, attemptIds) : [];
+    return { ...classify(input.carrier, settled), suppressed: prepared.suppressed, lost: prepared.lost };
+  };
+}

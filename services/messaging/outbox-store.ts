@@ -1,0 +1,402 @@
+import type { Pool, PoolClient } from 'pg';
+import type { CarrierId } from '../../providers/sms/carrier';
+import { uuidv7 } from '../../lib/ids';
+import { statusRankSql, statusRank } from './message-status';
+
+/**
+ * All the SQL of the send path. A message is owned by one dispatcher claim (`claim_token`) from the
+ * moment it is claimed ('queued' → 'sending') until it is sent, failed, suppressed or handed back to
+ * the outbox; every write below is guarded by that token, so a dispatcher that lost its claim (lease
+ * expired, another shard re-claimed) can no longer touch the message. Attempts are written 'pending'
+ * before the carrier is called and only a pending attempt's outcome is ever recorded.
+ */
+
+const RANK = statusRankSql('status');
+
+async function inTransaction<T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query('begin');
+    const result = await work(client);
+    await client.query('commit');
+    return result;
+  } catch (err) {
+    await client.query('rollback').catch(() => undefined);
+    throw err;
+  } finally {
+    client.release();
+  }
+}
+
+export interface ClaimedMessage {
+  id: string;
+  accountId: string;
+}
+
+/**
+ * Claims up to `max` due queued messages for `claimToken`. Idempotent: when rows already carry the
+ * token (a retried claim whose first run committed but whose answer was lost) those rows are returned
+ * and nothing new is claimed, so no claimed message is ever stranded.
+ */
+export async function claimMessages(pool: Pool, claimToken: string, max: number, leaseMs: number): Promise<ClaimedMessage[]> {
+  const held = await pool.query<{ id: string; account_id: string }>(
+    `select id, account_id from messages where claim_token = $1 and status = 'sending' order by id`,
+    [claimToken],
+  );
+  if (held.rows.length > 0) return held.rows.map((r) => ({ id: r.id, accountId: r.account_id }));
+  const claimed = await pool.query<{ id: string; account_id: string }>(
+    `update messages m
+        set status = 'sending', claim_token = $1, claimed_until = now() + make_interval(secs => $3::double precision / 1000),
+            updated_at = now()
+       from (select id from messages
+              where status = 'queued' and (next_attempt_at is null or next_attempt_at <= now())
+              order by next_attempt_at nulls first
+              limit $2
+              for update skip locked) due
+      where m.id = due.id
+      returning m.id, m.account_id`,
+    [claimToken, max, leaseMs],
+  );
+  return claimed.rows.map((r) => ({ id: r.id, accountId: r.account_id })).sort((a, b) => (a.id < b.id ? -1 : 1));
+}
+
+/**
+ * Claims whose lease ran out go back to the outbox, unless a carrier call may have happened (a pending
+ * or ambiguous attempt): those stay with their dispatcher until reconciled.
+ */
+export async function releaseExpiredClaims(pool: Pool): Promise<number> {
+  const res = await pool.query(
+    `update messages m set status = 'queued', claim_token = null, claimed_until = null, updated_at = now()
+      where m.status = 'sending' and m.claimed_until < now()
+        and not exists (select 1 from message_attempts a where a.message_id = m.id and a.outcome in ('pending', 'ambiguous'))`,
+  );
+  return res.rowCount ?? 0;
+}
+
+/** What a send needs of one message: the sealed fields are opened by the caller under the account key. */
+export interface SendableMessage {
+  messageId: string;
+  accountId: string;
+  attemptId: string;
+  sender: string;
+  recipientSealed: Buffer;
+  bodySealed: Buffer;
+}
+
+export type RecordedOutcome = 'pending' | 'accepted' | 'permanent' | 'transient' | 'ambiguous' | 'confirmed_sent' | 'confirmed_not_sent';
+
+export interface EarlierAttempt {
+  messageId: string;
+  attemptId: string;
+  outcome: RecordedOutcome;
+  errorCode: string | null;
+}
+
+export interface PreparedSend {
+  /** Not (or no longer) held by this claim: another dispatcher or a receipt or an opt-out owns it now. */
+  lost: string[];
+  /** Opted out or restricted since it was queued: now 'suppressed', never sent. */
+  suppressed: string[];
+  /** Attempts this same send wrote before (the activity is a retry); pending ones are now ambiguous. */
+  earlier: EarlierAttempt[];
+  /** Fresh pending attempts, written and committed: call the carrier for these. */
+  toSend: SendableMessage[];
+}
+
+export interface PrepareSendInput {
+  claimToken: string;
+  sendId: string;
+  carrier: CarrierId;
+  messageIds: string[];
+  leaseMs: number;
+  reconcileWaitMs: number;
+}
+
+/**
+ * One transaction before any carrier call: renews the claim's lease (and locks the rows), turns this
+ * send's leftover pending attempts into ambiguous ones (never resent blindly), suppresses recipients
+ * who opted out or were restricted since the claim, and writes a pending attempt per message to send.
+ */
+export function prepareSend(pool: Pool, input: PrepareSendInput): Promise<PreparedSend> {
+  return inTransaction(pool, async (client) => {
+    const owned = await client.query<{ id: string; account_id: string; kind: string; recipient_hash: Buffer }>(
+      `update messages set claimed_until = now() + make_interval(secs => $3::double precision / 1000), updated_at = now()
+        where id in (select id from messages where id = any($1::uuid[]) and claim_token = $2 and status = 'sending' order by id for update)
+        returning id, account_id, kind, recipient_hash`,
+      [input.messageIds, input.claimToken, input.leaseMs],
+    );
+    const ownedIds = new Set(owned.rows.map((r) => r.id));
+    const lost = input.messageIds.filter((id) => !ownedIds.has(id));
+
+    await client.query(
+      `update message_attempts set outcome = 'ambiguous', error_code = 'send_interrupted', completed_at = now(),
+              reconcile_after = now() + make_interval(secs => $3::double precision / 1000)
+        where send_id = $1 and message_id = any($2::uuid[]) and outcome = 'pending'`,
+      [input.sendId, [...ownedIds], input.reconcileWaitMs],
+    );
+    const earlierRows = await client.query<{ id: string; message_id: string; outcome: RecordedOutcome; error_code: string | null }>(
+      `select id, message_id, outcome, error_code from message_attempts where send_id = $1 and message_id = any($2::uuid[])`,
+      [input.sendId, [...ownedIds]],
+    );
+    const earlier = earlierRows.rows.map((r) => ({ messageId: r.message_id, attemptId: r.id, outcome: r.outcome, errorCode: r.error_code }));
+    const attempted = new Set(earlier.map((e) => e.messageId));
+
+    const fresh = owned.rows.filter((r) => !attempted.has(r.id));
+    const suppressedRows = await client.query<{ id: string }>(
+      `update messages m set status = 'suppressed', claimed_until = null, updated_at = now()
+        where m.id = any($1::uuid[]) and m.kind <> 'keyword_reply' and ${statusRankSql('m.status')} < ${statusRank('suppressed')}
+          and (exists (select 1 from opt_outs o where o.account_id = m.account_id and o.phone_hash = m.recipient_hash)
+            or exists (select 1 from recipient_restrictions r where r.account_id = m.account_id and r.phone_hash = m.recipient_hash))
+        returning m.id`,
+      [fresh.map((r) => r.id)],
+    );
+    const suppressed = suppressedRows.rows.map((r) => r.id);
+    const suppressedSet = new Set(suppressed);
+    const sendIds = fresh.filter((r) => !suppressedSet.has(r.id)).map((r) => r.id);
+    if (sendIds.length === 0) return { lost, suppressed, earlier, toSend: [] };
+
+    const attemptIds = sendIds.map(() => uuidv7());
+    const rows = await client.query<{ attempt_id: string; id: string; account_id: string; sender: string; recipient_pii: Buffer; body: Buffer }>(
+      `with fresh as (
+         insert into message_attempts (id, message_id, account_id, carrier, outcome, send_id, created_at)
+         select a.attempt_id, m.id, m.account_id, $3, 'pending', $4, now()
+           from unnest($1::uuid[], $2::uuid[]) as a(message_id, attempt_id) join messages m on m.id = a.message_id
+         returning id, message_id)
+       select f.id as attempt_id, m.id, m.account_id, m.sender, m.recipient_pii, m.body
+         from fresh f join messages m on m.id = f.message_id`,
+      [sendIds, attemptIds, input.carrier, input.sendId],
+    );
+    const toSend = rows.rows.map((r) => ({
+      messageId: r.id,
+      accountId: r.account_id,
+      attemptId: r.attempt_id,
+      sender: r.sender,
+      recipientSealed: r.recipient_pii,
+      bodySealed: r.body,
+    }));
+    return { lost, suppressed, earlier, toSend };
+  });
+}
+
+export interface AttemptResult {
+  attemptId: string;
+  outcome: 'accepted' | 'permanent' | 'transient' | 'ambiguous';
+  carrierMessageId?: string;
+  errorCode?: string;
+}
+
+/**
+ * Records carrier answers on still-pending attempts only: a receipt that already confirmed an attempt
+ * (its callback can beat the send's own answer) is never overwritten.
+ */
+export async function recordAttemptResults(pool: Pool, results: AttemptResult[], reconcileWaitMs: number): Promise<void> {
+  if (results.length === 0) return;
+  await pool.query(
+    `update message_attempts a
+        set outcome = r.outcome, carrier_message_id = coalesce(a.carrier_message_id, r.carrier_message_id), error_code = r.error_code,
+            completed_at = now(),
+            reconcile_after = case when r.outcome = 'ambiguous' then now() + make_interval(secs => $5::double precision / 1000) end
+       from unnest($1::uuid[], $2::text[], $3::text[], $4::text[]) as r(id, outcome, carrier_message_id, error_code)
+      where a.id = r.id and a.outcome = 'pending'`,
+    [
+      results.map((r) => r.attemptId),
+      results.map((r) => r.outcome),
+      results.map((r) => r.carrierMessageId ?? null),
+      results.map((r) => r.errorCode ?? null),
+      reconcileWaitMs,
+    ],
+  );
+}
+
+export interface SettledAttempt {
+  attemptId: string;
+  messageId: string;
+  outcome: RecordedOutcome;
+  errorCode: string | null;
+  reconcileAfter: Date | null;
+}
+
+/**
+ * The attempts' outcomes as stored, applied to their messages: a carrier that took the message makes
+ * it 'sent' (carrier and carrier id recorded), a permanent refusal makes it 'failed'; both only move
+ * the status forward, so a receipt that already said 'delivered' stays.
+ */
+export function settleAttempts(pool: Pool, claimToken: string | null, attemptIds: string[]): Promise<SettledAttempt[]> {
+  return inTransaction(pool, async (client) => {
+    const { rows } = await client.query<{
+      id: string;
+      message_id: string;
+      carrier: string;
+      outcome: RecordedOutcome;
+      carrier_message_id: string | null;
+      error_code: string | null;
+      reconcile_after: Date | null;
+    }>(
+      `select id, message_id, carrier, outcome, carrier_message_id, error_code, reconcile_after
+         from message_attempts where id = any($1::uuid[]) order by message_id`,
+      [attemptIds],
+    );
+    const sent = rows.filter((r) => r.outcome === 'accepted' || r.outcome === 'confirmed_sent');
+    if (sent.length > 0) {
+      await client.query(
+        `update messages m
+            set status = case when ${statusRankSql('m.status')} < ${statusRank('sent')} then 'sent' else m.status end,
+                carrier = s.carrier, carrier_message_id = coalesce(m.carrier_message_id, s.carrier_message_id),
+                sent_at = coalesce(m.sent_at, now()), claimed_until = null, error_code = null, updated_at = now()
+           from unnest($1::uuid[], $2::text[], $3::text[]) as s(message_id, carrier, carrier_message_id)
+          where m.id = s.message_id and ($4::text is null or m.claim_token = $4)`,
+        [sent.map((r) => r.message_id), sent.map((r) => r.carrier), sent.map((r) => r.carrier_message_id), claimToken],
+      );
+    }
+    const refused = rows.filter((r) => r.outcome === 'permanent');
+    if (refused.length > 0) {
+      await client.query(
+        `update messages m
+            set status = 'failed', carrier = f.carrier, error_code = f.error_code, failed_at = now(), claimed_until = null, updated_at = now()
+           from unnest($1::uuid[], $2::text[], $3::text[]) as f(message_id, carrier, error_code)
+          where m.id = f.message_id and ${RANK} < ${statusRank('failed')} and ($4::text is null or m.claim_token = $4)`,
+        [refused.map((r) => r.message_id), refused.map((r) => r.carrier), refused.map((r) => r.error_code), claimToken],
+      );
+    }
+    return rows.map((r) => ({
+      attemptId: r.id,
+      messageId: r.message_id,
+      outcome: r.outcome,
+      errorCode: r.error_code,
+      reconcileAfter: r.reconcile_after,
+    }));
+  });
+}
+
+/** Messages a send could not open (destroyed key, unreadable field): failed with a stable code, never sent. */
+export async function failUnsendable(pool: Pool, claimToken: string, failures: { messageId: string; attemptId: string; code: string }[]): Promise<void> {
+  if (failures.length === 0) return;
+  await inTransaction(pool, async (client) => {
+    await client.query(
+      `update message_attempts a set outcome = 'permanent', error_code = f.code, completed_at = now()
+         from unnest($1::uuid[], $2::text[]) as f(id, code) where a.id = f.id and a.outcome = 'pending'`,
+      [failures.map((f) => f.attemptId), failures.map((f) => f.code)],
+    );
+    await client.query(
+      `update messages m set status = 'failed', error_code = f.code, failed_at = now(), claimed_until = null, updated_at = now()
+         from unnest($1::uuid[], $2::text[]) as f(id, code)
+        where m.id = f.id and m.claim_token = $3 and ${RANK} < ${statusRank('failed')}`,
+      [failures.map((f) => f.messageId), failures.map((f) => f.code), claimToken],
+    );
+  });
+}
+
+export interface AmbiguousAttempt {
+  attemptId: string;
+  messageId: string;
+  accountId: string;
+  carrier: CarrierId;
+  outcome: RecordedOutcome;
+  carrierMessageId: string | null;
+  attemptedAt: Date;
+  /** The bounded wait for a receipt is over: the carrier may be asked. */
+  due: boolean;
+  sender: string;
+  recipientSealed: Buffer;
+  bodySealed: Buffer;
+}
+
+export async function loadAttemptsToReconcile(pool: Pool, attemptIds: string[]): Promise<AmbiguousAttempt[]> {
+  const { rows } = await pool.query<{
+    id: string;
+    message_id: string;
+    account_id: string;
+    carrier: CarrierId;
+    outcome: RecordedOutcome;
+    carrier_message_id: string | null;
+    created_at: Date;
+    due: boolean;
+    sender: string;
+    recipient_pii: Buffer;
+    body: Buffer;
+  }>(
+    `select a.id, a.message_id, a.account_id, a.carrier, a.outcome, a.carrier_message_id, a.created_at,
+            (a.reconcile_after is null or a.reconcile_after <= now()) as due, m.sender, m.recipient_pii, m.body
+       from message_attempts a join messages m on m.id = a.message_id
+      where a.id = any($1::uuid[])`,
+    [attemptIds],
+  );
+  return rows.map((r) => ({
+    attemptId: r.id,
+    messageId: r.message_id,
+    accountId: r.account_id,
+    carrier: r.carrier,
+    outcome: r.outcome,
+    carrierMessageId: r.carrier_message_id,
+    attemptedAt: r.created_at,
+    due: r.due,
+    sender: r.sender,
+    recipientSealed: r.recipient_pii,
+    bodySealed: r.body,
+  }));
+}
+
+/** A lookup's verdict on an ambiguous attempt; a receipt that resolved it first wins. */
+export async function resolveAmbiguous(
+  pool: Pool,
+  attemptId: string,
+  verdict: { found: true; carrierMessageId: string } | { found: false },
+): Promise<void> {
+  await pool.query(
+    `update message_attempts set outcome = $2, carrier_message_id = coalesce(carrier_message_id, $3), completed_at = now()
+      where id = $1 and outcome = 'ambiguous'`,
+    [attemptId, verdict.found ? 'confirmed_sent' : 'confirmed_not_sent', verdict.found ? verdict.carrierMessageId : null],
+  );
+}
+
+/** Pushes an undecidable reconciliation (the carrier could not be asked) a little later. */
+export async function postponeReconcile(pool: Pool, attemptIds: string[], delayMs: number): Promise<void> {
+  if (attemptIds.length === 0) return;
+  await pool.query(
+    `update message_attempts set reconcile_after = now() + make_interval(secs => $2::double precision / 1000)
+      where id = any($1::uuid[]) and outcome = 'ambiguous'`,
+    [attemptIds, delayMs],
+  );
+}
+
+export interface RequeuePolicy {
+  /** A message whose failed carrier calls reach this count ends 'failed' (all_routes_failed) instead. */
+  maxFailedAttempts: number;
+  /** Backoff before the next claim: base × 2^(failed calls), capped. */
+  baseBackoffMs: number;
+  maxBackoffMs: number;
+}
+
+/**
+ * Hands messages no carrier could take back to the outbox with a backoff, or fails them once their
+ * failed calls reach the bound. Going back from 'sending' to 'queued' is the claim undoing itself
+ * (guarded by the token), and never happens while a call may have gone through.
+ */
+export async function requeueOrFail(
+  pool: Pool,
+  claimToken: string,
+  messageIds: string[],
+  policy: RequeuePolicy,
+): Promise<{ queued: number; failed: number }> {
+  if (messageIds.length === 0) return { queued: 0, failed: 0 };
+  const { rows } = await pool.query<{ status: string }>(
+    `with tries as (
+       select m.id, (select count(*) from message_attempts a
+                      where a.message_id = m.id and a.outcome in ('transient', 'confirmed_not_sent'))::int as failed_calls
+         from messages m where m.id = any($2::uuid[]) and m.claim_token = $1 and m.status = 'sending'
+          and not exists (select 1 from message_attempts a
+                           where a.message_id = m.id and a.outcome in ('pending', 'ambiguous', 'accepted', 'confirmed_sent', 'permanent')))
+     update messages m
+        set status = case when t.failed_calls >= $3 then 'failed' else 'queued' end,
+            error_code = case when t.failed_calls >= $3 then 'all_routes_failed' else m.error_code end,
+            failed_at = case when t.failed_calls >= $3 then now() else m.failed_at end,
+            next_attempt_at = now() + make_interval(secs => least($5::double precision, $4::double precision * power(2, t.failed_calls)) / 1000),
+            claim_token = case when t.failed_calls >= $3 then m.claim_token end,
+            claimed_until = null, updated_at = now()
+       from tries t where m.id = t.id
+     returning m.status`,
+    [claimToken, messageIds, policy.maxFailedAttempts, policy.baseBackoffMs, policy.maxBackoffMs],
+  );
+  const failed = rows.filter((r) => r.status === 'failed').length;
+  return { queued: rows.length - failed, failed };
+}
