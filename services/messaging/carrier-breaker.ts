@@ -76,17 +76,17 @@ export async function recordBatchHealth(pool: Pool, carrier: CarrierId, health: 
   // A failing probe (half_open) re-opens at once; a closed breaker opens when the count reaches the threshold.
   await pool.query(
     `insert into carrier_health (carrier, state, consecutive_failures, opened_at, next_probe_at, updated_at)
-     values ($1, case when $2 >= $3 then 'open' else 'closed' end, $2,
-             case when $2 >= $3 then now() end,
-             case when $2 >= $3 then now() + make_interval(secs => $4::double precision / 1000) end, now())
+     values ($1, case when $2::int >= $3::int then 'open' else 'closed' end, $2::int,
+             case when $2::int >= $3::int then now() end,
+             case when $2::int >= $3::int then now() + make_interval(secs => $4::double precision / 1000) end, now())
      on conflict (carrier) do update set
        consecutive_failures = carrier_health.consecutive_failures + excluded.consecutive_failures,
-       state = case when carrier_health.state = 'half_open' or carrier_health.consecutive_failures + excluded.consecutive_failures >= $3
+       state = case when carrier_health.state = 'half_open' or carrier_health.consecutive_failures + excluded.consecutive_failures >= $3::int
                     then 'open' else carrier_health.state end,
-       opened_at = case when carrier_health.state = 'closed' and carrier_health.consecutive_failures + excluded.consecutive_failures >= $3
+       opened_at = case when carrier_health.state = 'closed' and carrier_health.consecutive_failures + excluded.consecutive_failures >= $3::int
                         then now() else carrier_health.opened_at end,
        next_probe_at = case when carrier_health.state = 'half_open'
-                              or (carrier_health.state = 'closed' and carrier_health.consecutive_failures + excluded.consecutive_failures >= $3)
+                              or (carrier_health.state = 'closed' and carrier_health.consecutive_failures + excluded.consecutive_failures >= $3::int)
                             then now() + make_interval(secs => $4::double precision / 1000) else carrier_health.next_probe_at end,
        updated_at = now()`,
     [carrier, health.failed, settings.failureThreshold, settings.coolDownMs],
