@@ -36,10 +36,13 @@ async function findByAttemptId(client: Telnyx, attempt: AttemptLookup): Promise<
     const records = client.detailRecords.list({ filter: { record_type: 'messaging', cld: attempt.to }, 'page[size]': PAGE_SIZE });
     for await (const record of records) {
       if (++scanned > MAX_RECORDS_SCANNED) throw new CarrierLookupFailed('telnyx', 'TOO_MANY_RECORDS');
-      if (!('delivery_status_webhook_url' in record) || !('uuid' in record) || typeof record.uuid !== 'string') continue;
-      if (callbackRefFromUrl(record.delivery_status_webhook_url).attemptId !== attempt.attemptId) continue;
-      const status = 'status' in record && typeof record.status === 'string' ? record.status : undefined;
-      return { found: true, carrierMessageId: record.uuid, status: telnyxDetailRecordStatus(status) };
+      // The SDK types the record's id as `uuid`; the API documents `id`: either is the message id.
+      const fields = record as { id?: unknown; uuid?: unknown; status?: unknown; delivery_status_webhook_url?: unknown };
+      const carrierMessageId = typeof fields.id === 'string' ? fields.id : typeof fields.uuid === 'string' ? fields.uuid : undefined;
+      const webhookUrl = typeof fields.delivery_status_webhook_url === 'string' ? fields.delivery_status_webhook_url : undefined;
+      if (!carrierMessageId || callbackRefFromUrl(webhookUrl).attemptId !== attempt.attemptId) continue;
+      const status = typeof fields.status === 'string' ? fields.status : undefined;
+      return { found: true, carrierMessageId, status: telnyxDetailRecordStatus(status) };
     }
   } catch (error) {
     if (error instanceof CarrierLookupFailed) throw error;

@@ -1,3 +1,4 @@
+import { Agent } from 'node:http';
 import twilio from 'twilio';
 import type RequestClient from 'twilio/lib/base/RequestClient';
 
@@ -21,6 +22,9 @@ class BaseUrlRequestClient extends twilio.RequestClient {
     options: RequestClient.RequestClientOptions,
   ) {
     super(options);
+    // The SDK builds only an https agent; a plain-http target (the simulator) would otherwise share
+    // Node's global agent and its idle sockets with every other client in the process.
+    if (target.protocol === 'http:') this.axios.defaults.httpAgent = new Agent({ keepAlive: true });
   }
 
   override request<TData>(options: RequestClient.RequestOptions<TData>) {
