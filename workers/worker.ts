@@ -5,6 +5,8 @@ import { bundleWorkflowCode, Runtime } from '@temporalio/worker';
 import { createImportWorker } from './create-import-worker';
 import { ensureAuditAnchorSchedule } from './audit-anchor-schedule';
 import { createMaintenanceWorker } from './create-maintenance-worker';
+import { createMessagingWorker, ensureDispatchWorkflows } from './create-messaging-worker';
+import { createSmsCarriers } from '../providers/sms/registry';
 import { ensureIdempotencyPurgeSchedule } from './idempotency-purge-schedule';
 import { connectClient, connectWorker } from './temporal-connection';
 import { installTemporalRuntime } from './temporal-runtime';
@@ -20,13 +22,18 @@ async function main(): Promise<void> {
   const options = { connection, namespace: config.TEMPORAL_NAMESPACE, deps, workflowBundle };
   const worker = await createImportWorker(options);
   const maintenance = await createMaintenanceWorker(options);
+  // The send path runs where carriers are configured (npm run dev points them at the simulator).
+  const sendsMessages = Boolean(config.TELNYX_API_KEY || config.TWILIO_ACCOUNT_SID);
+  const messaging = sendsMessages ? await createMessagingWorker({ ...options, carriers: createSmsCarriers(config) }) : undefined;
   const clientConnection = await connectClient(config);
   const client = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE });
   await ensureIdempotencyPurgeSchedule(client);
   await ensureAuditAnchorSchedule(client);
+  if (messaging) await ensureDispatchWorkflows(client, config.DISPATCH_SHARDS);
   await clientConnection.close();
-  deps.logger.info({ taskQueues: [worker.options.taskQueue, maintenance.options.taskQueue] }, 'worker started');
-  await Promise.all([worker.run(), maintenance.run()]);
+  const workers = [worker, maintenance, ...(messaging ? [messaging] : [])];
+  deps.logger.info({ taskQueues: workers.map((w) => w.options.taskQueue) }, 'worker started');
+  await Promise.all(workers.map((w) => w.run()));
   await connection.close();
   await closeServiceDeps(deps);
 }

@@ -42,11 +42,13 @@ export function createReconcileAmbiguous(deps: MessagingActivityDeps) {
         to: fields.to,
         body: fields.body,
         attemptedAt: attempt.attemptedAt,
+        claimedCarrierMessageIds: attempt.claimedCarrierMessageIds,
         ...(attempt.carrierMessageId ? { carrierMessageId: attempt.carrierMessageId } : {}),
       });
       await resolveAmbiguous(pgPool, attempt.attemptId, verdict.found ? { found: true, carrierMessageId: verdict.carrierMessageId } : { found: false });
       return true;
     } catch {
+      // CarrierLookupFailed (or anything unexpected): nothing was proved either way; ask again later.
       return false;
     }
   }

@@ -299,6 +299,8 @@ export interface AmbiguousAttempt {
   sender: string;
   recipientSealed: Buffer;
   bodySealed: Buffer;
+  /** Carrier ids other attempts to the same number already own: a content-matching lookup must not claim them. */
+  claimedCarrierMessageIds: string[];
 }
 
 export async function loadAttemptsToReconcile(pool: Pool, attemptIds: string[]): Promise<AmbiguousAttempt[]> {
@@ -314,9 +316,14 @@ export async function loadAttemptsToReconcile(pool: Pool, attemptIds: string[]):
     sender: string;
     recipient_pii: Buffer;
     body: Buffer;
+    claimed: string[];
   }>(
     `select a.id, a.message_id, a.account_id, a.carrier, a.outcome, a.carrier_message_id, a.created_at,
-            (a.reconcile_after is null or a.reconcile_after <= now()) as due, m.sender, m.recipient_pii, m.body
+            (a.reconcile_after is null or a.reconcile_after <= now()) as due, m.sender, m.recipient_pii, m.body,
+            array(select distinct x.carrier_message_id
+                    from messages xm join message_attempts x on x.message_id = xm.id
+                   where xm.account_id = m.account_id and xm.recipient_hash = m.recipient_hash
+                     and x.carrier = a.carrier and x.carrier_message_id is not null and x.id <> a.id) as claimed
        from message_attempts a join messages m on m.id = a.message_id
       where a.id = any($1::uuid[])`,
     [attemptIds],
@@ -333,6 +340,7 @@ export async function loadAttemptsToReconcile(pool: Pool, attemptIds: string[]):
     sender: r.sender,
     recipientSealed: r.recipient_pii,
     bodySealed: r.body,
+    claimedCarrierMessageIds: r.claimed,
   }));
 }
 

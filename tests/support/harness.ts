@@ -8,6 +8,9 @@ import { closeServiceDeps, createServiceDeps } from '../../services/bootstrap';
 import type { ServiceDeps } from '../../services/deps';
 import { createLogger } from '../../lib/logger';
 import { createImportWorker } from '../../workers/create-import-worker';
+import { createMessagingWorker, ensureDispatchWorkflows, type MessagingWorkerOptions } from '../../workers/create-messaging-worker';
+import { createSmsCarriers } from '../../providers/sms/registry';
+import { dispatchWorkflowId } from '../../workflows/messaging/dispatch';
 import { installTemporalRuntime } from '../../workers/temporal-runtime';
 
 export interface Harness {
@@ -41,6 +44,8 @@ export interface HarnessOptions {
   /** Receives every log line the API and worker write (at `logLevel`, default info), to check what logs may contain. */
   logLines?: string[];
   logLevel?: string;
+  /** Runs the send path (dispatcher shards and their activities) against the carriers `env` points at. */
+  messaging?: boolean | { settings?: MessagingWorkerOptions['settings'] };
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -68,6 +73,21 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     });
     running = worker.run();
   }
+  let messagingWorker: Worker | undefined;
+  let messagingRunning: Promise<void> | undefined;
+  if (options.messaging) {
+    workerConnection ??= await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+    messagingWorker = await createMessagingWorker({
+      connection: workerConnection,
+      namespace: config.TEMPORAL_NAMESPACE,
+      deps,
+      workflowBundle: { codePath: inject('workflowBundlePath') },
+      carriers: createSmsCarriers(config),
+      ...(typeof options.messaging === 'object' ? { settings: options.messaging.settings } : {}),
+    });
+    messagingRunning = messagingWorker.run();
+    await ensureDispatchWorkflows(temporal, config.DISPATCH_SHARDS);
+  }
 
   return {
     app,
@@ -75,6 +95,14 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     temporal,
     config,
     async close() {
+      if (messagingWorker && messagingRunning) {
+        // The shards are this file's: the next test file starts its own against its own simulator.
+        for (let shard = 0; shard < config.DISPATCH_SHARDS; shard++) {
+          await temporal.workflow.getHandle(dispatchWorkflowId(shard)).terminate('test harness closed').catch(() => undefined);
+        }
+        messagingWorker.shutdown();
+        await messagingRunning;
+      }
       if (worker && running) {
         worker.shutdown();
         await running;
