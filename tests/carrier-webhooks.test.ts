@@ -28,7 +28,13 @@ async function sendAndSettle(to: string, status = 'delivered') {
     30_000,
   );
   expect(final.status).toBe(status);
-  return final as { id: string; status: string; carrier: string; carrierMessageId: string; attempts: { id: string; carrier: string; outcome: string }[] };
+  return final as {
+    id: string;
+    status: string;
+    carrier: string;
+    carrierMessageId: string;
+    attempts: { id: string; carrier: string; outcome: string }[];
+  };
 }
 
 async function callbacksOf(messageId: string, vendor: 'telnyx' | 'twilio', count: number): Promise<CallbackRecord[]> {
@@ -110,7 +116,9 @@ describe('delivery receipts through the carrier webhooks', () => {
     it(`${vendor}: a replayed, a tampered and an unsigned callback change nothing`, async () => {
       const to = freshPhone();
       if (vendor === 'twilio') {
-        await stack.sim.control.setFaults({ rules: [{ vendor: 'telnyx', op: 'send', rate: 1, to, fault: { kind: 'status', status: 503 } }] });
+        await stack.sim.control.setFaults({
+          rules: [{ vendor: 'telnyx', op: 'send', rate: 1, to, fault: { kind: 'status', status: 503 } }],
+        });
       }
       const m = await sendAndSettle(to);
       await stack.sim.control.clearFaults();
@@ -123,7 +131,10 @@ describe('delivery receipts through the carrier webhooks', () => {
 
       const tampered = await post(sentCb!, { body: sentCb!.body.replace(/sent/g, 'failed').replace(/delivered/g, 'failed') });
       expect(tampered.status).toBe(403);
-      expect(await tampered.json()).toMatchObject({ type: 'https://massivesms.dev/problems/forbidden', detail: 'the webhook signature does not verify' });
+      expect(await tampered.json()).toMatchObject({
+        type: 'https://massivesms.dev/problems/forbidden',
+        detail: 'the webhook signature does not verify',
+      });
 
       const signatureHeader = vendor === 'telnyx' ? 'telnyx-signature-ed25519' : 'x-twilio-signature';
       const unsigned = await post(sentCb!, { headers: { [signatureHeader]: undefined } });
@@ -139,7 +150,7 @@ describe('delivery receipts through the carrier webhooks', () => {
     const before = await snapshot(m.id);
     const stale = await post(cb!, { headers: { 'telnyx-timestamp': String(Math.floor(Date.now() / 1000) - 301) } });
     expect(stale.status).toBe(403);
-    expect((await stale.json()).detail).toBe('the webhook timestamp is outside the tolerance (a replay or a skewed clock)');
+    expect(((await stale.json()) as { detail: string }).detail).toBe('the webhook timestamp is outside the tolerance (a replay or a skewed clock)');
     expect(await snapshot(m.id)).toEqual(before);
   });
 

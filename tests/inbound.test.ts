@@ -52,7 +52,14 @@ describe('inbound messages', () => {
     expect(await inbound('telnyx', from, 'What time do you open?')).toBe(200);
     const list = await request(stack.h.app).get('/v1/messages').set(acct.auth).query({ direction: 'inbound', to: from });
     expect(list.body.data).toHaveLength(1);
-    expect(list.body.data[0]).toMatchObject({ direction: 'inbound', kind: 'inbound', status: 'received', from, to: OUR, body: 'What time do you open?' });
+    expect(list.body.data[0]).toMatchObject({
+      direction: 'inbound',
+      kind: 'inbound',
+      status: 'received',
+      from,
+      to: OUR,
+      body: 'What time do you open?',
+    });
     const [row] = await sql<{ row_text: string }>('select m::text as row_text from messages m where id = ?', [list.body.data[0].id]);
     expect(row!.row_text).not.toContain(from.slice(2));
     expect(row!.row_text).not.toContain('What time');
@@ -69,7 +76,7 @@ describe('inbound messages', () => {
     it(`${vendor}: STOP opts out, suppresses every queued message to that number, and queues exactly one confirmation`, async () => {
       const from = freshPhone();
       const bystander = freshPhone();
-      const queued = [];
+      const queued: string[] = [];
       for (const body of ['one', 'two', 'three']) {
         queued.push((await request(stack.h.app).post('/v1/messages').set(acct.auth).send({ to: from, from: OUR, body })).body.id);
       }
@@ -126,7 +133,10 @@ describe('inbound messages', () => {
   it('HELP and INFO answer with the help text (the default, then the account’s own)', async () => {
     const from = freshPhone();
     expect(await inbound('twilio', from, 'help')).toBe(200);
-    await request(stack.h.app).put('/v1/account/messaging').set(acct.auth).send({ companyName: null, helpText: 'Keyword Shop help: call us.' });
+    await request(stack.h.app)
+      .put('/v1/account/messaging')
+      .set(acct.auth)
+      .send({ companyName: null, helpText: 'Keyword Shop help: call us.' });
     expect(await inbound('telnyx', from, 'INFO')).toBe(200);
     expect((await repliesTo(from)).map((r) => r.body)).toEqual([
       'Keyword Shop: Reply STOP to unsubscribe, START to resubscribe. Msg & data rates may apply.',
@@ -140,9 +150,13 @@ describe('inbound messages', () => {
     expect(await inbound('telnyx', from, 'YES')).toBe(200);
     expect(await repliesTo(from)).toEqual([]);
     expect(await inbound('telnyx', from, 'STOP')).toBe(200);
-    const optOutId = (await request(stack.h.app).get('/v1/opt-outs').set(acct.auth)).body.data.find((o: { phone: string }) => o.phone === from).id;
+    const optOutId = (await request(stack.h.app).get('/v1/opt-outs').set(acct.auth)).body.data.find(
+      (o: { phone: string }) => o.phone === from,
+    ).id;
     expect(await inbound('twilio', from, 'start')).toBe(200);
-    expect((await request(stack.h.app).get('/v1/opt-outs').set(acct.auth)).body.data.some((o: { phone: string }) => o.phone === from)).toBe(false);
+    expect((await request(stack.h.app).get('/v1/opt-outs').set(acct.auth)).body.data.some((o: { phone: string }) => o.phone === from)).toBe(
+      false,
+    );
     expect((await repliesTo(from)).map((r) => r.body)).toEqual([
       'Keyword Shop: You are unsubscribed and will receive no more messages. Reply START to resubscribe.',
       'Keyword Shop: You are subscribed again. Reply STOP to unsubscribe, HELP for help.',
@@ -152,7 +166,9 @@ describe('inbound messages', () => {
       [optOutId],
     );
     expect(audit).toEqual([{ actor_type: 'system', details: { reason: 'inbound START' } }]);
-    expect((await request(stack.h.app).post('/v1/messages').set(acct.auth).send({ to: from, from: OUR, body: 'welcome back' })).status).toBe(202);
+    expect(
+      (await request(stack.h.app).post('/v1/messages').set(acct.auth).send({ to: from, from: OUR, body: 'welcome back' })).status,
+    ).toBe(202);
   });
 
   it('a replayed inbound callback (same signed bytes) is answered 200 and applied once', async () => {

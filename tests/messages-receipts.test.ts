@@ -34,7 +34,9 @@ beforeAll(async () => {
 afterAll(() => h.close());
 
 async function messageWithAttempt(outcome: 'pending' | 'ambiguous' | 'accepted', status: MessageStatus = 'sending') {
-  const [messageId] = await insertQueuedMessages(h.deps, [{ accountId: acct.accountId, from: '+14155550100', to: freshPhone(), body: 'x' }]);
+  const [messageId] = await insertQueuedMessages(h.deps, [
+    { accountId: acct.accountId, from: '+14155550100', to: freshPhone(), body: 'x' },
+  ]);
   const attemptId = randomUUID();
   await sql(`update messages set status = ? where id = ?`, [status, messageId]);
   await sql(
@@ -45,7 +47,11 @@ async function messageWithAttempt(outcome: 'pending' | 'ambiguous' | 'accepted',
   return { messageId: messageId!, attemptId };
 }
 
-const receipt = (ref: { attemptId?: string; messageId?: string; carrierMessageId: string }, status: MessageStatus, extra: Partial<CarrierWebhookEvent> = {}) =>
+const receipt = (
+  ref: { attemptId?: string; messageId?: string; carrierMessageId: string },
+  status: MessageStatus,
+  extra: Partial<CarrierWebhookEvent> = {},
+) =>
   ({
     type: 'status',
     eventId: randomUUID(),
@@ -57,13 +63,20 @@ const receipt = (ref: { attemptId?: string; messageId?: string; carrierMessageId
   }) as CarrierWebhookEvent;
 
 async function state(messageId: string, attemptId: string) {
-  const [m] = await sql<{ status: string; carrier_message_id: string | null; error_code: string | null; delivered: boolean; failed: boolean }>(
+  const [m] = await sql<{
+    status: string;
+    carrier_message_id: string | null;
+    error_code: string | null;
+    delivered: boolean;
+    failed: boolean;
+  }>(
     'select status, carrier_message_id, error_code, delivered_at is not null as delivered, failed_at is not null as failed from messages where id = ?',
     [messageId],
   );
-  const [a] = await sql<{ outcome: string; carrier_message_id: string | null }>('select outcome, carrier_message_id from message_attempts where id = ?', [
-    attemptId,
-  ]);
+  const [a] = await sql<{ outcome: string; carrier_message_id: string | null }>(
+    'select outcome, carrier_message_id from message_attempts where id = ?',
+    [attemptId],
+  );
   return { message: m!, attempt: a! };
 }
 
@@ -73,7 +86,13 @@ describe('delivery receipts', () => {
     const result = await processor.process(h.deps.orm.em.fork(), receipt({ attemptId, messageId, carrierMessageId: 'tx-1' }, 'sent'));
     expect(result).toEqual({
       kind: 'status',
-      receipt: { matched: true, accountId: acct.accountId, messageId, attemptResolved: 'accepted', statusChanged: { from: 'sending', to: 'sent' } },
+      receipt: {
+        matched: true,
+        accountId: acct.accountId,
+        messageId,
+        attemptResolved: 'accepted',
+        statusChanged: { from: 'sending', to: 'sent' },
+      },
     });
     expect(await state(messageId, attemptId)).toEqual({
       message: { status: 'sent', carrier_message_id: 'tx-1', error_code: null, delivered: false, failed: false },
@@ -98,7 +117,10 @@ describe('delivery receipts', () => {
     expect((await processor.process(h.deps.orm.em.fork(), delivered)).kind).toBe('status');
     const late = await processor.process(h.deps.orm.em.fork(), receipt({ carrierMessageId: 'tx-3' }, 'sent'));
     expect(late).toEqual({ kind: 'status', receipt: { matched: true, accountId: acct.accountId, messageId } });
-    const failedLate = await processor.process(h.deps.orm.em.fork(), receipt({ carrierMessageId: 'tx-3' }, 'failed', { errorCode: '40001' }));
+    const failedLate = await processor.process(
+      h.deps.orm.em.fork(),
+      receipt({ carrierMessageId: 'tx-3' }, 'failed', { errorCode: '40001' }),
+    );
     expect(failedLate.kind === 'status' && failedLate.receipt.statusChanged).toBeUndefined();
     expect(await processor.process(h.deps.orm.em.fork(), delivered)).toEqual({ kind: 'replayed' });
     expect(await state(messageId, attemptId)).toEqual({

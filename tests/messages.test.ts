@@ -75,8 +75,15 @@ describe('messaging settings', () => {
       .put('/v1/account/messaging')
       .set(account.auth)
       .send({ companyName: null, helpText: 'Call 555 0100 for help' });
-    expect(custom.body).toMatchObject({ companyName: null, effectiveCompanyName: 'Bakery Ltd', effectiveHelpText: 'Call 555 0100 for help' });
-    const tooLong = await request(h.app).put('/v1/account/messaging').set(account.auth).send({ companyName: null, helpText: 'x'.repeat(321) });
+    expect(custom.body).toMatchObject({
+      companyName: null,
+      effectiveCompanyName: 'Bakery Ltd',
+      effectiveHelpText: 'Call 555 0100 for help',
+    });
+    const tooLong = await request(h.app)
+      .put('/v1/account/messaging')
+      .set(account.auth)
+      .send({ companyName: null, helpText: 'x'.repeat(321) });
     expectProblem(tooLong, 422, 'validation');
     const audit = await sql<{ n: number }>(
       `select count(*)::int as n from audit_log where account_id = ? and action = 'messaging_settings.updated'`,
@@ -109,7 +116,14 @@ describe('POST /v1/messages', () => {
     const got = await request(h.app).get(`/v1/messages/${res.body.id}`).set(acct.auth);
     expect(got.body).toEqual(res.body);
 
-    const [row] = await sql<{ recipient_hash: Buffer; recipient_pii: Buffer; body: Buffer; status: string; due: boolean; row_text: string }>(
+    const [row] = await sql<{
+      recipient_hash: Buffer;
+      recipient_pii: Buffer;
+      body: Buffer;
+      status: string;
+      due: boolean;
+      row_text: string;
+    }>(
       `select recipient_hash, recipient_pii, body, status, next_attempt_at <= now() as due, m::text as row_text from messages m where id = ?`,
       [res.body.id],
     );
@@ -185,7 +199,13 @@ describe('POST /v1/messages', () => {
       phoneHash(h.deps.keys.phoneHashKey, to),
     ]);
     expect(rows[0]!.n).toBe(1);
-    const [stored] = await sql<{ key: string; response_sealed: Buffer | null; resource_type: string; resource_id: string; row_text: string }>(
+    const [stored] = await sql<{
+      key: string;
+      response_sealed: Buffer | null;
+      resource_type: string;
+      resource_id: string;
+      row_text: string;
+    }>(
       `select key, response_sealed, resource_type, resource_id, t::text as row_text from idempotency_keys t where account_id = ? and key = ?`,
       [acct.accountId, key],
     );
@@ -259,7 +279,9 @@ describe('GET /v1/messages', () => {
     await sql(`update messages set status = 'sent', carrier = 'twilio', body = null, body_purged_at = now() where id = ?`, [id]);
     const got = await request(h.app).get(`/v1/messages/${id}`).set(acct.auth);
     expect(got.body).toMatchObject({ status: 'sent', carrier: 'twilio', body: null });
-    expect(got.body.attempts.map((a: { carrier: string; outcome: string; errorCode: string | null }) => [a.carrier, a.outcome, a.errorCode])).toEqual([
+    expect(
+      got.body.attempts.map((a: { carrier: string; outcome: string; errorCode: string | null }) => [a.carrier, a.outcome, a.errorCode]),
+    ).toEqual([
       ['telnyx', 'transient', '10007'],
       ['twilio', 'accepted', null],
     ]);

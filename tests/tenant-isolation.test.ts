@@ -229,7 +229,10 @@ const cases: Record<string, () => Promise<void>> = {
     expect(res.body).toMatchObject({ companyName: null, helpText: null, effectiveCompanyName: 'Tenant B' });
   },
   'PUT /v1/account/messaging': async () => {
-    const res = expectStatus(await request(h.app).put('/v1/account/messaging').set(b.auth).send({ companyName: 'B Co', helpText: null }), 200);
+    const res = expectStatus(
+      await request(h.app).put('/v1/account/messaging').set(b.auth).send({ companyName: 'B Co', helpText: null }),
+      200,
+    );
     expect(res.body).toMatchObject({ companyName: 'B Co', effectiveHelpText: expect.stringContaining('B Co') });
   },
   'POST /v1/messages': async () => {

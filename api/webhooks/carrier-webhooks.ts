@@ -82,15 +82,18 @@ export function carrierWebhookRouter({ deps, carriers, processor }: CarrierWebho
           return;
         }
         deps.logger.error({ carrier, path, err: err instanceof Error ? { type: err.name } : undefined }, 'carrier webhook failed');
-        res.status(500).type('application/problem+json').send(
-          JSON.stringify({
-            type: 'https://massivesms.dev/problems/internal',
-            title: 'Internal error',
-            status: 500,
-            detail: 'the event was not applied; retry',
-            instance: path,
-          }),
-        );
+        res
+          .status(500)
+          .type('application/problem+json')
+          .send(
+            JSON.stringify({
+              type: 'https://massivesms.dev/problems/internal',
+              title: 'Internal error',
+              status: 500,
+              detail: 'the event was not applied; retry',
+              instance: path,
+            }),
+          );
       }
     });
   }

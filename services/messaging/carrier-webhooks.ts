@@ -7,9 +7,7 @@ import { recordProviderEvent } from './message-store';
 import { applyReceipt, type ReceiptOutcome } from './receipts';
 
 export type ProcessedWebhook =
-  | { kind: 'replayed' }
-  | { kind: 'status'; receipt: ReceiptOutcome }
-  | { kind: 'inbound'; inbound: InboundOutcome };
+  { kind: 'replayed' } | { kind: 'status'; receipt: ReceiptOutcome } | { kind: 'inbound'; inbound: InboundOutcome };
 
 /**
  * A verified carrier event, applied once: its event id is recorded in the same transaction that
@@ -44,7 +42,9 @@ export class CarrierWebhookProcessor {
       }
       const inbound = await this.inbound.receive(tem, event);
       const events: MessageEvent[] =
-        inbound.accountId && inbound.messageId ? [{ type: 'message.inbound', accountId: inbound.accountId, messageId: inbound.messageId }] : [];
+        inbound.accountId && inbound.messageId
+          ? [{ type: 'message.inbound', accountId: inbound.accountId, messageId: inbound.messageId }]
+          : [];
       await publishMessageEvents(tem, events);
       return { kind: 'inbound' as const, inbound };
     });

@@ -92,7 +92,8 @@ export class InboundService {
     await lockRecipient(em, accountId, hash);
     if (keyword === 'stop') {
       const already = (await optedOutHashes(em, accountId, [hash])).size > 0;
-      if (!already) await this.optOuts.add(em, actor, { phone: from, reason: `inbound ${event.body.trim().toUpperCase()}` }, 'inbound_keyword');
+      if (!already)
+        await this.optOuts.add(em, actor, { phone: from, reason: `inbound ${event.body.trim().toUpperCase()}` }, 'inbound_keyword');
       outcome.optedOut = !already;
       outcome.suppressed = await suppressQueuedTo(em, accountId, hash);
       if (!already) outcome.replyId = await reply(stopConfirmation((await this.settings.effective(em, accountId)).companyName));

@@ -123,7 +123,10 @@ export async function suppressQueuedTo(em: EntityManager, accountId: string, rec
 
 /** Serializes keyword handling per (account, number), so two STOPs at once confirm once. */
 export async function lockRecipient(em: EntityManager, accountId: string, recipientHash: Buffer): Promise<void> {
-  await em.execute(`select pg_advisory_xact_lock(hashtextextended(?::text || ':' || encode(?::bytea, 'hex'), 6))`, [accountId, recipientHash]);
+  await em.execute(`select pg_advisory_xact_lock(hashtextextended(?::text || ':' || encode(?::bytea, 'hex'), 6))`, [
+    accountId,
+    recipientHash,
+  ]);
 }
 
 export interface ReceiptTarget {
@@ -171,8 +174,20 @@ export async function findReceiptTarget(
   return byMessage ? toTarget(byMessage) : null;
 }
 
-function toTarget(row: { attempt_id: string | null; outcome: string | null; message_id: string; account_id: string; status: MessageStatus }) {
-  return { attemptId: row.attempt_id, attemptOutcome: row.outcome, messageId: row.message_id, accountId: row.account_id, status: row.status };
+function toTarget(row: {
+  attempt_id: string | null;
+  outcome: string | null;
+  message_id: string;
+  account_id: string;
+  status: MessageStatus;
+}) {
+  return {
+    attemptId: row.attempt_id,
+    attemptOutcome: row.outcome,
+    messageId: row.message_id,
+    accountId: row.account_id,
+    status: row.status,
+  };
 }
 
 /** A receipt proves the carrier took the attempt: pending → accepted, ambiguous → confirmed_sent; nothing else changes. */

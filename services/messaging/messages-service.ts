@@ -82,7 +82,12 @@ export class MessagesService {
     const candidates = prepared.filter((p): p is Exclude<Prepared, { error: AppError }> => !('error' in p));
     if (candidates.length === 0) return prepared.map((p) => ({ ok: false, error: (p as { error: AppError }).error }));
     const [checks, dataKey] = await Promise.all([
-      sendChecks(em, actor.accountId, [...new Set(candidates.map((c) => c.from))], candidates.map((c) => c.hash)),
+      sendChecks(
+        em,
+        actor.accountId,
+        [...new Set(candidates.map((c) => c.from))],
+        candidates.map((c) => c.hash),
+      ),
       this.deps.keyring.keyFor(em, actor.accountId),
     ]);
     const rows: MessageRow[] = [];

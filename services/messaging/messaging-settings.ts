@@ -55,7 +55,11 @@ export class MessagingSettingsService {
   }
 
   /** Replaces both fields: null (or absent) returns a field to its default. */
-  async put(em: EntityManager, actor: AccountActor, input: { companyName?: string | null | undefined; helpText?: string | null | undefined }) {
+  async put(
+    em: EntityManager,
+    actor: AccountActor,
+    input: { companyName?: string | null | undefined; helpText?: string | null | undefined },
+  ) {
     await em.transactional(async (tem) => {
       const now = new Date();
       await tem.upsert(MessagingSettings, {
@@ -64,10 +68,16 @@ export class MessagingSettingsService {
         helpText: input.helpText ?? null,
         updatedAt: now,
       });
-      await auditByKey(tem, actor, 'messaging_settings.updated', { type: 'account', id: actor.accountId }, {
-        companyName: input.companyName ?? null,
-        helpTextSet: input.helpText != null,
-      });
+      await auditByKey(
+        tem,
+        actor,
+        'messaging_settings.updated',
+        { type: 'account', id: actor.accountId },
+        {
+          companyName: input.companyName ?? null,
+          helpTextSet: input.helpText != null,
+        },
+      );
     });
     return this.get(em.fork(), actor);
   }

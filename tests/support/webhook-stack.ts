@@ -16,7 +16,9 @@ export interface WebhookStack {
  * set to that port before the app is built, and the simulator process sending status callbacks and
  * inbound messages to it.
  */
-export async function startWebhookStack(options: Omit<HarnessOptions, 'env'> & { env?: Record<string, string> } = {}): Promise<WebhookStack> {
+export async function startWebhookStack(
+  options: Omit<HarnessOptions, 'env'> & { env?: Record<string, string> } = {},
+): Promise<WebhookStack> {
   const server: Server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
