@@ -49,6 +49,10 @@ async function callbacksFor(attemptId: string, count: number): Promise<ReceivedR
   }, `${count} callbacks for ${attemptId}`);
 }
 
+function without(headers: Record<string, string>, name: string): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).filter(([key]) => key !== name));
+}
+
 async function rejection(promise: Promise<unknown>): Promise<string> {
   const error = await promise.then(
     () => undefined,
@@ -134,8 +138,9 @@ describe('Telnyx webhooks (ed25519, ±300 s)', () => {
     const tampered = Buffer.from(real.rawBody.toString('utf8').replace('"message.sent"', '"message.finalized"'));
     expect(tampered.equals(real.rawBody)).toBe(false);
     expect(await rejection(carriers.telnyx.parseWebhook({ ...real, rawBody: tampered }))).toBe('signature');
-    const { 'telnyx-signature-ed25519': _dropped, ...unsigned } = real.headers;
-    expect(await rejection(carriers.telnyx.parseWebhook({ ...real, headers: unsigned }))).toBe('signature');
+    expect(await rejection(carriers.telnyx.parseWebhook({ ...real, headers: without(real.headers, 'telnyx-signature-ed25519') }))).toBe(
+      'signature',
+    );
   });
 
   it('a genuine callback more than 300 s later is stale; 299 s later it still verifies', async () => {
@@ -237,8 +242,9 @@ describe('Twilio webhooks (HMAC-SHA1 over URL + form)', () => {
     expect(await rejection(carriers.twilio.parseWebhook({ ...real, url: otherAttempt }))).toBe('signature');
     const otherPort = real.url.replace(/:(\d+)\//, (_m, p: string) => `:${Number(p) + 1}/`);
     expect(await rejection(carriers.twilio.parseWebhook({ ...real, url: otherPort }))).toBe('signature');
-    const { 'x-twilio-signature': _dropped, ...unsigned } = real.headers;
-    expect(await rejection(carriers.twilio.parseWebhook({ ...real, headers: unsigned }))).toBe('signature');
+    expect(await rejection(carriers.twilio.parseWebhook({ ...real, headers: without(real.headers, 'x-twilio-signature') }))).toBe(
+      'signature',
+    );
     // Twilio signs no timestamp: the same callback verifies again (replays are dropped by event id downstream).
     expect(await carriers.twilio.parseWebhook(real)).toMatchObject({ type: 'status', status: 'sent' });
   });
