@@ -227,24 +227,36 @@ describe('Twilio webhooks (HMAC-SHA1 over URL + form)', () => {
     });
   });
 
-  it('rejects a forged signature, a tampered body, a wrong URL (query or port) and a missing signature', async () => {
-    const { req, callbacks } = await sendAndCapture('twilio', 1);
+  it('rejects a signature made with another auth token', async () => {
+    const { callbacks } = await sendAndCapture('twilio', 1);
     const real = asWebhook(callbacks[0]!);
     const params = Object.fromEntries(new URLSearchParams(real.rawBody.toString('utf8')));
     const forged = twilio.getExpectedTwilioSignature('not-the-auth-token', real.url, params);
     expect(await rejection(carriers.twilio.parseWebhook({ ...real, headers: { ...real.headers, 'x-twilio-signature': forged } }))).toBe(
       'signature',
     );
+  });
+
+  it('rejects a tampered body and a missing signature', async () => {
+    const { callbacks } = await sendAndCapture('twilio', 1);
+    const real = asWebhook(callbacks[0]!);
     const tampered = Buffer.from(real.rawBody.toString('utf8').replace('MessageStatus=sent', 'MessageStatus=delivered'));
     expect(tampered.equals(real.rawBody)).toBe(false);
     expect(await rejection(carriers.twilio.parseWebhook({ ...real, rawBody: tampered }))).toBe('signature');
-    const otherAttempt = real.url.replace(`a=${req.attemptId}`, 'a=att-someone-else');
-    expect(await rejection(carriers.twilio.parseWebhook({ ...real, url: otherAttempt }))).toBe('signature');
-    const otherPort = real.url.replace(/:(\d+)\//, (_m, p: string) => `:${Number(p) + 1}/`);
-    expect(await rejection(carriers.twilio.parseWebhook({ ...real, url: otherPort }))).toBe('signature');
     expect(await rejection(carriers.twilio.parseWebhook({ ...real, headers: without(real.headers, 'x-twilio-signature') }))).toBe(
       'signature',
     );
+  });
+
+  it('rejects a genuine callback presented at another URL (another attempt id, another port)', async () => {
+    const { req, callbacks } = await sendAndCapture('twilio', 1);
+    const real = asWebhook(callbacks[0]!);
+    const otherAttempt = real.url.replace(`a=${req.attemptId}`, 'a=att-someone-else');
+    expect(otherAttempt).not.toBe(real.url);
+    expect(await rejection(carriers.twilio.parseWebhook({ ...real, url: otherAttempt }))).toBe('signature');
+    const otherPort = real.url.replace(/:(\d+)\//, (_m, p: string) => `:${Number(p) + 1}/`);
+    expect(otherPort).not.toBe(real.url);
+    expect(await rejection(carriers.twilio.parseWebhook({ ...real, url: otherPort }))).toBe('signature');
     // Twilio signs no timestamp: the same callback verifies again (replays are dropped by event id downstream).
     expect(await carriers.twilio.parseWebhook(real)).toMatchObject({ type: 'status', status: 'sent' });
   });
