@@ -52,6 +52,7 @@ async function findByContent(client: twilio.Twilio, attempt: AttemptLookup, opti
       from: attempt.from,
       dateSentAfter: startOfUtcDay(notBefore),
       limit: options.maxListed,
+      pageSize: Math.min(options.maxListed, 1_000),
     });
   } catch (error) {
     throw lookupFailed(error);
