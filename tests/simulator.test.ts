@@ -404,7 +404,8 @@ describe('Stripe through the official SDK', () => {
     const customer = await stripe.customers.create({ email: 'm@example.com' });
     const event = { event_name: 'sms_segments', payload: { stripe_customer_id: customer.id, value: '3' }, identifier: 'usage-1' };
     await stripe.billing.meterEvents.create(event);
-    const repeat = await stripe.billing.meterEvents.create(event);
+    // A retry under a new request (new Idempotency-Key) with the same identifier is not counted again.
+    const repeat = await stripe.billing.meterEvents.create({ ...event, payload: { ...event.payload, value: '5' } });
     expect(repeat).toMatchObject({ object: 'billing.meter_event', identifier: 'usage-1', event_name: 'sms_segments' });
     await stripe.billing.meterEvents.create({ ...event, identifier: 'usage-2' });
     const recorded = await sim.control.meterEvents(customer.id);
