@@ -37,11 +37,14 @@ function twilioCreate(ids: { to: string; m: string; a: string }, client = tw) {
   });
 }
 
-async function failure(promise: Promise<unknown>): Promise<any> {
+/** What the SDK errors expose that these tests read (each SDK adds some of these). */
+type SdkFailure = Error & { status?: number; code?: unknown; error?: unknown; cause?: { cause?: { code?: string } } };
+
+async function failure(promise: Promise<unknown>): Promise<SdkFailure> {
   try {
     await promise;
   } catch (err) {
-    return err;
+    return err as SdkFailure;
   }
   throw new Error('expected the call to fail');
 }
@@ -266,8 +269,8 @@ describe('fault plans', () => {
       async () => (await sim.control.callbacks({ m: ids.m })).find((r) => r.event === 'message.finalized'),
       'the final callback',
     );
-    const payload = JSON.parse(final.body).data.payload;
-    expect(payload.to[0].status).toBe('delivery_failed');
+    const payload = (JSON.parse(final.body) as { data: { payload: { to: { status: string }[]; errors: unknown[] } } }).data.payload;
+    expect(payload.to[0]!.status).toBe('delivery_failed');
     expect(payload.errors).toEqual([expect.objectContaining({ code: '40002' })]);
   });
 
