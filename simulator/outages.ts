@@ -42,6 +42,8 @@ export class VendorListener {
   }
 }
 
+const CLIENT_FIN_GRACE_MS = 100;
+
 interface Window {
   vendor: CarrierVendor;
   mode: Outage['mode'];
@@ -76,6 +78,9 @@ export class OutageController {
       this.at(outage.startInMs + outage.durationMs, () => void this.stopRefusing(outage.vendor));
     }
     await Promise.all(immediate);
+    // Clients drop their pooled keep-alive sockets once they read the FIN; give them that moment so
+    // the next request after this call opens a new connection and meets ECONNREFUSED, not a reset.
+    if (immediate.length > 0) await new Promise((resolve) => setTimeout(resolve, CLIENT_FIN_GRACE_MS));
   }
 
   modeNow(vendor: CarrierVendor): Outage['mode'] | null {

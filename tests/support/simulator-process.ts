@@ -94,7 +94,7 @@ export async function startSimulatorProcess(options: SimulatorProcessOptions = {
   });
   const ready = await waitForReady(child);
   // Keep draining stdout so the child never blocks on a full pipe.
-  child.stdout!.resume();
+  child.stdout.resume();
   const url = `http://127.0.0.1:${ready.port}`;
   const control = new SimulatorControl(url);
   const { telnyxPublicKey } = await control.keys();
