@@ -133,6 +133,27 @@ describe('status and error faults surface as the SDK errors the adapters classif
   });
 });
 
+describe('lookup faults', () => {
+  it('fail the Telnyx detail-record lookup and the Twilio fetch without touching sends', async () => {
+    const ids = nextIds();
+    await telnyxSend(ids);
+    const sent = await twilioCreate(nextIds());
+    await sim.control.setFaults({
+      rules: [
+        { vendor: 'telnyx', op: 'list', rate: 1, fault: { kind: 'status', status: 500 } },
+        { vendor: 'twilio', op: 'fetch', rate: 1, fault: { kind: 'ambiguous', mode: 'timeout', callback: false } },
+      ],
+    });
+    const listError = await failure(telnyx.detailRecords.list({ filter: { record_type: 'messaging', cld: ids.to } }));
+    expect(listError).toBeInstanceOf(Telnyx.InternalServerError);
+    const impatient = twilio(sim.twilio.accountSid, sim.twilio.authToken, { timeout: 300 });
+    impatient.api.baseUrl = sim.twilioBaseUrl;
+    expect(await failure(impatient.messages(sent.sid).fetch())).toMatchObject({ code: 'ECONNABORTED' });
+    await telnyxSend(nextIds());
+    expect((await sim.control.summary()).total).toBe(3);
+  });
+});
+
 describe('ambiguous outcomes: accepted at the carrier, the answer lost', () => {
   it('timeout → APIConnectionTimeoutError, yet the ledger has the message and its callbacks still come', async () => {
     await sim.control.setFaults({
