@@ -231,6 +231,31 @@ describe('outages', () => {
     expect((await sim.control.summary()).byVendor).toEqual({ telnyx: 2, twilio: 1 });
   });
 
+  it('a later outage window starts and ends on its own schedule', async () => {
+    await sim.control.setFaults({ outages: [{ vendor: 'twilio', startInMs: 300, durationMs: 300, mode: 'refuse' }] });
+    const early = nextIds();
+    await twilioCreate(early);
+    await until(
+      () =>
+        twilioCreate(nextIds()).then(
+          () => false,
+          (err: SdkFailure) => err.code === 'ECONNREFUSED',
+        ),
+      'the window to open',
+    );
+    const late = nextIds();
+    await until(
+      () =>
+        twilioCreate(late).then(
+          () => true,
+          () => false,
+        ),
+      'the window to close',
+    );
+    expect((await sim.control.ledger({ m: early.m })).total).toBe(1);
+    expect((await sim.control.ledger({ m: late.m })).total).toBe(1);
+  });
+
   it('DELETE /_sim/faults ends an outage at once', async () => {
     await sim.control.setFaults({ outages: [{ vendor: 'twilio', startInMs: 0, durationMs: 600_000, mode: 'refuse' }] });
     expect(await failure(twilioCreate(nextIds()))).toMatchObject({ code: 'ECONNREFUSED' });
