@@ -260,6 +260,32 @@ describe('callbacks', () => {
     );
   });
 
+  it('queues callbacks behind a bounded number in flight instead of flooding the receiver', async () => {
+    await sim.control.setFaults({ callbacks: { mode: 'final', delayMs: [0, 0], concurrency: 2 } });
+    receiver.hold();
+    const first = receiver.requests.length;
+    const ms: string[] = [];
+    try {
+      for (let i = 0; i < 6; i++) {
+        const ids = nextIds();
+        ms.push(ids.m);
+        await telnyx.messages.send({
+          from: FROM,
+          to: ids.to,
+          text: 'burst',
+          webhook_url: `${receiver.url}/webhooks/telnyx?m=${ids.m}&a=${ids.a}`,
+        });
+      }
+      await until(async () => (await sim.control.callbackStats()).queued === 4, 'four callbacks waiting in the queue');
+      expect(await sim.control.callbackStats()).toMatchObject({ inFlight: 2, queued: 4, delivered: 0 });
+      await until(() => receiver.requests.length - first === 2, 'two callbacks at the receiver');
+    } finally {
+      receiver.release();
+    }
+    await until(async () => (await sim.control.callbackStats()).delivered === 6, 'all six delivered');
+    expect(receiver.requests.length - first).toBe(6);
+  });
+
   it("honours the plan's callback mode: final only, then none", async () => {
     await sim.control.setFaults({ callbacks: { mode: 'final', delayMs: [0, 5] } });
     const first = nextIds();
