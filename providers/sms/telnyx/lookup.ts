@@ -36,7 +36,7 @@ async function findByAttemptId(client: Telnyx, attempt: AttemptLookup): Promise<
     const records = client.detailRecords.list({ filter: { record_type: 'messaging', cld: attempt.to }, 'page[size]': PAGE_SIZE });
     for await (const record of records) {
       if (++scanned > MAX_RECORDS_SCANNED) throw new CarrierLookupFailed('telnyx', 'TOO_MANY_RECORDS');
-      // The SDK types the record's id as `uuid`; the API documents `id`: either is the message id.
+      // The SDK's type calls the message id `uuid`; the simulator sends `id`: either is accepted.
       const fields = record as { id?: unknown; uuid?: unknown; status?: unknown; delivery_status_webhook_url?: unknown };
       const carrierMessageId = typeof fields.id === 'string' ? fields.id : typeof fields.uuid === 'string' ? fields.uuid : undefined;
       const webhookUrl = typeof fields.delivery_status_webhook_url === 'string' ? fields.delivery_status_webhook_url : undefined;

@@ -1,4 +1,5 @@
 import type Telnyx from 'telnyx';
+import { TelnyxWebhookVerificationError } from 'telnyx/lib/webhooks';
 import { z } from 'zod';
 import { WebhookVerificationFailed, type CarrierWebhookEvent, type IncomingWebhook } from '../carrier';
 import { callbackRefFromUrl } from '../callback-url';
@@ -62,8 +63,9 @@ async function verify(client: Telnyx, webhook: IncomingWebhook, nowMs: number): 
   }
   try {
     await client.webhooks.unwrap(webhook.rawBody.toString('utf8'), { headers: webhook.headers });
-  } catch {
-    throw new WebhookVerificationFailed('signature');
+  } catch (error) {
+    // unwrap also parses the body once verified: a parse error there is a signed body we cannot read.
+    throw new WebhookVerificationFailed(error instanceof TelnyxWebhookVerificationError ? 'signature' : 'malformed');
   }
 }
 

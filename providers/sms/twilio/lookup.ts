@@ -32,6 +32,11 @@ async function fetchBySid(client: twilio.Twilio, sid: string): Promise<LookupRes
   }
 }
 
+/** Twilio documents its DateSent filters at day granularity: ask for the whole UTC day, filter precisely here. */
+function startOfUtcDay(date: Date): Date {
+  return new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate()));
+}
+
 /**
  * Twilio keeps nothing of our attempt id that a list can show (the status callback URL is not listed),
  * so a lost answer is matched on to + from + exact body, created no earlier than the attempt row minus
@@ -42,7 +47,13 @@ async function findByContent(client: twilio.Twilio, attempt: AttemptLookup, opti
   const claimed = new Set(attempt.claimedCarrierMessageIds ?? []);
   let listed;
   try {
-    listed = await client.messages.list({ to: attempt.to, from: attempt.from, dateSentAfter: notBefore, limit: options.maxListed });
+    listed = await client.messages.list({
+      to: attempt.to,
+      from: attempt.from,
+      dateSentAfter: startOfUtcDay(notBefore),
+      limit: options.maxListed,
+      pageSize: Math.min(options.maxListed, 1_000),
+    });
   } catch (error) {
     throw lookupFailed(error);
   }
