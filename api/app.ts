@@ -28,6 +28,13 @@ import { contactRoutes } from './routes/contacts';
 import { importRoutes } from './routes/imports';
 import { listRoutes } from './routes/lists';
 import { optOutRoutes } from './routes/opt-outs';
+import { messageRoutes } from './routes/messages';
+import { messagingSettingsRoutes } from './routes/messaging-settings';
+import { senderNumberRoutes } from './routes/sender-numbers';
+import { carrierWebhooks } from './webhooks/carrier-webhooks';
+import { MessagesService } from '../services/messaging/messages-service';
+import { MessagingSettingsService } from '../services/messaging/messaging-settings';
+import { SenderNumbersService } from '../services/messaging/sender-numbers';
 import { sessionRoutes } from './routes/sessions';
 
 const SIGNUPS_PER_MINUTE_PER_IP = 30;
@@ -64,6 +71,7 @@ export function createApp(deps: ApiDeps, options: AppOptions = {}) {
   app.use(metrics.observe);
   app.use('/docs', helmet({ contentSecurityPolicy: false }), swaggerUi.serve, swaggerUi.setup(undefined, { swaggerUrl: '/openapi.json' }));
   app.use(helmet());
+  app.use(carrierWebhooks(deps)); // before the JSON parser: carrier signatures are over the raw bytes
   app.use(express.json({ limit: deps.config.REQUEST_BODY_LIMIT, strict: true }));
   app.use((req, _res, next) => {
     req.em = deps.orm.em.fork();
@@ -121,6 +129,9 @@ export function createApp(deps: ApiDeps, options: AppOptions = {}) {
   contactRoutes(host, new ContactsService(deps));
   listRoutes(host, new ListsService(deps));
   optOutRoutes(host, new OptOutsService(deps));
+  senderNumberRoutes(host, new SenderNumbersService());
+  messagingSettingsRoutes(host, new MessagingSettingsService());
+  messageRoutes(host, new MessagesService(deps));
 
   const openApi = buildOpenApiDocument(registry);
   router.get('/openapi.json', (_req, res) => {

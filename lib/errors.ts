@@ -16,7 +16,13 @@ export type AppErrorKind =
   /** The account's data key was destroyed (crypto-shredded): its sealed data is gone for good. */
   | 'data_key_destroyed'
   /** A stored ciphertext did not open (tampered or moved to another row): a server-side fault, no internals. */
-  | 'stored_data_unreadable';
+  | 'stored_data_unreadable'
+  /** Messaging: the recipient opted out of this account's messages (STOP or the API). */
+  | 'recipient_opted_out'
+  /** Messaging: a data subject restricted processing of this number for this account. */
+  | 'recipient_restricted'
+  /** Messaging: `from` is not one of the account's registered sender numbers. */
+  | 'sender_not_registered';
 
 export interface FieldError {
   field: string;

@@ -6,7 +6,7 @@ import { AppError } from '../lib/errors';
 import { uuidv7 } from '../lib/ids';
 import { requireE164 } from '../lib/phone';
 import type { AccountActor } from './actor';
-import { auditByKey } from './audit-log';
+import { appendAudit, auditByKey } from './audit-log';
 import type { ServiceDeps } from './deps';
 import { findAccountPage, toPage, type PageRequest } from './pagination';
 
@@ -14,6 +14,29 @@ import { findAccountPage, toPage, type PageRequest } from './pagination';
 const optOutPhoneBinding = (optOutId: string): FieldBinding => ({ purpose: 'opt_outs.phone_pii', rowId: optOutId });
 
 export type OptOutSource = 'api' | 'inbound_keyword' | 'staff';
+
+/** A recipient's own STOP/START keyword, applied by the inbound webhook: no API key is involved. */
+export interface InboundKeywordActor {
+  accountId: string;
+  inboundKeyword: true;
+}
+
+export type OptOutActor = AccountActor | InboundKeywordActor;
+
+function auditOptOut(em: EntityManager, actor: OptOutActor, action: string, id: string, details: Record<string, unknown>) {
+  if ('inboundKeyword' in actor) {
+    return appendAudit(em, {
+      actorType: 'system',
+      actorId: 'inbound_keyword',
+      accountId: actor.accountId,
+      action,
+      targetType: 'opt_out',
+      targetId: id,
+      details,
+    });
+  }
+  return auditByKey(em, actor, action, { type: 'opt_out', id }, details);
+}
 
 export class OptOutsService {
   constructor(private readonly deps: Pick<ServiceDeps, 'keyring' | 'keys'>) {}
@@ -24,7 +47,7 @@ export class OptOutsService {
   }
 
   /** Opting out twice is not an error: the first record (and its time) is kept. */
-  async add(em: EntityManager, actor: AccountActor, input: { phone: string; reason?: string }, source: OptOutSource = 'api') {
+  async add(em: EntityManager, actor: OptOutActor, input: { phone: string; reason?: string }, source: OptOutSource = 'api') {
     const e164 = requireE164(input.phone);
     const hash = phoneHash(this.deps.keys.phoneHashKey, e164);
     return em.transactional(async (tem) => {
@@ -43,7 +66,7 @@ export class OptOutsService {
         createdAt: now,
       });
       await tem.flush();
-      await auditByKey(tem, actor, 'opt_out.added', { type: 'opt_out', id: optOut.id }, { source });
+      await auditOptOut(tem, actor, 'opt_out.added', optOut.id, { source });
       return { created: true, optOut: this.view(optOut, dataKey) };
     });
   }
@@ -65,7 +88,19 @@ export class OptOutsService {
     await em.transactional(async (tem) => {
       const deleted = await tem.nativeDelete(OptOut, { id, accountId: actor.accountId });
       if (deleted === 0) throw AppError.notFound('opt-out');
-      await auditByKey(tem, actor, 'opt_out.removed', { type: 'opt_out', id: id }, { reason });
+      await auditOptOut(tem, actor, 'opt_out.removed', id, { reason });
+    });
+  }
+
+  /** Removes the account's opt-out of a number, if there is one (inbound START); audited with its reason. */
+  async removeNumber(em: EntityManager, actor: OptOutActor, e164: string, reason: string): Promise<boolean> {
+    const hash = phoneHash(this.deps.keys.phoneHashKey, e164);
+    return em.transactional(async (tem) => {
+      const optOut = await tem.findOne(OptOut, { accountId: actor.accountId, phoneHash: hash }, { fields: ['id'] });
+      if (!optOut) return false;
+      await tem.nativeDelete(OptOut, { id: optOut.id, accountId: actor.accountId });
+      await auditOptOut(tem, actor, 'opt_out.removed', optOut.id, { reason });
+      return true;
     });
   }
 }

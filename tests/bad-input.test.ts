@@ -32,8 +32,12 @@ const VALID_BODIES: Record<string, Record<string, unknown>> = {
   'POST /v1/lists/{id}/contacts': { contactIds: [randomUUID()] },
   'POST /v1/opt-outs': { phone: '+14155550100', reason: 'asked' },
   'DELETE /v1/opt-outs/{id}': { reason: 'consent re-collected' },
+  'POST /v1/sender-numbers': { phone: '+14155550100', label: 'main line' },
+  'PUT /v1/account/messaging': { companyName: 'Acme', helpText: 'Acme help: reply STOP to opt out' },
+  'POST /v1/messages': { to: '+14155550100', from: '+14155550101', body: 'hello' },
+  'POST /v1/messages/batch': { messages: [{ to: '+14155550100', from: '+14155550101', body: 'hello' }] },
 };
-const PHONE_ROUTES = ['POST /v1/contacts', 'PATCH /v1/contacts/{id}', 'POST /v1/opt-outs'];
+const PHONE_ROUTES = ['POST /v1/contacts', 'PATCH /v1/contacts/{id}', 'POST /v1/opt-outs', 'POST /v1/sender-numbers'];
 
 const key = (op: Operation) => `${op.method} ${op.path}`;
 const url = (op: Operation, params: Record<string, string> = {}) =>

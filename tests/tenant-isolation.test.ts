@@ -10,7 +10,9 @@ import { customerRoutes } from './support/routes';
 let h: Harness;
 let a: TestAccount;
 let b: TestAccount;
-const A = { contactId: '', listId: '', optOutId: '', apiKeyId: '', importId: '' };
+const A = { contactId: '', listId: '', optOutId: '', apiKeyId: '', importId: '', senderNumberId: '', messageId: '' };
+const A_SENDER = '+14155551020';
+const A_RECIPIENT = '+14155551021';
 const A_PHONE = '+14155551001';
 const A_OPT_OUT_PHONE = '+14155551002';
 let bListId = '';
@@ -57,6 +59,12 @@ beforeAll(async () => {
   A.optOutId = expectStatus(await request(h.app).post('/v1/opt-outs').set(a.auth).send({ phone: A_OPT_OUT_PHONE }), 201).body.id;
   A.apiKeyId = expectStatus(await request(h.app).post('/v1/api-keys').set(a.auth).send({ name: 'A key' }), 201).body.id;
   A.importId = await importAndWait(a, csvOf(['phone'], [['+14155551003'], ['bad']]));
+  A.senderNumberId = expectStatus(await request(h.app).post('/v1/sender-numbers').set(a.auth).send({ phone: A_SENDER }), 201).body.id;
+  expectStatus(await request(h.app).put('/v1/account/messaging').set(a.auth).send({ companyName: 'A Company', helpText: 'A help' }), 200);
+  A.messageId = expectStatus(
+    await request(h.app).post('/v1/messages').set(a.auth).send({ to: A_RECIPIENT, from: A_SENDER, body: 'for A only' }),
+    202,
+  ).body.id;
   bListId = expectStatus(await request(h.app).post('/v1/lists').set(b.auth).send({ name: 'B list' }), 201).body.id;
   bContactId = expectStatus(await request(h.app).post('/v1/contacts').set(b.auth).send({ phone: '+14155551009' }), 201).body.id;
 });
@@ -193,6 +201,68 @@ const cases: Record<string, () => Promise<void>> = {
   'DELETE /v1/opt-outs/{id}': async () => {
     expectStatus(await request(h.app).delete(`/v1/opt-outs/${A.optOutId}`).set(b.auth).send({ reason: 'mine now' }), 404);
   },
+  'GET /v1/sender-numbers': async () => {
+    const { otherRow, other } = await freshPair(
+      async (acct, i) =>
+        expectStatus(
+          await request(h.app)
+            .post('/v1/sender-numbers')
+            .set(acct.auth)
+            .send({ phone: `+1415555150${i}` }),
+          201,
+        ).body.id as string,
+    );
+    expect(idsIn(await request(h.app).get('/v1/sender-numbers').set(other.auth))).toEqual([otherRow]);
+  },
+  'POST /v1/sender-numbers': async () => {
+    // A number belongs to one account: B cannot take A's (inbound to it would be routed to B).
+    expectStatus(await request(h.app).post('/v1/sender-numbers').set(b.auth).send({ phone: A_SENDER }), 409);
+  },
+  'GET /v1/sender-numbers/{id}': async () => {
+    expectStatus(await request(h.app).get(`/v1/sender-numbers/${A.senderNumberId}`).set(b.auth), 404);
+  },
+  'DELETE /v1/sender-numbers/{id}': async () => {
+    expectStatus(await request(h.app).delete(`/v1/sender-numbers/${A.senderNumberId}`).set(b.auth), 404);
+  },
+  'GET /v1/account/messaging': async () => {
+    const res = expectStatus(await request(h.app).get('/v1/account/messaging').set(b.auth), 200);
+    expect(res.body).toMatchObject({ companyName: null, helpText: null, effectiveCompanyName: 'Tenant B' });
+  },
+  'PUT /v1/account/messaging': async () => {
+    const res = expectStatus(await request(h.app).put('/v1/account/messaging').set(b.auth).send({ companyName: 'B Co', helpText: null }), 200);
+    expect(res.body).toMatchObject({ companyName: 'B Co', effectiveHelpText: expect.stringContaining('B Co') });
+  },
+  'POST /v1/messages': async () => {
+    const res = expectStatus(
+      await request(h.app).post('/v1/messages').set(b.auth).send({ to: A_RECIPIENT, from: A_SENDER, body: 'from A?' }),
+      422,
+    );
+    expect(res.body.type).toBe('https://massivesms.dev/problems/sender_not_registered');
+  },
+  'POST /v1/messages/batch': async () => {
+    const res = expectStatus(
+      await request(h.app)
+        .post('/v1/messages/batch')
+        .set(b.auth)
+        .send({ messages: [{ to: A_RECIPIENT, from: A_SENDER, body: 'from A?' }] }),
+      202,
+    );
+    expect(res.body).toMatchObject({ accepted: 0, rejected: 1 });
+    expect(res.body.results[0].error.type).toBe('https://massivesms.dev/problems/sender_not_registered');
+  },
+  'GET /v1/messages': async () => {
+    const { otherRow, other } = await freshPair(async (acct, i) => {
+      const from = `+1415555160${i}`;
+      expectStatus(await request(h.app).post('/v1/sender-numbers').set(acct.auth).send({ phone: from }), 201);
+      return expectStatus(await request(h.app).post('/v1/messages').set(acct.auth).send({ to: A_RECIPIENT, from, body: 'x' }), 202).body
+        .id as string;
+    });
+    expect(idsIn(await request(h.app).get('/v1/messages').set(other.auth))).toEqual([otherRow]);
+    expect(idsIn(await request(h.app).get('/v1/messages').set(other.auth).query({ to: A_RECIPIENT }))).toEqual([otherRow]);
+  },
+  'GET /v1/messages/{id}': async () => {
+    expectStatus(await request(h.app).get(`/v1/messages/${A.messageId}`).set(b.auth), 404);
+  },
 };
 
 describe('tenant isolation', () => {
@@ -221,5 +291,17 @@ describe('tenant isolation', () => {
       created: 1,
       invalid: 1,
     });
+    expect(expectStatus(await request(h.app).get(`/v1/sender-numbers/${A.senderNumberId}`).set(a.auth), 200).body.phone).toBe(A_SENDER);
+    expect(expectStatus(await request(h.app).get('/v1/account/messaging').set(a.auth), 200).body).toMatchObject({
+      companyName: 'A Company',
+      helpText: 'A help',
+    });
+    expect(expectStatus(await request(h.app).get(`/v1/messages/${A.messageId}`).set(a.auth), 200).body).toMatchObject({
+      to: A_RECIPIENT,
+      from: A_SENDER,
+      body: 'for A only',
+      status: 'queued',
+    });
+    expect(idsIn(await request(h.app).get('/v1/messages').set(a.auth))).toEqual([A.messageId]);
   });
 });

@@ -21,6 +21,9 @@ const STATUS: Record<AppErrorKind, number> = {
   unavailable: 503,
   data_key_destroyed: 410,
   stored_data_unreadable: 500,
+  recipient_opted_out: 422,
+  recipient_restricted: 422,
+  sender_not_registered: 422,
 };
 
 const TITLE: Record<AppErrorKind, string> = {
@@ -39,6 +42,9 @@ const TITLE: Record<AppErrorKind, string> = {
   unavailable: 'Service unavailable',
   data_key_destroyed: 'Account data erased',
   stored_data_unreadable: 'Stored data failed its integrity check',
+  recipient_opted_out: 'Recipient opted out',
+  recipient_restricted: 'Recipient restricted',
+  sender_not_registered: 'Sender number not registered',
 };
 
 export const PROBLEM_TYPE_BASE = 'https://massivesms.dev/problems/';

@@ -4,7 +4,11 @@ import { ApiKeySchema } from './api-key';
 import { ContactSchema } from './contact';
 import { ContactImportSchema } from './contact-import';
 import { ContactListSchema, ListMembershipSchema } from './list';
+import { MessageSchema } from './message';
+import { MessageAttemptSchema } from './message-attempt';
+import { MessagingSettingsSchema } from './messaging-settings';
 import { OptOutSchema } from './opt-out';
+import { SenderNumberSchema } from './sender-number';
 import { UserSchema } from './user';
 
 export const entities = [
@@ -16,5 +20,9 @@ export const entities = [
   ContactListSchema,
   ListMembershipSchema,
   OptOutSchema,
+  MessageSchema,
+  MessageAttemptSchema,
+  SenderNumberSchema,
+  MessagingSettingsSchema,
   UserSchema,
 ];

@@ -1,0 +1,130 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { SenderNumber } from '../../db/entities/sender-number';
+import { phoneHash } from '../../lib/crypto/phone-hash';
+import type { DataKey } from '../../lib/crypto/sealed-field';
+import { uuidv7 } from '../../lib/ids';
+import { normalizePhone } from '../../lib/phone';
+import { analyzeSms } from '../../lib/sms/encoding';
+import type { CarrierWebhookEvent } from '../../providers/sms/carrier';
+import type { ServiceDeps } from '../deps';
+import { optedOutHashes } from '../opt-out-lookup';
+import type { OptOutsService } from '../opt-outs';
+import { keywordOf, startConfirmation, stopConfirmation, type Keyword } from './keywords';
+import { insertInboundOnce, insertMessages, lockRecipient, suppressQueuedTo } from './message-store';
+import type { MessagingSettingsService } from './messaging-settings';
+import { sealBody, sealRecipient } from './send-fields';
+
+export type InboundEvent = Extract<CarrierWebhookEvent, { type: 'inbound' }>;
+
+export interface InboundOutcome {
+  /** No account holds the To number (or the carrier sent this message before): nothing stored. */
+  ignored?: 'unknown_number' | 'duplicate';
+  accountId?: string;
+  messageId?: string;
+  keyword?: Keyword;
+  /** STOP: the number was not opted out before this message. */
+  optedOut?: boolean;
+  /** START: an opt-out was removed. */
+  optedIn?: boolean;
+  /** Queued messages to the number that STOP suppressed. */
+  suppressed?: string[];
+  /** The keyword reply written to the outbox. */
+  replyId?: string;
+}
+
+/**
+ * Inbound SMS, inside the caller's transaction: routed to an account by the To number, stored (body
+ * and the sender's number sealed), and keywords applied. STOP opts the number out, suppresses every
+ * still-queued message to it and confirms once: a STOP from a number already opted out (a repeat, or
+ * a second STOP racing the first — serialized per number) is stored but not confirmed again.
+ * START confirms only when it removed an opt-out (a "yes" in a conversation gets no reply).
+ */
+export class InboundService {
+  constructor(
+    private readonly deps: Pick<ServiceDeps, 'keyring' | 'keys' | 'logger'>,
+    private readonly optOuts: OptOutsService,
+    private readonly settings: MessagingSettingsService,
+  ) {}
+
+  async receive(em: EntityManager, event: InboundEvent): Promise<InboundOutcome> {
+    const to = normalizePhone(event.to);
+    const owner = to.ok ? await em.findOne(SenderNumber, { phoneE164: to.e164 }) : null;
+    if (!owner) {
+      this.deps.logger.info({ carrier: event.carrier, eventId: event.eventId }, 'inbound message to a number no account holds: ignored');
+      return { ignored: 'unknown_number' };
+    }
+    const accountId = owner.accountId;
+    const ourNumber = owner.phoneE164;
+    // Short codes and alphanumeric senders are not E.164: kept as sent, and never opted out by number.
+    const parsedFrom = normalizePhone(event.from);
+    const from = parsedFrom.ok ? parsedFrom.e164 : event.from.trim();
+    const hash = phoneHash(this.deps.keys.phoneHashKey, from);
+    const dataKey = await this.deps.keyring.keyFor(em, accountId);
+    const now = new Date();
+    const id = uuidv7(now.getTime());
+    const stored = await insertInboundOnce(em, {
+      id,
+      accountId,
+      direction: 'inbound',
+      kind: 'inbound',
+      recipientHash: hash,
+      recipientPii: sealRecipient(dataKey, id, from),
+      sender: ourNumber,
+      body: sealBody(dataKey, id, event.body),
+      ...analyzeSms(event.body),
+      status: 'received',
+      carrier: event.carrier,
+      carrierMessageId: event.carrierMessageId,
+      createdAt: now,
+    });
+    if (!stored) return { ignored: 'duplicate', accountId };
+
+    const outcome: InboundOutcome = { accountId, messageId: id };
+    const keyword = keywordOf(event.body);
+    if (!keyword || !parsedFrom.ok) return outcome;
+    outcome.keyword = keyword;
+    const reply = (text: string) => this.queueReply(em, { accountId, dataKey, from: ourNumber, to: from, hash, body: text });
+    const actor = { accountId, inboundKeyword: true as const };
+    if (keyword === 'help') {
+      outcome.replyId = await reply((await this.settings.effective(em, accountId)).helpText);
+      return outcome;
+    }
+    await lockRecipient(em, accountId, hash);
+    if (keyword === 'stop') {
+      const already = (await optedOutHashes(em, accountId, [hash])).size > 0;
+      if (!already) await this.optOuts.add(em, actor, { phone: from, reason: `inbound ${event.body.trim().toUpperCase()}` }, 'inbound_keyword');
+      outcome.optedOut = !already;
+      outcome.suppressed = await suppressQueuedTo(em, accountId, hash);
+      if (!already) outcome.replyId = await reply(stopConfirmation((await this.settings.effective(em, accountId)).companyName));
+      return outcome;
+    }
+    outcome.optedIn = await this.optOuts.removeNumber(em, actor, from, 'inbound START');
+    if (outcome.optedIn) outcome.replyId = await reply(startConfirmation((await this.settings.effective(em, accountId)).companyName));
+    return outcome;
+  }
+
+  /** Keyword replies are ordinary outbound messages in the outbox (exempt from the opt-out check). */
+  private async queueReply(
+    em: EntityManager,
+    r: { accountId: string; dataKey: DataKey; from: string; to: string; hash: Buffer; body: string },
+  ): Promise<string> {
+    const now = new Date();
+    const id = uuidv7(now.getTime());
+    await insertMessages(em, [
+      {
+        id,
+        accountId: r.accountId,
+        direction: 'outbound',
+        kind: 'keyword_reply',
+        recipientHash: r.hash,
+        recipientPii: sealRecipient(r.dataKey, id, r.to),
+        sender: r.from,
+        body: sealBody(r.dataKey, id, r.body),
+        ...analyzeSms(r.body),
+        status: 'queued',
+        createdAt: now,
+      },
+    ]);
+    return id;
+  }
+}

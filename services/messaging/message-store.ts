@@ -1,0 +1,246 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { CarrierId, MessageStatus } from '../../providers/sms/carrier';
+import type { MessageDirection, MessageKind } from '../../db/entities/message';
+import { statusRank, statusRankSql } from './message-status';
+
+/** The hand-written SQL of messages: bulk outbox writes, send checks, suppression, receipts. */
+
+export interface MessageRow {
+  id: string;
+  accountId: string;
+  direction: MessageDirection;
+  kind: MessageKind;
+  recipientHash: Buffer;
+  recipientPii: Buffer;
+  sender: string;
+  body: Buffer;
+  encoding: 'GSM-7' | 'UCS-2';
+  segments: number;
+  status: 'queued' | 'received';
+  carrier?: CarrierId | null;
+  carrierMessageId?: string | null;
+  campaignId?: string | null;
+  createdAt: Date;
+}
+
+const INSERT_COLUMNS =
+  '(id, account_id, direction, kind, recipient_hash, recipient_pii, sender, body, encoding, segments, status, carrier, carrier_message_id, campaign_id, next_attempt_at, created_at, updated_at)';
+const ROW_PLACEHOLDERS = `(${Array(17).fill('?').join(', ')})`;
+
+function rowValues(r: MessageRow): unknown[] {
+  const queued = r.status === 'queued';
+  return [
+    r.id,
+    r.accountId,
+    r.direction,
+    r.kind,
+    r.recipientHash,
+    r.recipientPii,
+    r.sender,
+    r.body,
+    r.encoding,
+    r.segments,
+    r.status,
+    r.carrier ?? null,
+    r.carrierMessageId ?? null,
+    r.campaignId ?? null,
+    queued ? r.createdAt : null,
+    r.createdAt,
+    r.createdAt,
+  ];
+}
+
+/** One statement for the whole batch: the outbox write of POST /v1/messages(/batch) costs one round trip. */
+export async function insertMessages(em: EntityManager, rows: MessageRow[]): Promise<void> {
+  if (rows.length === 0) return;
+  await em.execute(`insert into messages ${INSERT_COLUMNS} values ${rows.map(() => ROW_PLACEHOLDERS).join(', ')}`, rows.flatMap(rowValues));
+}
+
+/**
+ * An inbound message, once per carrier message id (a carrier re-delivering the same message under
+ * another event id is not stored twice). Returns whether it was new.
+ */
+export async function insertInboundOnce(em: EntityManager, row: MessageRow): Promise<boolean> {
+  const inserted = await em.execute<{ id: string }[]>(
+    `insert into messages ${INSERT_COLUMNS} values ${ROW_PLACEHOLDERS}
+     on conflict (carrier, carrier_message_id) where carrier_message_id is not null do nothing returning id`,
+    rowValues(row),
+  );
+  return inserted.length > 0;
+}
+
+export type RecipientBlock = 'opted_out' | 'restricted';
+
+export interface SendChecks {
+  /** The account's sender numbers among those asked about. */
+  senders: Set<string>;
+  /** Recipient hash (hex) → why it may not be messaged; an opt-out wins over a restriction. */
+  blocked: Map<string, RecipientBlock>;
+}
+
+/** Sender ownership, opt-outs and restrictions for a whole batch in one round trip. */
+export async function sendChecks(em: EntityManager, accountId: string, senders: string[], recipientHashes: Buffer[]): Promise<SendChecks> {
+  const rows = await em.execute<{ kind: 'sender' | RecipientBlock; value: string }[]>(
+    `select 'sender' as kind, phone_e164 as value from sender_numbers where account_id = ? and phone_e164 = any(?::text[])
+     union all
+     select 'restricted', encode(phone_hash, 'hex') from recipient_restrictions where account_id = ? and phone_hash = any(?::bytea[])
+     union all
+     select 'opted_out', encode(phone_hash, 'hex') from opt_outs where account_id = ? and phone_hash = any(?::bytea[])`,
+    [accountId, pgArray(senders), accountId, pgByteaArray(recipientHashes), accountId, pgByteaArray(recipientHashes)],
+  );
+  const checks: SendChecks = { senders: new Set(), blocked: new Map() };
+  for (const row of rows) {
+    if (row.kind === 'sender') checks.senders.add(row.value);
+    else if (row.kind === 'opted_out' || !checks.blocked.has(row.value)) checks.blocked.set(row.value, row.kind);
+  }
+  return checks;
+}
+
+/** A text[] literal; the values are E.164 numbers (no quotes, commas or braces), quoted anyway. */
+function pgArray(values: string[]): string {
+  return `{${values.map((v) => `"${v.replace(/["\\]/g, (c) => `\\${c}`)}"`).join(',')}}`;
+}
+
+/** A bytea[] literal of hex values. */
+function pgByteaArray(values: Buffer[]): string {
+  return `{${values.map((v) => `"\\\\x${v.toString('hex')}"`).join(',')}}`;
+}
+
+/**
+ * Suppresses the account's still-queued outbound messages to a number (not keyword replies: the STOP
+ * confirmation goes to a number that just opted out). Claimed ones are re-checked by the send path
+ * right before its carrier call. Returns the suppressed ids.
+ */
+export async function suppressQueuedTo(em: EntityManager, accountId: string, recipientHash: Buffer): Promise<string[]> {
+  const rows = await em.execute<{ id: string }[]>(
+    `update messages set status = 'suppressed', error_code = 'recipient_opted_out', updated_at = now()
+      where account_id = ? and recipient_hash = ? and direction = 'outbound' and status = 'queued' and kind <> 'keyword_reply'
+      returning id`,
+    [accountId, recipientHash],
+  );
+  return rows.map((r) => r.id);
+}
+
+/** Serializes keyword handling per (account, number), so two STOPs at once confirm once. */
+export async function lockRecipient(em: EntityManager, accountId: string, recipientHash: Buffer): Promise<void> {
+  await em.execute(`select pg_advisory_xact_lock(hashtextextended(?::text || ':' || encode(?::bytea, 'hex'), 6))`, [accountId, recipientHash]);
+}
+
+export interface ReceiptTarget {
+  attemptId: string | null;
+  attemptOutcome: string | null;
+  messageId: string;
+  accountId: string;
+  status: MessageStatus;
+}
+
+/**
+ * The attempt (and its message) a receipt is about: by our attempt id from the callback URL when the
+ * carrier echoed it (the send's own answer may have been lost), else by the carrier's message id.
+ * Rows are locked for the receipt's transaction.
+ */
+export async function findReceiptTarget(
+  em: EntityManager,
+  ref: { carrier: CarrierId; carrierMessageId: string; attemptId?: string | undefined; messageId?: string | undefined },
+): Promise<ReceiptTarget | null> {
+  type Row = { attempt_id: string | null; outcome: string | null; message_id: string; account_id: string; status: MessageStatus };
+  if (ref.attemptId) {
+    const [row] = await em.execute<Row[]>(
+      `select a.id as attempt_id, a.outcome, m.id as message_id, m.account_id, m.status
+         from message_attempts a join messages m on m.id = a.message_id
+        where a.id = ? and a.carrier = ? ${ref.messageId ? 'and a.message_id = ?' : ''}
+        for update of a, m`,
+      [ref.attemptId, ref.carrier, ...(ref.messageId ? [ref.messageId] : [])],
+    );
+    if (row) return toTarget(row);
+  }
+  const [byAttempt] = await em.execute<Row[]>(
+    `select a.id as attempt_id, a.outcome, m.id as message_id, m.account_id, m.status
+       from message_attempts a join messages m on m.id = a.message_id
+      where a.carrier = ? and a.carrier_message_id = ?
+      order by a.created_at desc limit 1
+      for update of a, m`,
+    [ref.carrier, ref.carrierMessageId],
+  );
+  if (byAttempt) return toTarget(byAttempt);
+  const [byMessage] = await em.execute<Row[]>(
+    `select null as attempt_id, null as outcome, id as message_id, account_id, status
+       from messages where carrier = ? and carrier_message_id = ? for update`,
+    [ref.carrier, ref.carrierMessageId],
+  );
+  return byMessage ? toTarget(byMessage) : null;
+}
+
+function toTarget(row: { attempt_id: string | null; outcome: string | null; message_id: string; account_id: string; status: MessageStatus }) {
+  return { attemptId: row.attempt_id, attemptOutcome: row.outcome, messageId: row.message_id, accountId: row.account_id, status: row.status };
+}
+
+/** A receipt proves the carrier took the attempt: pending → accepted, ambiguous → confirmed_sent; nothing else changes. */
+export async function confirmAttemptByReceipt(em: EntityManager, attemptId: string, carrierMessageId: string): Promise<string | null> {
+  const [row] = await em.execute<{ outcome: string }[]>(
+    `update message_attempts
+        set outcome = case outcome when 'pending' then 'accepted' else 'confirmed_sent' end,
+            carrier_message_id = coalesce(carrier_message_id, ?), completed_at = coalesce(completed_at, now()), reconcile_after = null
+      where id = ? and outcome in ('pending', 'ambiguous')
+      returning outcome`,
+    [carrierMessageId, attemptId],
+  );
+  return row?.outcome ?? null;
+}
+
+/** Fills in a carrier id the attempt does not have yet (a receipt after an ambiguous send). */
+export async function recordAttemptCarrierId(em: EntityManager, attemptId: string, carrierMessageId: string): Promise<void> {
+  await em.execute('update message_attempts set carrier_message_id = ? where id = ? and carrier_message_id is null', [
+    carrierMessageId,
+    attemptId,
+  ]);
+}
+
+/**
+ * Moves a message forward to the receipt's status, never back (the rank guard); the first carrier id
+ * and carrier it was sent through stay. Returns the new status, or null when nothing moved.
+ */
+export async function advanceMessage(
+  em: EntityManager,
+  update: { messageId: string; carrier: CarrierId; carrierMessageId: string; status: MessageStatus; errorCode: string | null; at: Date },
+): Promise<MessageStatus | null> {
+  const failed = update.status === 'failed' || update.status === 'undelivered';
+  const [row] = await em.execute<{ status: MessageStatus }[]>(
+    `update messages
+        set status = ?,
+            carrier = case when carrier_message_id is null then ? else carrier end,
+            carrier_message_id = coalesce(carrier_message_id, ?),
+            sent_at = coalesce(sent_at, ?::timestamptz),
+            delivered_at = case when ?::text = 'delivered' then coalesce(delivered_at, ?::timestamptz) else delivered_at end,
+            failed_at = case when ?::boolean then coalesce(failed_at, ?::timestamptz) else failed_at end,
+            error_code = case when ?::boolean then ?::text else error_code end,
+            updated_at = now()
+      where id = ? and ${statusRankSql('status')} < ?::int
+      returning status`,
+    [
+      update.status,
+      update.carrier,
+      update.carrierMessageId,
+      update.at,
+      update.status,
+      update.at,
+      failed,
+      update.at,
+      failed,
+      update.errorCode,
+      update.messageId,
+      statusRank(update.status),
+    ],
+  );
+  return row?.status ?? null;
+}
+
+/** Replay protection for provider webhooks: true the first time an event id is seen. */
+export async function recordProviderEvent(em: EntityManager, vendor: CarrierId, eventId: string): Promise<boolean> {
+  const rows = await em.execute<{ event_id: string }[]>(
+    `insert into provider_webhook_events (vendor, event_id, received_at) values (?, ?, now())
+     on conflict (vendor, event_id) do nothing returning event_id`,
+    [vendor, eventId],
+  );
+  return rows.length > 0;
+}

@@ -1,0 +1,50 @@
+import type { Message } from '../../db/entities/message';
+import type { MessageAttempt } from '../../db/entities/message-attempt';
+import { openField, type DataKey } from '../../lib/crypto/sealed-field';
+import { BODY_PURPOSE, RECIPIENT_PURPOSE } from './send-fields';
+
+const iso = (d: Date | null | undefined) => d?.toISOString() ?? null;
+
+export function toAttemptView(a: MessageAttempt) {
+  return {
+    id: a.id,
+    carrier: a.carrier,
+    outcome: a.outcome,
+    errorCode: a.errorCode ?? null,
+    createdAt: a.createdAt.toISOString(),
+    completedAt: iso(a.completedAt),
+  };
+}
+
+/**
+ * A message as the API shows it: the other party's number and the body opened with the account key
+ * (the body is null once purged). `from`/`to` read in the message's direction.
+ */
+export function toMessageView(m: Message, dataKey: DataKey, attempts?: MessageAttempt[]) {
+  const other = m.recipientPii ? openField(dataKey, { purpose: RECIPIENT_PURPOSE, rowId: m.id }, m.recipientPii).toString('utf8') : null;
+  const body = m.body && !m.bodyPurgedAt ? openField(dataKey, { purpose: BODY_PURPOSE, rowId: m.id }, m.body).toString('utf8') : null;
+  const outbound = m.direction === 'outbound';
+  return {
+    id: m.id,
+    direction: m.direction,
+    kind: m.kind,
+    status: m.status,
+    from: outbound ? m.sender : other,
+    to: outbound ? other : m.sender,
+    body,
+    encoding: m.encoding,
+    segments: m.segments,
+    carrier: m.carrier ?? null,
+    carrierMessageId: m.carrierMessageId ?? null,
+    campaignId: m.campaignId ?? null,
+    error: m.errorCode ? { code: m.errorCode, detail: m.errorDetail ?? null } : null,
+    createdAt: m.createdAt.toISOString(),
+    sentAt: iso(m.sentAt),
+    deliveredAt: iso(m.deliveredAt),
+    failedAt: iso(m.failedAt),
+    updatedAt: m.updatedAt.toISOString(),
+    ...(attempts ? { attempts: attempts.map(toAttemptView) } : {}),
+  };
+}
+
+export type MessageView = ReturnType<typeof toMessageView>;

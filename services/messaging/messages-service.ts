@@ -1,0 +1,172 @@
+import type { FilterQuery } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { Message, type MessageDirection } from '../../db/entities/message';
+import { MessageAttempt } from '../../db/entities/message-attempt';
+import { phoneHash } from '../../lib/crypto/phone-hash';
+import { AppError } from '../../lib/errors';
+import { uuidv7 } from '../../lib/ids';
+import { normalizePhone } from '../../lib/phone';
+import { analyzeSms } from '../../lib/sms/encoding';
+import type { MessageStatus } from '../../providers/sms/carrier';
+import type { AccountActor } from '../actor';
+import type { ServiceDeps } from '../deps';
+import { decodeCursor, toPage } from '../pagination';
+import { insertMessages, sendChecks, type MessageRow, type RecipientBlock } from './message-store';
+import { toMessageView } from './message-view';
+import { sealBody, sealRecipient } from './send-fields';
+
+export const MESSAGE_BODY_MAX = 1600;
+export const BATCH_MAX = 1000;
+
+export interface OutboundRequest {
+  to: string;
+  from: string;
+  body: string;
+}
+
+export type QueueResult = { ok: true; message: ReturnType<typeof toMessageView> } | { ok: false; error: AppError };
+
+export interface MessageFilters {
+  limit: number;
+  cursor?: string | undefined;
+  status?: MessageStatus | undefined;
+  direction?: MessageDirection | undefined;
+  to?: string | undefined;
+  from?: string | undefined;
+  createdAfter?: string | undefined;
+  createdBefore?: string | undefined;
+  campaignId?: string | undefined;
+}
+
+const BLOCK_ERRORS: Record<RecipientBlock, () => AppError> = {
+  opted_out: () =>
+    new AppError('recipient_opted_out', 'to: the recipient opted out of messages from this account', {
+      fields: [{ field: 'to', reason: 'opted out' }],
+    }),
+  restricted: () =>
+    new AppError('recipient_restricted', 'to: processing of this number is restricted for this account (data subject request)', {
+      fields: [{ field: 'to', reason: 'restricted' }],
+    }),
+};
+
+const senderNotRegistered = () =>
+  new AppError('sender_not_registered', "from: must be one of this account's sender numbers (POST /v1/sender-numbers)", {
+    fields: [{ field: 'from', reason: 'not a registered sender number of this account' }],
+  });
+
+function phoneOrError(field: 'to' | 'from', raw: string): { e164: string } | { error: AppError } {
+  const result = normalizePhone(raw);
+  return result.ok ? { e164: result.e164 } : { error: AppError.invalid(field, result.reason) };
+}
+
+/**
+ * Outbound messages through the API: validated, checked against the account's sender numbers,
+ * opt-outs and restrictions, sealed and written 'queued' (the outbox) in one statement. Messages are
+ * not audited one by one (they are the product's traffic, not a change of configuration; the audit
+ * log's single append lock would cap throughput); their own rows and attempts are the record.
+ */
+export class MessagesService {
+  constructor(private readonly deps: Pick<ServiceDeps, 'keyring' | 'keys'>) {}
+
+  /** Each request answered on its own; the valid ones written together. */
+  async queue(em: EntityManager, actor: AccountActor, requests: OutboundRequest[]): Promise<QueueResult[]> {
+    const now = new Date();
+    type Prepared = { error: AppError } | { to: string; from: string; body: string; hash: Buffer };
+    const prepared = requests.map((r): Prepared => {
+      const to = phoneOrError('to', r.to);
+      if ('error' in to) return { error: to.error };
+      const from = phoneOrError('from', r.from);
+      if ('error' in from) return { error: from.error };
+      return { to: to.e164, from: from.e164, body: r.body, hash: phoneHash(this.deps.keys.phoneHashKey, to.e164) };
+    });
+    const candidates = prepared.filter((p): p is Exclude<Prepared, { error: AppError }> => !('error' in p));
+    if (candidates.length === 0) return prepared.map((p) => ({ ok: false, error: (p as { error: AppError }).error }));
+    const [checks, dataKey] = await Promise.all([
+      sendChecks(em, actor.accountId, [...new Set(candidates.map((c) => c.from))], candidates.map((c) => c.hash)),
+      this.deps.keyring.keyFor(em, actor.accountId),
+    ]);
+    const rows: MessageRow[] = [];
+    const results: QueueResult[] = prepared.map((p) => {
+      if ('error' in p) return { ok: false, error: p.error };
+      if (!checks.senders.has(p.from)) return { ok: false, error: senderNotRegistered() };
+      const block = checks.blocked.get(p.hash.toString('hex'));
+      if (block) return { ok: false, error: BLOCK_ERRORS[block]() };
+      const id = uuidv7(now.getTime());
+      const { encoding, segments } = analyzeSms(p.body);
+      const row: MessageRow = {
+        id,
+        accountId: actor.accountId,
+        direction: 'outbound',
+        kind: 'api',
+        recipientHash: p.hash,
+        recipientPii: sealRecipient(dataKey, id, p.to),
+        sender: p.from,
+        body: sealBody(dataKey, id, p.body),
+        encoding,
+        segments,
+        status: 'queued',
+        createdAt: now,
+      };
+      rows.push(row);
+      return { ok: true, message: toMessageView(asEntity(row), dataKey, []) };
+    });
+    await insertMessages(em, rows);
+    return results;
+  }
+
+  async send(em: EntityManager, actor: AccountActor, request: OutboundRequest) {
+    const [result] = await this.queue(em, actor, [request]);
+    if (!result!.ok) throw result!.error;
+    return result!.message;
+  }
+
+  async get(em: EntityManager, actor: AccountActor, id: string) {
+    const message = await em.findOne(Message, { id, accountId: actor.accountId });
+    if (!message) throw AppError.notFound('message');
+    const [attempts, dataKey] = await Promise.all([
+      em.find(MessageAttempt, { messageId: id, accountId: actor.accountId }, { orderBy: { createdAt: 'asc', id: 'asc' } }),
+      this.deps.keyring.keyFor(em, actor.accountId),
+    ]);
+    return toMessageView(message, dataKey, attempts);
+  }
+
+  /** Newest first; `to` is matched through its keyed hash, never in clear. */
+  async list(em: EntityManager, actor: AccountActor, filters: MessageFilters) {
+    const where: FilterQuery<Message> = { accountId: actor.accountId };
+    const from = decodeCursor(filters.cursor);
+    if (from) where.id = { $lt: from };
+    if (filters.status) where.status = filters.status;
+    if (filters.direction) where.direction = filters.direction;
+    if (filters.campaignId) where.campaignId = filters.campaignId;
+    if (filters.to !== undefined) {
+      const to = phoneOrError('to', filters.to);
+      if ('error' in to) throw to.error;
+      where.recipientHash = phoneHash(this.deps.keys.phoneHashKey, to.e164);
+    }
+    if (filters.from !== undefined) {
+      const sender = phoneOrError('from', filters.from);
+      if ('error' in sender) throw sender.error;
+      where.sender = sender.e164;
+    }
+    if (filters.createdAfter || filters.createdBefore) {
+      where.createdAt = {
+        ...(filters.createdAfter ? { $gte: new Date(filters.createdAfter) } : {}),
+        ...(filters.createdBefore ? { $lt: new Date(filters.createdBefore) } : {}),
+      };
+    }
+    const rows = await em.find(Message, where, { orderBy: { id: 'desc' }, limit: filters.limit + 1 });
+    const dataKey = await this.deps.keyring.keyFor(em, actor.accountId);
+    return toPage(rows, filters.limit, (m) => toMessageView(m, dataKey));
+  }
+}
+
+/** The just-written row as the entity the view reads, so the 202 answer is rendered like GET. */
+function asEntity(row: MessageRow): Message {
+  return Object.assign(new Message(), {
+    ...row,
+    carrier: null,
+    carrierMessageId: null,
+    campaignId: row.campaignId ?? null,
+    updatedAt: row.createdAt,
+  });
+}
