@@ -51,6 +51,8 @@ const schema = z.object({
   CARRIER_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
   /** Dispatcher workflows (`dispatch:<n>`) draining the outbox; more shards claim in parallel. */
   DISPATCH_SHARDS: z.coerce.number().int().min(1).max(64).default(2),
+  /** Messages a shard claims per iteration (at most; an idle outbox gives fewer). */
+  DISPATCH_BATCH_SIZE: z.coerce.number().int().min(1).max(2000).default(500),
   /** How long an ambiguous send waits for its receipt before the carrier is asked (lookup). */
   DISPATCH_RECONCILE_WAIT_MS: z.coerce.number().int().min(0).default(30_000),
   /** Telnyx (primary route). Unset base URL = the real API; npm run dev points it at the simulator. */

@@ -49,7 +49,7 @@ describe('outbox claims', () => {
     const holder = await h.deps.pgPool.connect();
     try {
       await holder.query('begin');
-      await holder.query(`select id from messages where status = 'queued' order by next_attempt_at nulls first limit 50 for update`);
+      await holder.query(`select id from messages where status = 'queued' order by next_attempt_at limit 50 for update`);
       const claimed = await Promise.race([
         claimMessages(h.deps.pgPool, 't:busy', 100, 60_000),
         new Promise<'blocked'>((resolve) => setTimeout(() => resolve('blocked'), 3_000)),

@@ -1,5 +1,6 @@
 import { WorkflowIdConflictPolicy, type Client } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
+import type { AppConfig } from '../config/env';
 import { createMessagingActivities } from '../activities/messaging';
 import { DEFAULT_DISPATCH_SETTINGS, type DispatchSettings } from '../activities/messaging/messaging-deps';
 import type { CarrierId, SmsCarrier } from '../providers/sms/carrier';
@@ -45,12 +46,16 @@ export function createMessagingWorker(options: MessagingWorkerOptions): Promise<
  * Starts every dispatcher shard unless it is already running: safe on every worker start, so any
  * number of workers can start at once. Shards beyond a lowered count keep draining until stopped.
  */
-export async function ensureDispatchWorkflows(client: Client, shards: number, probeSize = DEFAULT_DISPATCH_SETTINGS.breaker.probeSize): Promise<void> {
-  for (let shard = 0; shard < shards; shard++) {
+export async function ensureDispatchWorkflows(
+  client: Client,
+  config: Pick<AppConfig, 'DISPATCH_SHARDS' | 'DISPATCH_BATCH_SIZE'>,
+  probeSize = DEFAULT_DISPATCH_SETTINGS.breaker.probeSize,
+): Promise<void> {
+  for (let shard = 0; shard < config.DISPATCH_SHARDS; shard++) {
     await client.workflow.start(dispatchWorkflow, {
       workflowId: dispatchWorkflowId(shard),
       taskQueue: TASK_QUEUES.messaging,
-      args: [{ shard, probeSize }],
+      args: [{ shard, batchSize: config.DISPATCH_BATCH_SIZE, probeSize }],
       workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
       typedSearchAttributes: [{ key: ProcessKindKey, value: 'dispatch' }],
     });

@@ -29,7 +29,7 @@ async function main(): Promise<void> {
   const client = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE });
   await ensureIdempotencyPurgeSchedule(client);
   await ensureAuditAnchorSchedule(client);
-  if (messaging) await ensureDispatchWorkflows(client, config.DISPATCH_SHARDS);
+  if (messaging) await ensureDispatchWorkflows(client, config);
   await clientConnection.close();
   const workers = [worker, maintenance, ...(messaging ? [messaging] : [])];
   deps.logger.info({ taskQueues: workers.map((w) => w.options.taskQueue) }, 'worker started');

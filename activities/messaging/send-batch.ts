@@ -18,6 +18,9 @@ import type { SendBatchInput, SendBatchResult } from './dispatch-types';
 import type { MessagingActivityDeps } from './messaging-deps';
 
 /** A carrier call that threw instead of answering may still have reached the carrier. */
+/** Answers written per statement while a batch is still sending. */
+const RECORD_CHUNK = 50;
+
 const THREW: SendOutcome = { kind: 'ambiguous', errorCode: 'adapter_error', errorDetail: '' };
 
 function toAttemptResult(attemptId: string, outcome: SendOutcome): AttemptResult {
@@ -25,6 +28,34 @@ function toAttemptResult(attemptId: string, outcome: SendOutcome): AttemptResult
     ? { attemptId, outcome: 'accepted', carrierMessageId: outcome.carrierMessageId }
     : // The vendor's detail text can quote the number: only the code is kept.
       { attemptId, outcome: outcome.kind, errorCode: outcome.errorCode };
+}
+
+/** Buffers attempt results and writes them in chunks, one write at a time. */
+class ChunkedRecorder {
+  private buffer: AttemptResult[] = [];
+  private writing: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly write: (chunk: AttemptResult[]) => Promise<void>,
+    private readonly chunkSize = RECORD_CHUNK,
+  ) {}
+
+  add(result: AttemptResult): void {
+    this.buffer.push(result);
+    if (this.buffer.length >= this.chunkSize) void this.drain().catch(() => undefined); // a failed write surfaces in flush()
+  }
+
+  /** Writes what is buffered after every earlier write; rejects if any write failed. */
+  async flush(): Promise<void> {
+    await this.drain();
+  }
+
+  private drain(): Promise<void> {
+    const chunk = this.buffer;
+    this.buffer = [];
+    this.writing = this.writing.then(() => (chunk.length > 0 ? this.write(chunk) : undefined));
+    return this.writing;
+  }
 }
 
 /** Groups the stored outcomes the way the workflow acts on them. */
@@ -100,16 +131,21 @@ export function createSendBatch(deps: MessagingActivityDeps) {
     }
     await failUnsendable(pgPool, input.claimToken, unsendable);
 
+    // Answers are recorded as they come, a chunk at a time: a crash mid-batch leaves only the calls
+    // actually in flight pending (ambiguous on retry), not the whole batch.
+    const recorder = new ChunkedRecorder((chunk) => recordAttemptResults(pgPool, chunk, settings.reconcileWaitMs));
     const beat = setInterval(() => ctx.heartbeat(), 1_000);
     let results: AttemptResult[];
     try {
-      results = await mapBounded(requests, settings.sendConcurrency, async (request) =>
-        toAttemptResult(request.attemptId, await carrier.send(request).catch(() => THREW)),
-      );
+      results = await mapBounded(requests, settings.sendConcurrency, async (request) => {
+        const result = toAttemptResult(request.attemptId, await carrier.send(request).catch(() => THREW));
+        recorder.add(result);
+        return result;
+      });
+      await recorder.flush();
     } finally {
       clearInterval(beat);
     }
-    await recordAttemptResults(pgPool, results, settings.reconcileWaitMs);
     await recordBatchHealth(
       pgPool,
       input.carrier,

@@ -34,7 +34,8 @@ export interface ClaimedMessage {
 }
 
 /**
- * Claims up to `max` due queued messages for `claimToken`. Idempotent: when rows already carry the
+ * Claims up to `max` due queued messages for `claimToken`, oldest due first (the partial outbox index
+ * serves both the filter and the order: the outbox writer sets next_attempt_at, normally to now). Idempotent: when rows already carry the
  * token (a retried claim whose first run committed but whose answer was lost) those rows are returned
  * and nothing new is claimed, so no claimed message is ever stranded.
  */
@@ -49,8 +50,8 @@ export async function claimMessages(pool: Pool, claimToken: string, max: number,
         set status = 'sending', claim_token = $1, claimed_until = now() + make_interval(secs => $3::double precision / 1000),
             updated_at = now()
        from (select id from messages
-              where status = 'queued' and (next_attempt_at is null or next_attempt_at <= now())
-              order by next_attempt_at nulls first
+              where status = 'queued' and next_attempt_at <= now()
+              order by next_attempt_at
               limit $2
               for update skip locked) due
       where m.id = due.id

@@ -86,7 +86,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       ...(typeof options.messaging === 'object' ? { settings: options.messaging.settings } : {}),
     });
     messagingRunning = messagingWorker.run();
-    await ensureDispatchWorkflows(temporal, config.DISPATCH_SHARDS);
+    await ensureDispatchWorkflows(temporal, config);
   }
 
   return {

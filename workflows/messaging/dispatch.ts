@@ -11,7 +11,6 @@ import { NO_DISPATCH_PROGRESS, type DispatchProgress } from './dispatch-progress
  * the next activity call, so every failover decision is an event in this history.
  */
 
-export const DISPATCH_BATCH_SIZE = 500;
 /** Longest an idle claim waits inside its activity for work. */
 export const IDLE_CLAIM_WAIT_MS = 5_000;
 /** Iterations per run before continuing as new (earlier if the server suggests it). */
@@ -35,6 +34,8 @@ export interface ParkedMessage {
 
 export interface DispatchInput {
   shard: number;
+  /** Messages claimed per iteration (DISPATCH_BATCH_SIZE). */
+  batchSize: number;
   /** Messages a half-open carrier's probe may carry. */
   probeSize: number;
   carry?: { progress: DispatchProgress; parked: ParkedMessage[] };
@@ -164,7 +165,7 @@ export async function dispatchWorkflow(input: DispatchInput): Promise<never> {
     const claimToken = `${workflowId}:${runId}:${iteration}`;
     const nextCheck = parked.reduce((earliest, p) => Math.min(earliest, p.checkAt), Infinity);
     const waitMs = work.length > 0 ? 0 : Math.max(0, Math.min(IDLE_CLAIM_WAIT_MS, nextCheck - Date.now()));
-    const claim = await claimBatch({ claimToken, max: DISPATCH_BATCH_SIZE, waitMs });
+    const claim = await claimBatch({ claimToken, max: input.batchSize, waitMs });
     for (const route of claim.routes) {
       progress.claimed += route.ids.length;
       for (const messageId of route.ids) work.push({ messageId, claimToken, remaining: route.carriers });
