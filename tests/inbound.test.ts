@@ -190,3 +190,24 @@ describe('inbound messages', () => {
     expect(stored[0]!.n).toBe(1);
   });
 });
+
+describe('bad input on the carrier webhook endpoints → 4xx problem+json, never 5xx', () => {
+  it('unsigned, garbage, empty and oversize bodies are refused', async () => {
+    for (const path of ['/webhooks/telnyx', '/webhooks/twilio/status', '/webhooks/twilio/inbound']) {
+      const url = `${stack.baseUrl}${path}`;
+      const cases: [RequestInit, number][] = [
+        [{ method: 'POST' }, 403],
+        [{ method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"data":' }, 403],
+        [{ method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'MessageSid=SM1&Body=STOP' }, 403],
+        [{ method: 'POST', headers: { 'telnyx-signature-ed25519': 'AAAA', 'telnyx-timestamp': 'soon' }, body: '{}' }, path === '/webhooks/telnyx' ? 400 : 403],
+        [{ method: 'POST', body: 'x'.repeat(70 * 1024) }, 413],
+      ];
+      for (const [init, status] of cases) {
+        const res = await fetch(url, init);
+        expect(res.status, `${path} ${JSON.stringify(init.headers)}`).toBe(status);
+        expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      }
+      expect((await fetch(url, { method: 'GET' })).status).toBe(405);
+    }
+  });
+});

@@ -96,6 +96,10 @@ export function carrierWebhookRouter({ deps, carriers, processor }: CarrierWebho
           );
       }
     });
+    router.all(path, (req: Request, res: Response) => {
+      res.setHeader('Allow', 'POST');
+      sendProblem(req, res, new AppError('method_not_allowed', `${req.method} is not allowed on ${path}; carriers POST`));
+    });
   }
   return router;
 }
