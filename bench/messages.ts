@@ -1,41 +1,49 @@
 /**
- * Send-path throughput: N queued one-off messages drained by the dispatcher workflows (real Temporal
- * dev server, real Postgres, the official SDKs through the carrier adapters) into the simulator
- * process at zero latency, until every message is sent; next to `sdk_floor_per_s`, the Telnyx
- * adapter (official SDK) sending to the same simulator in a tight loop at the same concurrency and
- * writing nothing. `--faults` adds 20 % Telnyx 5xx and 5 % ambiguous sends. The last line is one
- * JSON object. Messages enter the outbox the way the messages service writes them (sealed rows);
- * `POST /v1/messages` replaces that once the messages API exists.
+ * Send-path throughput. N one-off messages are posted to `POST /v1/messages` by concurrent clients
+ * (the API and the worker each in their own process, as deployed), drained by the dispatcher
+ * workflows (real Temporal dev server, real Postgres, the official SDKs through the carrier adapters)
+ * into the simulator process at zero latency, until every message is sent. In the same run,
+ * `sdk_floor_per_s`: the Telnyx adapter (official SDK) sending to the same simulator in a tight loop
+ * at the dispatchers' concurrency, writing nothing. `--faults` adds 20 % Telnyx 5xx and 5 %
+ * ambiguous sends; `--outbox` writes the messages straight into the outbox instead of through the
+ * API (dispatcher throughput alone). The last line is one JSON object.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { Client } from '@temporalio/client';
+import { Agent, request as httpRequest } from 'node:http';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { Client, WorkflowNotFoundError } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
-import request from 'supertest';
-import { createApp } from '../api/app';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { API_HEAP_FLAG } from '../api/heap-budget';
+import { DEFAULT_DISPATCH_SETTINGS } from '../activities/messaging/messaging-deps';
 import { loadConfig } from '../config/env';
 import { DEFAULT_APP_ROLE, urlAsRole } from '../db/app-role';
 import { dropDatabase } from '../db/create-database';
 import { prepareDatabase } from '../db/orm';
+import type { SmsCarrier } from '../providers/sms/carrier';
 import { createSmsCarriers } from '../providers/sms/registry';
 import { temporalPaths } from '../scripts/temporal-paths';
 import { closeServiceDeps, createServiceDeps } from '../services/bootstrap';
 import { mapBounded } from '../services/messaging/send-concurrency';
+import type { FaultPlanInput } from '../simulator/types';
 import { checkAgainstLedger } from '../tests/support/ledger-check';
 import { insertQueuedMessages } from '../tests/support/outbox';
 import { startSimulatorProcess } from '../tests/support/simulator-process';
-import { DEFAULT_DISPATCH_SETTINGS } from '../activities/messaging/messaging-deps';
-import { createMessagingWorker, ensureDispatchWorkflows } from '../workers/create-messaging-worker';
 import { dispatchWorkflowId } from '../workflows/messaging/dispatch';
 import { SEARCH_ATTRIBUTE_KEYS } from '../workflows/search-attributes';
-import type { FaultPlanInput } from '../simulator/types';
-import type { SmsCarrier } from '../providers/sms/carrier';
 
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 100_000);
 const SHARDS = Number(process.env.BENCH_SHARDS ?? 2);
+const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 16);
 const FLOOR_MESSAGES = Number(process.env.BENCH_FLOOR_MESSAGES ?? 20_000);
 const FAULTS = process.argv.includes('--faults');
+const VIA_OUTBOX = process.argv.includes('--outbox');
 const CONCURRENCY = SHARDS * DEFAULT_DISPATCH_SETTINGS.sendConcurrency;
+const FROM = '+14155550100';
+const TERMINAL = `('sent', 'delivered', 'undelivered', 'failed', 'suppressed')`;
+
 /** Zero latency, no receipts; with --faults the crash test's mix. */
 const FAULT_PLAN: FaultPlanInput = {
   seed: 7,
@@ -47,6 +55,7 @@ const FAULT_PLAN: FaultPlanInput = {
       ]
     : [],
 };
+
 const log = (msg: string) => process.stderr.write(`[bench:messages] ${msg}\n`);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const numberFor = (i: number) => `+1415${String(2000000 + (i % 7_000_000)).padStart(7, '0')}`;
@@ -61,7 +70,7 @@ async function sdkFloor(telnyx: SmsCarrier): Promise<number> {
       telnyx.send({
         messageId: `floor-${i}`,
         attemptId: `floor-${i}`,
-        from: '+14155550100',
+        from: FROM,
         to: numberFor(i),
         body: `floor ${i}`,
         statusCallbackUrl: `http://127.0.0.1:9/floor?i=${i}`,
@@ -70,18 +79,86 @@ async function sdkFloor(telnyx: SmsCarrier): Promise<number> {
   return FLOOR_MESSAGES / ((performance.now() - started) / 1000);
 }
 
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** One of the product's processes (api/server.ts, workers/worker.ts) under tsx, as `npm run dev` starts them. */
+function spawnProduct(entry: string, env: Record<string, string>): ChildProcess {
+  return spawn(process.execPath, ['--import', 'tsx', join(__dirname, '..', entry)], {
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+}
+
+async function stopProcess(child: ChildProcess | undefined): Promise<void> {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  const forced = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  await exited;
+  clearTimeout(forced);
+}
+
+/** The few answer fields the bench reads. */
+type Answer = { id?: string; apiKey?: { key: string }; account?: { id: string } } & Record<string, unknown>;
+
+const agent = new Agent({ keepAlive: true, maxSockets: CLIENTS });
+
+function call(
+  baseUrl: string,
+  method: string,
+  path: string,
+  headers: Record<string, string>,
+  body?: unknown,
+): Promise<{ status: number; json: Answer }> {
+  return new Promise((resolve, reject) => {
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const req = httpRequest(
+      baseUrl + path,
+      { method, agent, headers: { ...headers, ...(payload ? { 'content-type': 'application/json' } : {}) } },
+      (res) => {
+        let data = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (data += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, json: (data ? JSON.parse(data) : {}) as Answer }));
+      },
+    );
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
+async function waitUntil(check: () => Promise<boolean>, what: string, timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check().catch(() => false))) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(250);
+  }
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
 async function main(): Promise<void> {
-  const databaseUrl = `postgres://postgres@127.0.0.1:5432/massivesms_bench_${randomBytes(3).toString('hex')}`;
-  await prepareDatabase(databaseUrl, urlAsRole(databaseUrl, DEFAULT_APP_ROLE));
+  const ownerUrl = `postgres://postgres@127.0.0.1:5432/massivesms_bench_${randomBytes(3).toString('hex')}`;
+  const databaseUrl = urlAsRole(ownerUrl, DEFAULT_APP_ROLE);
+  await prepareDatabase(ownerUrl, databaseUrl);
   Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
   const env = await TestWorkflowEnvironment.createLocal({
     server: { executable: { type: 'existing-path', path: temporalPaths().cli }, searchAttributes: SEARCH_ATTRIBUTE_KEYS, ui: false },
   });
   const sim = await startSimulatorProcess({ seed: 7 });
-  const config = loadConfig({
+  const apiPort = await freePort();
+  const productEnv: Record<string, string> = {
     NODE_ENV: 'production',
     LOG_LEVEL: 'warn',
-    DATABASE_URL: urlAsRole(databaseUrl, DEFAULT_APP_ROLE),
+    DATABASE_URL: databaseUrl,
     TEMPORAL_ADDRESS: env.address,
     MASTER_KEY: randomBytes(32).toString('base64'),
     ...sim.env(),
@@ -91,61 +168,98 @@ async function main(): Promise<void> {
     DISPATCH_RECONCILE_WAIT_MS: '2000',
     DISPATCH_SHARDS: String(SHARDS),
     PG_POOL_MAX: '8',
-  });
+    RATE_LIMIT_PER_MINUTE: String(10 * MESSAGES),
+    PORT: String(apiPort),
+  };
+  const config = loadConfig(productEnv);
   const deps = await createServiceDeps(config, 'bench');
   const temporal = new Client({ connection: env.connection });
-  const app = createApp({ ...deps, temporal });
   const carriers = createSmsCarriers(config);
-  let workerConnection: NativeConnection | undefined;
-  let running: Promise<void> | undefined;
-  let stopWorker = () => undefined as void;
+  const baseUrl = `http://127.0.0.1:${apiPort}`;
+  let api: ChildProcess | undefined;
+  let worker: ChildProcess | undefined;
 
   try {
     await sim.control.setFaults(FAULT_PLAN);
-
     const floorBefore = await sdkFloor(carriers.telnyx);
-    log(`sdk floor before: ${Math.round(floorBefore)} msg/s`);
+    log(`sdk floor before: ${Math.round(floorBefore)} msg/s (${FLOOR_MESSAGES} sends, concurrency ${CONCURRENCY})`);
     await sim.control.reset();
     await sim.control.setFaults(FAULT_PLAN);
 
-    const signUp = await request(app)
-      .post('/v1/accounts')
-      .send({ accountName: 'Bench', email: 'bench@example.com', password: 'bench password 123' });
-    if (signUp.status !== 201) throw new Error(`sign-up answered ${signUp.status}`);
-    const accountId: string = signUp.body.account.id;
+    api = spawnProduct('api/server.ts', { ...productEnv, NODE_OPTIONS: API_HEAP_FLAG });
+    worker = spawnProduct('workers/worker.ts', productEnv);
+    await waitUntil(async () => (await call(baseUrl, 'GET', '/healthz', {})).status === 200, 'the API');
+    await waitUntil(async () => {
+      try {
+        return (await temporal.workflow.getHandle(dispatchWorkflowId(SHARDS - 1)).describe()).status.name === 'RUNNING';
+      } catch (err) {
+        if (err instanceof WorkflowNotFoundError) return false;
+        throw err;
+      }
+    }, 'the dispatcher shards');
 
-    log(`queueing ${MESSAGES} messages`);
-    const ids = await insertQueuedMessages(
-      deps,
-      Array.from({ length: MESSAGES }, (_, i) => ({ accountId, from: '+14155550100', to: numberFor(i), body: `bench message ${i}` })),
+    const signUp = await call(
+      baseUrl,
+      'POST',
+      '/v1/accounts',
+      {},
+      { accountName: 'Bench', email: 'bench@example.com', password: 'bench password 123' },
     );
+    if (signUp.status !== 201) throw new Error(`sign-up answered ${signUp.status}`);
+    const auth = { authorization: `Bearer ${signUp.json.apiKey!.key}` };
+    const accountId = signUp.json.account!.id;
+    const sender = await call(baseUrl, 'POST', '/v1/sender-numbers', auth, { phone: FROM });
+    if (sender.status !== 201) throw new Error(`sender number answered ${sender.status}`);
 
-    log(`draining with ${SHARDS} dispatcher shards${FAULTS ? ' under faults' : ''}`);
-    workerConnection = await NativeConnection.connect({ address: env.address });
-    const worker = await createMessagingWorker({ connection: workerConnection, namespace: 'default', deps, carriers });
-    running = worker.run();
-    stopWorker = () => worker.shutdown();
+    log(
+      `${VIA_OUTBOX ? 'queueing' : `posting`} ${MESSAGES} messages${VIA_OUTBOX ? ' into the outbox' : ` with ${CLIENTS} clients`}${FAULTS ? ', under faults' : ''}`,
+    );
     const started = performance.now();
-    await ensureDispatchWorkflows(temporal, config);
+    let ids: string[];
+    const acceptMs: number[] = [];
+    if (VIA_OUTBOX) {
+      ids = await insertQueuedMessages(
+        deps,
+        Array.from({ length: MESSAGES }, (_, i) => ({ accountId, from: FROM, to: numberFor(i), body: `bench message ${i}` })),
+      );
+    } else {
+      ids = new Array<string>(MESSAGES);
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: CLIENTS }, async () => {
+          while (next < MESSAGES) {
+            const i = next++;
+            const t0 = performance.now();
+            const res = await call(baseUrl, 'POST', '/v1/messages', auth, { to: numberFor(i), from: FROM, body: `bench message ${i}` });
+            acceptMs.push(performance.now() - t0);
+            if (res.status !== 202) throw new Error(`POST /v1/messages answered ${res.status}: ${JSON.stringify(res.json)}`);
+            ids[i] = res.json.id!;
+          }
+        }),
+      );
+      log(`accepted ${MESSAGES} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    }
+
     let done = 0;
     for (;;) {
-      const { rows } = await deps.pgPool.query<{ n: number }>(
-        `select count(*)::int as n from messages where status in ('sent', 'delivered', 'undelivered', 'failed', 'suppressed')`,
-      );
-      if (rows[0]!.n !== done) log(`${rows[0]!.n} / ${MESSAGES} (${Math.round(rows[0]!.n / ((performance.now() - started) / 1000))} msg/s)`);
+      const { rows } = await deps.pgPool.query<{ n: number }>(`select count(*)::int as n from messages where status in ${TERMINAL}`);
+      if (rows[0]!.n !== done)
+        log(`${rows[0]!.n} / ${MESSAGES} done (${Math.round(rows[0]!.n / ((performance.now() - started) / 1000))} msg/s)`);
       done = rows[0]!.n;
       if (done >= MESSAGES) break;
-      await sleep(done === 0 ? 200 : 1_000);
+      await sleep(1_000);
     }
-    const seconds = (performance.now() - started) / 1000;
-    const msgsPerS = MESSAGES / seconds;
+    const msgsPerS = MESSAGES / ((performance.now() - started) / 1000);
     const verdict = await checkAgainstLedger(deps.pgPool, sim.control, ids);
     log(`ledger: ${JSON.stringify(verdict)}`);
-    // Measured again after the run (other load on the machine moves it); the higher figure is the floor.
+
+    // Measured again after the run (other load on the machine moves it); the higher figure counts.
+    await stopProcess(worker);
     await sim.control.clearFaults();
     const floorAfter = await sdkFloor(carriers.telnyx);
     log(`sdk floor after: ${Math.round(floorAfter)} msg/s`);
     const sdkFloorPerS = Math.max(floorBefore, floorAfter);
+    acceptMs.sort((a, b) => a - b);
     console.log(
       JSON.stringify({
         bench: 'messages',
@@ -153,9 +267,8 @@ async function main(): Promise<void> {
         msgs_per_s: Math.round(msgsPerS),
         sdk_floor_per_s: Math.round(sdkFloorPerS),
         ratio: Number((msgsPerS / sdkFloorPerS).toFixed(3)),
-        // The API's 202 is measured once POST /v1/messages exists; this run enqueues into the outbox directly.
-        p99_accept_ms: null,
-        enqueue: 'outbox',
+        p99_accept_ms: acceptMs.length > 0 ? Number(percentile(acceptMs, 99).toFixed(1)) : null,
+        ...(VIA_OUTBOX ? { enqueue: 'outbox' } : {}),
         ...(FAULTS ? { faults: true } : {}),
         duplicates: verdict.duplicates,
         lost: verdict.lost + verdict.phantom + verdict.unfinished,
@@ -168,13 +281,13 @@ async function main(): Promise<void> {
         .terminate('bench finished')
         .catch(() => undefined);
     }
-    stopWorker();
-    await running;
-    await workerConnection?.close();
+    await stopProcess(worker);
+    await stopProcess(api);
+    agent.destroy();
     await closeServiceDeps(deps);
     await sim.stop();
     await env.teardown();
-    await dropDatabase(databaseUrl);
+    await dropDatabase(ownerUrl);
   }
 }
 

@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { FaultPlanInput, FaultRule } from '../simulator/types';
 import { signUp, type TestAccount } from './support/accounts';
-import { startHarness, type Harness } from './support/harness';
+import type { Harness } from './support/harness';
 import { attemptsOf, insertQueuedMessages, messageStates, waitFor, type StoredMessageState } from './support/outbox';
-import { startSimulatorProcess, type SimulatorProcess } from './support/simulator-process';
+import type { SimulatorProcess } from './support/simulator-process';
+import { startWebhookStack, type WebhookStack } from './support/webhook-stack';
 
 /**
  * The send path end to end: dispatcher workflows on the real Temporal dev server, the real carrier
@@ -14,6 +15,7 @@ const RECONCILE_WAIT_MS = 1_500;
 const BREAKER = { failureThreshold: 3, coolDownMs: 2_500, probeSize: 2 };
 const FROM = '+14155550100';
 
+let stack: WebhookStack;
 let sim: SimulatorProcess;
 let h: Harness;
 let acct: TestAccount;
@@ -21,16 +23,16 @@ let nextNumber = 0;
 const freshNumber = () => `+1415${String(4000000 + nextNumber++).padStart(7, '0')}`;
 
 beforeAll(async () => {
-  sim = await startSimulatorProcess({ seed: 6 });
-  h = await startHarness({
-    env: { ...sim.env(), CARRIER_TIMEOUT_MS: '1000', PUBLIC_BASE_URL: 'http://127.0.0.1:9', DISPATCH_SHARDS: '2' },
+  // The product listens on a real port so the simulator's signed receipts reach /webhooks/*.
+  stack = await startWebhookStack({
+    env: { CARRIER_TIMEOUT_MS: '1000', DISPATCH_SHARDS: '2' },
     messaging: { settings: { reconcileWaitMs: RECONCILE_WAIT_MS, lookupRetryMs: 500, breaker: BREAKER } },
   });
+  ({ sim, h } = stack);
   acct = await signUp(h.app, 'Failover');
 });
 afterAll(async () => {
-  await h?.close();
-  await sim?.stop();
+  await stack?.close();
 });
 beforeEach(async () => {
   await h.deps.pgPool.query('delete from carrier_health');
@@ -106,9 +108,34 @@ describe('no failover', () => {
 });
 
 describe('ambiguous sends are reconciled before anything else is tried', () => {
+  it('a timeout after Telnyx took the message, then its receipt: sent once, no failover, decided by the receipt alone', async () => {
+    const to = freshNumber();
+    await sim.control.setFaults({
+      rules: [
+        telnyxSendFault(to, { kind: 'ambiguous', mode: 'timeout', callback: true }),
+        // The carrier cannot be asked about this number: only the receipt can settle the attempt.
+        { vendor: 'telnyx', op: 'list', rate: 1, to, fault: { kind: 'status', status: 503 } },
+      ],
+      // The receipt lands after the 1 s send timeout has made the attempt ambiguous.
+      callbacks: { mode: 'all', delayMs: [1_200, 1_300] },
+    });
+    const id = await send(to);
+    const [state] = await settled([id]);
+    expect(state).toMatchObject({ carrier: 'telnyx' });
+    expect(['sent', 'delivered']).toContain(state!.status);
+    expect(await ledgerOf(id)).toEqual(['telnyx']);
+    const attempts = await attemptsOf(h.deps, id);
+    expect(attempts.map((a) => [a.carrier, a.outcome, a.error_code])).toEqual([['telnyx', 'confirmed_sent', 'TIMEOUT']]);
+    const callbacks = await sim.control.callbacks({ m: id });
+    expect(callbacks.filter((c) => c.kind === 'status').every((c) => c.answerStatus === 200)).toBe(true);
+  });
+
   it('a timeout after Telnyx took the message, no receipt: the lookup finds it, it is sent once, no failover', async () => {
     const to = freshNumber();
-    await sim.control.setFaults({ rules: [telnyxSendFault(to, { kind: 'ambiguous', mode: 'timeout', callback: false })], callbacks: NO_CALLBACKS });
+    await sim.control.setFaults({
+      rules: [telnyxSendFault(to, { kind: 'ambiguous', mode: 'timeout', callback: false })],
+      callbacks: NO_CALLBACKS,
+    });
     const id = await send(to);
     const [state] = await settled([id]);
     expect(state).toMatchObject({ status: 'sent', carrier: 'telnyx' });
@@ -138,7 +165,10 @@ describe('carrier circuit breaker', () => {
 
   it('a Telnyx outage opens it, traffic goes straight to Twilio, and a probe brings Telnyx back', { timeout: 90_000 }, async () => {
     const OUTAGE_MS = 6_000;
-    await sim.control.setFaults({ outages: [{ vendor: 'telnyx', startInMs: 0, durationMs: OUTAGE_MS, mode: 'refuse' }], callbacks: NO_CALLBACKS });
+    await sim.control.setFaults({
+      outages: [{ vendor: 'telnyx', startInMs: 0, durationMs: OUTAGE_MS, mode: 'refuse' }],
+      callbacks: NO_CALLBACKS,
+    });
     const outageEnds = Date.now() + OUTAGE_MS;
 
     // First wave: refused at Telnyx, failed over; enough failures open the breaker.
@@ -153,7 +183,11 @@ describe('carrier circuit breaker', () => {
     expect(Date.now()).toBeLessThan(outageEnds);
 
     // After the outage and the cool-down a probe goes to Telnyx, succeeds and closes the breaker.
-    await waitFor(async () => Date.now(), (now) => now > outageEnds + BREAKER.coolDownMs, OUTAGE_MS + BREAKER.coolDownMs + 1_000);
+    await waitFor(
+      () => Promise.resolve(Date.now()),
+      (now) => now > outageEnds + BREAKER.coolDownMs,
+      OUTAGE_MS + BREAKER.coolDownMs + 1_000,
+    );
     const after: string[] = [];
     const closed = await waitFor(
       async () => {

@@ -1,13 +1,7 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readAvailability, recordBatchHealth, type BreakerSettings } from '../services/messaging/carrier-breaker';
-import {
-  claimMessages,
-  prepareSend,
-  recordAttemptResults,
-  releaseExpiredClaims,
-  settleAttempts,
-} from '../services/messaging/outbox-store';
+import { claimMessages, prepareSend, recordAttemptResults, releaseExpiredClaims, settleAttempts } from '../services/messaging/outbox-store';
 import { signUp, type TestAccount } from './support/accounts';
 import { startHarness, type Harness } from './support/harness';
 import { attemptsOf, insertQueuedMessages, messageStates } from './support/outbox';
@@ -95,11 +89,22 @@ describe('send preparation', () => {
   it('a retried send turns its own pending attempts into ambiguous ones and writes no new attempt', async () => {
     const ids = await queue(3);
     await claimMessages(h.deps.pgPool, 't:crash', 3, 60_000);
-    const input = { claimToken: 't:crash', sendId: 't:crash:telnyx', carrier: 'telnyx' as const, messageIds: ids, leaseMs: 60_000, reconcileWaitMs: 1_000 };
+    const input = {
+      claimToken: 't:crash',
+      sendId: 't:crash:telnyx',
+      carrier: 'telnyx' as const,
+      messageIds: ids,
+      leaseMs: 60_000,
+      reconcileWaitMs: 1_000,
+    };
     const first = await prepareSend(h.deps.pgPool, input);
     expect(first.toSend).toHaveLength(3);
     // The worker "dies" after the first message's answer was recorded; the activity is retried.
-    await recordAttemptResults(h.deps.pgPool, [{ attemptId: first.toSend[0]!.attemptId, outcome: 'accepted', carrierMessageId: 'tx-1' }], 1_000);
+    await recordAttemptResults(
+      h.deps.pgPool,
+      [{ attemptId: first.toSend[0]!.attemptId, outcome: 'accepted', carrierMessageId: 'tx-1' }],
+      1_000,
+    );
     const retry = await prepareSend(h.deps.pgPool, input);
     expect(retry.toSend).toEqual([]);
     expect(retry.earlier.map((e) => e.outcome).sort()).toEqual(['accepted', 'ambiguous', 'ambiguous']);
@@ -108,9 +113,14 @@ describe('send preparation', () => {
 
   it('a recipient who opted out after the claim is suppressed, never sent; a keyword reply to them still goes', async () => {
     const ids = await queue(2, 500);
-    const reply = await insertQueuedMessages(h.deps, [{ accountId: acct.accountId, from: FROM, to: to(500), body: 'You are unsubscribed', kind: 'keyword_reply' }]);
+    const reply = await insertQueuedMessages(h.deps, [
+      { accountId: acct.accountId, from: FROM, to: to(500), body: 'You are unsubscribed', kind: 'keyword_reply' },
+    ]);
     await claimMessages(h.deps.pgPool, 't:stop', 10, 60_000);
-    const res = await request(h.app).post('/v1/opt-outs').set(acct.auth).send({ phone: to(500) });
+    const res = await request(h.app)
+      .post('/v1/opt-outs')
+      .set(acct.auth)
+      .send({ phone: to(500) });
     expect(res.status).toBe(201);
     const prepared = await prepareSend(h.deps.pgPool, {
       claimToken: 't:stop',

@@ -37,7 +37,10 @@ function spawnWorker(): ChildProcess {
 }
 
 async function count(where: string, ids: string[]): Promise<number> {
-  const { rows } = await h.deps.pgPool.query<{ n: number }>(`select count(*)::int as n from messages where id = any($1::uuid[]) and ${where}`, [ids]);
+  const { rows } = await h.deps.pgPool.query<{ n: number }>(
+    `select count(*)::int as n from messages where id = any($1::uuid[]) and ${where}`,
+    [ids],
+  );
   return rows[0]!.n;
 }
 

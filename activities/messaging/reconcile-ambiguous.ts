@@ -45,7 +45,11 @@ export function createReconcileAmbiguous(deps: MessagingActivityDeps) {
         claimedCarrierMessageIds: attempt.claimedCarrierMessageIds,
         ...(attempt.carrierMessageId ? { carrierMessageId: attempt.carrierMessageId } : {}),
       });
-      await resolveAmbiguous(pgPool, attempt.attemptId, verdict.found ? { found: true, carrierMessageId: verdict.carrierMessageId } : { found: false });
+      await resolveAmbiguous(
+        pgPool,
+        attempt.attemptId,
+        verdict.found ? { found: true, carrierMessageId: verdict.carrierMessageId } : { found: false },
+      );
       return true;
     } catch {
       // CarrierLookupFailed (or anything unexpected): nothing was proved either way; ask again later.
@@ -57,7 +61,10 @@ export function createReconcileAmbiguous(deps: MessagingActivityDeps) {
     const ctx = Context.current();
     const attempts = await loadAttemptsToReconcile(pgPool, input.attemptIds);
     const due = attempts.filter((a) => a.outcome === 'ambiguous' && a.due);
-    const keys = await keysForAccounts(deps, due.map((a) => a.accountId));
+    const keys = await keysForAccounts(
+      deps,
+      due.map((a) => a.accountId),
+    );
     const undecided = new Set<string>();
     await mapBounded(due, LOOKUP_CONCURRENCY, async (a) => {
       ctx.heartbeat();
@@ -67,7 +74,11 @@ export function createReconcileAmbiguous(deps: MessagingActivityDeps) {
 
     const result: ReconcileResult = { sent: [], settled: [], notSent: [], waiting: [], nextCheckAt: null };
     // Outcomes as stored now: a receipt may have landed between the lookup and here.
-    const settled = await settleAttempts(pgPool, null, attempts.map((a) => a.attemptId));
+    const settled = await settleAttempts(
+      pgPool,
+      null,
+      attempts.map((a) => a.attemptId),
+    );
     for (const a of settled) {
       if (a.outcome === 'accepted' || a.outcome === 'confirmed_sent') result.sent.push(a.attemptId);
       else if (a.outcome === 'confirmed_not_sent' || a.outcome === 'transient') result.notSent.push(a.attemptId);

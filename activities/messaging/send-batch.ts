@@ -60,7 +60,14 @@ class ChunkedRecorder {
 
 /** Groups the stored outcomes the way the workflow acts on them. */
 function classify(carrier: SendBatchInput['carrier'], settled: SettledAttempt[]): Omit<SendBatchResult, 'suppressed' | 'lost'> {
-  const result: Omit<SendBatchResult, 'suppressed' | 'lost'> = { carrier, sent: [], failed: [], transient: [], ambiguous: [], reconcileAt: null };
+  const result: Omit<SendBatchResult, 'suppressed' | 'lost'> = {
+    carrier,
+    sent: [],
+    failed: [],
+    transient: [],
+    ambiguous: [],
+    reconcileAt: null,
+  };
   const failedByCode = new Map<string, string[]>();
   for (const a of settled) {
     switch (a.outcome) {
@@ -111,7 +118,10 @@ export function createSendBatch(deps: MessagingActivityDeps) {
       reconcileWaitMs: settings.reconcileWaitMs,
     });
 
-    const keys = await keysForAccounts(deps, prepared.toSend.map((m) => m.accountId));
+    const keys = await keysForAccounts(
+      deps,
+      prepared.toSend.map((m) => m.accountId),
+    );
     const requests: CarrierSendRequest[] = [];
     const unsendable: { messageId: string; attemptId: string; code: string }[] = [];
     for (const m of prepared.toSend) {

@@ -139,7 +139,12 @@ export function prepareSend(pool: Pool, input: PrepareSendInput): Promise<Prepar
       `select id, message_id, outcome, error_code from message_attempts where send_id = $1 and message_id = any($2::uuid[])`,
       [input.sendId, [...ownedIds]],
     );
-    const earlier = earlierRows.rows.map((r) => ({ messageId: r.message_id, attemptId: r.id, outcome: r.outcome, errorCode: r.error_code }));
+    const earlier = earlierRows.rows.map((r) => ({
+      messageId: r.message_id,
+      attemptId: r.id,
+      outcome: r.outcome,
+      errorCode: r.error_code,
+    }));
     const attempted = new Set(earlier.map((e) => e.messageId));
 
     const fresh = owned.rows.filter((r) => !attempted.has(r.id));
@@ -157,7 +162,14 @@ export function prepareSend(pool: Pool, input: PrepareSendInput): Promise<Prepar
     if (sendIds.length === 0) return { lost, suppressed, earlier, toSend: [] };
 
     const attemptIds = sendIds.map(() => uuidv7());
-    const rows = await client.query<{ attempt_id: string; id: string; account_id: string; sender: string; recipient_pii: Buffer; body: Buffer }>(
+    const rows = await client.query<{
+      attempt_id: string;
+      id: string;
+      account_id: string;
+      sender: string;
+      recipient_pii: Buffer;
+      body: Buffer;
+    }>(
       `with fresh as (
          insert into message_attempts (id, message_id, account_id, carrier, outcome, send_id, created_at)
          select a.attempt_id, m.id, m.account_id, $3, 'pending', $4, now()
@@ -270,7 +282,11 @@ export function settleAttempts(pool: Pool, claimToken: string | null, attemptIds
 }
 
 /** Messages a send could not open (destroyed key, unreadable field): failed with a stable code, never sent. */
-export async function failUnsendable(pool: Pool, claimToken: string, failures: { messageId: string; attemptId: string; code: string }[]): Promise<void> {
+export async function failUnsendable(
+  pool: Pool,
+  claimToken: string,
+  failures: { messageId: string; attemptId: string; code: string }[],
+): Promise<void> {
   if (failures.length === 0) return;
   await inTransaction(pool, async (client) => {
     await client.query(

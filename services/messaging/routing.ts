@@ -6,9 +6,9 @@ export const CARRIER_PREFERENCE: readonly CarrierId[] = ['telnyx', 'twilio'];
 
 /**
  * The carriers an account's messages may go through, first choice first. The one place routing is
- * decided: an account's subprocessor objections (a later issue) will remove carriers here.
+ * decided: an account's subprocessor objections (a later issue) will remove carriers here, reading
+ * them with `em`.
  */
-// eslint-disable-next-line @typescript-eslint/require-await, @typescript-eslint/no-unused-vars
-export async function carriersFor(em: EntityManager, accountId: string): Promise<CarrierId[]> {
-  return [...CARRIER_PREFERENCE];
+export function carriersFor(_em: EntityManager, _accountId: string): Promise<CarrierId[]> {
+  return Promise.resolve([...CARRIER_PREFERENCE]);
 }

@@ -16,7 +16,11 @@ export function sealBody(dataKey: DataKey, messageId: string, body: string): Buf
 }
 
 /** Throws SealedFieldError when a field does not open (tampered, moved, other key). */
-export function openOutbound(dataKey: DataKey, messageId: string, sealed: { recipient: Buffer; body: Buffer }): { to: string; body: string } {
+export function openOutbound(
+  dataKey: DataKey,
+  messageId: string,
+  sealed: { recipient: Buffer; body: Buffer },
+): { to: string; body: string } {
   return {
     to: openField(dataKey, { purpose: RECIPIENT_PURPOSE, rowId: messageId }, sealed.recipient).toString('utf8'),
     body: openField(dataKey, { purpose: BODY_PURPOSE, rowId: messageId }, sealed.body).toString('utf8'),

@@ -98,7 +98,10 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       if (messagingWorker && messagingRunning) {
         // The shards are this file's: the next test file starts its own against its own simulator.
         for (let shard = 0; shard < config.DISPATCH_SHARDS; shard++) {
-          await temporal.workflow.getHandle(dispatchWorkflowId(shard)).terminate('test harness closed').catch(() => undefined);
+          await temporal.workflow
+            .getHandle(dispatchWorkflowId(shard))
+            .terminate('test harness closed')
+            .catch(() => undefined);
         }
         messagingWorker.shutdown();
         await messagingRunning;

@@ -73,7 +73,10 @@ export async function messageStates(deps: ServiceDeps, ids: string[]): Promise<S
   return rows;
 }
 
-export async function attemptsOf(deps: ServiceDeps, messageId: string): Promise<{ id: string; carrier: string; outcome: string; error_code: string | null }[]> {
+export async function attemptsOf(
+  deps: ServiceDeps,
+  messageId: string,
+): Promise<{ id: string; carrier: string; outcome: string; error_code: string | null }[]> {
   const { rows } = await deps.pgPool.query(
     'select id, carrier, outcome, error_code from message_attempts where message_id = $1 order by created_at, id',
     [messageId],
