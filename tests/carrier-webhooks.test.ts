@@ -150,7 +150,9 @@ describe('delivery receipts through the carrier webhooks', () => {
     const before = await snapshot(m.id);
     const stale = await post(cb!, { headers: { 'telnyx-timestamp': String(Math.floor(Date.now() / 1000) - 301) } });
     expect(stale.status).toBe(403);
-    expect(((await stale.json()) as { detail: string }).detail).toBe('the webhook timestamp is outside the tolerance (a replay or a skewed clock)');
+    expect(((await stale.json()) as { detail: string }).detail).toBe(
+      'the webhook timestamp is outside the tolerance (a replay or a skewed clock)',
+    );
     expect(await snapshot(m.id)).toEqual(before);
   });
 

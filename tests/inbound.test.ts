@@ -199,7 +199,10 @@ describe('bad input on the carrier webhook endpoints → 4xx problem+json, never
         [{ method: 'POST' }, 403],
         [{ method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"data":' }, 403],
         [{ method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'MessageSid=SM1&Body=STOP' }, 403],
-        [{ method: 'POST', headers: { 'telnyx-signature-ed25519': 'AAAA', 'telnyx-timestamp': 'soon' }, body: '{}' }, path === '/webhooks/telnyx' ? 400 : 403],
+        [
+          { method: 'POST', headers: { 'telnyx-signature-ed25519': 'AAAA', 'telnyx-timestamp': 'soon' }, body: '{}' },
+          path === '/webhooks/telnyx' ? 400 : 403,
+        ],
         [{ method: 'POST', body: 'x'.repeat(70 * 1024) }, 413],
       ];
       for (const [init, status] of cases) {
