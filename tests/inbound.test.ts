@@ -171,6 +171,14 @@ describe('inbound messages', () => {
     ).toBe(202);
   });
 
+  it('a message to an erased account (data key destroyed) is answered 200 and stored nowhere', async () => {
+    const erased = await signUp(stack.h.app, 'Erased');
+    const number = await registerSender(stack.h.app, erased, freshPhone());
+    await stack.h.deps.orm.em.fork().transactional((em) => stack.h.deps.keyring.destroy(em, erased.accountId));
+    expect(await inbound('telnyx', freshPhone(), 'STOP', number)).toBe(200);
+    expect((await sql<{ n: number }>('select count(*)::int as n from messages where account_id = ?', [erased.accountId]))[0]!.n).toBe(0);
+  });
+
   it('a replayed inbound callback (same signed bytes) is answered 200 and applied once', async () => {
     const from = freshPhone();
     expect(await inbound('twilio', from, 'STOP')).toBe(200);

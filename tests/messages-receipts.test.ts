@@ -144,6 +144,11 @@ describe('delivery receipts', () => {
     expect((await state(messageId, attemptId)).message.status).toBe('queued');
   });
 
+  it('ids in the callback URL that are not UUIDs match nothing (no database error, so no 5xx and no carrier retry storm)', async () => {
+    const odd = receipt({ attemptId: 'not-a-uuid', messageId: 'nor-this', carrierMessageId: 'tx-odd' }, 'delivered');
+    expect(await processor.process(h.deps.orm.em.fork(), odd)).toEqual({ kind: 'status', receipt: { matched: false } });
+  });
+
   it("an attempt id from another carrier's callback is not matched (the carrier must match too)", async () => {
     const { messageId, attemptId } = await messageWithAttempt('ambiguous');
     const wrong = receipt({ attemptId, messageId, carrierMessageId: 'tw-1' }, 'delivered', { carrier: 'twilio' });

@@ -7,6 +7,7 @@ import { normalizePhone } from '../../lib/phone';
 import { analyzeSms } from '../../lib/sms/encoding';
 import type { CarrierWebhookEvent } from '../../providers/sms/carrier';
 import type { ServiceDeps } from '../deps';
+import { DataKeyDestroyedError } from '../keyring';
 import { optedOutHashes } from '../opt-out-lookup';
 import type { OptOutsService } from '../opt-outs';
 import { keywordOf, startConfirmation, stopConfirmation, type Keyword } from './keywords';
@@ -18,7 +19,7 @@ export type InboundEvent = Extract<CarrierWebhookEvent, { type: 'inbound' }>;
 
 export interface InboundOutcome {
   /** No account holds the To number (or the carrier sent this message before): nothing stored. */
-  ignored?: 'unknown_number' | 'duplicate';
+  ignored?: 'unknown_number' | 'duplicate' | 'account_erased';
   accountId?: string;
   messageId?: string;
   keyword?: Keyword;
@@ -59,7 +60,8 @@ export class InboundService {
     const parsedFrom = normalizePhone(event.from);
     const from = parsedFrom.ok ? parsedFrom.e164 : event.from.trim();
     const hash = phoneHash(this.deps.keys.phoneHashKey, from);
-    const dataKey = await this.deps.keyring.keyFor(em, accountId);
+    const dataKey = await this.keyOrNull(em, accountId);
+    if (!dataKey) return { ignored: 'account_erased' };
     const now = new Date();
     const id = uuidv7(now.getTime());
     const stored = await insertInboundOnce(em, {
@@ -102,6 +104,17 @@ export class InboundService {
     outcome.optedIn = await this.optOuts.removeNumber(em, actor, from, 'inbound START');
     if (outcome.optedIn) outcome.replyId = await reply(startConfirmation((await this.settings.effective(em, accountId)).companyName));
     return outcome;
+  }
+
+  /** An erased account (data key destroyed) stores nothing more: the carrier is answered 200 so it stops retrying. */
+  private async keyOrNull(em: EntityManager, accountId: string): Promise<DataKey | null> {
+    try {
+      return await this.deps.keyring.keyFor(em, accountId);
+    } catch (err) {
+      if (!(err instanceof DataKeyDestroyedError)) throw err;
+      this.deps.logger.info({ accountId }, 'inbound message for an erased account: ignored');
+      return null;
+    }
   }
 
   /** Keyword replies are ordinary outbound messages in the outbox (exempt from the opt-out check). */

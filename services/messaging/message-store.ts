@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { CarrierId, MessageStatus } from '../../providers/sms/carrier';
 import type { MessageDirection, MessageKind } from '../../db/entities/message';
+import { isUuid } from '../../lib/ids';
 import { statusRank, statusRankSql } from './message-status';
 
 /** The hand-written SQL of messages: bulk outbox writes, send checks, suppression, receipts. */
@@ -147,13 +148,15 @@ export async function findReceiptTarget(
   ref: { carrier: CarrierId; carrierMessageId: string; attemptId?: string | undefined; messageId?: string | undefined },
 ): Promise<ReceiptTarget | null> {
   type Row = { attempt_id: string | null; outcome: string | null; message_id: string; account_id: string; status: MessageStatus };
-  if (ref.attemptId) {
+  // Ids from a callback URL are ours, but a URL is only text: anything that is not a UUID is not one of ours.
+  const messageId = ref.messageId && isUuid(ref.messageId) ? ref.messageId : undefined;
+  if (ref.attemptId && isUuid(ref.attemptId)) {
     const [row] = await em.execute<Row[]>(
       `select a.id as attempt_id, a.outcome, m.id as message_id, m.account_id, m.status
          from message_attempts a join messages m on m.id = a.message_id
-        where a.id = ? and a.carrier = ? ${ref.messageId ? 'and a.message_id = ?' : ''}
+        where a.id = ? and a.carrier = ? ${messageId ? 'and a.message_id = ?' : ''}
         for update of a, m`,
-      [ref.attemptId, ref.carrier, ...(ref.messageId ? [ref.messageId] : [])],
+      [ref.attemptId, ref.carrier, ...(messageId ? [messageId] : [])],
     );
     if (row) return toTarget(row);
   }
