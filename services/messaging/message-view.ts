@@ -23,6 +23,12 @@ export function toAttemptView(a: MessageAttempt) {
 export function toMessageView(m: Message, dataKey: DataKey, attempts?: MessageAttempt[]) {
   const other = m.recipientPii ? openField(dataKey, { purpose: RECIPIENT_PURPOSE, rowId: m.id }, m.recipientPii).toString('utf8') : null;
   const body = m.body && !m.bodyPurgedAt ? openField(dataKey, { purpose: BODY_PURPOSE, rowId: m.id }, m.body).toString('utf8') : null;
+  return renderMessage(m, { other, body }, attempts);
+}
+
+/** The view from values already in clear (a message just written: nothing to open). */
+export function renderMessage(m: Message, opened: { other: string | null; body: string | null }, attempts?: MessageAttempt[]) {
+  const { other, body } = opened;
   const outbound = m.direction === 'outbound';
   return {
     id: m.id,

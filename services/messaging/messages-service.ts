@@ -12,7 +12,7 @@ import type { AccountActor } from '../actor';
 import type { ServiceDeps } from '../deps';
 import { decodeCursor, toPage } from '../pagination';
 import { insertMessages, sendChecks, type MessageRow, type RecipientBlock } from './message-store';
-import { toMessageView } from './message-view';
+import { renderMessage, toMessageView } from './message-view';
 import { sealBody, sealRecipient } from './send-fields';
 
 export const MESSAGE_BODY_MAX = 1600;
@@ -24,7 +24,7 @@ export interface OutboundRequest {
   body: string;
 }
 
-export type QueueResult = { ok: true; message: ReturnType<typeof toMessageView> } | { ok: false; error: AppError };
+export type QueueResult = { ok: true; message: ReturnType<typeof renderMessage> } | { ok: false; error: AppError };
 
 export interface MessageFilters {
   limit: number;
@@ -113,7 +113,7 @@ export class MessagesService {
         createdAt: now,
       };
       rows.push(row);
-      return { ok: true, message: toMessageView(asEntity(row), dataKey, []) };
+      return { ok: true, message: renderMessage(asEntity(row), { other: p.to, body: p.body }, []) };
     });
     await insertMessages(em, rows);
     return results;
