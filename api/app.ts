@@ -29,6 +29,8 @@ import { importRoutes } from './routes/imports';
 import { listRoutes } from './routes/lists';
 import { optOutRoutes } from './routes/opt-outs';
 import { sessionRoutes } from './routes/sessions';
+import { webhookEndpointRoutes } from './routes/webhook-endpoints';
+import { WebhookEndpointsService } from '../services/webhooks/webhook-endpoints-service';
 
 const SIGNUPS_PER_MINUTE_PER_IP = 30;
 
@@ -121,6 +123,7 @@ export function createApp(deps: ApiDeps, options: AppOptions = {}) {
   contactRoutes(host, new ContactsService(deps));
   listRoutes(host, new ListsService(deps));
   optOutRoutes(host, new OptOutsService(deps));
+  webhookEndpointRoutes(host, new WebhookEndpointsService(deps));
 
   const openApi = buildOpenApiDocument(registry);
   router.get('/openapi.json', (_req, res) => {

@@ -6,6 +6,7 @@ import { ContactImportSchema } from './contact-import';
 import { ContactListSchema, ListMembershipSchema } from './list';
 import { OptOutSchema } from './opt-out';
 import { UserSchema } from './user';
+import { WebhookEndpointSchema } from './webhook-endpoint';
 
 export const entities = [
   AccountSchema,
@@ -17,4 +18,5 @@ export const entities = [
   ListMembershipSchema,
   OptOutSchema,
   UserSchema,
+  WebhookEndpointSchema,
 ];

@@ -4,6 +4,7 @@ import { Migration20261124020000_auth_hardening } from './Migration2026112402000
 import { Migration20261124030000_audit_mac_checkpoints } from './Migration20261124030000_audit_mac_checkpoints';
 import { Migration20261124040000_keyring } from './Migration20261124040000_keyring';
 import { Migration20261124050000_messaging } from './Migration20261124050000_messaging';
+import { Migration20261124060100_customer_webhooks } from './Migration20261124060100_customer_webhooks';
 
 /** Listed explicitly so migrations run the same from ts sources, bundles and tests. */
 export const migrations = [
@@ -13,4 +14,5 @@ export const migrations = [
   { name: 'Migration20261124030000_audit_mac_checkpoints', class: Migration20261124030000_audit_mac_checkpoints },
   { name: 'Migration20261124040000_keyring', class: Migration20261124040000_keyring },
   { name: 'Migration20261124050000_messaging', class: Migration20261124050000_messaging },
+  { name: 'Migration20261124060100_customer_webhooks', class: Migration20261124060100_customer_webhooks },
 ];
