@@ -2,4 +2,5 @@
 export const TASK_QUEUES = {
   imports: 'massivesms-imports',
   maintenance: 'massivesms-maintenance',
+  webhooks: 'massivesms-webhooks',
 } as const;

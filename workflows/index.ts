@@ -1,3 +1,4 @@
 export { importContactsWorkflow } from './import-contacts';
 export { purgeIdempotencyKeysWorkflow } from './purge-idempotency-keys';
 export { auditAnchorWorkflow } from './audit-anchor';
+export { webhookDeliveriesWorkflow } from './webhooks/webhook-deliveries';

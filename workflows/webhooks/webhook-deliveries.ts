@@ -1,0 +1,35 @@
+import { continueAsNew, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import type { WebhookDeliveryActivities } from '../../activities/webhooks/webhook-delivery-activities';
+
+export const WEBHOOK_DELIVERIES_WORKFLOW_ID = 'webhook-deliveries';
+/** Rounds (about 10 s each) per run before continuing as new, so the history stays small. */
+export const WEBHOOK_ROUNDS_PER_RUN = 200;
+
+const { runWebhookDeliveryRound } = proxyActivities<WebhookDeliveryActivities>({
+  startToCloseTimeout: '2 minutes',
+  heartbeatTimeout: '30 seconds',
+  // The database or a worker may be away for a while; deliveries wait in their table, nothing is lost.
+  retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
+});
+
+/** Carried across continue-as-new: totals since the workflow first started. */
+export interface WebhookDeliveriesState {
+  runs: number;
+  delivered: number;
+  failed: number;
+}
+
+/**
+ * Runs for good (started idempotently by the worker): each round drains due customer-webhook
+ * deliveries; retries are rows with a next_attempt_at, not timers, so the backoff schedule lives in
+ * the database and survives any restart.
+ */
+export async function webhookDeliveriesWorkflow(state: WebhookDeliveriesState = { runs: 0, delivered: 0, failed: 0 }): Promise<never> {
+  const next = { ...state, runs: state.runs + 1 };
+  for (let round = 0; round < WEBHOOK_ROUNDS_PER_RUN && !workflowInfo().continueAsNewSuggested; round++) {
+    const result = await runWebhookDeliveryRound();
+    next.delivered += result.delivered;
+    next.failed += result.failed;
+  }
+  return continueAsNew<typeof webhookDeliveriesWorkflow>(next);
+}
