@@ -1,0 +1,77 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { OutgoingCallback } from './callbacks';
+import type { SimContext } from './context';
+import { callbackDelay, decideFault, latencyFor } from './faults';
+import type { CarrierVendor, Fault, FaultOp, LedgerEntry, MessageStatus } from './types';
+
+export const E164 = /^\+[1-9]\d{6,14}$/;
+
+/** Our message and attempt ids, from the `m` and `a` query params of the status callback URL. */
+export function attemptOf(callbackUrl: string | null): { m: string | null; a: string | null } {
+  if (!callbackUrl) return { m: null, a: null };
+  try {
+    const query = new URL(callbackUrl).searchParams;
+    return { m: query.get('m'), a: query.get('a') };
+  } catch {
+    return { m: null, a: null };
+  }
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+export interface GateRequest {
+  vendor: CarrierVendor;
+  op: FaultOp;
+  to: string | null;
+  key: string;
+}
+
+/** The outage window and latency of the plan, then the fault (if any) for this request. */
+export async function gate(sim: SimContext, request: GateRequest): Promise<{ outage503: boolean; fault: Fault | null }> {
+  const plan = sim.plan;
+  const latency = latencyFor(plan, request.vendor, request.key);
+  if (latency > 0) await sleep(latency);
+  if (sim.outageNow(request.vendor) === 'status503') return { outage503: true, fault: null };
+  return { outage503: false, fault: decideFault(plan, request) };
+}
+
+/** An ambiguous outcome after acceptance: never answer (the client times out) or drop the connection. */
+export function answerAmbiguously(sim: SimContext, req: IncomingMessage, res: ServerResponse, mode: 'timeout' | 'reset'): void {
+  if (mode === 'reset') {
+    req.socket.destroy();
+    return;
+  }
+  sim.held.add(res);
+  res.on('close', () => sim.held.delete(res));
+}
+
+export interface LifecycleHooks {
+  /** The signed status callback for the entry's current status, or null if there is nowhere to send it. */
+  statusCallback(entry: LedgerEntry): OutgoingCallback | null;
+  finalErrorCode(outcome: 'delivered' | 'failed', fault: Fault | null): string | null;
+}
+
+/**
+ * After acceptance: the message becomes `sent`, then `delivered` or `failed`, each after a delay
+ * from the plan, with a status callback for each step the plan's callback mode asks for.
+ */
+export function runLifecycle(sim: SimContext, entry: LedgerEntry, fault: Fault | null, hooks: LifecycleHooks): void {
+  const plan = sim.plan;
+  const notify = !(fault?.kind === 'ambiguous' && !fault.callback) && plan.callbacks.mode !== 'none';
+  const outcome = fault?.kind === 'undelivered' ? 'failed' : plan.callbacks.outcome;
+  const dispatcher = sim.callbacks;
+  const step = (status: MessageStatus, errorCode: string | null, then?: () => void) => {
+    sim.ledger.setStatus(entry, status, errorCode);
+    const wanted = notify && (status !== 'sent' || plan.callbacks.mode === 'all');
+    const callback = wanted ? hooks.statusCallback(entry) : null;
+    if (callback) dispatcher.schedule(callback, 0, then && (() => then()));
+    else then?.();
+  };
+  dispatcher.later(callbackDelay(plan, `${entry.id}:sent`), () =>
+    step('sent', null, () =>
+      dispatcher.later(callbackDelay(plan, `${entry.id}:final`), () => step(outcome, hooks.finalErrorCode(outcome, fault))),
+    ),
+  );
+}

@@ -1,0 +1,40 @@
+import type { ServerResponse } from 'node:http';
+import type { CallbackLog } from './callback-log';
+import type { CallbackDispatcher } from './callbacks';
+import type { Ledger } from './ledger';
+import type { TelnyxSigner } from './signing';
+import type { CarrierVendor, FaultPlan } from './types';
+
+/** Fixed at start: secrets the simulator checks and signs with. */
+export interface SimulatorSecrets {
+  seed: number;
+  telnyxSigningSeed: string;
+  /** When set, Bearer keys must match; otherwise any non-empty key is accepted. */
+  telnyxApiKey: string | null;
+  twilioAccountSid: string;
+  twilioAuthToken: string;
+  resendApiKey: string | null;
+  stripeSecretKey: string | null;
+  stripeWebhookSecret: string;
+}
+
+/** Where the simulator sends what the product did not ask for (inbound messages, Stripe events). */
+export interface Targets {
+  telnyxInboundUrl: string | null;
+  twilioInboundUrl: string | null;
+  stripeWebhookUrl: string | null;
+}
+
+export interface SimContext {
+  secrets: SimulatorSecrets;
+  targets: Targets;
+  plan: FaultPlan;
+  ledger: Ledger;
+  callbacks: CallbackDispatcher;
+  callbackLog: CallbackLog;
+  telnyx: TelnyxSigner;
+  /** Responses an ambiguous timeout never answers; destroyed on close. */
+  held: Set<ServerResponse>;
+  /** The mode of an outage window open now for this vendor, if any. */
+  outageNow(vendor: CarrierVendor): 'refuse' | 'status503' | null;
+}

@@ -1,0 +1,150 @@
+import type {
+  CallbackKind,
+  CallbackRecord,
+  CallbackStats,
+  CarrierVendor,
+  EmailRecord,
+  FaultPlan,
+  FaultPlanInput,
+  InboundRequest,
+  InboundResult,
+  LedgerEntry,
+  LedgerSummary,
+  MeterEventRecord,
+  SimulatorConfigUpdate,
+  StripeEventResult,
+} from './types';
+
+export interface LedgerQuery {
+  m?: string;
+  a?: string;
+  to?: string;
+  vendor?: CarrierVendor;
+  limit?: number;
+  offset?: number;
+}
+
+export interface CallbackQuery {
+  m?: string;
+  messageId?: string;
+  kind?: CallbackKind;
+  limit?: number;
+}
+
+export interface StripeCard {
+  brand?: string;
+  last4?: string;
+  exp_month?: number;
+  exp_year?: number;
+}
+
+export class SimulatorControlError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function queryString(params: object): string {
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) if (value !== undefined) search.set(key, String(value));
+  const text = search.toString();
+  return text.length > 0 ? `?${text}` : '';
+}
+
+/** Typed client of the simulator's control API (/_sim/*), for tests and benches. */
+export class SimulatorControl {
+  constructor(readonly baseUrl: string) {}
+
+  keys(): Promise<{ telnyxPublicKey: string; twilioAccountSid: string }> {
+    return this.call('GET', '/_sim/keys');
+  }
+
+  config(update: SimulatorConfigUpdate): Promise<Required<SimulatorConfigUpdate>> {
+    return this.call('POST', '/_sim/config', update);
+  }
+
+  /** Replaces the fault plan (omitted parts take their defaults). */
+  setFaults(plan: FaultPlanInput): Promise<FaultPlan> {
+    return this.call('POST', '/_sim/faults', plan);
+  }
+
+  clearFaults(): Promise<FaultPlan> {
+    return this.call('DELETE', '/_sim/faults');
+  }
+
+  faults(): Promise<FaultPlan> {
+    return this.call('GET', '/_sim/faults');
+  }
+
+  ledger(query: LedgerQuery = {}): Promise<{ entries: LedgerEntry[]; total: number }> {
+    return this.call('GET', `/_sim/ledger${queryString(query)}`);
+  }
+
+  summary(): Promise<LedgerSummary> {
+    return this.call('GET', '/_sim/ledger/summary');
+  }
+
+  async callbacks(query: CallbackQuery = {}): Promise<CallbackRecord[]> {
+    const body = await this.call<{ callbacks: CallbackRecord[] }>('GET', `/_sim/callbacks${queryString(query)}`);
+    return body.callbacks;
+  }
+
+  callbackStats(): Promise<CallbackStats> {
+    return this.call('GET', '/_sim/callbacks/stats');
+  }
+
+  /** Sends a signed inbound message to the configured inbound URL; answers with the product's HTTP status. */
+  inbound(message: InboundRequest): Promise<InboundResult> {
+    return this.call('POST', '/_sim/inbound', message);
+  }
+
+  async emails(to?: string): Promise<EmailRecord[]> {
+    const body = await this.call<{ emails: EmailRecord[] }>('GET', `/_sim/emails${queryString({ to })}`);
+    return body.emails;
+  }
+
+  async meterEvents(customer?: string): Promise<MeterEventRecord[]> {
+    const body = await this.call<{ meterEvents: MeterEventRecord[] }>('GET', `/_sim/stripe/meter-events${queryString({ customer })}`);
+    return body.meterEvents;
+  }
+
+  /** Completes a SetupIntent (or the one behind a Checkout Session) with a card and posts the signed event. */
+  stripeCompleteSetup(input: {
+    setupIntent?: string;
+    checkoutSession?: string;
+    card?: StripeCard;
+  }): Promise<StripeEventResult & { paymentMethod: string }> {
+    return this.call('POST', '/_sim/stripe/complete-setup', input);
+  }
+
+  /** Posts a signed Stripe event of any type with this data.object. */
+  stripeEvent(type: string, object: Record<string, unknown>): Promise<StripeEventResult> {
+    return this.call('POST', '/_sim/stripe/events', { type, object });
+  }
+
+  async reset(): Promise<void> {
+    await this.call('POST', '/_sim/reset');
+  }
+
+  private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const res = await fetch(`${this.baseUrl}${path}`, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    if (!res.ok) {
+      let message = text;
+      try {
+        message = (JSON.parse(text) as { error?: string }).error ?? text;
+      } catch {
+        // not JSON: keep the raw text
+      }
+      throw new SimulatorControlError(res.status, `simulator ${method} ${path}: ${res.status} ${message}`);
+    }
+    return JSON.parse(text) as T;
+  }
+}

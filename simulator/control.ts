@@ -1,0 +1,166 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { z } from 'zod';
+import type { SimContext } from './context';
+import { parseFaultPlan } from './faults';
+import { parseJsonObject, queryOf, readBody, sendJson } from './http-util';
+import type { ResendSimulator } from './resend';
+import { StripeRequestError, type StripeSimulator } from './stripe';
+import { telnyxInbound } from './telnyx';
+import { twilioInbound } from './twilio';
+import type { CallbackKind, CarrierVendor, InboundResult } from './types';
+
+const MAX_LIST = 100_000;
+
+const urlOrNull = z.union([z.string().url().max(2000), z.null()]);
+const configSchema = z
+  .object({ telnyxInboundUrl: urlOrNull.optional(), twilioInboundUrl: urlOrNull.optional(), stripeWebhookUrl: urlOrNull.optional() })
+  .strict();
+const inboundSchema = z
+  .object({
+    vendor: z.enum(['telnyx', 'twilio']),
+    from: z.string().min(1).max(40),
+    to: z.string().min(1).max(40),
+    text: z.string().max(2000),
+  })
+  .strict();
+const cardSchema = z
+  .object({
+    brand: z.string().max(20),
+    last4: z.string().regex(/^\d{4}$/),
+    exp_month: z.number().int().min(1).max(12),
+    exp_year: z.number().int().min(2000).max(2100),
+  })
+  .partial()
+  .strict();
+const completeSetupSchema = z
+  .object({ setupIntent: z.string().max(200).optional(), checkoutSession: z.string().max(200).optional(), card: cardSchema.optional() })
+  .strict()
+  .refine((v) => v.setupIntent !== undefined || v.checkoutSession !== undefined, 'setupIntent or checkoutSession is required');
+const stripeEventSchema = z.object({ type: z.string().min(1).max(100), object: z.record(z.string(), z.unknown()) }).strict();
+
+export interface ControlDeps {
+  sim: SimContext;
+  resend: ResendSimulator;
+  stripe: StripeSimulator;
+  applyPlan(input: unknown): Promise<{ error: string } | null>;
+  reset(): Promise<void>;
+}
+
+function bad(res: ServerResponse, message: string, status = 400): void {
+  sendJson(res, status, { error: message });
+}
+
+function limitOf(query: URLSearchParams, fallback: number): number {
+  const value = Number(query.get('limit') ?? fallback);
+  return Number.isInteger(value) && value > 0 ? Math.min(value, MAX_LIST) : fallback;
+}
+
+async function jsonBody(req: IncomingMessage): Promise<Record<string, unknown> | null> {
+  return parseJsonObject(await readBody(req));
+}
+
+/** The simulator's own API under /_sim (JSON): keys, config, faults, ledger, callbacks, inbound, emails, Stripe events, reset. */
+export function controlHandler(deps: ControlDeps) {
+  const { sim } = deps;
+  return async (req: IncomingMessage, res: ServerResponse, path: string): Promise<void> => {
+    const method = req.method ?? 'GET';
+    const query = queryOf(req.url ?? '');
+    const route = `${method} ${path}`;
+    switch (route) {
+      case 'GET /_sim/keys':
+        return sendJson(res, 200, { telnyxPublicKey: sim.telnyx.publicKey, twilioAccountSid: sim.secrets.twilioAccountSid });
+      case 'GET /_sim/config':
+        return sendJson(res, 200, sim.targets);
+      case 'POST /_sim/config': {
+        const parsed = configSchema.safeParse(await jsonBody(req));
+        if (!parsed.success) return bad(res, z.prettifyError(parsed.error));
+        Object.assign(sim.targets, parsed.data);
+        return sendJson(res, 200, sim.targets);
+      }
+      case 'GET /_sim/faults':
+        return sendJson(res, 200, sim.plan);
+      case 'POST /_sim/faults': {
+        const body = await jsonBody(req);
+        if (body === null) return bad(res, 'the fault plan must be a JSON object');
+        const failure = await deps.applyPlan(body);
+        if (failure) return bad(res, failure.error);
+        return sendJson(res, 200, sim.plan);
+      }
+      case 'DELETE /_sim/faults':
+        await deps.applyPlan({});
+        return sendJson(res, 200, sim.plan);
+      case 'GET /_sim/ledger': {
+        const vendor = query.get('vendor');
+        if (vendor !== null && vendor !== 'telnyx' && vendor !== 'twilio') return bad(res, 'vendor must be telnyx or twilio');
+        const offset = Math.max(0, Number(query.get('offset') ?? 0) || 0);
+        return sendJson(
+          res,
+          200,
+          sim.ledger.query({
+            m: query.get('m') ?? undefined,
+            a: query.get('a') ?? undefined,
+            to: query.get('to') ?? undefined,
+            vendor: (vendor as CarrierVendor | null) ?? undefined,
+            limit: limitOf(query, 1000),
+            offset,
+          }),
+        );
+      }
+      case 'GET /_sim/ledger/summary':
+        return sendJson(res, 200, sim.ledger.summary());
+      case 'GET /_sim/callbacks': {
+        const kind = query.get('kind');
+        if (kind !== null && kind !== 'status' && kind !== 'inbound' && kind !== 'stripe')
+          return bad(res, 'kind must be status, inbound or stripe');
+        const callbacks = sim.callbackLog.query({
+          m: query.get('m') ?? undefined,
+          messageId: query.get('messageId') ?? undefined,
+          kind: (kind as CallbackKind | null) ?? undefined,
+          limit: limitOf(query, 1000),
+        });
+        return sendJson(res, 200, { callbacks });
+      }
+      case 'GET /_sim/callbacks/stats':
+        return sendJson(res, 200, sim.callbacks.counts());
+      case 'POST /_sim/inbound': {
+        const parsed = inboundSchema.safeParse(await jsonBody(req));
+        if (!parsed.success) return bad(res, z.prettifyError(parsed.error));
+        const inbound = parsed.data;
+        const url = inbound.vendor === 'telnyx' ? sim.targets.telnyxInboundUrl : sim.targets.twilioInboundUrl;
+        if (url === null) return bad(res, `no ${inbound.vendor} inbound URL is configured (POST /_sim/config)`, 409);
+        const callback = inbound.vendor === 'telnyx' ? telnyxInbound(sim, url, inbound) : twilioInbound(sim, url, inbound);
+        const delivery = await sim.callbacks.deliverNow(callback);
+        const result: InboundResult = { id: callback.messageId!, status: delivery.status };
+        return sendJson(res, 200, result);
+      }
+      case 'GET /_sim/emails':
+        return sendJson(res, 200, { emails: deps.resend.list(query.get('to') ?? undefined) });
+      case 'GET /_sim/stripe/meter-events':
+        return sendJson(res, 200, { meterEvents: deps.stripe.meterEventList(query.get('customer') ?? undefined) });
+      case 'POST /_sim/stripe/complete-setup': {
+        const parsed = completeSetupSchema.safeParse(await jsonBody(req));
+        if (!parsed.success) return bad(res, z.prettifyError(parsed.error));
+        return stripeCommand(res, () => deps.stripe.completeSetup(parsed.data));
+      }
+      case 'POST /_sim/stripe/events': {
+        const parsed = stripeEventSchema.safeParse(await jsonBody(req));
+        if (!parsed.success) return bad(res, z.prettifyError(parsed.error));
+        return stripeCommand(res, () => deps.stripe.emit(parsed.data.type, parsed.data.object));
+      }
+      case 'POST /_sim/reset':
+        await deps.reset();
+        return sendJson(res, 200, { reset: true });
+      default:
+        return bad(res, `no simulator route ${route}`, 404);
+    }
+  };
+}
+
+async function stripeCommand(res: ServerResponse, run: () => Promise<unknown>): Promise<void> {
+  try {
+    sendJson(res, 200, await run());
+  } catch (err) {
+    if (err instanceof StripeRequestError) return bad(res, err.message, err.status === 404 ? 404 : 409);
+    throw err;
+  }
+}
