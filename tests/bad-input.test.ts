@@ -32,6 +32,8 @@ const VALID_BODIES: Record<string, Record<string, unknown>> = {
   'POST /v1/lists/{id}/contacts': { contactIds: [randomUUID()] },
   'POST /v1/opt-outs': { phone: '+14155550100', reason: 'asked' },
   'DELETE /v1/opt-outs/{id}': { reason: 'consent re-collected' },
+  'POST /v1/webhook-endpoints': { url: 'https://1.1.1.1/hook', eventTypes: ['message.status'], description: 'd' },
+  'PATCH /v1/webhook-endpoints/{id}': { url: 'https://1.1.1.1/hook', eventTypes: ['message.inbound'], description: 'd', status: 'active' },
 };
 const PHONE_ROUTES = ['POST /v1/contacts', 'PATCH /v1/contacts/{id}', 'POST /v1/opt-outs'];
 

@@ -1,5 +1,6 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { publishCustomerEvent } from '../services/webhooks/customer-events';
 import { importWorkflowId } from '../workflows/import-contacts';
 import { signUp, type TestAccount } from './support/accounts';
 import { csvOf } from './support/csv';
@@ -10,7 +11,8 @@ import { customerRoutes } from './support/routes';
 let h: Harness;
 let a: TestAccount;
 let b: TestAccount;
-const A = { contactId: '', listId: '', optOutId: '', apiKeyId: '', importId: '' };
+const A = { contactId: '', listId: '', optOutId: '', apiKeyId: '', importId: '', webhookEndpointId: '' };
+const WEBHOOK = { url: 'https://1.1.1.1/a-hook', eventTypes: ['message.status'] };
 const A_PHONE = '+14155551001';
 const A_OPT_OUT_PHONE = '+14155551002';
 let bListId = '';
@@ -57,6 +59,7 @@ beforeAll(async () => {
   A.optOutId = expectStatus(await request(h.app).post('/v1/opt-outs').set(a.auth).send({ phone: A_OPT_OUT_PHONE }), 201).body.id;
   A.apiKeyId = expectStatus(await request(h.app).post('/v1/api-keys').set(a.auth).send({ name: 'A key' }), 201).body.id;
   A.importId = await importAndWait(a, csvOf(['phone'], [['+14155551003'], ['bad']]));
+  A.webhookEndpointId = expectStatus(await request(h.app).post('/v1/webhook-endpoints').set(a.auth).send(WEBHOOK), 201).body.id;
   bListId = expectStatus(await request(h.app).post('/v1/lists').set(b.auth).send({ name: 'B list' }), 201).body.id;
   bContactId = expectStatus(await request(h.app).post('/v1/contacts').set(b.auth).send({ phone: '+14155551009' }), 201).body.id;
 });
@@ -193,6 +196,38 @@ const cases: Record<string, () => Promise<void>> = {
   'DELETE /v1/opt-outs/{id}': async () => {
     expectStatus(await request(h.app).delete(`/v1/opt-outs/${A.optOutId}`).set(b.auth).send({ reason: 'mine now' }), 404);
   },
+  'GET /v1/webhook-endpoints': async () => {
+    const { otherRow, other } = await freshPair(
+      async (acct) => expectStatus(await request(h.app).post('/v1/webhook-endpoints').set(acct.auth).send(WEBHOOK), 201).body.id as string,
+    );
+    expect(idsIn(await request(h.app).get('/v1/webhook-endpoints').set(other.auth))).toEqual([otherRow]);
+  },
+  'POST /v1/webhook-endpoints': async () => {
+    // B subscribes to the same URL: an event of B's is delivered to B's endpoint only, never queued for A's.
+    const res = expectStatus(await request(h.app).post('/v1/webhook-endpoints').set(b.auth).send(WEBHOOK), 201);
+    expect(res.body.id).not.toBe(A.webhookEndpointId);
+    await h.deps.orm.em.fork().transactional((em) => publishCustomerEvent(em, b.accountId, 'message.status', { messageId: 'b-1' }, h.deps));
+    expect(idsIn(await request(h.app).get(`/v1/webhook-endpoints/${res.body.id}/deliveries`).set(b.auth))).toHaveLength(1);
+    expect(idsIn(await request(h.app).get(`/v1/webhook-endpoints/${A.webhookEndpointId}/deliveries`).set(a.auth))).toEqual([]);
+  },
+  'GET /v1/webhook-endpoints/{id}': async () => {
+    expectStatus(await request(h.app).get(`/v1/webhook-endpoints/${A.webhookEndpointId}`).set(b.auth), 404);
+  },
+  'PATCH /v1/webhook-endpoints/{id}': async () => {
+    expectStatus(
+      await request(h.app).patch(`/v1/webhook-endpoints/${A.webhookEndpointId}`).set(b.auth).send({ url: 'https://8.8.8.8/b' }),
+      404,
+    );
+  },
+  'DELETE /v1/webhook-endpoints/{id}': async () => {
+    expectStatus(await request(h.app).delete(`/v1/webhook-endpoints/${A.webhookEndpointId}`).set(b.auth), 404);
+  },
+  'POST /v1/webhook-endpoints/{id}/rotate-secret': async () => {
+    expectStatus(await request(h.app).post(`/v1/webhook-endpoints/${A.webhookEndpointId}/rotate-secret`).set(b.auth), 404);
+  },
+  'GET /v1/webhook-endpoints/{id}/deliveries': async () => {
+    expectStatus(await request(h.app).get(`/v1/webhook-endpoints/${A.webhookEndpointId}/deliveries`).set(b.auth), 404);
+  },
 };
 
 describe('tenant isolation', () => {
@@ -217,6 +252,9 @@ describe('tenant isolation', () => {
     }[];
     expect(keys.map((k) => k.id).sort()).toEqual([a.apiKeyId, A.apiKeyId].sort());
     expect(keys.every((k) => k.revokedAt === null)).toBe(true);
+    expect(expectStatus(await request(h.app).get(`/v1/webhook-endpoints/${A.webhookEndpointId}`).set(a.auth), 200).body).toMatchObject(
+      { url: WEBHOOK.url, eventTypes: WEBHOOK.eventTypes, status: 'active' },
+    );
     expect(expectStatus(await request(h.app).get(`/v1/contacts/imports/${A.importId}`).set(a.auth), 200).body).toMatchObject({
       created: 1,
       invalid: 1,
