@@ -35,6 +35,6 @@ export async function publishCustomerEvent(
   const envelope = JSON.stringify({ type, timestamp: now.toISOString(), data });
   const dataKey = await deps.keyring.keyFor(em, accountId);
   const payload = sealField(dataKey, payloadBinding(eventUuid), Buffer.from(envelope, 'utf8'));
-  await store.insertDeliveries(em, { accountId, endpointIds, eventUuid, eventType: type, payload, now });
+  await store.insertDeliveries(em, { endpointIds, eventUuid, eventType: type, payload, now });
   return eventIdOf(eventUuid);
 }

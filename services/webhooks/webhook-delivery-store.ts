@@ -9,7 +9,6 @@ const asDate = (v: Date | string): Date => (v instanceof Date ? v : new Date(v))
 const asOptionalDate = (v: Date | string | null): Date | null => (v === null ? null : asDate(v));
 
 export interface NewDeliveries {
-  accountId: string;
   endpointIds: string[];
   eventUuid: string;
   eventType: WebhookEventType;
@@ -87,13 +86,13 @@ export class WebhookDeliveryStore {
     return rows.map((r) => r.id);
   }
 
-  /** One row per endpoint in one statement, due at once. */
+  /** One row per endpoint in one statement, due at once; a delivery belongs to its endpoint's account. */
   async insertDeliveries(em: EntityManager, d: NewDeliveries): Promise<void> {
     await em.execute(
       `insert into webhook_deliveries (endpoint_id, event_id, account_id, event_type, payload, status, attempts, next_attempt_at, created_at)
-       select endpoint_id, ?, ?, ?, ?, 'pending', 0, ?, ? from unnest(?::uuid[]) as endpoint_id
+       select e.id, ?, e.account_id, ?, ?, 'pending', 0, ?, ? from webhook_endpoints e where e.id = any (?::uuid[])
        on conflict do nothing`,
-      [d.eventUuid, d.accountId, d.eventType, d.payload, d.now, d.now, uuidArray(d.endpointIds)],
+      [d.eventUuid, d.eventType, d.payload, d.now, d.now, uuidArray(d.endpointIds)],
     );
   }
 
