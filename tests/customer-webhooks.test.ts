@@ -171,7 +171,10 @@ describe('endpoints: the secret and the URL rule', () => {
       ['https://user:pw@1.1.1.1/hook', 'without credentials'],
     ];
     for (const [url, reason] of refused) {
-      const res = await request(strict.app).post('/v1/webhook-endpoints').set(strictAcct.auth).send({ url, eventTypes: ['message.status'] });
+      const res = await request(strict.app)
+        .post('/v1/webhook-endpoints')
+        .set(strictAcct.auth)
+        .send({ url, eventTypes: ['message.status'] });
       expectProblem(res, 422, 'validation');
       expect(res.body.errors, url).toEqual([{ field: 'body.url', reason: expect.stringContaining(reason!) }]);
     }
@@ -180,14 +183,40 @@ describe('endpoints: the secret and the URL rule', () => {
       .set(strictAcct.auth)
       .send({ url: 'https://1.1.1.1/hook', eventTypes: ['message.status'] });
     expect(ok.status).toBe(201);
-    const patched = await request(strict.app).patch(`/v1/webhook-endpoints/${ok.body.id}`).set(strictAcct.auth).send({ url: 'https://10.0.0.1/x' });
+    const patched = await request(strict.app)
+      .patch(`/v1/webhook-endpoints/${ok.body.id}`)
+      .set(strictAcct.auth)
+      .send({ url: 'https://10.0.0.1/x' });
     expectProblem(patched, 422, 'validation');
-    expect((await request(strict.app).get(`/v1/webhook-endpoints/${ok.body.id}`).set(strictAcct.auth)).body.url).toBe('https://1.1.1.1/hook');
+    expect((await request(strict.app).get(`/v1/webhook-endpoints/${ok.body.id}`).set(strictAcct.auth)).body.url).toBe(
+      'https://1.1.1.1/hook',
+    );
   });
 
   it('classifies addresses: public v4 and v6 pass, every reserved range does not', () => {
-    for (const a of ['1.1.1.1', '8.8.8.8', '93.184.216.34', '2606:4700:4700::1111', '2a00:1450:4001::200e']) expect(isPublicAddress(a), a).toBe(true);
-    for (const a of ['127.0.0.1', '10.0.0.1', '100.127.255.254', '169.254.169.254', '172.31.255.255', '192.168.0.1', '198.18.0.1', '224.0.0.1', '255.255.255.255', '::', '::1', 'fc00::1', 'fdff::1', 'fe80::1', 'ff02::1', '::ffff:10.0.0.1', '64:ff9b::7f00:1', '2001:db8::1', 'not-an-ip']) {
+    for (const a of ['1.1.1.1', '8.8.8.8', '93.184.216.34', '2606:4700:4700::1111', '2a00:1450:4001::200e'])
+      expect(isPublicAddress(a), a).toBe(true);
+    for (const a of [
+      '127.0.0.1',
+      '10.0.0.1',
+      '100.127.255.254',
+      '169.254.169.254',
+      '172.31.255.255',
+      '192.168.0.1',
+      '198.18.0.1',
+      '224.0.0.1',
+      '255.255.255.255',
+      '::',
+      '::1',
+      'fc00::1',
+      'fdff::1',
+      'fe80::1',
+      'ff02::1',
+      '::ffff:10.0.0.1',
+      '64:ff9b::7f00:1',
+      '2001:db8::1',
+      'not-an-ip',
+    ]) {
       expect(isPublicAddress(a), a).toBe(false);
     }
   });
@@ -282,7 +311,11 @@ describe('retry rules at their real constants (clocked runner, no workflow)', ()
     expect(ENDPOINT_DISABLE_AFTER_MS).toBe(24 * HOUR);
     expect(ENDPOINT_DISABLE_MIN_FAILURES).toBe(5);
     const view = await request(h.app).get(`/v1/webhook-endpoints/${endpoint.id}`).set(account.auth);
-    expect(view.body).toMatchObject({ status: 'disabled', disabledReason: 'failing_for_24_hours', disabledAt: new Date(disabledAt!).toISOString() });
+    expect(view.body).toMatchObject({
+      status: 'disabled',
+      disabledReason: 'failing_for_24_hours',
+      disabledAt: new Date(disabledAt!).toISOString(),
+    });
 
     // While disabled, nothing is attempted (its pending delivery waits, even when due) and new events are not queued for it.
     const before = receiver.on('/dead').length;
@@ -360,8 +393,16 @@ describe('delivery by the workflow', () => {
       return res.body.data?.[0]?.status === 'delivered' ? res.body : undefined;
     }, 'the delivery to be recorded');
     expect(deliveries.data).toHaveLength(1);
-    expect(deliveries.data[0]).toMatchObject({ id: eventId, eventType: 'message.status', status: 'delivered', attemptCount: 1, lastStatusCode: 200 });
-    expect(deliveries.data[0].attempts).toEqual([{ attempt: 1, at: expect.any(String), statusCode: 200, error: null, durationMs: expect.any(Number) }]);
+    expect(deliveries.data[0]).toMatchObject({
+      id: eventId,
+      eventType: 'message.status',
+      status: 'delivered',
+      attemptCount: 1,
+      lastStatusCode: 200,
+    });
+    expect(deliveries.data[0].attempts).toEqual([
+      { attempt: 1, at: expect.any(String), statusCode: 200, error: null, durationMs: expect.any(Number) },
+    ]);
     // The payload is sealed at rest: a message.inbound body never sits in clear.
     const marker = `inbound-body-${Date.now()}`;
     await publish(account, 'message.inbound', { messageId: 'm-in', from: '+14155550123', text: marker });

@@ -69,7 +69,11 @@ describe('Resend email adapter (official SDK → simulator)', () => {
     const reused = await sendError(sender, message('reuse@example.com', 'reused', 'Different'));
     expect(reused).toMatchObject({ code: 'invalid_idempotent_request', statusCode: 409, retryable: false });
     const wrongKey = new ResendEmailSender({ apiKey: 're_wrong', baseUrl: sim.url, from: FROM, timeoutMs: 5000 });
-    expect(await sendError(wrongKey, message('k@example.com', 'k'))).toMatchObject({ code: 'invalid_api_key', statusCode: 403, retryable: false });
+    expect(await sendError(wrongKey, message('k@example.com', 'k'))).toMatchObject({
+      code: 'invalid_api_key',
+      statusCode: 403,
+      retryable: false,
+    });
   });
 
   it('unreachable and timed-out sends are retryable, and told apart', async () => {
@@ -84,7 +88,11 @@ describe('Resend email adapter (official SDK → simulator)', () => {
       await new Promise((resolve) => hung.close(resolve));
     }
     const refused = new ResendEmailSender({ apiKey: 're_x', baseUrl: `http://127.0.0.1:${port}`, from: FROM, timeoutMs: 2000 });
-    expect(await sendError(refused, message('r@example.com', 'r'))).toMatchObject({ code: 'unreachable', statusCode: null, retryable: true });
+    expect(await sendError(refused, message('r@example.com', 'r'))).toMatchObject({
+      code: 'unreachable',
+      statusCode: null,
+      retryable: true,
+    });
   });
 
   it('no RESEND_API_KEY, no sender', () => {

@@ -252,9 +252,11 @@ describe('tenant isolation', () => {
     }[];
     expect(keys.map((k) => k.id).sort()).toEqual([a.apiKeyId, A.apiKeyId].sort());
     expect(keys.every((k) => k.revokedAt === null)).toBe(true);
-    expect(expectStatus(await request(h.app).get(`/v1/webhook-endpoints/${A.webhookEndpointId}`).set(a.auth), 200).body).toMatchObject(
-      { url: WEBHOOK.url, eventTypes: WEBHOOK.eventTypes, status: 'active' },
-    );
+    expect(expectStatus(await request(h.app).get(`/v1/webhook-endpoints/${A.webhookEndpointId}`).set(a.auth), 200).body).toMatchObject({
+      url: WEBHOOK.url,
+      eventTypes: WEBHOOK.eventTypes,
+      status: 'active',
+    });
     expect(expectStatus(await request(h.app).get(`/v1/contacts/imports/${A.importId}`).set(a.auth), 200).body).toMatchObject({
       created: 1,
       invalid: 1,

@@ -5,7 +5,9 @@ import { label } from './common';
 const WebhookUrl = z
   .url()
   .max(2048)
-  .describe('https, and the host must resolve to public addresses only (loopback, private, link-local and metadata addresses are refused).');
+  .describe(
+    'https, and the host must resolve to public addresses only (loopback, private, link-local and metadata addresses are refused).',
+  );
 
 const EventTypes = z
   .array(z.enum(WEBHOOK_EVENT_TYPES))
@@ -14,9 +16,7 @@ const EventTypes = z
   .refine((t) => new Set(t).size === t.length, 'must not repeat an event type')
   .meta({ uniqueItems: true });
 
-export const CreateWebhookEndpointBody = z
-  .object({ url: WebhookUrl, eventTypes: EventTypes, description: label(500).optional() })
-  .strict();
+export const CreateWebhookEndpointBody = z.object({ url: WebhookUrl, eventTypes: EventTypes, description: label(500).optional() }).strict();
 
 export const UpdateWebhookEndpointBody = z
   .object({

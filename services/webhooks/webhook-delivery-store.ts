@@ -208,7 +208,9 @@ export class WebhookDeliveryStore {
       [now, endpointId],
     );
     const row = rows[0];
-    return row ? { accountId: row.account_id, consecutiveFailures: row.consecutive_failures, failingSince: asDate(row.failing_since) } : null;
+    return row
+      ? { accountId: row.account_id, consecutiveFailures: row.consecutive_failures, failingSince: asDate(row.failing_since) }
+      : null;
   }
 
   /** Disables an active endpoint; false when it was not active (already disabled, or deleted). */

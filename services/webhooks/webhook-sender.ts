@@ -1,4 +1,4 @@
-import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'node:dns';
+import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import http from 'node:http';
 import https from 'node:https';
 import type { LookupFunction } from 'node:net';
@@ -32,7 +32,7 @@ const MAX_ANSWER_BYTES = 64 * 1024;
  */
 function checkedLookup(policy: WebhookUrlPolicy): LookupFunction {
   return (hostname, options, callback) => {
-    dnsLookup(hostname, { ...(options as LookupOptions), all: true }, (err, answers: LookupAddress[]) => {
+    dnsLookup(hostname, { ...options, all: true }, (err, answers: LookupAddress[]) => {
       if (err) return callback(err, '', 0);
       try {
         checkAddresses(
@@ -42,7 +42,7 @@ function checkedLookup(policy: WebhookUrlPolicy): LookupFunction {
       } catch (refusal) {
         return callback(refusal as NodeJS.ErrnoException, '', 0);
       }
-      if ((options as LookupOptions).all) return (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, answers);
+      if (options.all) return (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, answers);
       return callback(null, answers[0]!.address, answers[0]!.family);
     });
   };
@@ -64,7 +64,11 @@ function errorClass(err: unknown, signal: AbortSignal): string {
  * POSTs one signed event. Signed with the Standard Webhooks scheme at send time (receivers
  * reject stale timestamps, so a retry is signed anew). Never throws: the outcome says what happened.
  */
-export async function sendWebhook(req: WebhookRequest, policy: WebhookUrlPolicy, timeoutMs = WEBHOOK_ATTEMPT_TIMEOUT_MS): Promise<WebhookAttemptOutcome> {
+export async function sendWebhook(
+  req: WebhookRequest,
+  policy: WebhookUrlPolicy,
+  timeoutMs = WEBHOOK_ATTEMPT_TIMEOUT_MS,
+): Promise<WebhookAttemptOutcome> {
   const started = performance.now();
   const timeout = AbortSignal.timeout(timeoutMs);
   const signal = req.signal ? AbortSignal.any([timeout, req.signal]) : timeout;
