@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Webhook } from 'standardwebhooks';
 import request from 'supertest';
@@ -236,6 +238,63 @@ describe('endpoints: the secret and the URL rule', () => {
     }
     expect(receiver.on('/rebound')).toHaveLength(0);
     expect(receiver.on('/rebound-literal')).toHaveLength(0);
+  });
+
+  it('records an error class, never a body, when no answer comes: timeout and refused connection', async () => {
+    const hung = createServer(() => undefined);
+    await new Promise<void>((resolve) => hung.listen(0, '127.0.0.1', resolve));
+    const hungPort = (hung.address() as AddressInfo).port;
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const closedPort = (closed.address() as AddressInfo).port;
+    await new Promise((resolve) => closed.close(resolve));
+    try {
+      const account = await signUp(h.app, 'Silent');
+      const slow = await createEndpoint(account, `http://127.0.0.1:${hungPort}/hook`);
+      const gone = await createEndpoint(account, `http://127.0.0.1:${closedPort}/hook`);
+      const start = new Date(Date.now() + 500 * 24 * HOUR);
+      const runner = new WebhookDeliveryRunner({
+        orm: h.deps.orm,
+        keyring: h.deps.keyring,
+        logger: h.deps.logger,
+        policy: { allowLoopback: true },
+        email: null,
+        clock: () => start,
+        attemptTimeoutMs: 300,
+      });
+      const eventId = (await publish(account, 'message.status', { messageId: 'm-silent', status: 'sent' }, start))!;
+      await runner.drainOnce();
+      expect(await deliveryRow(slow.id, eventId)).toMatchObject({
+        status: 'pending',
+        attempts: 1,
+        last_status_code: null,
+        last_error: 'timeout',
+      });
+      expect(await deliveryRow(gone.id, eventId)).toMatchObject({
+        status: 'pending',
+        attempts: 1,
+        last_status_code: null,
+        last_error: 'connection_refused',
+      });
+    } finally {
+      hung.closeAllConnections();
+      await new Promise((resolve) => hung.close(resolve));
+    }
+  });
+
+  it('rotating the secret shows the new one once and keeps it sealed', async () => {
+    const endpoint = await createEndpoint(acct, receiver.url('/rotated'));
+    const rotated = await request(h.app).post(`/v1/webhook-endpoints/${endpoint.id}/rotate-secret`).set(acct.auth);
+    expect(rotated.status).toBe(200);
+    expect(rotated.body.id).toBe(endpoint.id);
+    expect(rotated.body.secret).toMatch(/^whsec_/);
+    expect(rotated.body.secret).not.toBe(endpoint.secret);
+    expect((await request(h.app).get(`/v1/webhook-endpoints/${endpoint.id}`).set(acct.auth)).body).not.toHaveProperty('secret');
+    const [row] = await em().execute<{ dump: Buffer }[]>(
+      `select convert_to(t::text, 'UTF8') as dump from webhook_endpoints t where id = ?`,
+      [endpoint.id],
+    );
+    expect(row!.dump.includes(Buffer.from(rotated.body.secret.slice(6, 30)))).toBe(false);
   });
 
   it('config refuses WEBHOOKS_ALLOW_LOOPBACK=true with NODE_ENV=production', () => {
