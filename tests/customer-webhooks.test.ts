@@ -282,6 +282,32 @@ describe('endpoints: the secret and the URL rule', () => {
     }
   });
 
+  it('an endpoint deleted while its delivery is in flight: the answer is dropped, nothing fails', async () => {
+    const account = await signUp(h.app, 'Deleted mid-flight');
+    let endpointId = '';
+    const deleting = createServer((_req, res) => {
+      void request(h.app)
+        .delete(`/v1/webhook-endpoints/${endpointId}`)
+        .set(account.auth)
+        .then((r) => res.writeHead(r.status === 204 ? 200 : 500).end());
+    });
+    await new Promise<void>((resolve) => deleting.listen(0, '127.0.0.1', resolve));
+    try {
+      endpointId = (await createEndpoint(account, `http://127.0.0.1:${(deleting.address() as AddressInfo).port}/hook`)).id;
+      const start = new Date(Date.now() + 600 * 24 * HOUR);
+      const clock = clockedRunner(start);
+      await publish(account, 'message.status', { messageId: 'm-deleted', status: 'sent' }, start);
+      expect((await clock.runner.drainOnce()).delivered).toBe(1);
+      const [left] = await em().execute<{ n: string }[]>('select count(*) as n from webhook_deliveries where endpoint_id = ?', [
+        endpointId,
+      ]);
+      expect(left!.n).toBe('0');
+    } finally {
+      deleting.closeAllConnections();
+      await new Promise((resolve) => deleting.close(resolve));
+    }
+  });
+
   it('rotating the secret shows the new one once and keeps it sealed', async () => {
     const endpoint = await createEndpoint(acct, receiver.url('/rotated'));
     const rotated = await request(h.app).post(`/v1/webhook-endpoints/${endpoint.id}/rotate-secret`).set(acct.auth);

@@ -68,7 +68,15 @@ export class WebhookDeliveryRunner {
     const worker = async () => {
       while (next < claimed.length) {
         const delivery = claimed[next++]!;
-        const outcome = await this.deliver(delivery, keyFor, signal);
+        let outcome: { status: 'pending' | 'delivered' | 'failed'; disabled: boolean };
+        try {
+          outcome = await this.deliver(delivery, keyFor, signal);
+        } catch (err) {
+          // One row's failure never sinks the batch: it stays claimed and comes due again when its lease ends.
+          const e = err as { name?: string; code?: string };
+          this.deps.logger.error({ endpointId: delivery.endpointId, err: { type: e.name, code: e.code } }, 'webhook delivery not recorded');
+          continue;
+        }
         result[outcome.status === 'delivered' ? 'delivered' : outcome.status === 'failed' ? 'failed' : 'retrying']++;
         if (outcome.disabled) result.disabledEndpoints++;
       }
@@ -127,6 +135,7 @@ export class WebhookDeliveryRunner {
       if (streak && shouldDisableEndpoint(streak.failingSince, streak.consecutiveFailures, attemptedAt)) {
         disabled = await this.store.disableEndpoint(tem, d.endpointId, ENDPOINT_DISABLED_REASON, attemptedAt);
         if (disabled) {
+          await this.store.parkDeliveries(tem, d.endpointId);
           await appendAudit(
             tem,
             {

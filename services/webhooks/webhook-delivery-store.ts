@@ -149,7 +149,8 @@ export class WebhookDeliveryStore {
     await em.execute(
       `with attempt as (
          insert into webhook_delivery_attempts (endpoint_id, event_id, attempt_no, attempted_at, status_code, error, duration_ms)
-         values (?, ?, ?, ?, ?, ?, ?)
+         select ?, ?, ?, ?, ?, ?, ?
+         where exists (select 1 from webhook_deliveries where endpoint_id = ? and event_id = ?)
          on conflict do nothing
        )
        update webhook_deliveries
@@ -164,6 +165,8 @@ export class WebhookDeliveryStore {
         a.statusCode,
         a.error,
         a.durationMs,
+        a.endpointId,
+        a.eventUuid,
         a.attemptNo,
         a.status,
         a.nextAttemptAt,
@@ -221,6 +224,16 @@ export class WebhookDeliveryStore {
       [reason, now, now, endpointId],
     );
     return rows.length === 1;
+  }
+
+  /** A disabled endpoint's pending deliveries wait unscheduled, so the due index never walks them. */
+  async parkDeliveries(em: EntityManager, endpointId: string): Promise<void> {
+    await em.execute(`update webhook_deliveries set next_attempt_at = null where endpoint_id = ? and status = 'pending'`, [endpointId]);
+  }
+
+  /** Enabled again: what was waiting is due now (the 3-day window still counts from each first attempt). */
+  async resumeDeliveries(em: EntityManager, endpointId: string, now: Date): Promise<void> {
+    await em.execute(`update webhook_deliveries set next_attempt_at = ? where endpoint_id = ? and status = 'pending'`, [now, endpointId]);
   }
 
   async disabledEndpointsToNotify(em: EntityManager, limit: number): Promise<DisabledEndpointToNotify[]> {

@@ -148,10 +148,12 @@ export class WebhookEndpointsService {
       }
       if (input.status === 'active' && endpoint.status === 'disabled') {
         Object.assign(endpoint, { status: 'active', disabledReason: null, disabledAt: null, consecutiveFailures: 0, failingSince: null });
+        await this.store.resumeDeliveries(tem, id, now);
         changed.push('enabled');
       } else if (input.status === 'disabled' && endpoint.status === 'active') {
         // Disabled by the customer: nobody needs an email about it.
         Object.assign(endpoint, { status: 'disabled', disabledReason: 'disabled_by_customer', disabledAt: now, disabledNotifiedAt: now });
+        await this.store.parkDeliveries(tem, id);
         changed.push('disabled');
       }
       endpoint.updatedAt = now;
