@@ -408,7 +408,7 @@ describe('retry rules at their real constants (clocked runner, no workflow)', ()
     clock.set(clock.now.getTime() + 6 * HOUR);
     expect((await clock.runner.drainOnce()).claimed).toBe(0);
     expect(receiver.on('/dead')).toHaveLength(before);
-    expect((await deliveryRow(endpoint.id, eventId)).status).toBe('pending');
+    expect(await deliveryRow(endpoint.id, eventId)).toMatchObject({ status: 'pending', next_attempt_at: null }); // parked
 
     const [owner] = await em().execute<{ email: string }[]>('select email from users where account_id = ?', [account.accountId]);
     expect(await clock.runner.notifyDisabledEndpoints()).toBe(1);
