@@ -372,6 +372,10 @@ describe('retry rules at their real constants (clocked runner, no workflow)', ()
     expect(WEBHOOK_RETRY_WINDOW_MS).toBe(3 * 24 * HOUR);
     const final = await deliveryRow(endpoint.id, eventId);
     expect(final).toMatchObject({ status: 'failed', attempts: 17, next_attempt_at: null, last_status_code: 503, last_error: null });
+    const [gaveUp] = await em().execute<{ payload: Buffer | null }[]>('select payload from webhook_deliveries where event_id = ?', [
+      eventUuidOf(eventId),
+    ]);
+    expect(gaveUp!.payload).toBeNull();
     expect(ms(final.first_attempt_at)).toBe(t0);
     expect(receiver.on('/picky').filter((r) => r.body.includes('poison'))).toHaveLength(17);
   });
@@ -485,6 +489,10 @@ describe('delivery by the workflow', () => {
       attemptCount: 1,
       lastStatusCode: 200,
     });
+    const [kept] = await em().execute<{ payload: Buffer | null }[]>('select payload from webhook_deliveries where event_id = ?', [
+      eventUuidOf(eventId),
+    ]);
+    expect(kept!.payload).toBeNull(); // a finished delivery keeps no payload
     expect(deliveries.data[0].attempts).toEqual([
       { attempt: 1, at: expect.any(String), statusCode: 200, error: null, durationMs: expect.any(Number) },
     ]);

@@ -38,8 +38,9 @@ export class Migration20261124060100_customer_webhooks extends Migration {
         event_id uuid not null,
         account_id uuid not null references accounts (id) on delete cascade,
         event_type text not null,
-        -- Sealed under the account's data key, bound to the event id (a message.inbound holds a body and a number).
-        payload bytea not null,
+        -- Sealed under the account's data key, bound to the event id (a message.inbound holds a body and a number);
+        -- dropped once the delivery is delivered or failed, so no body outlives its delivery here.
+        payload bytea,
         status text not null default 'pending' check (status in ('pending', 'delivered', 'failed')),
         attempts integer not null default 0,
         -- When the next attempt is due; while a drain holds the row, the end of its lease.

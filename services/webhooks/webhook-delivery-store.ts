@@ -108,7 +108,7 @@ export class WebhookDeliveryStore {
         event_id: string;
         account_id: string;
         event_type: string;
-        payload: Buffer;
+        payload: Buffer; // a pending delivery always has its payload
         attempts: number;
         first_attempt_at: Date | string | null;
         url: string;
@@ -155,6 +155,7 @@ export class WebhookDeliveryStore {
        )
        update webhook_deliveries
        set attempts = greatest(attempts, ?), status = ?, next_attempt_at = ?, first_attempt_at = coalesce(first_attempt_at, ?),
+           payload = case when ? then payload end,
            last_status_code = ?, last_error = ?, completed_at = ?
        where endpoint_id = ? and event_id = ? and status = 'pending'`,
       [
@@ -171,6 +172,7 @@ export class WebhookDeliveryStore {
         a.status,
         a.nextAttemptAt,
         a.firstAttemptAt,
+        a.status === 'pending', // a finished delivery keeps no payload
         a.statusCode,
         a.error,
         a.status === 'pending' ? null : a.attemptedAt,
@@ -183,7 +185,7 @@ export class WebhookDeliveryStore {
   /** Gives a delivery up without an attempt (its account's data key is gone: the payload cannot be opened). */
   async failWithoutAttempt(em: EntityManager, endpointId: string, eventUuid: string, error: string, now: Date): Promise<void> {
     await em.execute(
-      `update webhook_deliveries set status = 'failed', last_error = ?, next_attempt_at = null, completed_at = ?
+      `update webhook_deliveries set status = 'failed', payload = null, last_error = ?, next_attempt_at = null, completed_at = ?
        where endpoint_id = ? and event_id = ? and status = 'pending'`,
       [error, now, endpointId, eventUuid],
     );
