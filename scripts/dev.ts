@@ -6,6 +6,7 @@ import { prepareDatabase } from '../db/orm';
 import { SEARCH_ATTRIBUTE_KEYS } from '../workflows/search-attributes';
 import { ChildGroup } from './child-group';
 import { dataDir, devEnvironment, ownerUrl } from './dev-env';
+import { DEV_SIMULATOR_PORTS, devProviderWiring } from './dev-providers';
 import { temporalPaths } from './temporal-paths';
 
 const children = new ChildGroup((name, how) => {
@@ -40,7 +41,11 @@ async function main(): Promise<void> {
   // signal with no handler would kill this process before its children are stopped.
   process.on('SIGINT', () => void stopAll(0));
   process.on('SIGTERM', () => void stopAll(0));
-  const env = devEnvironment();
+  const shellEnv = devEnvironment();
+  const publicBaseUrl = shellEnv.PUBLIC_BASE_URL ?? `http://127.0.0.1:${shellEnv.PORT ?? '3000'}`;
+  const providers = devProviderWiring(shellEnv, dataDir, publicBaseUrl);
+  // Customer webhooks may target loopback receivers in dev; production refuses this flag.
+  const env: NodeJS.ProcessEnv = { WEBHOOKS_ALLOW_LOOPBACK: 'true', ...shellEnv, PUBLIC_BASE_URL: publicBaseUrl, ...providers.productEnv };
   const config = loadConfig(env);
   const [host, port] = config.TEMPORAL_ADDRESS.split(':');
 
@@ -70,6 +75,12 @@ async function main(): Promise<void> {
   await waitForTemporal(config.TEMPORAL_ADDRESS);
   if (stopping) return;
 
+  if (providers.simulatorEnv) {
+    children.start('simulator', process.execPath, ['--import', 'tsx', join(__dirname, '..', 'simulator', 'server.ts')], {
+      ...shellEnv,
+      ...providers.simulatorEnv,
+    });
+  }
   // node itself with tsx's loader, so each child's pid is the real process and its group holds its helpers.
   const node = (file: string) => ['--import', 'tsx', join(__dirname, '..', file)];
   children.start('worker', process.execPath, node('workers/worker.ts'), env);
@@ -81,6 +92,7 @@ MassiveSMS is starting:
   API docs      http://127.0.0.1:${config.PORT}/docs
   Temporal UI   http://127.0.0.1:8233
   Temporal gRPC ${config.TEMPORAL_ADDRESS}
+  Simulator     ${providers.simulatorEnv ? `http://127.0.0.1:${DEV_SIMULATOR_PORTS.main}/_sim/ledger (simulating ${providers.simulated.join(', ')})` : 'off (real provider credentials set)'}
 Ctrl-C stops everything.
 `);
 }

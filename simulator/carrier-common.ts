@@ -37,6 +37,36 @@ export async function gate(sim: SimContext, request: GateRequest): Promise<{ out
   return { outage503: false, fault: decideFault(plan, request) };
 }
 
+export interface VendorErrors {
+  /** A bare HTTP status in the vendor's error body. */
+  status(res: ServerResponse, status: number): void;
+  /** A vendor error code with its HTTP status. */
+  error(res: ServerResponse, status: number, code: string | number, title: string | undefined): void;
+}
+
+/**
+ * Answers for the outage or fault when they mean the request is not served; true when answered.
+ * For a lookup an ambiguous fault is answered here too (nothing is recorded); for a send the caller
+ * records the message first and then answers ambiguously.
+ */
+export function answeredByFault(
+  sim: SimContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  gated: { outage503: boolean; fault: Fault | null },
+  errors: VendorErrors,
+  op: FaultOp,
+): boolean {
+  const { outage503, fault } = gated;
+  if (outage503) errors.status(res, 503);
+  else if (fault?.kind === 'status') errors.status(res, fault.status);
+  else if (fault?.kind === 'error') errors.error(res, fault.status, fault.code, fault.title);
+  else if (fault?.kind === 'reset_before') req.socket.destroy();
+  else if (fault?.kind === 'ambiguous' && op !== 'send') answerAmbiguously(sim, req, res, fault.mode);
+  else return false;
+  return true;
+}
+
 /** An ambiguous outcome after acceptance: never answer (the client times out) or drop the connection. */
 export function answerAmbiguously(sim: SimContext, req: IncomingMessage, res: ServerResponse, mode: 'timeout' | 'reset'): void {
   if (mode === 'reset') {

@@ -1,13 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import type { SimContext } from './context';
-import { parseFaultPlan } from './faults';
 import { parseJsonObject, queryOf, readBody, sendJson } from './http-util';
 import type { ResendSimulator } from './resend';
 import { StripeRequestError, type StripeSimulator } from './stripe';
 import { telnyxInbound } from './telnyx';
 import { twilioInbound } from './twilio';
-import type { CallbackKind, CarrierVendor, InboundResult } from './types';
+import type { InboundResult } from './types';
 
 const MAX_LIST = 100_000;
 
@@ -100,7 +99,7 @@ export function controlHandler(deps: ControlDeps) {
             m: query.get('m') ?? undefined,
             a: query.get('a') ?? undefined,
             to: query.get('to') ?? undefined,
-            vendor: (vendor as CarrierVendor | null) ?? undefined,
+            vendor: vendor ?? undefined,
             limit: limitOf(query, 1000),
             offset,
           }),
@@ -115,7 +114,7 @@ export function controlHandler(deps: ControlDeps) {
         const callbacks = sim.callbackLog.query({
           m: query.get('m') ?? undefined,
           messageId: query.get('messageId') ?? undefined,
-          kind: (kind as CallbackKind | null) ?? undefined,
+          kind: kind ?? undefined,
           limit: limitOf(query, 1000),
         });
         return sendJson(res, 200, { callbacks });

@@ -59,6 +59,12 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', shutdown);
   process.on('SIGINT', shutdown);
+  // A launcher that holds our stdin open gets us to exit with it, even if it dies without stopping us.
+  if (process.env.SIM_EXIT_ON_STDIN_END === '1') {
+    process.stdin.on('end', shutdown);
+    process.stdin.on('close', shutdown);
+    process.stdin.resume();
+  }
 }
 
 main().catch((err: unknown) => {

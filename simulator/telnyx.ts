@@ -1,6 +1,6 @@
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { answerAmbiguously, attemptOf, E164, gate, runLifecycle } from './carrier-common';
+import { answerAmbiguously, answeredByFault, attemptOf, E164, gate, runLifecycle, type VendorErrors } from './carrier-common';
 import type { OutgoingCallback } from './callbacks';
 import type { SimContext } from './context';
 import { bearerToken, parseJsonObject, pathOf, queryOf, readBody, sendJson } from './http-util';
@@ -42,6 +42,12 @@ export function telnyxStatusError(res: ServerResponse, status: number): void {
   else if (status >= 500) telnyxError(res, status, '10007', 'Unexpected error', 'An unexpected error occurred.');
   else telnyxError(res, status, '10015', 'Bad Request', 'The request failed.');
 }
+
+const TELNYX_ERRORS: VendorErrors = {
+  status: telnyxStatusError,
+  error: (res, status, code, title) =>
+    telnyxError(res, status, String(code), title ?? 'Request failed', 'The simulator was told to fail this request.'),
+};
 
 /** The message object Telnyx answers with and carries in its webhooks. */
 export function telnyxMessage(entry: LedgerEntry, direction: 'outbound' | 'inbound' = 'outbound') {
@@ -152,21 +158,9 @@ async function send(sim: SimContext, req: IncomingMessage, res: ServerResponse):
   if (text === null || text.length === 0) return telnyxError(res, 400, '40004', 'Invalid message body', "'text' is required.");
 
   const { m, a } = attemptOf(webhookUrl);
-  const { outage503, fault } = await gate(sim, { vendor: 'telnyx', op: 'send', to, key: a ?? raw });
-  if (outage503) return telnyxStatusError(res, 503);
-  if (fault?.kind === 'status') return telnyxStatusError(res, fault.status);
-  if (fault?.kind === 'error')
-    return telnyxError(
-      res,
-      fault.status,
-      String(fault.code),
-      fault.title ?? 'Request failed',
-      'The simulator was told to fail this request.',
-    );
-  if (fault?.kind === 'reset_before') {
-    req.socket.destroy();
-    return;
-  }
+  const gated = await gate(sim, { vendor: 'telnyx', op: 'send', to, key: a ?? raw });
+  if (answeredByFault(sim, req, res, gated, TELNYX_ERRORS, 'send')) return;
+  const fault = gated.fault;
 
   const { encoding, segments } = segment(text);
   const entry: LedgerEntry = {
@@ -198,25 +192,23 @@ async function send(sim: SimContext, req: IncomingMessage, res: ServerResponse):
   sendJson(res, 200, { data: telnyxMessage(entry) });
 }
 
-async function retrieve(sim: SimContext, res: ServerResponse, id: string): Promise<void> {
-  const { outage503, fault } = await gate(sim, { vendor: 'telnyx', op: 'fetch', to: null, key: id });
-  if (outage503) return telnyxStatusError(res, 503);
-  if (fault?.kind === 'status') return telnyxStatusError(res, fault.status);
+async function retrieve(sim: SimContext, req: IncomingMessage, res: ServerResponse, id: string): Promise<void> {
+  const gated = await gate(sim, { vendor: 'telnyx', op: 'fetch', to: null, key: id });
+  if (answeredByFault(sim, req, res, gated, TELNYX_ERRORS, 'fetch')) return;
   const entry = sim.ledger.get(id);
   if (!entry || entry.vendor !== 'telnyx')
     return telnyxError(res, 404, '10005', 'Resource not found', 'The requested message was not found.');
   sendJson(res, 200, { data: telnyxMessage(entry) });
 }
 
-async function detailRecords(sim: SimContext, res: ServerResponse, query: URLSearchParams): Promise<void> {
+async function detailRecords(sim: SimContext, req: IncomingMessage, res: ServerResponse, query: URLSearchParams): Promise<void> {
   if (query.get('filter[record_type]') !== 'messaging') {
     return telnyxError(res, 400, '10015', 'Bad Request', "filter[record_type] must be 'messaging' in this simulator.");
   }
   const cld = query.get('filter[cld]');
   const cli = query.get('filter[cli]');
-  const { outage503, fault } = await gate(sim, { vendor: 'telnyx', op: 'list', to: cld, key: query.toString() });
-  if (outage503) return telnyxStatusError(res, 503);
-  if (fault?.kind === 'status') return telnyxStatusError(res, fault.status);
+  const gated = await gate(sim, { vendor: 'telnyx', op: 'list', to: cld, key: query.toString() });
+  if (answeredByFault(sim, req, res, gated, TELNYX_ERRORS, 'list')) return;
   const pageNumber = Math.max(1, Number(query.get('page[number]') ?? 1) || 1);
   const pageSize = Math.min(MAX_PAGE_SIZE, Math.max(1, Number(query.get('page[size]') ?? DEFAULT_PAGE_SIZE) || DEFAULT_PAGE_SIZE));
   const source =
@@ -239,8 +231,8 @@ export function telnyxHandler(sim: SimContext) {
     if (req.method === 'POST' && path === '/v2/messages') return send(sim, req, res);
     if (req.method === 'GET') {
       const match = MESSAGE_PATH.exec(path);
-      if (match) return retrieve(sim, res, match[1]!);
-      if (path === '/v2/detail_records') return detailRecords(sim, res, queryOf(url));
+      if (match) return retrieve(sim, req, res, match[1]!);
+      if (path === '/v2/detail_records') return detailRecords(sim, req, res, queryOf(url));
     }
     telnyxError(res, 404, '10005', 'Resource not found', `No route for ${req.method ?? ''} ${path}.`);
   };

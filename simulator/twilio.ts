@@ -1,6 +1,6 @@
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { answerAmbiguously, attemptOf, E164, gate, runLifecycle } from './carrier-common';
+import { answerAmbiguously, answeredByFault, attemptOf, E164, gate, runLifecycle, type VendorErrors } from './carrier-common';
 import type { OutgoingCallback } from './callbacks';
 import type { SimContext } from './context';
 import { parseForm, pathOf, queryOf, readBody, rfc2822, sendJson } from './http-util';
@@ -30,6 +30,11 @@ export function twilioStatusError(res: ServerResponse, status: number): void {
   else if (status >= 500) twilioError(res, status, 20500, 'Internal Server Error');
   else twilioError(res, status, 20001, 'Request failed');
 }
+
+const TWILIO_ERRORS: VendorErrors = {
+  status: twilioStatusError,
+  error: (res, status, code, title) => twilioError(res, status, Number(code), title ?? 'The simulator was told to fail this request.'),
+};
 
 function twilioMessage(accountSid: string, entry: LedgerEntry) {
   const created = rfc2822(new Date(entry.acceptedAt));
@@ -130,15 +135,9 @@ async function create(sim: SimContext, req: IncomingMessage, res: ServerResponse
   if (text === undefined || text.length === 0) return twilioError(res, 400, 21602, 'Message body is required.');
 
   const { m, a } = attemptOf(callbackUrl);
-  const { outage503, fault } = await gate(sim, { vendor: 'twilio', op: 'send', to, key: a ?? raw });
-  if (outage503) return twilioStatusError(res, 503);
-  if (fault?.kind === 'status') return twilioStatusError(res, fault.status);
-  if (fault?.kind === 'error')
-    return twilioError(res, fault.status, Number(fault.code), fault.title ?? 'The simulator was told to fail this request.');
-  if (fault?.kind === 'reset_before') {
-    req.socket.destroy();
-    return;
-  }
+  const gated = await gate(sim, { vendor: 'twilio', op: 'send', to, key: a ?? raw });
+  if (answeredByFault(sim, req, res, gated, TWILIO_ERRORS, 'send')) return;
+  const fault = gated.fault;
 
   const { encoding, segments } = segment(text);
   const entry: LedgerEntry = {
@@ -170,10 +169,9 @@ async function create(sim: SimContext, req: IncomingMessage, res: ServerResponse
   sendJson(res, 201, twilioMessage(sim.secrets.twilioAccountSid, entry));
 }
 
-async function fetchOne(sim: SimContext, res: ServerResponse, sid: string): Promise<void> {
-  const { outage503, fault } = await gate(sim, { vendor: 'twilio', op: 'fetch', to: null, key: sid });
-  if (outage503) return twilioStatusError(res, 503);
-  if (fault?.kind === 'status') return twilioStatusError(res, fault.status);
+async function fetchOne(sim: SimContext, req: IncomingMessage, res: ServerResponse, sid: string): Promise<void> {
+  const gated = await gate(sim, { vendor: 'twilio', op: 'fetch', to: null, key: sid });
+  if (answeredByFault(sim, req, res, gated, TWILIO_ERRORS, 'fetch')) return;
   const entry = sim.ledger.get(sid);
   if (!entry || entry.vendor !== 'twilio')
     return twilioError(res, 404, 20404, `The requested resource /Messages/${sid}.json was not found`);
@@ -195,9 +193,8 @@ async function list(sim: SimContext, req: IncomingMessage, res: ServerResponse, 
   const query = queryOf(req.url ?? '');
   const to = query.get('To');
   const from = query.get('From');
-  const { outage503, fault } = await gate(sim, { vendor: 'twilio', op: 'list', to, key: query.toString() });
-  if (outage503) return twilioStatusError(res, 503);
-  if (fault?.kind === 'status') return twilioStatusError(res, fault.status);
+  const gated = await gate(sim, { vendor: 'twilio', op: 'list', to, key: query.toString() });
+  if (answeredByFault(sim, req, res, gated, TWILIO_ERRORS, 'list')) return;
   const on = query.get('DateSent');
   const after = on !== null ? dateBound(on, 'start') : dateBound(query.get('DateSent>'), 'start');
   const before = on !== null ? dateBound(on, 'end') : dateBound(query.get('DateSent<'), 'end');
@@ -255,7 +252,7 @@ export function twilioHandler(sim: SimContext) {
     }
     if (listMatch && req.method === 'POST') return create(sim, req, res);
     if (listMatch && req.method === 'GET') return list(sim, req, res, path);
-    if (oneMatch && req.method === 'GET') return fetchOne(sim, res, oneMatch[2]!);
+    if (oneMatch && req.method === 'GET') return fetchOne(sim, req, res, oneMatch[2]!);
     twilioError(res, 404, 20404, `The requested resource ${path} was not found`);
   };
 }

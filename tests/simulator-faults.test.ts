@@ -37,11 +37,14 @@ function twilioCreate(ids: { to: string; m: string; a: string }, client = tw) {
   });
 }
 
-async function failure(promise: Promise<unknown>): Promise<any> {
+/** What the SDK errors expose that these tests read (each SDK adds some of these). */
+type SdkFailure = Error & { status?: number; code?: unknown; error?: unknown; cause?: { cause?: { code?: string } } };
+
+async function failure(promise: Promise<unknown>): Promise<SdkFailure> {
   try {
     await promise;
   } catch (err) {
-    return err;
+    return err as SdkFailure;
   }
   throw new Error('expected the call to fail');
 }
@@ -130,6 +133,27 @@ describe('status and error faults surface as the SDK errors the adapters classif
   });
 });
 
+describe('lookup faults', () => {
+  it('fail the Telnyx detail-record lookup and the Twilio fetch without touching sends', async () => {
+    const ids = nextIds();
+    await telnyxSend(ids);
+    const sent = await twilioCreate(nextIds());
+    await sim.control.setFaults({
+      rules: [
+        { vendor: 'telnyx', op: 'list', rate: 1, fault: { kind: 'status', status: 500 } },
+        { vendor: 'twilio', op: 'fetch', rate: 1, fault: { kind: 'ambiguous', mode: 'timeout', callback: false } },
+      ],
+    });
+    const listError = await failure(telnyx.detailRecords.list({ filter: { record_type: 'messaging', cld: ids.to } }));
+    expect(listError).toBeInstanceOf(Telnyx.InternalServerError);
+    const impatient = twilio(sim.twilio.accountSid, sim.twilio.authToken, { timeout: 300 });
+    impatient.api.baseUrl = sim.twilioBaseUrl;
+    expect(await failure(impatient.messages(sent.sid).fetch())).toMatchObject({ code: 'ECONNABORTED' });
+    await telnyxSend(nextIds());
+    expect((await sim.control.summary()).total).toBe(3);
+  });
+});
+
 describe('ambiguous outcomes: accepted at the carrier, the answer lost', () => {
   it('timeout → APIConnectionTimeoutError, yet the ledger has the message and its callbacks still come', async () => {
     await sim.control.setFaults({
@@ -207,6 +231,31 @@ describe('outages', () => {
     expect((await sim.control.summary()).byVendor).toEqual({ telnyx: 2, twilio: 1 });
   });
 
+  it('a later outage window starts and ends on its own schedule', async () => {
+    await sim.control.setFaults({ outages: [{ vendor: 'twilio', startInMs: 300, durationMs: 300, mode: 'refuse' }] });
+    const early = nextIds();
+    await twilioCreate(early);
+    await until(
+      () =>
+        twilioCreate(nextIds()).then(
+          () => false,
+          (err: SdkFailure) => err.code === 'ECONNREFUSED',
+        ),
+      'the window to open',
+    );
+    const late = nextIds();
+    await until(
+      () =>
+        twilioCreate(late).then(
+          () => true,
+          () => false,
+        ),
+      'the window to close',
+    );
+    expect((await sim.control.ledger({ m: early.m })).total).toBe(1);
+    expect((await sim.control.ledger({ m: late.m })).total).toBe(1);
+  });
+
   it('DELETE /_sim/faults ends an outage at once', async () => {
     await sim.control.setFaults({ outages: [{ vendor: 'twilio', startInMs: 0, durationMs: 600_000, mode: 'refuse' }] });
     expect(await failure(twilioCreate(nextIds()))).toMatchObject({ code: 'ECONNREFUSED' });
@@ -266,8 +315,8 @@ describe('fault plans', () => {
       async () => (await sim.control.callbacks({ m: ids.m })).find((r) => r.event === 'message.finalized'),
       'the final callback',
     );
-    const payload = JSON.parse(final.body).data.payload;
-    expect(payload.to[0].status).toBe('delivery_failed');
+    const payload = (JSON.parse(final.body) as { data: { payload: { to: { status: string }[]; errors: unknown[] } } }).data.payload;
+    expect(payload.to[0]!.status).toBe('delivery_failed');
     expect(payload.errors).toEqual([expect.objectContaining({ code: '40002' })]);
   });
 

@@ -24,6 +24,17 @@ function headersOf(request: ReceivedRequest): Record<string, string> {
   return Object.fromEntries(Object.entries(request.headers).map(([k, v]) => [k, String(v)]));
 }
 
+/** The parts of a Telnyx webhook event these tests read. */
+interface TelnyxEvent {
+  data: { event_type: string; payload: { id: string; to: { status: string }[] } & Record<string, unknown> };
+  meta: unknown;
+}
+
+async function unwrapTelnyx(request: ReceivedRequest): Promise<TelnyxEvent> {
+  const verifier = new Telnyx({ apiKey: 'unused', publicKey: sim.telnyxPublicKey });
+  return (await verifier.webhooks.unwrap(request.body, { headers: headersOf(request) })) as unknown as TelnyxEvent;
+}
+
 function formOf(body: string): Record<string, string> {
   return Object.fromEntries(new URLSearchParams(body));
 }
@@ -129,18 +140,17 @@ describe('Telnyx v2 through the official SDK', () => {
     });
     const mine = () => receiver.requests.filter((r) => r.path === `/webhooks/telnyx?m=${m}&a=${a}`);
     await until(() => mine().length === 2, 'two Telnyx status callbacks');
-    const verifier = new Telnyx({ apiKey: 'unused', publicKey: sim.telnyxPublicKey });
-    const events = [];
-    for (const request of mine()) events.push(await verifier.webhooks.unwrap(request.body, { headers: headersOf(request) }));
-    expect(events.map((e: any) => e.data.event_type)).toEqual(['message.sent', 'message.finalized']);
-    expect(events.map((e: any) => e.data.payload.to[0].status)).toEqual(['sent', 'delivered']);
-    expect((events[1] as any).data.payload).toMatchObject({ id: sent.data!.id, encoding: 'UCS-2', direction: 'outbound' });
-    expect((events[0] as any).meta).toEqual({ attempt: 1, delivered_to: `${receiver.url}/webhooks/telnyx?m=${m}&a=${a}` });
+    const events: TelnyxEvent[] = [];
+    for (const request of mine()) events.push(await unwrapTelnyx(request));
+    expect(events.map((e) => e.data.event_type)).toEqual(['message.sent', 'message.finalized']);
+    expect(events.map((e) => e.data.payload.to[0]!.status)).toEqual(['sent', 'delivered']);
+    expect(events[1]!.data.payload).toMatchObject({ id: sent.data!.id, encoding: 'UCS-2', direction: 'outbound' });
+    expect(events[0]!.meta).toEqual({ attempt: 1, delivered_to: `${receiver.url}/webhooks/telnyx?m=${m}&a=${a}` });
 
     const tampered = mine()[1]!;
-    await expect(
-      verifier.webhooks.unwrap(tampered.body.replace('delivered', 'delivery_failed'), { headers: headersOf(tampered) }),
-    ).rejects.toThrow();
+    await expect(unwrapTelnyx({ ...tampered, body: tampered.body.replace('delivered', 'delivery_failed') })).rejects.toThrow(
+      'Signature verification failed',
+    );
     const entry = (await sim.control.ledger({ m })).entries[0]!;
     expect(entry.status).toBe('delivered');
   });
@@ -250,6 +260,32 @@ describe('callbacks', () => {
     );
   });
 
+  it('queues callbacks behind a bounded number in flight instead of flooding the receiver', async () => {
+    await sim.control.setFaults({ callbacks: { mode: 'final', delayMs: [0, 0], concurrency: 2 } });
+    receiver.hold();
+    const first = receiver.requests.length;
+    const ms: string[] = [];
+    try {
+      for (let i = 0; i < 6; i++) {
+        const ids = nextIds();
+        ms.push(ids.m);
+        await telnyx.messages.send({
+          from: FROM,
+          to: ids.to,
+          text: 'burst',
+          webhook_url: `${receiver.url}/webhooks/telnyx?m=${ids.m}&a=${ids.a}`,
+        });
+      }
+      await until(async () => (await sim.control.callbackStats()).queued === 4, 'four callbacks waiting in the queue');
+      expect(await sim.control.callbackStats()).toMatchObject({ inFlight: 2, queued: 4, delivered: 0 });
+      await until(() => receiver.requests.length - first === 2, 'two callbacks at the receiver');
+    } finally {
+      receiver.release();
+    }
+    await until(async () => (await sim.control.callbackStats()).delivered === 6, 'all six delivered');
+    expect(receiver.requests.length - first).toBe(6);
+  });
+
   it("honours the plan's callback mode: final only, then none", async () => {
     await sim.control.setFaults({ callbacks: { mode: 'final', delayMs: [0, 5] } });
     const first = nextIds();
@@ -297,9 +333,7 @@ describe('inbound on command', () => {
     const result = await sim.control.inbound({ vendor: 'telnyx', from: '+15550300001', to: FROM, text: 'Hello back' });
     expect(result.status).toBe(202);
     const request = receiver.requests.find((r) => r.path === '/webhooks/telnyx' && r.body.includes(result.id))!;
-    const event: any = await new Telnyx({ apiKey: 'unused', publicKey: sim.telnyxPublicKey }).webhooks.unwrap(request.body, {
-      headers: headersOf(request),
-    });
+    const event = await unwrapTelnyx(request);
     expect(event.data).toMatchObject({
       event_type: 'message.received',
       payload: {
@@ -360,7 +394,7 @@ describe('ledger summary', () => {
 
 describe('Resend through the official SDK', () => {
   it('sends once per Idempotency-Key and refuses the key with another body', async () => {
-    const resend = new Resend(sim.resendApiKey, { baseUrl: sim.url } as never);
+    const resend = new Resend(sim.resendApiKey, { baseUrl: sim.url });
     const email = { from: 'MassiveSMS <no-reply@massivesms.example>', to: 'owner@example.com', subject: 'Welcome', text: 'Hi' };
     const first = await resend.emails.send(email, { idempotencyKey: 'welcome/u-1' });
     const again = await resend.emails.send(email, { idempotencyKey: 'welcome/u-1' });
@@ -404,7 +438,8 @@ describe('Stripe through the official SDK', () => {
     const customer = await stripe.customers.create({ email: 'm@example.com' });
     const event = { event_name: 'sms_segments', payload: { stripe_customer_id: customer.id, value: '3' }, identifier: 'usage-1' };
     await stripe.billing.meterEvents.create(event);
-    const repeat = await stripe.billing.meterEvents.create(event);
+    // A retry under a new request (new Idempotency-Key) with the same identifier is not counted again.
+    const repeat = await stripe.billing.meterEvents.create({ ...event, payload: { ...event.payload, value: '5' } });
     expect(repeat).toMatchObject({ object: 'billing.meter_event', identifier: 'usage-1', event_name: 'sms_segments' });
     await stripe.billing.meterEvents.create({ ...event, identifier: 'usage-2' });
     const recorded = await sim.control.meterEvents(customer.id);

@@ -38,6 +38,12 @@ export interface AttemptLookup {
   attemptedAt: Date;
   /** Known when the send was answered; lost when it was ambiguous. */
   carrierMessageId?: string;
+  /**
+   * Carrier ids already recorded on other attempts (this message's, and any other message's to the same
+   * number): a list lookup that cannot see our attempt id (Twilio matches on to/from/body/time) never
+   * claims one of them for this attempt.
+   */
+  claimedCarrierMessageIds?: readonly string[];
 }
 
 /** A verified provider webhook, in our terms. Raw vendor payloads never leave the adapter. */
@@ -81,11 +87,26 @@ export class WebhookVerificationFailed extends Error {
   }
 }
 
+/** A lookup that could not ask the carrier (unreachable, refused): nothing was proved either way; retry. */
+export class CarrierLookupFailed extends Error {
+  constructor(
+    readonly carrier: CarrierId,
+    /** A vendor code, `HTTP_<status>` or a socket error code; never vendor text (it can echo the number). */
+    readonly code: string,
+  ) {
+    super(`${carrier} lookup failed: ${code}`);
+    this.name = 'CarrierLookupFailed';
+  }
+}
+
 export interface SmsCarrier {
   readonly id: CarrierId;
   /** Never throws for a carrier outcome: every result is classified. */
   send(request: CarrierSendRequest): Promise<SendOutcome>;
-  /** Asks the carrier whether an ambiguous attempt was sent (fetch by id, else a list lookup). */
+  /**
+   * Asks the carrier whether an ambiguous attempt was sent (fetch by id, else a list lookup).
+   * found:false only when the carrier answered and has no such message; throws CarrierLookupFailed otherwise.
+   */
   lookup(attempt: AttemptLookup): Promise<LookupResult>;
   /** Verifies the signature and timestamp, then maps the payload; throws WebhookVerificationFailed. */
   parseWebhook(webhook: IncomingWebhook): Promise<CarrierWebhookEvent>;

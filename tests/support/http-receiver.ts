@@ -15,6 +15,10 @@ export interface HttpReceiver {
   requests: ReceivedRequest[];
   /** The status the next requests are answered with (default 200). */
   answerWith(status: number): void;
+  /** Holds every answer from now on (requests are still recorded) until release(). */
+  hold(): void;
+  /** Answers the held requests and stops holding. */
+  release(): void;
   close(): Promise<void>;
 }
 
@@ -22,6 +26,8 @@ export interface HttpReceiver {
 export async function startHttpReceiver(): Promise<HttpReceiver> {
   const requests: ReceivedRequest[] = [];
   let status = 200;
+  let holding = false;
+  let held: (() => void)[] = [];
   let base = '';
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -34,8 +40,12 @@ export async function startHttpReceiver(): Promise<HttpReceiver> {
         headers: req.headers,
         body: Buffer.concat(chunks).toString('utf8'),
       });
-      res.writeHead(status, { 'content-type': 'text/plain' });
-      res.end(status < 300 ? 'ok' : 'no');
+      const answer = () => {
+        res.writeHead(status, { 'content-type': 'text/plain' });
+        res.end(status < 300 ? 'ok' : 'no');
+      };
+      if (holding) held.push(answer);
+      else answer();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -45,6 +55,15 @@ export async function startHttpReceiver(): Promise<HttpReceiver> {
     requests,
     answerWith(next) {
       status = next;
+    },
+    hold() {
+      holding = true;
+    },
+    release() {
+      holding = false;
+      const pending = held;
+      held = [];
+      for (const answer of pending) answer();
     },
     async close() {
       server.closeAllConnections();

@@ -31,6 +31,8 @@ export interface SimulatorProcessOptions {
   telnyxInboundUrl?: string;
   twilioInboundUrl?: string;
   stripeWebhookUrl?: string;
+  /** More SIM_* variables (e.g. SIM_CALLBACK_LOG_LIMIT). */
+  env?: Record<string, string>;
 }
 
 interface ReadyLine {
@@ -89,12 +91,15 @@ export async function startSimulatorProcess(options: SimulatorProcessOptions = {
       SIM_TELNYX_INBOUND_URL: options.telnyxInboundUrl ?? '',
       SIM_TWILIO_INBOUND_URL: options.twilioInboundUrl ?? '',
       SIM_STRIPE_WEBHOOK_URL: options.stripeWebhookUrl ?? '',
+      // The child exits when this process's end of its stdin closes (also if this process dies).
+      SIM_EXIT_ON_STDIN_END: '1',
+      ...options.env,
     },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['pipe', 'pipe', 'inherit'],
   });
   const ready = await waitForReady(child);
   // Keep draining stdout so the child never blocks on a full pipe.
-  child.stdout!.resume();
+  child.stdout.resume();
   const url = `http://127.0.0.1:${ready.port}`;
   const control = new SimulatorControl(url);
   const { telnyxPublicKey } = await control.keys();
