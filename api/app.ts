@@ -36,6 +36,8 @@ import { MessagesService } from '../services/messaging/messages-service';
 import { MessagingSettingsService } from '../services/messaging/messaging-settings';
 import { SenderNumbersService } from '../services/messaging/sender-numbers';
 import { sessionRoutes } from './routes/sessions';
+import { webhookEndpointRoutes } from './routes/webhook-endpoints';
+import { WebhookEndpointsService } from '../services/webhooks/webhook-endpoints-service';
 
 const SIGNUPS_PER_MINUTE_PER_IP = 30;
 
@@ -132,6 +134,7 @@ export function createApp(deps: ApiDeps, options: AppOptions = {}) {
   senderNumberRoutes(host, new SenderNumbersService());
   messagingSettingsRoutes(host, new MessagingSettingsService());
   messageRoutes(host, new MessagesService(deps));
+  webhookEndpointRoutes(host, new WebhookEndpointsService(deps));
 
   const openApi = buildOpenApiDocument(registry);
   router.get('/openapi.json', (_req, res) => {

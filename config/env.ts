@@ -79,11 +79,17 @@ const schema = z.object({
     .transform((v) => v === 'true'),
 });
 
+/** Rules across variables: loopback webhooks are for dev and tests, never a production deployment. */
+const checkedSchema = schema.refine((c) => !(c.NODE_ENV === 'production' && c.WEBHOOKS_ALLOW_LOOPBACK), {
+  path: ['WEBHOOKS_ALLOW_LOOPBACK'],
+  message: 'must not be true when NODE_ENV=production (customer webhooks would reach internal addresses)',
+});
+
 export type AppConfig = z.infer<typeof schema>;
 
 /** Parses the environment once; a missing or malformed variable stops the process with its name. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
-  const parsed = schema.safeParse(env);
+  const parsed = checkedSchema.safeParse(env);
   if (!parsed.success) {
     const fields = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
     throw new Error(`Invalid configuration: ${fields}`);

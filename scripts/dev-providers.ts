@@ -5,6 +5,9 @@ import { join } from 'node:path';
 /** Where `npm run dev` runs the provider simulator: the control/Stripe/Resend port and one port per carrier. */
 export const DEV_SIMULATOR_PORTS = { main: 4010, telnyx: 4011, twilio: 4012 } as const;
 
+/** The simulator checks these; they only ever reach loopback. */
+const SIMULATED_KEYS = { telnyx: 'KEY_simulated', resend: 're_simulated', stripe: 'sk_test_simulated' } as const;
+
 const ED25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
 
 interface SimulatorSecrets {
@@ -58,7 +61,7 @@ export function devProviderWiring(env: NodeJS.ProcessEnv, dataDir: string, publi
   if (!env.TELNYX_API_KEY) {
     simulated.push('telnyx');
     Object.assign(productEnv, {
-      TELNYX_API_KEY: 'KEY_simulated',
+      TELNYX_API_KEY: SIMULATED_KEYS.telnyx,
       TELNYX_BASE_URL: `${sim(DEV_SIMULATOR_PORTS.telnyx)}/v2`,
       TELNYX_PUBLIC_KEY: telnyxPublicKeyFor(secrets.telnyxSigningSeed),
     });
@@ -73,12 +76,12 @@ export function devProviderWiring(env: NodeJS.ProcessEnv, dataDir: string, publi
   }
   if (!env.RESEND_API_KEY) {
     simulated.push('resend');
-    Object.assign(productEnv, { RESEND_API_KEY: 're_simulated', RESEND_BASE_URL: sim(DEV_SIMULATOR_PORTS.main) });
+    Object.assign(productEnv, { RESEND_API_KEY: SIMULATED_KEYS.resend, RESEND_BASE_URL: sim(DEV_SIMULATOR_PORTS.main) });
   }
   if (!env.STRIPE_SECRET_KEY) {
     simulated.push('stripe');
     Object.assign(productEnv, {
-      STRIPE_SECRET_KEY: 'sk_test_simulated',
+      STRIPE_SECRET_KEY: SIMULATED_KEYS.stripe,
       STRIPE_BASE_URL: sim(DEV_SIMULATOR_PORTS.main),
       STRIPE_WEBHOOK_SECRET: secrets.stripeWebhookSecret,
     });
@@ -92,6 +95,9 @@ export function devProviderWiring(env: NodeJS.ProcessEnv, dataDir: string, publi
           SIM_TWILIO_PORT: String(DEV_SIMULATOR_PORTS.twilio),
           SIM_SEED: '1',
           SIM_TELNYX_SIGNING_SEED: secrets.telnyxSigningSeed,
+          SIM_TELNYX_API_KEY: SIMULATED_KEYS.telnyx,
+          SIM_RESEND_API_KEY: SIMULATED_KEYS.resend,
+          SIM_STRIPE_SECRET_KEY: SIMULATED_KEYS.stripe,
           SIM_TWILIO_ACCOUNT_SID: secrets.twilioAccountSid,
           SIM_TWILIO_AUTH_TOKEN: secrets.twilioAuthToken,
           SIM_STRIPE_WEBHOOK_SECRET: secrets.stripeWebhookSecret,

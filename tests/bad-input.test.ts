@@ -36,6 +36,8 @@ const VALID_BODIES: Record<string, Record<string, unknown>> = {
   'PUT /v1/account/messaging': { companyName: 'Acme', helpText: 'Acme help: reply STOP to opt out' },
   'POST /v1/messages': { to: '+14155550100', from: '+14155550101', body: 'hello' },
   'POST /v1/messages/batch': { messages: [{ to: '+14155550100', from: '+14155550101', body: 'hello' }] },
+  'POST /v1/webhook-endpoints': { url: 'https://1.1.1.1/hook', eventTypes: ['message.status'], description: 'd' },
+  'PATCH /v1/webhook-endpoints/{id}': { url: 'https://1.1.1.1/hook', eventTypes: ['message.inbound'], description: 'd', status: 'active' },
 };
 const PHONE_ROUTES = ['POST /v1/contacts', 'PATCH /v1/contacts/{id}', 'POST /v1/opt-outs', 'POST /v1/sender-numbers'];
 

@@ -1,5 +1,6 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { publishCustomerEvent } from '../services/webhooks/customer-events';
 import { importWorkflowId } from '../workflows/import-contacts';
 import { signUp, type TestAccount } from './support/accounts';
 import { csvOf } from './support/csv';
@@ -10,9 +11,10 @@ import { customerRoutes } from './support/routes';
 let h: Harness;
 let a: TestAccount;
 let b: TestAccount;
-const A = { contactId: '', listId: '', optOutId: '', apiKeyId: '', importId: '', senderNumberId: '', messageId: '' };
+const A = { contactId: '', listId: '', optOutId: '', apiKeyId: '', importId: '', senderNumberId: '', messageId: '', webhookEndpointId: '' };
 const A_SENDER = '+14155551020';
 const A_RECIPIENT = '+14155551021';
+const WEBHOOK = { url: 'https://1.1.1.1/a-hook', eventTypes: ['message.status'] };
 const A_PHONE = '+14155551001';
 const A_OPT_OUT_PHONE = '+14155551002';
 let bListId = '';
@@ -65,6 +67,7 @@ beforeAll(async () => {
     await request(h.app).post('/v1/messages').set(a.auth).send({ to: A_RECIPIENT, from: A_SENDER, body: 'for A only' }),
     202,
   ).body.id;
+  A.webhookEndpointId = expectStatus(await request(h.app).post('/v1/webhook-endpoints').set(a.auth).send(WEBHOOK), 201).body.id;
   bListId = expectStatus(await request(h.app).post('/v1/lists').set(b.auth).send({ name: 'B list' }), 201).body.id;
   bContactId = expectStatus(await request(h.app).post('/v1/contacts').set(b.auth).send({ phone: '+14155551009' }), 201).body.id;
 });
@@ -266,6 +269,38 @@ const cases: Record<string, () => Promise<void>> = {
   'GET /v1/messages/{id}': async () => {
     expectStatus(await request(h.app).get(`/v1/messages/${A.messageId}`).set(b.auth), 404);
   },
+  'GET /v1/webhook-endpoints': async () => {
+    const { otherRow, other } = await freshPair(
+      async (acct) => expectStatus(await request(h.app).post('/v1/webhook-endpoints').set(acct.auth).send(WEBHOOK), 201).body.id as string,
+    );
+    expect(idsIn(await request(h.app).get('/v1/webhook-endpoints').set(other.auth))).toEqual([otherRow]);
+  },
+  'POST /v1/webhook-endpoints': async () => {
+    // B subscribes to the same URL: an event of B's is delivered to B's endpoint only, never queued for A's.
+    const res = expectStatus(await request(h.app).post('/v1/webhook-endpoints').set(b.auth).send(WEBHOOK), 201);
+    expect(res.body.id).not.toBe(A.webhookEndpointId);
+    await h.deps.orm.em.fork().transactional((em) => publishCustomerEvent(em, b.accountId, 'message.status', { messageId: 'b-1' }, h.deps));
+    expect(idsIn(await request(h.app).get(`/v1/webhook-endpoints/${res.body.id}/deliveries`).set(b.auth))).toHaveLength(1);
+    expect(idsIn(await request(h.app).get(`/v1/webhook-endpoints/${A.webhookEndpointId}/deliveries`).set(a.auth))).toEqual([]);
+  },
+  'GET /v1/webhook-endpoints/{id}': async () => {
+    expectStatus(await request(h.app).get(`/v1/webhook-endpoints/${A.webhookEndpointId}`).set(b.auth), 404);
+  },
+  'PATCH /v1/webhook-endpoints/{id}': async () => {
+    expectStatus(
+      await request(h.app).patch(`/v1/webhook-endpoints/${A.webhookEndpointId}`).set(b.auth).send({ url: 'https://8.8.8.8/b' }),
+      404,
+    );
+  },
+  'DELETE /v1/webhook-endpoints/{id}': async () => {
+    expectStatus(await request(h.app).delete(`/v1/webhook-endpoints/${A.webhookEndpointId}`).set(b.auth), 404);
+  },
+  'POST /v1/webhook-endpoints/{id}/rotate-secret': async () => {
+    expectStatus(await request(h.app).post(`/v1/webhook-endpoints/${A.webhookEndpointId}/rotate-secret`).set(b.auth), 404);
+  },
+  'GET /v1/webhook-endpoints/{id}/deliveries': async () => {
+    expectStatus(await request(h.app).get(`/v1/webhook-endpoints/${A.webhookEndpointId}/deliveries`).set(b.auth), 404);
+  },
 };
 
 describe('tenant isolation', () => {
@@ -290,6 +325,11 @@ describe('tenant isolation', () => {
     }[];
     expect(keys.map((k) => k.id).sort()).toEqual([a.apiKeyId, A.apiKeyId].sort());
     expect(keys.every((k) => k.revokedAt === null)).toBe(true);
+    expect(expectStatus(await request(h.app).get(`/v1/webhook-endpoints/${A.webhookEndpointId}`).set(a.auth), 200).body).toMatchObject({
+      url: WEBHOOK.url,
+      eventTypes: WEBHOOK.eventTypes,
+      status: 'active',
+    });
     expect(expectStatus(await request(h.app).get(`/v1/contacts/imports/${A.importId}`).set(a.auth), 200).body).toMatchObject({
       created: 1,
       invalid: 1,

@@ -3,4 +3,5 @@ export const TASK_QUEUES = {
   imports: 'massivesms-imports',
   maintenance: 'massivesms-maintenance',
   messaging: 'massivesms-messaging',
+  webhooks: 'massivesms-webhooks',
 } as const;

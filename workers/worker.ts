@@ -7,6 +7,8 @@ import { ensureAuditAnchorSchedule } from './audit-anchor-schedule';
 import { createMaintenanceWorker } from './create-maintenance-worker';
 import { createMessagingWorker, ensureDispatchWorkflows } from './create-messaging-worker';
 import { createSmsCarriers } from '../providers/sms/registry';
+import { createWebhookWorker } from './create-webhook-worker';
+import { ensureWebhookDeliveriesWorkflow } from './webhook-deliveries-workflow';
 import { ensureIdempotencyPurgeSchedule } from './idempotency-purge-schedule';
 import { connectClient, connectWorker } from './temporal-connection';
 import { installTemporalRuntime } from './temporal-runtime';
@@ -25,13 +27,15 @@ async function main(): Promise<void> {
   // The send path runs where carriers are configured (npm run dev points them at the simulator).
   const sendsMessages = Boolean(config.TELNYX_API_KEY || config.TWILIO_ACCOUNT_SID);
   const messaging = sendsMessages ? await createMessagingWorker({ ...options, carriers: createSmsCarriers(config) }) : undefined;
+  const webhooks = await createWebhookWorker(options);
   const clientConnection = await connectClient(config);
   const client = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE });
   await ensureIdempotencyPurgeSchedule(client);
   await ensureAuditAnchorSchedule(client);
   if (messaging) await ensureDispatchWorkflows(client, config);
+  await ensureWebhookDeliveriesWorkflow(client);
   await clientConnection.close();
-  const workers = [worker, maintenance, ...(messaging ? [messaging] : [])];
+  const workers = [worker, maintenance, webhooks, ...(messaging ? [messaging] : [])];
   deps.logger.info({ taskQueues: workers.map((w) => w.options.taskQueue) }, 'worker started');
   await Promise.all(workers.map((w) => w.run()));
   await connection.close();

@@ -2,3 +2,4 @@ export { importContactsWorkflow } from './import-contacts';
 export { purgeIdempotencyKeysWorkflow } from './purge-idempotency-keys';
 export { auditAnchorWorkflow } from './audit-anchor';
 export { dispatchWorkflow } from './messaging/dispatch';
+export { webhookDeliveriesWorkflow } from './webhooks/webhook-deliveries';

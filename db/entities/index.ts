@@ -10,6 +10,7 @@ import { MessagingSettingsSchema } from './messaging-settings';
 import { OptOutSchema } from './opt-out';
 import { SenderNumberSchema } from './sender-number';
 import { UserSchema } from './user';
+import { WebhookEndpointSchema } from './webhook-endpoint';
 
 export const entities = [
   AccountSchema,
@@ -25,4 +26,5 @@ export const entities = [
   SenderNumberSchema,
   MessagingSettingsSchema,
   UserSchema,
+  WebhookEndpointSchema,
 ];

@@ -5,6 +5,7 @@ import { Migration20261124030000_audit_mac_checkpoints } from './Migration202611
 import { Migration20261124040000_keyring } from './Migration20261124040000_keyring';
 import { Migration20261124050000_messaging } from './Migration20261124050000_messaging';
 import { Migration20261124060100_dispatch } from './Migration20261124060100_dispatch';
+import { Migration20261124060100_customer_webhooks } from './Migration20261124060100_customer_webhooks';
 
 /** Listed explicitly so migrations run the same from ts sources, bundles and tests. */
 export const migrations = [
@@ -15,4 +16,5 @@ export const migrations = [
   { name: 'Migration20261124040000_keyring', class: Migration20261124040000_keyring },
   { name: 'Migration20261124050000_messaging', class: Migration20261124050000_messaging },
   { name: 'Migration20261124060100_dispatch', class: Migration20261124060100_dispatch },
+  { name: 'Migration20261124060100_customer_webhooks', class: Migration20261124060100_customer_webhooks },
 ];

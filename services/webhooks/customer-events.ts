@@ -1,0 +1,40 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { WebhookEventType } from '../../db/entities/webhook-endpoint';
+import { openField, sealField, type DataKey, type FieldBinding } from '../../lib/crypto/sealed-field';
+import { uuidv7 } from '../../lib/ids';
+import type { ServiceDeps } from '../deps';
+import { eventIdOf } from './event-ids';
+import { WebhookDeliveryStore } from './webhook-delivery-store';
+
+/** webhook_deliveries.payload is bound to the event: every endpoint's copy of one event is the same ciphertext. */
+const payloadBinding = (eventUuid: string): FieldBinding => ({ purpose: 'webhook_deliveries.payload', rowId: eventUuid });
+
+export const openDeliveryPayload = (dataKey: DataKey, eventUuid: string, sealed: Buffer): string =>
+  openField(dataKey, payloadBinding(eventUuid), sealed).toString('utf8');
+
+const store = new WebhookDeliveryStore();
+
+/**
+ * Publishes a customer event inside the caller's transaction: one delivery per active endpoint of
+ * the account subscribed to `type`, its payload (the Standard Webhooks envelope `{type, timestamp,
+ * data}`) sealed under the account's data key. With no subscribed endpoint this is one indexed
+ * query (it sits on the receipt path). Returns the event id (`evt_<uuidv7>`, the `webhook-id`
+ * header), or null when nobody was subscribed.
+ */
+export async function publishCustomerEvent(
+  em: EntityManager,
+  accountId: string,
+  type: WebhookEventType,
+  data: Record<string, unknown>,
+  deps: Pick<ServiceDeps, 'keyring'>,
+  now = new Date(),
+): Promise<string | null> {
+  const endpointIds = await store.activeEndpointIds(em, accountId, type);
+  if (endpointIds.length === 0) return null;
+  const eventUuid = uuidv7(now.getTime());
+  const envelope = JSON.stringify({ type, timestamp: now.toISOString(), data });
+  const dataKey = await deps.keyring.keyFor(em, accountId);
+  const payload = sealField(dataKey, payloadBinding(eventUuid), Buffer.from(envelope, 'utf8'));
+  await store.insertDeliveries(em, { endpointIds, eventUuid, eventType: type, payload, now });
+  return eventIdOf(eventUuid);
+}

@@ -1,0 +1,27 @@
+import { NativeConnection } from '@temporalio/worker';
+import { inject } from 'vitest';
+import { createWebhookWorker } from '../../workers/create-webhook-worker';
+import { ensureWebhookDeliveriesWorkflow } from '../../workers/webhook-deliveries-workflow';
+import { WEBHOOK_DELIVERIES_WORKFLOW_ID } from '../../workflows/webhooks/webhook-deliveries';
+import type { Harness } from './harness';
+
+/** The webhook worker and its delivery workflow on the run's Temporal server; stop() terminates the workflow too. */
+export async function startWebhookDelivery(h: Harness): Promise<{ stop(): Promise<void> }> {
+  const connection = await NativeConnection.connect({ address: h.config.TEMPORAL_ADDRESS });
+  const worker = await createWebhookWorker({
+    connection,
+    namespace: h.config.TEMPORAL_NAMESPACE,
+    deps: h.deps,
+    workflowBundle: { codePath: inject('workflowBundlePath') },
+  });
+  const running = worker.run();
+  await ensureWebhookDeliveriesWorkflow(h.temporal);
+  return {
+    async stop() {
+      await h.temporal.workflow.getHandle(WEBHOOK_DELIVERIES_WORKFLOW_ID).terminate('test over');
+      worker.shutdown();
+      await running;
+      await connection.close();
+    },
+  };
+}

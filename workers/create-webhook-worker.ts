@@ -1,0 +1,19 @@
+import { Worker } from '@temporalio/worker';
+import { createWebhookDeliveryActivities } from '../activities/webhooks/webhook-delivery-activities';
+import type { WorkerOptions } from './create-import-worker';
+import { TASK_QUEUES } from './task-queues';
+
+/** Customer-webhook delivery: its own queue, so a long drain never holds up the maintenance jobs. */
+export function createWebhookWorker(
+  { connection, namespace, deps, workflowBundle }: WorkerOptions,
+  activities = createWebhookDeliveryActivities(deps),
+): Promise<Worker> {
+  return Worker.create({
+    connection,
+    namespace,
+    taskQueue: TASK_QUEUES.webhooks,
+    ...(workflowBundle ? { workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
+    activities,
+    maxConcurrentActivityTaskExecutions: 2,
+  });
+}
