@@ -86,6 +86,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       ...(typeof options.messaging === 'object' ? { settings: options.messaging.settings } : {}),
     });
     messagingRunning = messagingWorker.run();
+    // A file whose worker processes started shards (with their own batch size) may have left them
+    // running; attaching to those would run this file with another file's settings.
+    await terminateDispatchShards(temporal, 'a new test harness starts its own');
     await ensureDispatchWorkflows(temporal, config);
   }
 
@@ -97,12 +100,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     async close() {
       if (messagingWorker && messagingRunning) {
         // The shards are this file's: the next test file starts its own against its own simulator.
-        for (let shard = 0; shard < config.DISPATCH_SHARDS; shard++) {
-          await temporal.workflow
-            .getHandle(dispatchWorkflowId(shard))
-            .terminate('test harness closed')
-            .catch(() => undefined);
-        }
+        await terminateDispatchShards(temporal, 'test harness closed');
         messagingWorker.shutdown();
         await messagingRunning;
       }
@@ -115,4 +113,16 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       await closeServiceDeps(deps);
     },
   };
+}
+
+/** More shards than any test or the default configures. */
+const MAX_TEST_SHARDS = 8;
+
+async function terminateDispatchShards(temporal: Client, reason: string): Promise<void> {
+  for (let shard = 0; shard < MAX_TEST_SHARDS; shard++) {
+    await temporal.workflow
+      .getHandle(dispatchWorkflowId(shard))
+      .terminate(reason)
+      .catch(() => undefined);
+  }
 }
