@@ -11,7 +11,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { Agent, request as httpRequest } from 'node:http';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { Client, WorkflowNotFoundError } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -33,6 +32,7 @@ import { insertQueuedMessages } from '../tests/support/outbox';
 import { startSimulatorProcess } from '../tests/support/simulator-process';
 import { dispatchWorkflowId } from '../workflows/messaging/dispatch';
 import { SEARCH_ATTRIBUTE_KEYS } from '../workflows/search-attributes';
+import { freePort } from '../tests/support/free-port';
 
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 100_000);
 const SHARDS = Number(process.env.BENCH_SHARDS ?? 2);
@@ -77,14 +77,6 @@ async function sdkFloor(telnyx: SmsCarrier): Promise<number> {
       }),
   );
   return FLOOR_MESSAGES / ((performance.now() - started) / 1000);
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 /** One of the product's processes (api/server.ts, workers/worker.ts) under tsx, as `npm run dev` starts them. */

@@ -1,4 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
+import { withPgTransaction } from '../db/pg-pool';
 import { unwrapKey, wrapKey, type KeyBinding, type MasterKeys } from '../lib/crypto/keys';
 import { dataKeyBinding } from './keyring';
 import { systemKeyBinding } from './system-keys';
@@ -21,23 +22,15 @@ async function rewrapBatch(
   select: (client: PoolClient) => Promise<WrappedRow[]>,
   update: (client: PoolClient, row: WrappedRow, wrapped: Buffer) => Promise<unknown>,
 ): Promise<number> {
-  const client = await pool.connect();
-  try {
-    await client.query('begin');
+  return withPgTransaction(pool, async (client) => {
     const rows = await select(client);
     for (const row of rows) {
       const key = unwrapKey(masters, row.binding, row.wrapped_key);
       await update(client, row, wrapKey(masters.current, row.binding, key));
       key.fill(0);
     }
-    await client.query('commit');
     return rows.length;
-  } catch (err) {
-    await client.query('rollback').catch(() => undefined);
-    throw err;
-  } finally {
-    client.release();
-  }
+  });
 }
 
 /**

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { OutgoingCallback } from './callbacks';
 import type { SimContext } from './context';
 import { callbackDelay, decideFault, latencyFor } from './faults';
+import { segment } from './segments';
 import type { CarrierVendor, Fault, FaultOp, LedgerEntry, MessageStatus } from './types';
 
 export const E164 = /^\+[1-9]\d{6,14}$/;
@@ -104,4 +105,45 @@ export function runLifecycle(sim: SimContext, entry: LedgerEntry, fault: Fault |
       dispatcher.later(callbackDelay(plan, `${entry.id}:final`), () => step(outcome, hooks.finalErrorCode(outcome, fault))),
     ),
   );
+}
+
+export interface AcceptedSend {
+  vendor: LedgerEntry['vendor'];
+  id: string;
+  from: string | null;
+  to: string;
+  text: string;
+  service: string | null;
+  callbackUrl: string | null;
+  m: string | null;
+  a: string | null;
+}
+
+/** Records an accepted send in the ledger and starts its lifecycle; the vendor file only renders the answer. */
+export function acceptMessage(
+  sim: SimContext,
+  send: AcceptedSend,
+  fault: Fault | null,
+  hooks: { statusCallback: LifecycleHooks['statusCallback']; undeliveredCode: string },
+): LedgerEntry {
+  const { encoding, segments } = segment(send.text);
+  const entry: LedgerEntry = {
+    ...send,
+    from: send.from ?? '',
+    segments,
+    encoding,
+    acceptedAt: new Date().toISOString(),
+    sentAt: null,
+    completedAt: null,
+    status: 'queued',
+    errorCode: null,
+    ambiguous: fault?.kind === 'ambiguous' ? fault.mode : null,
+  };
+  sim.ledger.record(entry);
+  runLifecycle(sim, entry, fault, {
+    statusCallback: hooks.statusCallback,
+    finalErrorCode: (outcome, f) =>
+      outcome === 'delivered' ? null : f?.kind === 'undelivered' && f.code !== undefined ? String(f.code) : hooks.undeliveredCode,
+  });
+  return entry;
 }

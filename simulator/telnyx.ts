@@ -1,6 +1,6 @@
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { answerAmbiguously, answeredByFault, attemptOf, E164, gate, runLifecycle, type VendorErrors } from './carrier-common';
+import { acceptMessage, answerAmbiguously, answeredByFault, attemptOf, E164, gate, type VendorErrors } from './carrier-common';
 import type { OutgoingCallback } from './callbacks';
 import type { SimContext } from './context';
 import { bearerToken, parseJsonObject, pathOf, queryOf, readBody, sendJson } from './http-util';
@@ -162,32 +162,12 @@ async function send(sim: SimContext, req: IncomingMessage, res: ServerResponse):
   if (answeredByFault(sim, req, res, gated, TELNYX_ERRORS, 'send')) return;
   const fault = gated.fault;
 
-  const { encoding, segments } = segment(text);
-  const entry: LedgerEntry = {
-    vendor: 'telnyx',
-    id: telnyxMessageId(),
-    from: from ?? '',
-    to,
-    text,
-    service: profile,
-    m,
-    a,
-    callbackUrl: webhookUrl,
-    segments,
-    encoding,
-    acceptedAt: new Date().toISOString(),
-    sentAt: null,
-    completedAt: null,
-    status: 'queued',
-    errorCode: null,
-    ambiguous: fault?.kind === 'ambiguous' ? fault.mode : null,
-  };
-  sim.ledger.record(entry);
-  runLifecycle(sim, entry, fault, {
-    statusCallback: (e) => statusCallback(sim, e),
-    finalErrorCode: (outcome, f) =>
-      outcome === 'delivered' ? null : f?.kind === 'undelivered' && f.code !== undefined ? String(f.code) : '40006',
-  });
+  const entry = acceptMessage(
+    sim,
+    { vendor: 'telnyx', id: telnyxMessageId(), from, to, text, service: profile, m, a, callbackUrl: webhookUrl },
+    fault,
+    { statusCallback: (e) => statusCallback(sim, e), undeliveredCode: '40006' },
+  );
   if (fault?.kind === 'ambiguous') return answerAmbiguously(sim, req, res, fault.mode);
   sendJson(res, 200, { data: telnyxMessage(entry) });
 }

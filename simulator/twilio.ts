@@ -1,6 +1,6 @@
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { answerAmbiguously, answeredByFault, attemptOf, E164, gate, runLifecycle, type VendorErrors } from './carrier-common';
+import { acceptMessage, answerAmbiguously, answeredByFault, attemptOf, E164, gate, type VendorErrors } from './carrier-common';
 import type { OutgoingCallback } from './callbacks';
 import type { SimContext } from './context';
 import { parseForm, pathOf, queryOf, readBody, rfc2822, sendJson } from './http-util';
@@ -139,32 +139,12 @@ async function create(sim: SimContext, req: IncomingMessage, res: ServerResponse
   if (answeredByFault(sim, req, res, gated, TWILIO_ERRORS, 'send')) return;
   const fault = gated.fault;
 
-  const { encoding, segments } = segment(text);
-  const entry: LedgerEntry = {
-    vendor: 'twilio',
-    id: twilioMessageSid(),
-    from: from ?? '',
-    to,
-    text,
-    service,
-    m,
-    a,
-    callbackUrl,
-    segments,
-    encoding,
-    acceptedAt: new Date().toISOString(),
-    sentAt: null,
-    completedAt: null,
-    status: 'queued',
-    errorCode: null,
-    ambiguous: fault?.kind === 'ambiguous' ? fault.mode : null,
-  };
-  sim.ledger.record(entry);
-  runLifecycle(sim, entry, fault, {
-    statusCallback: (e) => statusCallback(sim, e),
-    finalErrorCode: (outcome, f) =>
-      outcome === 'delivered' ? null : f?.kind === 'undelivered' && f.code !== undefined ? String(f.code) : '30003',
-  });
+  const entry = acceptMessage(
+    sim,
+    { vendor: 'twilio', id: twilioMessageSid(), from, to, text, service: service, m, a, callbackUrl: callbackUrl },
+    fault,
+    { statusCallback: (e) => statusCallback(sim, e), undeliveredCode: '30003' },
+  );
   if (fault?.kind === 'ambiguous') return answerAmbiguously(sim, req, res, fault.mode);
   sendJson(res, 201, twilioMessage(sim.secrets.twilioAccountSid, entry));
 }

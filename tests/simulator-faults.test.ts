@@ -4,6 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SimulatorControlError } from '../simulator/control-client';
 import type { FaultPlanInput } from '../simulator/types';
 import { startHttpReceiver, until, type HttpReceiver } from './support/http-receiver';
+import { officialSmsClients, type TwilioClient } from './support/sdk-clients';
 import { startSimulatorProcess, type SimulatorProcess } from './support/simulator-process';
 
 const FROM = '+15550100001';
@@ -11,7 +12,7 @@ const FROM = '+15550100001';
 let sim: SimulatorProcess;
 let receiver: HttpReceiver;
 let telnyx: Telnyx;
-let tw: ReturnType<typeof twilio>;
+let tw: TwilioClient;
 let seq = 0;
 
 function nextIds() {
@@ -52,9 +53,7 @@ async function failure(promise: Promise<unknown>): Promise<SdkFailure> {
 beforeAll(async () => {
   receiver = await startHttpReceiver();
   sim = await startSimulatorProcess({ seed: 5 });
-  telnyx = new Telnyx({ apiKey: sim.telnyxApiKey, baseURL: sim.telnyxBaseUrl, maxRetries: 0, timeout: 5_000 });
-  tw = twilio(sim.twilio.accountSid, sim.twilio.authToken, { timeout: 5_000 });
-  tw.api.baseUrl = sim.twilioBaseUrl;
+  ({ telnyx, tw } = officialSmsClients(sim));
 });
 
 afterAll(async () => {

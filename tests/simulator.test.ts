@@ -4,6 +4,7 @@ import twilio from 'twilio';
 import { Resend } from 'resend';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startHttpReceiver, until, type HttpReceiver, type ReceivedRequest } from './support/http-receiver';
+import { officialSmsClients, type TwilioClient } from './support/sdk-clients';
 import { startSimulatorProcess, type SimulatorProcess } from './support/simulator-process';
 
 const FROM = '+15550100001';
@@ -11,7 +12,7 @@ const FROM = '+15550100001';
 let sim: SimulatorProcess;
 let receiver: HttpReceiver;
 let telnyx: Telnyx;
-let tw: ReturnType<typeof twilio>;
+let tw: TwilioClient;
 let seq = 0;
 
 /** A fresh destination and message/attempt ids per case, so cases never see each other's callbacks. */
@@ -47,9 +48,7 @@ beforeAll(async () => {
     twilioInboundUrl: `${receiver.url}/webhooks/twilio/inbound`,
     stripeWebhookUrl: `${receiver.url}/webhooks/stripe`,
   });
-  telnyx = new Telnyx({ apiKey: sim.telnyxApiKey, baseURL: sim.telnyxBaseUrl, maxRetries: 0, timeout: 5_000 });
-  tw = twilio(sim.twilio.accountSid, sim.twilio.authToken, { timeout: 5_000 });
-  tw.api.baseUrl = sim.twilioBaseUrl;
+  ({ telnyx, tw } = officialSmsClients(sim));
 });
 
 afterAll(async () => {

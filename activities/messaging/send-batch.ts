@@ -17,10 +17,10 @@ import { keysForAccounts } from './account-keys';
 import type { SendBatchInput, SendBatchResult } from './dispatch-types';
 import type { MessagingActivityDeps } from './messaging-deps';
 
-/** A carrier call that threw instead of answering may still have reached the carrier. */
 /** Answers written per statement while a batch is still sending. */
 const RECORD_CHUNK = 50;
 
+/** A carrier call that threw instead of answering may still have reached the carrier. */
 const THREW: SendOutcome = { kind: 'ambiguous', errorCode: 'adapter_error', errorDetail: '' };
 
 function toAttemptResult(attemptId: string, outcome: SendOutcome): AttemptResult {
@@ -77,7 +77,9 @@ function classify(carrier: SendBatchInput['carrier'], settled: SettledAttempt[])
         break;
       case 'permanent': {
         const code = a.errorCode ?? 'permanent';
-        failedByCode.set(code, [...(failedByCode.get(code) ?? []), a.messageId]);
+        const ids = failedByCode.get(code);
+        if (ids) ids.push(a.messageId);
+        else failedByCode.set(code, [a.messageId]);
         break;
       }
       case 'transient':

@@ -57,44 +57,25 @@ export function carrierWebhookRouter({ deps, carriers, processor }: CarrierWebho
   const raw = express.raw({ type: () => true, limit: WEBHOOK_BODY_LIMIT });
 
   for (const { path, carrier } of ROUTES) {
+    // Errors go to the app's problem handler (api/http/problem.ts): AppErrors as their problem, anything else a logged 500, so the carrier retries.
     router.post(path, raw, async (req: Request, res: Response) => {
       const address = req.ip ?? 'unknown';
+      rejections.check(address);
+      const adapter = carriers?.[carrier];
+      if (!adapter) throw new AppError('unavailable', `the ${carrier} carrier is not configured`);
+      const rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+      let event;
       try {
-        rejections.check(address);
-        const adapter = carriers?.[carrier];
-        if (!adapter) throw new AppError('unavailable', `the ${carrier} carrier is not configured`);
-        const rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-        let event;
-        try {
-          event = await adapter.parseWebhook({ rawBody, headers: flatHeaders(req), url: `${baseUrl}${req.originalUrl}` });
-        } catch (err) {
-          if (!(err instanceof WebhookVerificationFailed)) throw err;
-          rejections.charge(address);
-          deps.logger.warn({ carrier, reason: err.reason, path }, 'carrier webhook rejected');
-          const { kind, detail } = REJECTION_DETAIL[err.reason];
-          throw new AppError(kind, detail);
-        }
-        const result = await processor.process(deps.orm.em.fork(), event);
-        res.status(200).json({ received: true, ...(result.kind === 'replayed' ? { replayed: true } : {}) });
+        event = await adapter.parseWebhook({ rawBody, headers: flatHeaders(req), url: `${baseUrl}${req.originalUrl}` });
       } catch (err) {
-        if (err instanceof AppError) {
-          sendProblem(req, res, err);
-          return;
-        }
-        deps.logger.error({ carrier, path, err: err instanceof Error ? { type: err.name } : undefined }, 'carrier webhook failed');
-        res
-          .status(500)
-          .type('application/problem+json')
-          .send(
-            JSON.stringify({
-              type: 'https://massivesms.dev/problems/internal',
-              title: 'Internal error',
-              status: 500,
-              detail: 'the event was not applied; retry',
-              instance: path,
-            }),
-          );
+        if (!(err instanceof WebhookVerificationFailed)) throw err;
+        rejections.charge(address);
+        deps.logger.warn({ carrier, reason: err.reason, path }, 'carrier webhook rejected');
+        const { kind, detail } = REJECTION_DETAIL[err.reason];
+        throw new AppError(kind, detail);
       }
+      const result = await processor.process(deps.orm.em.fork(), event);
+      res.status(200).json({ received: true, ...(result.kind === 'replayed' ? { replayed: true } : {}) });
     });
     router.all(path, (req: Request, res: Response) => {
       res.setHeader('Allow', 'POST');

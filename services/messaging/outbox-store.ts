@@ -1,5 +1,6 @@
-import type { Pool, PoolClient } from 'pg';
+import type { Pool } from 'pg';
 import type { CarrierId } from '../../providers/sms/carrier';
+import { withPgTransaction } from '../../db/pg-pool';
 import { uuidv7 } from '../../lib/ids';
 import { statusRankSql, statusRank } from './message-status';
 
@@ -12,21 +13,6 @@ import { statusRankSql, statusRank } from './message-status';
  */
 
 const RANK = statusRankSql('status');
-
-async function inTransaction<T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
-  try {
-    await client.query('begin');
-    const result = await work(client);
-    await client.query('commit');
-    return result;
-  } catch (err) {
-    await client.query('rollback').catch(() => undefined);
-    throw err;
-  } finally {
-    client.release();
-  }
-}
 
 export interface ClaimedMessage {
   id: string;
@@ -119,7 +105,7 @@ export interface PrepareSendInput {
  * who opted out or were restricted since the claim, and writes a pending attempt per message to send.
  */
 export function prepareSend(pool: Pool, input: PrepareSendInput): Promise<PreparedSend> {
-  return inTransaction(pool, async (client) => {
+  return withPgTransaction(pool, async (client) => {
     const owned = await client.query<{ id: string; account_id: string; kind: string; recipient_hash: Buffer }>(
       `update messages set claimed_until = now() + make_interval(secs => $3::double precision / 1000), updated_at = now()
         where id in (select id from messages where id = any($1::uuid[]) and claim_token = $2 and status = 'sending' order by id for update)
@@ -235,7 +221,7 @@ export interface SettledAttempt {
  * the status forward, so a receipt that already said 'delivered' stays.
  */
 export function settleAttempts(pool: Pool, claimToken: string | null, attemptIds: string[]): Promise<SettledAttempt[]> {
-  return inTransaction(pool, async (client) => {
+  return withPgTransaction(pool, async (client) => {
     const { rows } = await client.query<{
       id: string;
       message_id: string;
@@ -288,7 +274,7 @@ export async function failUnsendable(
   failures: { messageId: string; attemptId: string; code: string }[],
 ): Promise<void> {
   if (failures.length === 0) return;
-  await inTransaction(pool, async (client) => {
+  await withPgTransaction(pool, async (client) => {
     await client.query(
       `update message_attempts a set outcome = 'permanent', error_code = f.code, completed_at = now()
          from unnest($1::uuid[], $2::text[]) as f(id, code) where a.id = f.id and a.outcome = 'pending'`,

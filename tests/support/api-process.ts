@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { API_HEAP_FLAG } from '../../api/heap-budget';
 import { testEnvironment } from './harness';
+import { freePort } from './free-port';
 
 export interface ApiProcess {
   pid: number;
@@ -13,14 +13,6 @@ export interface ApiProcess {
   /** Starts a new peak measurement (Linux: writing 5 to clear_refs resets VmHWM). */
   resetPeak(): void;
   stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 function waitForListening(child: ChildProcess): Promise<void> {

@@ -1,7 +1,10 @@
-import { createServer } from 'node:net';
 import type { CarrierId, CarrierSendRequest, SmsCarrier } from '../../providers/sms/carrier';
 import { createSmsCarriers } from '../../providers/sms/registry';
 import type { SimulatorProcess } from './simulator-process';
+import { freePort } from './free-port';
+
+/** A loopback port nothing listens on. */
+export const closedPort = freePort;
 
 export const CARRIERS: readonly CarrierId[] = ['telnyx', 'twilio'];
 
@@ -44,13 +47,4 @@ export function nextSend(publicBaseUrl: string, carrier: CarrierId, body = 'Your
     body,
     statusCallbackUrl: statusCallbackUrl(publicBaseUrl, carrier, messageId, attemptId),
   };
-}
-
-/** A loopback port nothing listens on (bound, then released). */
-export async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
