@@ -40,6 +40,8 @@ const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 16);
 const FLOOR_MESSAGES = Number(process.env.BENCH_FLOOR_MESSAGES ?? 20_000);
 const FAULTS = process.argv.includes('--faults');
 const VIA_OUTBOX = process.argv.includes('--outbox');
+/** BENCH_PROFILE_DIR=<dir>: the API and the worker write V8 CPU profiles there when they exit. */
+const PROFILE_DIR = process.env.BENCH_PROFILE_DIR;
 const CONCURRENCY = SHARDS * DEFAULT_DISPATCH_SETTINGS.sendConcurrency;
 const FROM = '+14155550100';
 const TERMINAL = `('sent', 'delivered', 'undelivered', 'failed', 'suppressed')`;
@@ -80,8 +82,8 @@ async function sdkFloor(telnyx: SmsCarrier): Promise<number> {
 }
 
 /** One of the product's processes (api/server.ts, workers/worker.ts) under tsx, as `npm run dev` starts them. */
-function spawnProduct(entry: string, env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', join(__dirname, '..', entry)], {
+function spawnProduct(entry: string, env: Record<string, string>, nodeArgs: string[] = []): ChildProcess {
+  return spawn(process.execPath, [...nodeArgs, '--import', 'tsx', join(__dirname, '..', entry)], {
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
@@ -178,8 +180,12 @@ async function main(): Promise<void> {
     await sim.control.reset();
     await sim.control.setFaults(FAULT_PLAN);
 
-    api = spawnProduct('api/server.ts', { ...productEnv, NODE_OPTIONS: API_HEAP_FLAG });
-    worker = spawnProduct('workers/worker.ts', productEnv);
+    api = spawnProduct(
+      'api/server.ts',
+      { ...productEnv, NODE_OPTIONS: API_HEAP_FLAG },
+      PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [],
+    );
+    worker = spawnProduct('workers/worker.ts', productEnv, PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : []);
     await waitUntil(async () => (await call(baseUrl, 'GET', '/healthz', {})).status === 200, 'the API');
     await waitUntil(async () => {
       try {

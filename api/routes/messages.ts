@@ -33,7 +33,7 @@ export function messageRoutes(host: RouteHost, messages: MessagesService): void 
     responses: { 202: { description: 'Queued', schema: MessageSchema } },
     // The answer holds the number and body: a replay re-renders the message as it is now.
     replay: { resource: 'message', render: async ({ em, actor }, id, status) => ({ status, body: await messages.get(em, actor, id) }) },
-    handler: async ({ em, actor, body }) => ({ status: 202, body: await messages.send(em, actor, body) }),
+    handler: async ({ actor, body }) => ({ status: 202, body: await messages.send(actor, body) }),
   });
   defineRoute(host, {
     method: 'post',
@@ -43,14 +43,13 @@ export function messageRoutes(host: RouteHost, messages: MessagesService): void 
     auth: 'write',
     body: SendBatchBody,
     responses: { 202: { description: 'Per item: its id (queued) or its problem', schema: SendBatchResponse } },
-    handler: async ({ em, actor, body }) => {
+    handler: async ({ actor, body }) => {
       const parsed = body.messages.map((item) => SendMessageBody.safeParse(item));
       const valid: { index: number; request: OutboundRequest }[] = [];
       parsed.forEach((p, index) => {
         if (p.success) valid.push({ index, request: p.data });
       });
       const queued = await messages.queue(
-        em,
         actor,
         valid.map((v) => v.request),
       );

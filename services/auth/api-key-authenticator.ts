@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { ApiKey } from '../../db/entities/api-key';
+import { Coalescer } from '../../lib/coalescer';
 import { dummyArgon2Hash, verifySecret, type SecretVerifier } from '../../lib/crypto/argon2';
 import { AppError } from '../../lib/errors';
 import type { AccountActor } from '../actor';
@@ -11,6 +12,26 @@ const LAST_USED_WRITE_INTERVAL_MS = 60_000;
 /** One answer for every failure, so the body does not tell an unknown prefix from a wrong secret. */
 const REFUSED = 'the API key is unknown, revoked or wrong';
 
+type ApiKeyRow = Pick<ApiKey, 'id' | 'accountId' | 'keyHash' | 'scopes' | 'lastUsedAt' | 'revokedAt'>;
+interface StoredKey {
+  id: string;
+  prefix: string;
+  account_id: string;
+  key_hash: string;
+  scopes: ApiKey['scopes'];
+  /** The ORM's connection hands timestamps back as text. */
+  last_used_at: string | Date | null;
+  revoked_at: string | Date | null;
+}
+const toRow = (r: StoredKey): ApiKeyRow => ({
+  id: r.id,
+  accountId: r.account_id,
+  keyHash: r.key_hash,
+  scopes: r.scopes,
+  lastUsedAt: r.last_used_at === null ? null : new Date(r.last_used_at),
+  revokedAt: r.revoked_at === null ? null : new Date(r.revoked_at),
+});
+
 /**
  * Resolves a bearer token to its account. argon2 verification is slow by design, so a successful
  * verification is remembered per token digest (revocation is still read from the row every time).
@@ -20,6 +41,19 @@ const REFUSED = 'the API key is unknown, revoked or wrong';
  */
 export class ApiKeyAuthenticator {
   private readonly verified = new Map<string, string>();
+  /** Concurrent requests' key rows are read together: one query per run, not per request. */
+  private readonly rows = new Coalescer<{ em: EntityManager; prefix: string }, ApiKeyRow | null>(
+    async (lookups) => {
+      const prefixes = [...new Set(lookups.map((l) => l.prefix))];
+      const found = await lookups[0]!.em.execute<StoredKey[]>(
+        'select id, prefix, account_id, key_hash, scopes, last_used_at, revoked_at from api_keys where prefix in (?)',
+        [prefixes],
+      );
+      const byPrefix = new Map(found.map((r) => [r.prefix, toRow(r)]));
+      return lookups.map((l) => byPrefix.get(l.prefix) ?? null);
+    },
+    { concurrency: 2, maxWeight: 500 },
+  );
 
   constructor(
     private readonly gate: FailureGate,
@@ -34,7 +68,7 @@ export class ApiKeyAuthenticator {
       throw new AppError('unauthorized', 'the API key is malformed');
     }
     const prefix = match[1]!;
-    const found = await em.findOne(ApiKey, { prefix });
+    const found = await this.rows.submit({ em, prefix });
     const digest = createHash('sha256').update(token).digest('hex');
     const remembered = found && !found.revokedAt && this.verified.get(digest) === found.id ? found : null;
     const key = remembered ?? (await this.verifyOrRefuse(found, token, address, prefix));
@@ -46,7 +80,7 @@ export class ApiKeyAuthenticator {
     return { accountId: key.accountId, apiKeyId: key.id, scopes: key.scopes };
   }
 
-  private async verifyOrRefuse(key: ApiKey | null, token: string, address: string, prefix: string): Promise<ApiKey> {
+  private async verifyOrRefuse(key: ApiKeyRow | null, token: string, address: string, prefix: string): Promise<ApiKeyRow> {
     this.gate.check(address, prefix);
     const matches = await this.verify(key?.keyHash ?? (await dummyArgon2Hash()), token);
     if (!key || key.revokedAt || !matches) {

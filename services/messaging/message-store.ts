@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Pool } from 'pg';
 import type { CarrierId, MessageStatus } from '../../providers/sms/carrier';
 import type { MessageDirection, MessageKind } from '../../db/entities/message';
 import { isUuid } from '../../lib/ids';
@@ -26,7 +27,8 @@ export interface MessageRow {
 
 const INSERT_COLUMNS =
   '(id, account_id, direction, kind, recipient_hash, recipient_pii, sender, body, encoding, segments, status, carrier, carrier_message_id, campaign_id, next_attempt_at, created_at, updated_at)';
-const ROW_PLACEHOLDERS = `(${Array(17).fill('?').join(', ')})`;
+const INSERT_COLUMN_COUNT = 17;
+const ROW_PLACEHOLDERS = `(${Array(INSERT_COLUMN_COUNT).fill('?').join(', ')})`;
 
 function rowValues(r: MessageRow): unknown[] {
   const queued = r.status === 'queued';
@@ -51,10 +53,22 @@ function rowValues(r: MessageRow): unknown[] {
   ];
 }
 
-/** One statement for the whole batch: the outbox write of POST /v1/messages(/batch) costs one round trip. */
+/** Messages written inside the caller's transaction (keyword replies), in one statement. */
 export async function insertMessages(em: EntityManager, rows: MessageRow[]): Promise<void> {
   if (rows.length === 0) return;
   await em.execute(`insert into messages ${INSERT_COLUMNS} values ${rows.map(() => ROW_PLACEHOLDERS).join(', ')}`, rows.flatMap(rowValues));
+}
+
+/** Most rows one pooled insert takes: 17 parameters each, under Postgres's 65,535 per statement. */
+export const POOLED_INSERT_MAX_ROWS = 3000;
+
+/** The outbox write of POST /v1/messages(/batch): one statement, straight on the pool (no ORM on the hot path). */
+export async function insertMessagesPooled(pool: Pool, rows: MessageRow[]): Promise<void> {
+  if (rows.length === 0) return;
+  if (rows.length > POOLED_INSERT_MAX_ROWS) throw new Error(`insertMessagesPooled takes at most ${POOLED_INSERT_MAX_ROWS} rows`);
+  const width = INSERT_COLUMN_COUNT;
+  const tuples = rows.map((_, r) => `(${Array.from({ length: width }, (_, c) => `$${r * width + c + 1}`).join(', ')})`);
+  await pool.query(`insert into messages ${INSERT_COLUMNS} values ${tuples.join(', ')}`, rows.flatMap(rowValues));
 }
 
 /**
@@ -80,14 +94,14 @@ export interface SendChecks {
 }
 
 /** Sender ownership, opt-outs and restrictions for a whole batch in one round trip. */
-export async function sendChecks(em: EntityManager, accountId: string, senders: string[], recipientHashes: Buffer[]): Promise<SendChecks> {
-  const rows = await em.execute<{ kind: 'sender' | RecipientBlock; value: string }[]>(
-    `select 'sender' as kind, phone_e164 as value from sender_numbers where account_id = ? and phone_e164 = any(?::text[])
+export async function sendChecks(pool: Pool, accountId: string, senders: string[], recipientHashes: Buffer[]): Promise<SendChecks> {
+  const { rows } = await pool.query<{ kind: 'sender' | RecipientBlock; value: string }>(
+    `select 'sender' as kind, phone_e164 as value from sender_numbers where account_id = $1 and phone_e164 = any($2::text[])
      union all
-     select 'restricted', encode(phone_hash, 'hex') from recipient_restrictions where account_id = ? and phone_hash = any(?::bytea[])
+     select 'restricted', encode(phone_hash, 'hex') from recipient_restrictions where account_id = $1 and phone_hash = any($3::bytea[])
      union all
-     select 'opted_out', encode(phone_hash, 'hex') from opt_outs where account_id = ? and phone_hash = any(?::bytea[])`,
-    [accountId, pgArray(senders), accountId, pgByteaArray(recipientHashes), accountId, pgByteaArray(recipientHashes)],
+     select 'opted_out', encode(phone_hash, 'hex') from opt_outs where account_id = $1 and phone_hash = any($3::bytea[])`,
+    [accountId, senders, recipientHashes],
   );
   const checks: SendChecks = { senders: new Set(), blocked: new Map() };
   for (const row of rows) {
@@ -95,16 +109,6 @@ export async function sendChecks(em: EntityManager, accountId: string, senders: 
     else if (row.kind === 'opted_out' || !checks.blocked.has(row.value)) checks.blocked.set(row.value, row.kind);
   }
   return checks;
-}
-
-/** A text[] literal; the values are E.164 numbers (no quotes, commas or braces), quoted anyway. */
-function pgArray(values: string[]): string {
-  return `{${values.map((v) => `"${v.replace(/["\\]/g, (c) => `\\${c}`)}"`).join(',')}}`;
-}
-
-/** A bytea[] literal of hex values. */
-function pgByteaArray(values: Buffer[]): string {
-  return `{${values.map((v) => `"\\\\x${v.toString('hex')}"`).join(',')}}`;
 }
 
 /**

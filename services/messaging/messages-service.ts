@@ -3,6 +3,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { Message, type MessageDirection } from '../../db/entities/message';
 import { MessageAttempt } from '../../db/entities/message-attempt';
 import { phoneHash } from '../../lib/crypto/phone-hash';
+import { Coalescer } from '../../lib/coalescer';
 import { AppError } from '../../lib/errors';
 import { uuidv7 } from '../../lib/ids';
 import { normalizePhone } from '../../lib/phone';
@@ -11,7 +12,7 @@ import type { MessageStatus } from '../../providers/sms/carrier';
 import type { AccountActor } from '../actor';
 import type { ServiceDeps } from '../deps';
 import { decodeCursor, toPage } from '../pagination';
-import { insertMessages, sendChecks, type MessageRow, type RecipientBlock } from './message-store';
+import { insertMessagesPooled, POOLED_INSERT_MAX_ROWS, sendChecks, type MessageRow, type RecipientBlock } from './message-store';
 import { renderMessage, toMessageView } from './message-view';
 import { sealBody, sealRecipient } from './send-fields';
 
@@ -59,19 +60,35 @@ function phoneOrError(field: 'to' | 'from', raw: string): { e164: string } | { e
   return result.ok ? { e164: result.e164 } : { error: AppError.invalid(field, result.reason) };
 }
 
+type Candidate = { to: string; from: string; body: string; hash: Buffer };
+type Prepared = { error: AppError } | Candidate;
+/** One caller's valid requests for one account: what a coalesced outbox write takes. */
+type OutboxWrite = { accountId: string; candidates: Candidate[] };
+
+/** Outbox writes in flight at once; requests arriving meanwhile are written together by the next one. */
+const OUTBOX_WRITE_CONCURRENCY = 2;
+
 /**
  * Outbound messages through the API: validated, checked against the account's sender numbers,
- * opt-outs and restrictions, sealed and written 'queued' (the outbox) in one statement. Messages are
- * not audited one by one (they are the product's traffic, not a change of configuration; the audit
- * log's single append lock would cap throughput); their own rows and attempts are the record.
+ * opt-outs and restrictions, sealed and written 'queued' (the outbox). Concurrent requests are
+ * written together (lib/coalescer.ts): one check query per account and one insert per run, however
+ * many requests it carries. Messages are not audited one by one (they are the product's traffic,
+ * not a change of configuration; the audit log's single append lock would cap throughput); their
+ * own rows and attempts are the record.
  */
 export class MessagesService {
-  constructor(private readonly deps: Pick<ServiceDeps, 'keyring' | 'keys'>) {}
+  private readonly outbox: Coalescer<OutboxWrite, QueueResult[]>;
+
+  constructor(private readonly deps: Pick<ServiceDeps, 'keyring' | 'keys' | 'orm' | 'pgPool'>) {
+    this.outbox = new Coalescer((writes) => this.write(writes), {
+      concurrency: OUTBOX_WRITE_CONCURRENCY,
+      maxWeight: POOLED_INSERT_MAX_ROWS,
+      weigh: (w) => w.candidates.length,
+    });
+  }
 
   /** Each request answered on its own; the valid ones written together. */
-  async queue(em: EntityManager, actor: AccountActor, requests: OutboundRequest[]): Promise<QueueResult[]> {
-    const now = new Date();
-    type Prepared = { error: AppError } | { to: string; from: string; body: string; hash: Buffer };
+  async queue(actor: AccountActor, requests: OutboundRequest[]): Promise<QueueResult[]> {
     const prepared = requests.map((r): Prepared => {
       const to = phoneOrError('to', r.to);
       if ('error' in to) return { error: to.error };
@@ -79,50 +96,68 @@ export class MessagesService {
       if ('error' in from) return { error: from.error };
       return { to: to.e164, from: from.e164, body: r.body, hash: phoneHash(this.deps.keys.phoneHashKey, to.e164) };
     });
-    const candidates = prepared.filter((p): p is Exclude<Prepared, { error: AppError }> => !('error' in p));
-    if (candidates.length === 0) return prepared.map((p) => ({ ok: false, error: (p as { error: AppError }).error }));
-    const [checks, dataKey] = await Promise.all([
-      sendChecks(
-        em,
-        actor.accountId,
-        [...new Set(candidates.map((c) => c.from))],
-        candidates.map((c) => c.hash),
-      ),
-      this.deps.keyring.keyFor(em, actor.accountId),
-    ]);
-    const rows: MessageRow[] = [];
-    const results: QueueResult[] = prepared.map((p) => {
-      if ('error' in p) return { ok: false, error: p.error };
-      if (!checks.senders.has(p.from)) return { ok: false, error: senderNotRegistered() };
-      const block = checks.blocked.get(p.hash.toString('hex'));
-      if (block) return { ok: false, error: BLOCK_ERRORS[block]() };
-      const id = uuidv7(now.getTime());
-      const { encoding, segments } = analyzeSms(p.body);
-      const row: MessageRow = {
-        id,
-        accountId: actor.accountId,
-        direction: 'outbound',
-        kind: 'api',
-        recipientHash: p.hash,
-        recipientPii: sealRecipient(dataKey, id, p.to),
-        sender: p.from,
-        body: sealBody(dataKey, id, p.body),
-        encoding,
-        segments,
-        status: 'queued',
-        createdAt: now,
-      };
-      rows.push(row);
-      return { ok: true, message: renderMessage(asEntity(row), { other: p.to, body: p.body }, []) };
-    });
-    await insertMessages(em, rows);
-    return results;
+    const candidates = prepared.filter((p): p is Candidate => !('error' in p));
+    const written = candidates.length > 0 ? await this.outbox.submit({ accountId: actor.accountId, candidates }) : [];
+    let next = 0;
+    return prepared.map((p) => ('error' in p ? { ok: false, error: p.error } : written[next++]!));
   }
 
-  async send(em: EntityManager, actor: AccountActor, request: OutboundRequest) {
-    const [result] = await this.queue(em, actor, [request]);
+  async send(actor: AccountActor, request: OutboundRequest) {
+    const [result] = await this.queue(actor, [request]);
     if (!result!.ok) throw result!.error;
     return result!.message;
+  }
+
+  /** One coalesced run: checks and the data key per account, then one insert for every account's rows. */
+  private async write(writes: OutboxWrite[]): Promise<QueueResult[][]> {
+    const now = new Date();
+    const accounts = [...new Set(writes.map((w) => w.accountId))];
+    const perAccount = new Map(
+      await Promise.all(
+        accounts.map(async (accountId) => {
+          const mine = writes.filter((w) => w.accountId === accountId).flatMap((w) => w.candidates);
+          const [checks, dataKey] = await Promise.all([
+            sendChecks(
+              this.deps.pgPool,
+              accountId,
+              [...new Set(mine.map((c) => c.from))],
+              mine.map((c) => c.hash),
+            ),
+            this.deps.keyring.keyFor(this.deps.orm.em.fork(), accountId),
+          ]);
+          return [accountId, { checks, dataKey }] as const;
+        }),
+      ),
+    );
+    const rows: MessageRow[] = [];
+    const results = writes.map(({ accountId, candidates }) => {
+      const { checks, dataKey } = perAccount.get(accountId)!;
+      return candidates.map((c): QueueResult => {
+        if (!checks.senders.has(c.from)) return { ok: false, error: senderNotRegistered() };
+        const block = checks.blocked.get(c.hash.toString('hex'));
+        if (block) return { ok: false, error: BLOCK_ERRORS[block]() };
+        const id = uuidv7(now.getTime());
+        const { encoding, segments } = analyzeSms(c.body);
+        const row: MessageRow = {
+          id,
+          accountId,
+          direction: 'outbound',
+          kind: 'api',
+          recipientHash: c.hash,
+          recipientPii: sealRecipient(dataKey, id, c.to),
+          sender: c.from,
+          body: sealBody(dataKey, id, c.body),
+          encoding,
+          segments,
+          status: 'queued',
+          createdAt: now,
+        };
+        rows.push(row);
+        return { ok: true, message: renderMessage(asEntity(row), { other: c.to, body: c.body }, []) };
+      });
+    });
+    await insertMessagesPooled(this.deps.pgPool, rows);
+    return results;
   }
 
   async get(em: EntityManager, actor: AccountActor, id: string) {
