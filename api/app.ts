@@ -60,16 +60,22 @@ export function createApp(deps: ApiDeps, options: AppOptions = {}) {
   const ipLimiter = new RateLimiter(SIGNUPS_PER_MINUTE_PER_IP);
 
   app.disable('x-powered-by');
+  // No conditional GETs in this API: an ETag would only cost a SHA-1 of every response body.
+  app.disable('etag');
   app.set('trust proxy', 'loopback');
-  app.use(
-    pinoHttp({
-      logger: deps.logger,
-      serializers: {
-        req: (req: { method: string; url: string }) => ({ method: req.method, path: req.url.split('?')[0] }),
-        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-      },
-    }),
-  );
+  // One line per request at info; below that level only errors are logged (by the problem handler),
+  // so the per-request logger is not built at all.
+  if (deps.logger.isLevelEnabled('info')) {
+    app.use(
+      pinoHttp({
+        logger: deps.logger,
+        serializers: {
+          req: (req: { method: string; url: string }) => ({ method: req.method, path: req.url.split('?')[0] }),
+          res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+        },
+      }),
+    );
+  }
   app.use(metrics.observe);
   app.use('/docs', helmet({ contentSecurityPolicy: false }), swaggerUi.serve, swaggerUi.setup(undefined, { swaggerUrl: '/openapi.json' }));
   app.use(helmet());

@@ -258,7 +258,10 @@ async function main(): Promise<void> {
     log(`sdk floor after: ${Math.round(floorAfter)} msg/s`);
     const sdkFloorPerS = Math.max(floorBefore, floorAfter);
     acceptMs.sort((a, b) => a - b);
-    if (acceptMs.length > 0) log(`accept latency ms: p50 ${percentile(acceptMs, 50).toFixed(1)}, p90 ${percentile(acceptMs, 90).toFixed(1)}, p99 ${percentile(acceptMs, 99).toFixed(1)}, max ${acceptMs.at(-1)!.toFixed(1)}`);
+    if (acceptMs.length > 0)
+      log(
+        `accept latency ms: p50 ${percentile(acceptMs, 50).toFixed(1)}, p90 ${percentile(acceptMs, 90).toFixed(1)}, p99 ${percentile(acceptMs, 99).toFixed(1)}, max ${acceptMs.at(-1)!.toFixed(1)}`,
+      );
     console.log(
       JSON.stringify({
         bench: 'messages',
