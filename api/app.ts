@@ -114,6 +114,8 @@ export function createApp(deps: ApiDeps, options: AppOptions = {}) {
   };
 
   healthRoutes(router, deps);
+  // Express tries routes in order: the send path, by far the busiest, goes first.
+  messageRoutes(host, new MessagesService(deps));
   accountRoutes(host, deps);
   apiKeyRoutes(host);
   sessionRoutes(host, sessions);
@@ -139,7 +141,6 @@ export function createApp(deps: ApiDeps, options: AppOptions = {}) {
   optOutRoutes(host, new OptOutsService(deps));
   senderNumberRoutes(host, new SenderNumbersService());
   messagingSettingsRoutes(host, new MessagingSettingsService());
-  messageRoutes(host, new MessagesService(deps));
   webhookEndpointRoutes(host, new WebhookEndpointsService(deps));
 
   const openApi = buildOpenApiDocument(registry);
