@@ -37,6 +37,8 @@ import { MessagingSettingsService } from '../services/messaging/messaging-settin
 import { SenderNumbersService } from '../services/messaging/sender-numbers';
 import { sessionRoutes } from './routes/sessions';
 import { webhookEndpointRoutes } from './routes/webhook-endpoints';
+import { campaignRoutes } from './routes/campaigns';
+import { CampaignsService } from '../services/campaigns/campaigns-service';
 import { WebhookEndpointsService } from '../services/webhooks/webhook-endpoints-service';
 
 const SIGNUPS_PER_MINUTE_PER_IP = 30;
@@ -142,6 +144,7 @@ export function createApp(deps: ApiDeps, options: AppOptions = {}) {
   senderNumberRoutes(host, new SenderNumbersService());
   messagingSettingsRoutes(host, new MessagingSettingsService());
   webhookEndpointRoutes(host, new WebhookEndpointsService(deps));
+  campaignRoutes(host, new CampaignsService(deps));
 
   const openApi = buildOpenApiDocument(registry);
   router.get('/openapi.json', (_req, res) => {

@@ -55,6 +55,10 @@ const schema = z.object({
   DISPATCH_BATCH_SIZE: z.coerce.number().int().min(1).max(2000).default(500),
   /** How long an ambiguous send waits for its receipt before the carrier is asked (lookup). */
   DISPATCH_RECONCILE_WAIT_MS: z.coerce.number().int().min(0).default(30_000),
+  /** A campaign's send rate may not exceed this per sender number (messages per second). */
+  CAMPAIGN_MAX_RATE_PER_SENDER: z.coerce.number().int().positive().default(100),
+  /** The account's running and scheduled campaigns together may not exceed this (messages per second). */
+  CAMPAIGN_MAX_RATE_PER_ACCOUNT: z.coerce.number().int().positive().default(1000),
   /** Telnyx (primary route). Unset base URL = the real API; npm run dev points it at the simulator. */
   TELNYX_API_KEY: z.string().min(1).optional(),
   TELNYX_BASE_URL: z.string().url().optional(),

@@ -36,9 +36,9 @@ export function normalizePhone(raw: string, defaultCountry = 'US'): PhoneResult 
 }
 
 /** A number an API caller sent, in E.164, or a validation error naming the `phone` field. */
-export function requireE164(raw: string): string {
+export function requireE164(raw: string, field = 'phone'): string {
   const result = normalizePhone(raw);
-  if (!result.ok) throw AppError.invalid('phone', result.reason);
+  if (!result.ok) throw AppError.invalid(field, result.reason);
   return result.e164;
 }
 

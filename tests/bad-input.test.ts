@@ -20,6 +20,16 @@ interface Operation {
 
 let operations: Operation[] = [];
 
+const CAMPAIGN = {
+  name: 'Spring sale',
+  template: 'Hi {{name | "there"}}',
+  from: '+14155550101',
+  audience: { listIds: [randomUUID()], excludeListIds: [randomUUID()] },
+  startAt: '2030-01-01T09:00:00Z',
+  ratePerSecond: 10,
+  quietHours: { start: '09:00', end: '20:00' },
+};
+
 /** A valid body per JSON route, so each field can be broken on its own. */
 const VALID_BODIES: Record<string, Record<string, unknown>> = {
   'POST /v1/accounts': { accountName: 'Shop', email: 'x@example.com', password: 'long enough password' },
@@ -38,6 +48,8 @@ const VALID_BODIES: Record<string, Record<string, unknown>> = {
   'POST /v1/messages/batch': { messages: [{ to: '+14155550100', from: '+14155550101', body: 'hello' }] },
   'POST /v1/webhook-endpoints': { url: 'https://1.1.1.1/hook', eventTypes: ['message.status'], description: 'd' },
   'PATCH /v1/webhook-endpoints/{id}': { url: 'https://1.1.1.1/hook', eventTypes: ['message.inbound'], description: 'd', status: 'active' },
+  'POST /v1/campaigns': CAMPAIGN,
+  'PATCH /v1/campaigns/{id}': CAMPAIGN,
 };
 const PHONE_ROUTES = ['POST /v1/contacts', 'PATCH /v1/contacts/{id}', 'POST /v1/opt-outs', 'POST /v1/sender-numbers'];
 

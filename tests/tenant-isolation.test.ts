@@ -11,7 +11,17 @@ import { customerRoutes } from './support/routes';
 let h: Harness;
 let a: TestAccount;
 let b: TestAccount;
-const A = { contactId: '', listId: '', optOutId: '', apiKeyId: '', importId: '', senderNumberId: '', messageId: '', webhookEndpointId: '' };
+const A = {
+  contactId: '',
+  listId: '',
+  optOutId: '',
+  apiKeyId: '',
+  importId: '',
+  senderNumberId: '',
+  messageId: '',
+  webhookEndpointId: '',
+  campaignId: '',
+};
 const A_SENDER = '+14155551020';
 const A_RECIPIENT = '+14155551021';
 const WEBHOOK = { url: 'https://1.1.1.1/a-hook', eventTypes: ['message.status'] };
@@ -19,6 +29,15 @@ const A_PHONE = '+14155551001';
 const A_OPT_OUT_PHONE = '+14155551002';
 let bListId = '';
 let bContactId = '';
+
+const campaignOf = (from: string, listId: string) => ({
+  name: 'Campaign',
+  template: 'Hi {{name | "there"}}',
+  from,
+  audience: { listIds: [listId] },
+  ratePerSecond: 5,
+});
+const B_SENDER = '+14155551030';
 
 /** Asserts the exact status (so a 5xx never passes as "not found") and returns the response. */
 function expectStatus(res: request.Response, status: number): request.Response {
@@ -68,6 +87,7 @@ beforeAll(async () => {
     202,
   ).body.id;
   A.webhookEndpointId = expectStatus(await request(h.app).post('/v1/webhook-endpoints').set(a.auth).send(WEBHOOK), 201).body.id;
+  A.campaignId = expectStatus(await request(h.app).post('/v1/campaigns').set(a.auth).send(campaignOf(A_SENDER, A.listId)), 201).body.id;
   bListId = expectStatus(await request(h.app).post('/v1/lists').set(b.auth).send({ name: 'B list' }), 201).body.id;
   bContactId = expectStatus(await request(h.app).post('/v1/contacts').set(b.auth).send({ phone: '+14155551009' }), 201).body.id;
 });
@@ -301,7 +321,47 @@ const cases: Record<string, () => Promise<void>> = {
   'GET /v1/webhook-endpoints/{id}/deliveries': async () => {
     expectStatus(await request(h.app).get(`/v1/webhook-endpoints/${A.webhookEndpointId}/deliveries`).set(b.auth), 404);
   },
+  'POST /v1/campaigns': async () => {
+    await bSender();
+    const res = expectStatus(await request(h.app).post('/v1/campaigns').set(b.auth).send(campaignOf(B_SENDER, A.listId)), 422);
+    expect(res.body.errors).toEqual([{ field: 'audience.listIds', reason: `list ${A.listId} not found` }]);
+    const fromA = expectStatus(await request(h.app).post('/v1/campaigns').set(b.auth).send(campaignOf(A_SENDER, bListId)), 422);
+    expect(fromA.body.errors[0].field).toBe('from');
+  },
+  'GET /v1/campaigns': async () => {
+    const { otherRow, other } = await freshPair(async (acct, i) => {
+      const from = `+1415555170${i}`;
+      expectStatus(await request(h.app).post('/v1/sender-numbers').set(acct.auth).send({ phone: from }), 201);
+      const list = expectStatus(await request(h.app).post('/v1/lists').set(acct.auth).send({ name: 'l' }), 201).body.id as string;
+      return expectStatus(await request(h.app).post('/v1/campaigns').set(acct.auth).send(campaignOf(from, list)), 201).body.id as string;
+    });
+    expect(idsIn(await request(h.app).get('/v1/campaigns').set(other.auth))).toEqual([otherRow]);
+  },
+  'GET /v1/campaigns/{id}': async () => {
+    expectStatus(await request(h.app).get(`/v1/campaigns/${A.campaignId}`).set(b.auth), 404);
+  },
+  'PATCH /v1/campaigns/{id}': async () => {
+    expectStatus(await request(h.app).patch(`/v1/campaigns/${A.campaignId}`).set(b.auth).send({ name: 'taken over' }), 404);
+    expect(expectStatus(await request(h.app).get(`/v1/campaigns/${A.campaignId}`).set(a.auth), 200).body.name).toBe('Campaign');
+  },
+  'DELETE /v1/campaigns/{id}': async () => {
+    expectStatus(await request(h.app).delete(`/v1/campaigns/${A.campaignId}`).set(b.auth), 404);
+    expectStatus(await request(h.app).get(`/v1/campaigns/${A.campaignId}`).set(a.auth), 200);
+  },
+  'GET /v1/campaigns/{id}/preview': async () => {
+    expectStatus(await request(h.app).get(`/v1/campaigns/${A.campaignId}/preview`).query({ contactId: bContactId }).set(b.auth), 404);
+    await bSender();
+    const own = expectStatus(await request(h.app).post('/v1/campaigns').set(b.auth).send(campaignOf(B_SENDER, bListId)), 201).body.id;
+    const res = expectStatus(await request(h.app).get(`/v1/campaigns/${own}/preview`).query({ contactId: A.contactId }).set(b.auth), 404);
+    expect(res.body.detail).toBe('contact not found');
+  },
 };
+
+/** B's sender number, registered once whichever case needs it first. */
+async function bSender(): Promise<void> {
+  const res = await request(h.app).post('/v1/sender-numbers').set(b.auth).send({ phone: B_SENDER });
+  expect([200, 201]).toContain(res.status);
+}
 
 describe('tenant isolation', () => {
   it('has a case for every customer route', async () => {

@@ -1,6 +1,7 @@
 import { AccountSchema } from './account';
 import { AccountDataKeySchema } from './account-data-key';
 import { ApiKeySchema } from './api-key';
+import { CampaignSchema } from './campaign';
 import { ContactSchema } from './contact';
 import { ContactImportSchema } from './contact-import';
 import { ContactListSchema, ListMembershipSchema } from './list';
@@ -27,4 +28,5 @@ export const entities = [
   MessagingSettingsSchema,
   UserSchema,
   WebhookEndpointSchema,
+  CampaignSchema,
 ];

@@ -6,6 +6,7 @@ import { Migration20261124040000_keyring } from './Migration20261124040000_keyri
 import { Migration20261124050000_messaging } from './Migration20261124050000_messaging';
 import { Migration20261124060100_dispatch } from './Migration20261124060100_dispatch';
 import { Migration20261124060100_customer_webhooks } from './Migration20261124060100_customer_webhooks';
+import { Migration20261124080000_campaigns } from './Migration20261124080000_campaigns';
 
 /** Listed explicitly so migrations run the same from ts sources, bundles and tests. */
 export const migrations = [
@@ -17,4 +18,5 @@ export const migrations = [
   { name: 'Migration20261124050000_messaging', class: Migration20261124050000_messaging },
   { name: 'Migration20261124060100_dispatch', class: Migration20261124060100_dispatch },
   { name: 'Migration20261124060100_customer_webhooks', class: Migration20261124060100_customer_webhooks },
+  { name: 'Migration20261124080000_campaigns', class: Migration20261124080000_campaigns },
 ];

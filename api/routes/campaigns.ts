@@ -1,0 +1,76 @@
+import type { CampaignsService } from '../../services/campaigns/campaigns-service';
+import { defineRoute, type RouteHost } from '../http/define-route';
+import { CampaignBody, CampaignPatchBody, CampaignPreviewQuery, CampaignPreviewSchema, CampaignSchema } from '../schemas/campaigns';
+import { IdParams, PageQuery, pageOf } from '../schemas/common';
+
+export function campaignRoutes(host: RouteHost, campaigns: CampaignsService): void {
+  const tag = 'Campaigns';
+  defineRoute(host, {
+    method: 'post',
+    path: '/v1/campaigns',
+    summary: 'Create a campaign draft (the template is checked now: unknown placeholders are refused)',
+    tag,
+    auth: 'write',
+    body: CampaignBody,
+    responses: { 201: { description: 'Draft created', schema: CampaignSchema } },
+    handler: async ({ em, actor, body }) => ({ status: 201, body: await campaigns.create(em, actor, body) }),
+  });
+  defineRoute(host, {
+    method: 'get',
+    path: '/v1/campaigns',
+    summary: 'List campaigns, oldest first',
+    tag,
+    auth: 'read',
+    query: PageQuery,
+    responses: { 200: { description: 'A page of campaigns', schema: pageOf(CampaignSchema) } },
+    handler: async ({ em, actor, query }) => ({ status: 200, body: await campaigns.list(em, actor, query) }),
+  });
+  defineRoute(host, {
+    method: 'get',
+    path: '/v1/campaigns/:id',
+    summary: 'A campaign',
+    tag,
+    auth: 'read',
+    params: IdParams,
+    responses: { 200: { description: 'The campaign', schema: CampaignSchema } },
+    handler: async ({ em, actor, params }) => ({ status: 200, body: await campaigns.get(em, actor, params.id) }),
+  });
+  defineRoute(host, {
+    method: 'patch',
+    path: '/v1/campaigns/:id',
+    summary: 'Edit a draft (409 once launched)',
+    tag,
+    auth: 'write',
+    params: IdParams,
+    body: CampaignPatchBody,
+    responses: { 200: { description: 'The campaign', schema: CampaignSchema } },
+    handler: async ({ em, actor, params, body }) => ({ status: 200, body: await campaigns.update(em, actor, params.id, body) }),
+  });
+  defineRoute(host, {
+    method: 'delete',
+    path: '/v1/campaigns/:id',
+    summary: 'Delete a draft (409 once launched)',
+    tag,
+    auth: 'write',
+    params: IdParams,
+    responses: { 204: { description: 'Deleted' } },
+    handler: async ({ em, actor, params }) => {
+      await campaigns.remove(em, actor, params.id);
+      return { status: 204 };
+    },
+  });
+  defineRoute(host, {
+    method: 'get',
+    path: '/v1/campaigns/:id/preview',
+    summary: 'The message one contact would get, with its encoding and segment count',
+    tag,
+    auth: 'read',
+    params: IdParams,
+    query: CampaignPreviewQuery,
+    responses: { 200: { description: 'The rendered message', schema: CampaignPreviewSchema } },
+    handler: async ({ em, actor, params, query }) => ({
+      status: 200,
+      body: await campaigns.preview(em, actor, params.id, query.contactId),
+    }),
+  });
+}

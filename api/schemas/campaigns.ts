@@ -1,0 +1,75 @@
+import { z } from 'zod';
+import { CAMPAIGN_STATUSES } from '../../db/entities/campaign';
+import { MESSAGE_BODY_MAX } from '../../services/messaging/messages-service';
+import { label, NO_NUL } from './common';
+
+const LOCAL_TIME = z
+  .string()
+  .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (24-hour)')
+  .describe("HH:MM in the recipient's local time");
+
+const TEMPLATE = z
+  .string()
+  .min(1)
+  .max(MESSAGE_BODY_MAX)
+  .regex(/\S/, 'must not be blank')
+  .regex(NO_NUL, 'must not contain NUL characters')
+  .describe('Text with {{name}} and {{attributes.<key>}} placeholders; {{name | "there"}} gives a default for a missing value');
+
+const AUDIENCE = z
+  .object({
+    listIds: z.array(z.uuid()).min(1).max(20).describe('Contacts on any of these lists'),
+    excludeListIds: z.array(z.uuid()).max(20).optional().describe('minus contacts on any of these'),
+  })
+  .strict();
+
+const QUIET_HOURS = z
+  .object({ start: LOCAL_TIME, end: LOCAL_TIME })
+  .strict()
+  .describe('When recipients may be messaged, in their own zone: within 08:00–21:00 (the default), never wider');
+
+const fields = {
+  name: label(200),
+  template: TEMPLATE,
+  from: z.string().min(1).max(40).describe("One of the account's sender numbers"),
+  audience: AUDIENCE,
+  startAt: z.iso.datetime({ offset: true }).nullable().optional().describe('Launching waits until then; null or absent: at launch'),
+  ratePerSecond: z.number().int().min(1).max(10_000).describe('Messages per second (capped per sender number)'),
+  quietHours: QUIET_HOURS.optional(),
+};
+
+export const CampaignBody = z.object(fields).strict();
+
+export const CampaignPatchBody = z
+  .object(fields)
+  .partial()
+  .strict()
+  .refine((b) => Object.keys(b).length > 0, 'must change at least one field');
+
+export const CampaignPreviewQuery = z.object({ contactId: z.uuid() }).strict();
+
+export const CampaignSchema = z.object({
+  id: z.uuid(),
+  name: z.string(),
+  status: z.enum(CAMPAIGN_STATUSES),
+  template: z.string(),
+  variables: z.array(z.string()),
+  from: z.string(),
+  audience: z.object({ listIds: z.array(z.uuid()), excludeListIds: z.array(z.uuid()) }),
+  startAt: z.string().nullable(),
+  ratePerSecond: z.number().int(),
+  quietHours: z.object({ start: z.string(), end: z.string() }),
+  launchedAt: z.string().nullable(),
+  finishedAt: z.string().nullable(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+
+export const CampaignPreviewSchema = z.object({
+  campaignId: z.uuid(),
+  contactId: z.uuid(),
+  body: z.string(),
+  characters: z.number().int(),
+  encoding: z.enum(['GSM-7', 'UCS-2']),
+  segments: z.number().int(),
+});
