@@ -39,6 +39,7 @@ import { sessionRoutes } from './routes/sessions';
 import { webhookEndpointRoutes } from './routes/webhook-endpoints';
 import { campaignRoutes } from './routes/campaigns';
 import { CampaignsService } from '../services/campaigns/campaigns-service';
+import { CampaignRuns } from '../services/campaigns/campaign-runs';
 import { WebhookEndpointsService } from '../services/webhooks/webhook-endpoints-service';
 
 const SIGNUPS_PER_MINUTE_PER_IP = 30;
@@ -144,7 +145,8 @@ export function createApp(deps: ApiDeps, options: AppOptions = {}) {
   senderNumberRoutes(host, new SenderNumbersService());
   messagingSettingsRoutes(host, new MessagingSettingsService());
   webhookEndpointRoutes(host, new WebhookEndpointsService(deps));
-  campaignRoutes(host, new CampaignsService(deps));
+  const campaigns = new CampaignsService(deps);
+  campaignRoutes(host, campaigns, new CampaignRuns(deps, campaigns));
 
   const openApi = buildOpenApiDocument(registry);
   router.get('/openapi.json', (_req, res) => {

@@ -63,7 +63,14 @@ describe('campaign drafts', () => {
     });
     const [row] = await h.deps.orm.em.fork().execute<{ template: Buffer }[]>('select template from campaigns where id = ?', [res.body.id]);
     expect(row!.template.includes(Buffer.from('20% off'))).toBe(false);
-    expect((await request(h.app).get(`/v1/campaigns/${res.body.id}`).set(acct.auth)).body).toEqual(res.body);
+    expect((await request(h.app).get(`/v1/campaigns/${res.body.id}`).set(acct.auth)).body).toEqual({
+      ...res.body,
+      progress: {
+        live: false,
+        state: 'draft',
+        messages: { queued: 0, sending: 0, sent: 0, delivered: 0, undelivered: 0, failed: 0, suppressed: 0 },
+      },
+    });
     expect(await auditActions(res.body.id)).toEqual(['campaign.created']);
   });
 

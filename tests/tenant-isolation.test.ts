@@ -348,6 +348,20 @@ const cases: Record<string, () => Promise<void>> = {
     expectStatus(await request(h.app).delete(`/v1/campaigns/${A.campaignId}`).set(b.auth), 404);
     expectStatus(await request(h.app).get(`/v1/campaigns/${A.campaignId}`).set(a.auth), 200);
   },
+  'POST /v1/campaigns/{id}/launch': async () => {
+    expectStatus(await request(h.app).post(`/v1/campaigns/${A.campaignId}/launch`).set(b.auth), 404);
+    expect(expectStatus(await request(h.app).get(`/v1/campaigns/${A.campaignId}`).set(a.auth), 200).body.status).toBe('draft');
+  },
+  'POST /v1/campaigns/{id}/pause': async () => {
+    expectStatus(await request(h.app).post(`/v1/campaigns/${A.campaignId}/pause`).set(b.auth), 404);
+  },
+  'POST /v1/campaigns/{id}/resume': async () => {
+    expectStatus(await request(h.app).post(`/v1/campaigns/${A.campaignId}/resume`).set(b.auth), 404);
+  },
+  'POST /v1/campaigns/{id}/cancel': async () => {
+    expectStatus(await request(h.app).post(`/v1/campaigns/${A.campaignId}/cancel`).set(b.auth), 404);
+    expect(expectStatus(await request(h.app).get(`/v1/campaigns/${A.campaignId}`).set(a.auth), 200).body.status).toBe('draft');
+  },
   'GET /v1/campaigns/{id}/preview': async () => {
     expectStatus(await request(h.app).get(`/v1/campaigns/${A.campaignId}/preview`).query({ contactId: bContactId }).set(b.auth), 404);
     await bSender();

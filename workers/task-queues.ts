@@ -1,5 +1,6 @@
 /** The one place task-queue names are written. */
 export const TASK_QUEUES = {
+  campaigns: 'massivesms-campaigns',
   imports: 'massivesms-imports',
   maintenance: 'massivesms-maintenance',
   messaging: 'massivesms-messaging',

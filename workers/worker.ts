@@ -2,6 +2,7 @@ import { loadConfig } from '../config/env';
 import { closeServiceDeps, createServiceDeps } from '../services/bootstrap';
 import { Client } from '@temporalio/client';
 import { bundleWorkflowCode, Runtime } from '@temporalio/worker';
+import { createCampaignWorker } from './create-campaign-worker';
 import { createImportWorker } from './create-import-worker';
 import { ensureAuditAnchorSchedule } from './audit-anchor-schedule';
 import { createMaintenanceWorker } from './create-maintenance-worker';
@@ -28,6 +29,7 @@ async function main(): Promise<void> {
   const sendsMessages = Boolean(config.TELNYX_API_KEY || config.TWILIO_ACCOUNT_SID);
   const messaging = sendsMessages ? await createMessagingWorker({ ...options, carriers: createSmsCarriers(config) }) : undefined;
   const webhooks = await createWebhookWorker(options);
+  const campaigns = await createCampaignWorker(options);
   const clientConnection = await connectClient(config);
   const client = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE });
   await ensureIdempotencyPurgeSchedule(client);
@@ -35,7 +37,7 @@ async function main(): Promise<void> {
   if (messaging) await ensureDispatchWorkflows(client, config);
   await ensureWebhookDeliveriesWorkflow(client);
   await clientConnection.close();
-  const workers = [worker, maintenance, webhooks, ...(messaging ? [messaging] : [])];
+  const workers = [worker, maintenance, webhooks, campaigns, ...(messaging ? [messaging] : [])];
   deps.logger.info({ taskQueues: workers.map((w) => w.options.taskQueue) }, 'worker started');
   await Promise.all(workers.map((w) => w.run()));
   await connection.close();

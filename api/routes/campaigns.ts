@@ -1,9 +1,17 @@
+import type { CampaignRuns } from '../../services/campaigns/campaign-runs';
 import type { CampaignsService } from '../../services/campaigns/campaigns-service';
 import { defineRoute, type RouteHost } from '../http/define-route';
-import { CampaignBody, CampaignPatchBody, CampaignPreviewQuery, CampaignPreviewSchema, CampaignSchema } from '../schemas/campaigns';
+import {
+  CampaignBody,
+  CampaignPatchBody,
+  CampaignPreviewQuery,
+  CampaignPreviewSchema,
+  CampaignSchema,
+  CampaignWithProgressSchema,
+} from '../schemas/campaigns';
 import { IdParams, PageQuery, pageOf } from '../schemas/common';
 
-export function campaignRoutes(host: RouteHost, campaigns: CampaignsService): void {
+export function campaignRoutes(host: RouteHost, campaigns: CampaignsService, runs: CampaignRuns): void {
   const tag = 'Campaigns';
   defineRoute(host, {
     method: 'post',
@@ -28,12 +36,12 @@ export function campaignRoutes(host: RouteHost, campaigns: CampaignsService): vo
   defineRoute(host, {
     method: 'get',
     path: '/v1/campaigns/:id',
-    summary: 'A campaign',
+    summary: 'A campaign with its live progress',
     tag,
     auth: 'read',
     params: IdParams,
-    responses: { 200: { description: 'The campaign', schema: CampaignSchema } },
-    handler: async ({ em, actor, params }) => ({ status: 200, body: await campaigns.get(em, actor, params.id) }),
+    responses: { 200: { description: 'The campaign', schema: CampaignWithProgressSchema } },
+    handler: async ({ em, actor, params }) => ({ status: 200, body: await runs.get(em, actor, params.id) }),
   });
   defineRoute(host, {
     method: 'patch',
@@ -73,4 +81,32 @@ export function campaignRoutes(host: RouteHost, campaigns: CampaignsService): vo
       body: await campaigns.preview(em, actor, params.id, query.contactId),
     }),
   });
+  defineRoute(host, {
+    method: 'post',
+    path: '/v1/campaigns/:id/launch',
+    summary: 'Launch a draft: it starts at startAt (or now), and answers with the campaign and its progress',
+    tag,
+    auth: 'write',
+    params: IdParams,
+    problems: [503],
+    responses: { 200: { description: 'Launched', schema: CampaignWithProgressSchema } },
+    handler: async ({ em, actor, params }) => ({ status: 200, body: await runs.launch(em, actor, params.id) }),
+  });
+  for (const action of ['pause', 'resume', 'cancel'] as const) {
+    defineRoute(host, {
+      method: 'post',
+      path: `/v1/campaigns/:id/${action}`,
+      summary: {
+        pause: 'Pause: no new page after the one in flight',
+        resume: 'Resume where it stopped',
+        cancel: 'Cancel: nothing more is sent; messages still in the outbox fail with campaign_cancelled',
+      }[action],
+      tag,
+      auth: 'write',
+      params: IdParams,
+      problems: [503],
+      responses: { 200: { description: 'The campaign and its new progress', schema: CampaignWithProgressSchema } },
+      handler: async ({ em, actor, params }) => ({ status: 200, body: await runs.steer(em, actor, params.id, action) }),
+    });
+  }
 }

@@ -73,3 +73,39 @@ export const CampaignPreviewSchema = z.object({
   encoding: z.enum(['GSM-7', 'UCS-2']),
   segments: z.number().int(),
 });
+
+const MessageCounts = z.object({
+  queued: z.number().int(),
+  sending: z.number().int(),
+  sent: z.number().int(),
+  delivered: z.number().int(),
+  undelivered: z.number().int(),
+  failed: z.number().int(),
+  suppressed: z.number().int(),
+});
+
+export const CampaignProgressSchema = z
+  .union([
+    z.object({
+      live: z.literal(false).describe('The workflow did not answer in time (or the campaign is a draft): stored state only'),
+      state: z.string(),
+      messages: MessageCounts,
+    }),
+    z.object({
+      live: z.literal(true),
+      state: z.string().describe('scheduled, snapshotting, sending, waiting (quiet hours), paused, finishing, completed or cancelled'),
+      targeted: z.number().int().describe('Recipients, one per number'),
+      duplicates: z.number().int().describe('List memberships naming a contact already targeted'),
+      queued: z.number().int(),
+      skipped: z.record(z.string(), z.number().int()).describe('By reason: opted_out, restricted, contact_deleted, timezone_unknown, …'),
+      waitingQuietHours: z.number().int(),
+      nextOpeningAt: z.string().nullable(),
+      remaining: z.number().int(),
+      ratePerSecond: z.number().int(),
+      estimatedFinishAt: z.string().nullable(),
+      messages: MessageCounts,
+    }),
+  ])
+  .describe('Live progress from the workflow, and the outbox per status');
+
+export const CampaignWithProgressSchema = CampaignSchema.extend({ progress: CampaignProgressSchema });

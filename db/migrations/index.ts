@@ -7,6 +7,7 @@ import { Migration20261124050000_messaging } from './Migration20261124050000_mes
 import { Migration20261124060100_dispatch } from './Migration20261124060100_dispatch';
 import { Migration20261124060100_customer_webhooks } from './Migration20261124060100_customer_webhooks';
 import { Migration20261124080000_campaigns } from './Migration20261124080000_campaigns';
+import { Migration20261124080100_campaign_recipients } from './Migration20261124080100_campaign_recipients';
 
 /** Listed explicitly so migrations run the same from ts sources, bundles and tests. */
 export const migrations = [
@@ -19,4 +20,5 @@ export const migrations = [
   { name: 'Migration20261124060100_dispatch', class: Migration20261124060100_dispatch },
   { name: 'Migration20261124060100_customer_webhooks', class: Migration20261124060100_customer_webhooks },
   { name: 'Migration20261124080000_campaigns', class: Migration20261124080000_campaigns },
+  { name: 'Migration20261124080100_campaign_recipients', class: Migration20261124080100_campaign_recipients },
 ];

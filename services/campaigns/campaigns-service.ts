@@ -16,7 +16,7 @@ import type { ServiceDeps } from '../deps';
 import { findAccountPage, toPage, type PageRequest } from '../pagination';
 import { openTemplate, sealTemplate } from './campaign-fields';
 import { DEFAULT_QUIET_WINDOW, toHhmm, toMinute } from './quiet-hours';
-import { parseTemplate, renderTemplate, type ParsedTemplate } from './template';
+import { renderTemplate, requireTemplate } from './template';
 
 export interface CampaignInput {
   name: string;
@@ -30,7 +30,7 @@ export interface CampaignInput {
 
 export type CampaignPatch = Partial<CampaignInput>;
 
-function toCampaignView(c: Campaign, dataKey: DataKey) {
+export function toCampaignView(c: Campaign, dataKey: DataKey) {
   return {
     id: c.id,
     name: c.name,
@@ -50,14 +50,6 @@ function toCampaignView(c: Campaign, dataKey: DataKey) {
 }
 
 export type CampaignView = ReturnType<typeof toCampaignView>;
-
-/** The template parsed, or a 422 naming every placeholder that is wrong. */
-export function requireTemplate(text: string): ParsedTemplate {
-  const parsed = parseTemplate(text);
-  if (parsed.ok) return parsed.template;
-  const fields = parsed.problems.map((p) => ({ field: 'template', reason: `${p.placeholder} ${p.reason}` }));
-  throw new AppError('validation', fields.map((f) => `${f.field}: ${f.reason}`).join('; '), { fields });
-}
 
 /**
  * Campaign drafts: written, read, edited and deleted by their account; only a draft changes. The
@@ -151,7 +143,7 @@ export class CampaignsService {
     return { campaignId: campaign.id, contactId: contact.id, body, characters: [...body].length, encoding, segments };
   }
 
-  private async owned(em: EntityManager, actor: AccountActor, id: string, options: { lock?: boolean } = {}): Promise<Campaign> {
+  async owned(em: EntityManager, actor: AccountActor, id: string, options: { lock?: boolean } = {}): Promise<Campaign> {
     const campaign = await em.findOne(
       Campaign,
       { id, accountId: actor.accountId },
@@ -162,7 +154,7 @@ export class CampaignsService {
   }
 
   /** Sender, lists, rate, start time and quiet hours, each refused with the field named. */
-  private async checkedFields(em: EntityManager, actor: AccountActor, input: CampaignInput) {
+  async checkedFields(em: EntityManager, actor: AccountActor, input: CampaignInput) {
     const sender = requireE164(input.from, 'from');
     if (!(await em.findOne(SenderNumber, { phoneE164: sender, accountId: actor.accountId }))) {
       throw AppError.invalid('from', "must be one of this account's sender numbers (POST /v1/sender-numbers)");
@@ -204,7 +196,7 @@ export class CampaignsService {
   }
 }
 
-function requireDraft(campaign: Campaign, verb: string): void {
+export function requireDraft(campaign: Campaign, verb: string): void {
   if (campaign.status !== 'draft') {
     throw new AppError('conflict', `the campaign is ${campaign.status}: only a draft can be ${verb}`);
   }

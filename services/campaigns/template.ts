@@ -1,3 +1,4 @@
+import { AppError } from '../../lib/errors';
 import type { AttributeValue } from '../contacts/contact-pii';
 
 /**
@@ -72,4 +73,12 @@ function valueOf(contact: TemplateContact, variable: string): string | null {
 
 export function renderTemplate(template: ParsedTemplate, contact: TemplateContact): string {
   return template.parts.map((part) => (typeof part === 'string' ? part : (valueOf(contact, part.variable) ?? part.fallback))).join('');
+}
+
+/** The template parsed, or a 422 naming every placeholder that is wrong. */
+export function requireTemplate(text: string): ParsedTemplate {
+  const parsed = parseTemplate(text);
+  if (parsed.ok) return parsed.template;
+  const fields = parsed.problems.map((p) => ({ field: 'template', reason: `${p.placeholder} ${p.reason}` }));
+  throw new AppError('validation', fields.map((f) => `${f.field}: ${f.reason}`).join('; '), { fields });
 }

@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { Pool } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import type { CarrierId, MessageStatus } from '../../providers/sms/carrier';
 import type { MessageDirection, MessageKind } from '../../db/entities/message';
 import { isUuid } from '../../lib/ids';
@@ -62,13 +62,21 @@ export async function insertMessages(em: EntityManager, rows: MessageRow[]): Pro
 /** Most rows one pooled insert takes: 17 parameters each, under Postgres's 65,535 per statement. */
 export const POOLED_INSERT_MAX_ROWS = 3000;
 
-/** The outbox write of POST /v1/messages(/batch): one statement, straight on the pool (no ORM on the hot path). */
-export async function insertMessagesPooled(pool: Pool, rows: MessageRow[]): Promise<void> {
+/**
+ * The outbox write of POST /v1/messages(/batch) and of campaign pages: one statement, straight on pg
+ * (no ORM on the hot path). `ignoreExisting`: a row whose id is already there is left alone.
+ */
+export async function insertMessagesPooled(
+  db: Pool | PoolClient,
+  rows: MessageRow[],
+  options: { ignoreExisting?: boolean } = {},
+): Promise<void> {
   if (rows.length === 0) return;
   if (rows.length > POOLED_INSERT_MAX_ROWS) throw new Error(`insertMessagesPooled takes at most ${POOLED_INSERT_MAX_ROWS} rows`);
   const width = INSERT_COLUMN_COUNT;
   const tuples = rows.map((_, r) => `(${Array.from({ length: width }, (_, c) => `$${r * width + c + 1}`).join(', ')})`);
-  await pool.query(`insert into messages ${INSERT_COLUMNS} values ${tuples.join(', ')}`, rows.flatMap(rowValues));
+  const onConflict = options.ignoreExisting ? ' on conflict (id) do nothing' : '';
+  await db.query(`insert into messages ${INSERT_COLUMNS} values ${tuples.join(', ')}${onConflict}`, rows.flatMap(rowValues));
 }
 
 /**

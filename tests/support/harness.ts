@@ -7,6 +7,7 @@ import { loadConfig, type AppConfig } from '../../config/env';
 import { closeServiceDeps, createServiceDeps } from '../../services/bootstrap';
 import type { ServiceDeps } from '../../services/deps';
 import { createLogger } from '../../lib/logger';
+import { createCampaignWorker } from '../../workers/create-campaign-worker';
 import { createImportWorker } from '../../workers/create-import-worker';
 import { createMessagingWorker, ensureDispatchWorkflows, type MessagingWorkerOptions } from '../../workers/create-messaging-worker';
 import { createSmsCarriers } from '../../providers/sms/registry';
@@ -35,7 +36,7 @@ export function testEnvironment(extra: Record<string, string> = {}): NodeJS.Proc
 
 /**
  * The real product in-process: API app (mounted without a port), services on the run's database,
- * and optionally an import worker on the run's Temporal server using the prebuilt workflow bundle.
+ * and optionally the import and campaign workers on the run's Temporal server using the prebuilt workflow bundle.
  */
 export interface HarnessOptions {
   worker?: boolean;
@@ -62,6 +63,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
 
   let worker: Worker | undefined;
   let running: Promise<void> | undefined;
+  let campaignWorker: Worker | undefined;
+  let campaignRunning: Promise<void> | undefined;
   let workerConnection: NativeConnection | undefined;
   if (options.worker) {
     workerConnection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
@@ -72,6 +75,13 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       workflowBundle: { codePath: inject('workflowBundlePath') },
     });
     running = worker.run();
+    campaignWorker = await createCampaignWorker({
+      connection: workerConnection,
+      namespace: config.TEMPORAL_NAMESPACE,
+      deps,
+      workflowBundle: { codePath: inject('workflowBundlePath') },
+    });
+    campaignRunning = campaignWorker.run();
   }
   let messagingWorker: Worker | undefined;
   let messagingRunning: Promise<void> | undefined;
@@ -107,6 +117,10 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       if (worker && running) {
         worker.shutdown();
         await running;
+      }
+      if (campaignWorker && campaignRunning) {
+        campaignWorker.shutdown();
+        await campaignRunning;
       }
       await workerConnection?.close();
       await connection.close();

@@ -1,0 +1,298 @@
+import type { Pool, PoolClient } from 'pg';
+import { withPgTransaction } from '../../db/pg-pool';
+import type { DataKey } from '../../lib/crypto/sealed-field';
+import { derivedUuidv7 } from '../../lib/ids';
+import { analyzeSms } from '../../lib/sms/encoding';
+import { openPii } from '../contacts/contact-pii';
+import { insertMessagesPooled, type MessageRow } from '../messaging/message-store';
+import { sealBody, sealRecipient } from '../messaging/send-fields';
+import { openTemplate } from './campaign-fields';
+import { insideWindow, nextOpening, recipientZones } from './recipient-zone';
+import { renderTemplate, requireTemplate } from './template';
+
+/** Why a recipient of the snapshot gets no message; counted per reason in the progress. */
+export type SkipReason = 'opted_out' | 'restricted' | 'contact_deleted' | 'timezone_unknown' | 'no_common_window' | 'campaign_cancelled';
+
+export interface CampaignRow {
+  id: string;
+  accountId: string;
+  status: string;
+  sender: string;
+  template: Buffer;
+  listIds: string[];
+  excludeListIds: string[];
+  startAt: Date | null;
+  ratePerSecond: number;
+  quietStartMinute: number;
+  quietEndMinute: number;
+  launchedAt: Date | null;
+}
+
+export async function readCampaign(db: Pool | PoolClient, campaignId: string, lock = ''): Promise<CampaignRow | null> {
+  const { rows } = await db.query<Record<string, unknown>>(
+    `select id, account_id, status, sender, template, list_ids, exclude_list_ids, start_at, rate_per_second,
+            quiet_start_minute, quiet_end_minute, launched_at
+       from campaigns where id = $1 ${lock}`,
+    [campaignId],
+  );
+  const r = rows[0];
+  if (!r) return null;
+  return {
+    id: r.id as string,
+    accountId: r.account_id as string,
+    status: r.status as string,
+    sender: r.sender as string,
+    template: r.template as Buffer,
+    listIds: r.list_ids as string[],
+    excludeListIds: r.exclude_list_ids as string[],
+    startAt: r.start_at as Date | null,
+    ratePerSecond: r.rate_per_second as number,
+    quietStartMinute: r.quiet_start_minute as number,
+    quietEndMinute: r.quiet_end_minute as number,
+    launchedAt: r.launched_at as Date | null,
+  };
+}
+
+/**
+ * One page of the audience snapshot: the next `limit` distinct contacts (by id, after `after`) on
+ * any included list and on no excluded one, inserted as pending recipients. Re-running a page
+ * inserts nothing twice. Returns the cursor for the next page (null when the audience is done).
+ */
+export async function snapshotPage(
+  pool: Pool,
+  campaign: CampaignRow,
+  after: string | null,
+  limit: number,
+): Promise<{ inserted: number; next: string | null }> {
+  return withPgTransaction(pool, async (client) => {
+    const { rows } = await client.query<{ contact_id: string }>(
+      `select distinct contact_id from list_memberships
+        where account_id = $1 and list_id = any($2::uuid[]) and ($3::uuid is null or contact_id > $3)
+        order by contact_id limit $4`,
+      [campaign.accountId, campaign.listIds, after, limit],
+    );
+    if (rows.length === 0) return { inserted: 0, next: null };
+    const ids = rows.map((r) => r.contact_id);
+    const inserted = await client.query(
+      `insert into campaign_recipients (campaign_id, account_id, contact_id, phone_hash)
+       select $1, c.account_id, c.id, c.phone_hash from contacts c
+        where c.id = any($2::uuid[]) and c.account_id = $3
+          and not exists (select 1 from list_memberships x where x.contact_id = c.id and x.list_id = any($4::uuid[]))
+       on conflict do nothing`,
+      [campaign.id, ids, campaign.accountId, campaign.excludeListIds],
+    );
+    return { inserted: inserted.rowCount ?? 0, next: rows.length < limit ? null : ids.at(-1)! };
+  });
+}
+
+/** Targeted recipients, and memberships that named a contact already targeted through another list. */
+export async function snapshotCounts(pool: Pool, campaign: CampaignRow): Promise<{ targeted: number; duplicates: number }> {
+  const { rows } = await pool.query<{ targeted: number; memberships: number; distinct_members: number }>(
+    `select (select count(*)::int from campaign_recipients where campaign_id = $1) as targeted,
+            (select count(*)::int from list_memberships where account_id = $2 and list_id = any($3::uuid[])) as memberships,
+            (select count(distinct contact_id)::int from list_memberships where account_id = $2 and list_id = any($3::uuid[])) as distinct_members`,
+    [campaign.id, campaign.accountId, campaign.listIds],
+  );
+  const r = rows[0]!;
+  return { targeted: r.targeted, duplicates: r.memberships - r.distinct_members };
+}
+
+export interface EnqueuedPage {
+  /** The campaign is no longer running (paused or cancelled meanwhile): nothing was written. */
+  stopped: boolean;
+  queued: number;
+  skipped: Partial<Record<SkipReason, number>>;
+  /** Recipients found outside their window in this page (they wait, pending, until `not_before`). */
+  deferred: number;
+  /** When the page came back short: pending recipients left, and the earliest a waiting one may go. */
+  pendingLeft: number | null;
+  waiting: number | null;
+  nextOpeningAt: number | null;
+}
+
+interface Candidate {
+  contact_id: string;
+  phone_hash: Buffer;
+  pii: Buffer | null;
+  opted_out: boolean;
+  restricted: boolean;
+}
+
+/**
+ * One page of the send: claims up to `limit` due pending recipients (row locks, SKIP LOCKED), checks
+ * each at send time (opt-out, restriction, deleted contact, quiet hours in its zone), and for the
+ * rest writes the message into the outbox and marks the recipient queued in the same transaction.
+ * The message id is derived from (campaign, contact): a replayed page can neither skip nor repeat a
+ * recipient. The dispatchers send the messages with failover, like any other.
+ */
+export async function enqueuePage(pool: Pool, dataKey: DataKey, campaignId: string, limit: number, now: Date): Promise<EnqueuedPage> {
+  return withPgTransaction(pool, async (client) => {
+    const campaign = await readCampaign(client, campaignId, 'for share');
+    const page: EnqueuedPage = {
+      stopped: false,
+      queued: 0,
+      skipped: {},
+      deferred: 0,
+      pendingLeft: null,
+      waiting: null,
+      nextOpeningAt: null,
+    };
+    if (!campaign || campaign.status !== 'running') return { ...page, stopped: true };
+    const { rows } = await client.query<Candidate>(
+      `select r.contact_id, r.phone_hash, c.pii,
+              exists (select 1 from opt_outs o where o.account_id = r.account_id and o.phone_hash = r.phone_hash) as opted_out,
+              exists (select 1 from recipient_restrictions x where x.account_id = r.account_id and x.phone_hash = r.phone_hash) as restricted
+         from campaign_recipients r
+         left join contacts c on c.id = r.contact_id and c.account_id = r.account_id
+        where r.campaign_id = $1 and r.state = 'pending' and (r.not_before is null or r.not_before <= $2)
+        order by r.contact_id limit $3
+        for update of r skip locked`,
+      [campaignId, now, limit],
+    );
+    const template = requireTemplate(openTemplate(dataKey, campaign.id, campaign.template));
+    const window = { startMinute: campaign.quietStartMinute, endMinute: campaign.quietEndMinute };
+    const messageTime = (campaign.launchedAt ?? now).getTime();
+    const messages: MessageRow[] = [];
+    const queued: { contactId: string; messageId: string }[] = [];
+    const skipped: { contactId: string; reason: SkipReason }[] = [];
+    const deferred: { contactId: string; until: Date }[] = [];
+    for (const r of rows) {
+      const reason: SkipReason | null = !r.pii ? 'contact_deleted' : r.opted_out ? 'opted_out' : r.restricted ? 'restricted' : null;
+      if (reason) {
+        skipped.push({ contactId: r.contact_id, reason });
+        continue;
+      }
+      const pii = openPii(dataKey, r.contact_id, r.pii!);
+      const zones = recipientZones(pii.phone, pii.attributes.timezone);
+      if (!zones) {
+        skipped.push({ contactId: r.contact_id, reason: 'timezone_unknown' });
+        continue;
+      }
+      if (!insideWindow(zones, now, window)) {
+        const opening = nextOpening(zones, now, window);
+        if (opening) deferred.push({ contactId: r.contact_id, until: opening });
+        else skipped.push({ contactId: r.contact_id, reason: 'no_common_window' });
+        continue;
+      }
+      const id = derivedUuidv7(messageTime, 'campaign-message', campaign.id, r.contact_id);
+      const body = renderTemplate(template, { name: pii.name, attributes: pii.attributes });
+      const { encoding, segments } = analyzeSms(body);
+      messages.push({
+        id,
+        accountId: campaign.accountId,
+        direction: 'outbound',
+        kind: 'campaign',
+        recipientHash: r.phone_hash,
+        recipientPii: sealRecipient(dataKey, id, pii.phone),
+        sender: campaign.sender,
+        body: sealBody(dataKey, id, body),
+        encoding,
+        segments,
+        status: 'queued',
+        campaignId: campaign.id,
+        createdAt: now,
+      });
+      queued.push({ contactId: r.contact_id, messageId: id });
+    }
+    await insertMessagesPooled(client, messages, { ignoreExisting: true });
+    await markRecipients(client, campaignId, queued, skipped, deferred);
+    page.queued = queued.length;
+    page.deferred = deferred.length;
+    for (const s of skipped) page.skipped[s.reason] = (page.skipped[s.reason] ?? 0) + 1;
+    if (rows.length < limit) Object.assign(page, await pendingSummary(client, campaignId, now));
+    return page;
+  });
+}
+
+async function markRecipients(
+  client: PoolClient,
+  campaignId: string,
+  queued: { contactId: string; messageId: string }[],
+  skipped: { contactId: string; reason: SkipReason }[],
+  deferred: { contactId: string; until: Date }[],
+): Promise<void> {
+  if (queued.length > 0) {
+    await client.query(
+      `update campaign_recipients r set state = 'queued', message_id = q.message_id, not_before = null
+         from unnest($2::uuid[], $3::uuid[]) as q(contact_id, message_id)
+        where r.campaign_id = $1 and r.contact_id = q.contact_id`,
+      [campaignId, queued.map((q) => q.contactId), queued.map((q) => q.messageId)],
+    );
+  }
+  if (skipped.length > 0) {
+    await client.query(
+      `update campaign_recipients r set state = 'skipped', skip_reason = s.reason, not_before = null
+         from unnest($2::uuid[], $3::text[]) as s(contact_id, reason)
+        where r.campaign_id = $1 and r.contact_id = s.contact_id`,
+      [campaignId, skipped.map((s) => s.contactId), skipped.map((s) => s.reason)],
+    );
+  }
+  if (deferred.length > 0) {
+    await client.query(
+      `update campaign_recipients r set not_before = d.until
+         from unnest($2::uuid[], $3::timestamptz[]) as d(contact_id, until)
+        where r.campaign_id = $1 and r.contact_id = d.contact_id`,
+      [campaignId, deferred.map((d) => d.contactId), deferred.map((d) => d.until)],
+    );
+  }
+}
+
+async function pendingSummary(client: PoolClient, campaignId: string, now: Date) {
+  const { rows } = await client.query<{ pending: number; waiting: number; next_opening: Date | null }>(
+    `select count(*)::int as pending,
+            (count(*) filter (where not_before > $2))::int as waiting,
+            min(not_before) filter (where not_before > $2) as next_opening
+       from campaign_recipients where campaign_id = $1 and state = 'pending'`,
+    [campaignId, now],
+  );
+  const r = rows[0]!;
+  return { pendingLeft: r.pending, waiting: r.waiting, nextOpeningAt: r.next_opening?.getTime() ?? null };
+}
+
+/**
+ * Cancels what has not gone out: pending recipients are skipped and the campaign's messages still
+ * queued in the outbox fail with `campaign_cancelled` (ones a dispatcher already claimed finish).
+ */
+export async function cancelUnsent(pool: Pool, campaignId: string): Promise<{ recipients: number; messages: number }> {
+  return withPgTransaction(pool, async (client) => {
+    const recipients = await client.query(
+      `update campaign_recipients set state = 'skipped', skip_reason = 'campaign_cancelled', not_before = null
+        where campaign_id = $1 and state = 'pending'`,
+      [campaignId],
+    );
+    const messages = await client.query(
+      `update messages set status = 'failed', error_code = 'campaign_cancelled', failed_at = now(), claimed_until = null, updated_at = now()
+        where campaign_id = $1 and status = 'queued'`,
+      [campaignId],
+    );
+    return { recipients: recipients.rowCount ?? 0, messages: messages.rowCount ?? 0 };
+  });
+}
+
+/** Whether any of the campaign's messages has yet to reach a final status. */
+export async function hasUnfinishedMessages(pool: Pool, campaignId: string): Promise<boolean> {
+  const { rows } = await pool.query<{ unfinished: boolean }>(
+    `select exists (select 1 from messages where campaign_id = $1 and status in ('queued', 'sending')) as unfinished`,
+    [campaignId],
+  );
+  return rows[0]!.unfinished;
+}
+
+/** The campaign's messages per status (one indexed scan of its messages). */
+export async function messageStatusCounts(db: Pool | PoolClient, campaignId: string): Promise<Record<string, number>> {
+  const { rows } = await db.query<{ status: string; n: number }>(
+    'select status, count(*)::int as n from messages where campaign_id = $1 group by status',
+    [campaignId],
+  );
+  return Object.fromEntries(rows.map((r) => [r.status, r.n]));
+}
+
+export async function setCampaignStatus(pool: Pool, campaignId: string, from: string[], to: string): Promise<boolean> {
+  const { rowCount } = await pool.query(
+    `update campaigns set status = $3, updated_at = now(),
+            finished_at = case when $3 in ('completed', 'cancelled') then now() else finished_at end
+      where id = $1 and status = any($2::text[])`,
+    [campaignId, from, to],
+  );
+  return (rowCount ?? 0) > 0;
+}

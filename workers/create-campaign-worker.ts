@@ -1,0 +1,16 @@
+import { Worker } from '@temporalio/worker';
+import { createCampaignActivities } from '../activities/campaigns';
+import type { WorkerOptions } from './create-import-worker';
+import { TASK_QUEUES } from './task-queues';
+
+/** Campaign workflows and their activities (snapshot, pages into the outbox, status); no carrier calls. */
+export function createCampaignWorker({ connection, namespace, deps, workflowBundle }: WorkerOptions): Promise<Worker> {
+  return Worker.create({
+    connection,
+    namespace,
+    taskQueue: TASK_QUEUES.campaigns,
+    ...(workflowBundle ? { workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
+    activities: createCampaignActivities(deps),
+    maxConcurrentActivityTaskExecutions: 8,
+  });
+}

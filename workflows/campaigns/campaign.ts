@@ -1,0 +1,181 @@
+import {
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  defineQuery,
+  defineUpdate,
+  proxyActivities,
+  setHandler,
+  sleep,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { CampaignActivities } from '../../activities/campaigns';
+import { addSkips, NEW_CAMPAIGN_PROGRESS, remainingOf, type CampaignProgress } from './campaign-progress';
+
+/**
+ * One campaign (`campaign:<id>`): waits for its start time, snapshots the audience, then writes its
+ * messages into the outbox a page per second at the campaign's rate (the dispatchers send them with
+ * failover), deferring recipients outside their quiet hours with durable timers, and finishes when
+ * every message is final. Pause, resume and cancel are updates that answer with the new progress.
+ * It continues as new every PAGES_PER_RUN pages, so its history stays bounded for any audience.
+ */
+
+export const campaignWorkflowId = (campaignId: string) => `campaign:${campaignId}`;
+/** Most messages one page writes (a page a second, so also the highest rate one workflow keeps). */
+export const PAGE_MAX = 1000;
+/** Pages (or end-of-campaign polls) per run before continuing as new: ~10 events each. */
+export const PAGES_PER_RUN = 300;
+/** How often a campaign whose messages are all queued checks that they reached a final status. */
+export const FINISH_POLL = '10 seconds';
+
+export const campaignProgressQuery = defineQuery<CampaignProgress>('progress');
+export const pauseCampaignUpdate = defineUpdate<CampaignProgress>('pause');
+export const resumeCampaignUpdate = defineUpdate<CampaignProgress>('resume');
+export const cancelCampaignUpdate = defineUpdate<CampaignProgress>('cancel');
+
+export interface CampaignInput {
+  campaignId: string;
+  carry?: { progress: CampaignProgress; paused: boolean };
+}
+
+const { loadCampaign, enqueuePage, setCampaignStatus, cancelUnsent, hasUnfinishedMessages } = proxyActivities<CampaignActivities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
+});
+const { snapshotAudience } = proxyActivities<CampaignActivities>({
+  startToCloseTimeout: '30 minutes',
+  heartbeatTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
+});
+
+const FINISHED = new Set(['completed', 'cancelled']);
+
+export async function campaignWorkflow(input: CampaignInput): Promise<CampaignProgress> {
+  const { campaignId } = input;
+  const plan = await loadCampaign(campaignId);
+  const progress: CampaignProgress = input.carry?.progress ?? { ...NEW_CAMPAIGN_PROGRESS, ratePerSecond: plan?.ratePerSecond ?? 0 };
+  let paused = input.carry?.paused ?? plan?.status === 'paused';
+  let cancelled = false;
+  const finished = () => cancelled || FINISHED.has(progress.state);
+  /** The progress as callers see it: a paused campaign says so whatever phase it paused in. */
+  const view = (): CampaignProgress => ({
+    ...progress,
+    state: paused && !finished() ? 'paused' : progress.state,
+    remaining: remainingOf(progress),
+  });
+  setHandler(campaignProgressQuery, view);
+  if (!plan || !['scheduled', 'running', 'paused'].includes(plan.status)) {
+    progress.state = plan?.status === 'cancelled' ? 'cancelled' : 'not_launched';
+    return progress;
+  }
+
+  const refuseWhenFinished = () => {
+    if (finished()) throw new Error(`the campaign is ${progress.state}`);
+  };
+  setHandler(
+    pauseCampaignUpdate,
+    async () => {
+      if (!paused) {
+        paused = true;
+        await setCampaignStatus({ campaignId, from: ['scheduled', 'running'], to: 'paused' });
+      }
+      return view();
+    },
+    { validator: refuseWhenFinished },
+  );
+  setHandler(
+    resumeCampaignUpdate,
+    async () => {
+      if (paused) {
+        paused = false;
+        const waitingToStart = progress.state === 'scheduled';
+        await setCampaignStatus({ campaignId, from: ['paused'], to: waitingToStart ? 'scheduled' : 'running' });
+      }
+      return view();
+    },
+    { validator: refuseWhenFinished },
+  );
+  setHandler(
+    cancelCampaignUpdate,
+    async () => {
+      cancelled = true;
+      await setCampaignStatus({ campaignId, from: ['scheduled', 'running', 'paused'], to: 'cancelled' });
+      const cancelledNow = await cancelUnsent(campaignId);
+      progress.skipped = addSkips(progress.skipped, { campaign_cancelled: cancelledNow.recipients + cancelledNow.messages });
+      progress.queued -= cancelledNow.messages;
+      progress.state = 'cancelled';
+      return view();
+    },
+    { validator: refuseWhenFinished },
+  );
+  const stopped = () => cancelled || paused;
+  const whilePaused = () => condition(() => !paused || cancelled);
+
+  if (progress.state === 'scheduled' || progress.state === 'not_started') {
+    progress.state = 'scheduled';
+    if (plan.startAt !== null && plan.startAt > Date.now()) await condition(() => cancelled, plan.startAt - Date.now());
+    await whilePaused();
+    if (cancelled) return finish(progress);
+    await setCampaignStatus({ campaignId, from: ['scheduled'], to: 'running' });
+    progress.state = 'snapshotting';
+  }
+  if (progress.state === 'snapshotting') {
+    Object.assign(progress, await snapshotAudience(campaignId));
+    progress.state = 'sending';
+  }
+
+  let pages = 0;
+  while (!cancelled && progress.state !== 'finishing') {
+    if (paused) {
+      await whilePaused();
+      continue;
+    }
+    const started = Date.now();
+    const page = await enqueuePage({ campaignId, limit: Math.min(PAGE_MAX, progress.ratePerSecond) });
+    pages++;
+    if (page.stopped) {
+      // Paused or cancelled between the check and the page: the handlers say which.
+      await condition(() => cancelled || !paused, '5 seconds');
+      continue;
+    }
+    progress.queued += page.queued;
+    progress.skipped = addSkips(progress.skipped, page.skipped);
+    progress.pages++;
+    if (page.pendingLeft !== null) {
+      progress.waitingQuietHours = page.waiting ?? 0;
+      progress.nextOpeningAt = page.nextOpeningAt;
+    }
+    if (page.pendingLeft === 0) {
+      progress.state = 'finishing';
+    } else if (page.queued === 0 && page.pendingLeft !== null && page.waiting === page.pendingLeft && page.nextOpeningAt !== null) {
+      progress.state = 'waiting';
+      await condition(stopped, Math.max(1, page.nextOpeningAt - Date.now()));
+      progress.state = 'sending';
+    } else if (page.queued > 0) {
+      const slotMs = (page.queued / progress.ratePerSecond) * 1000;
+      await condition(stopped, Math.max(1, started + slotMs - Date.now()));
+    }
+    if (pages >= PAGES_PER_RUN || workflowInfo().continueAsNewSuggested) await carryOn(input, progress, paused);
+  }
+  if (cancelled) return finish(progress);
+
+  let polls = 0;
+  while (await hasUnfinishedMessages(campaignId)) {
+    await sleep(FINISH_POLL);
+    if (++polls >= PAGES_PER_RUN) await carryOn(input, progress, paused);
+    if (cancelled) return finish(progress);
+  }
+  await setCampaignStatus({ campaignId, from: ['running', 'paused'], to: 'completed' });
+  progress.state = 'completed';
+  return finish(progress);
+}
+
+async function finish(progress: CampaignProgress): Promise<CampaignProgress> {
+  await condition(allHandlersFinished);
+  return { ...progress, remaining: remainingOf(progress) };
+}
+
+async function carryOn(input: CampaignInput, progress: CampaignProgress, paused: boolean): Promise<never> {
+  await condition(allHandlersFinished);
+  return continueAsNew<typeof campaignWorkflow>({ campaignId: input.campaignId, carry: { progress, paused } });
+}
