@@ -44,7 +44,27 @@ beforeAll(async () => {
   h = await startHarness({ env: { WEBHOOKS_ALLOW_LOOPBACK: 'true' } });
   events = statusEventsFor(h.deps);
 });
-afterAll(() => h.close());
+afterAll(async () => {
+  // Later files share the database: their delivery drains must not meet these endpoints' deliveries
+  // (no receiver listens), nor their dispatchers these messages.
+  for (const { account: owner, id } of endpoints) {
+    expect((await request(h.app).delete(`/v1/webhook-endpoints/${id}`).set(owner.auth)).status).toBe(204);
+  }
+  await h.deps.pgPool.query(
+    `update messages set status = 'failed' where account_id = any($1::uuid[]) and status in ('queued', 'sending')`,
+    [accounts.map((a) => a.accountId)],
+  );
+  await h.close();
+});
+
+const accounts: TestAccount[] = [];
+const endpoints: { account: TestAccount; id: string }[] = [];
+
+async function account(name: string): Promise<TestAccount> {
+  const created = await signUp(h.app, name);
+  accounts.push(created);
+  return created;
+}
 
 async function endpoint(account: TestAccount, eventTypes: string[]): Promise<string> {
   const res = await request(h.app)
@@ -52,6 +72,7 @@ async function endpoint(account: TestAccount, eventTypes: string[]): Promise<str
     .set(account.auth)
     .send({ url: `http://127.0.0.1:9/${randomUUID()}`, eventTypes });
   expect(res.status, JSON.stringify(res.body)).toBe(201);
+  endpoints.push({ account, id: res.body.id as string });
   return res.body.id as string;
 }
 
@@ -141,7 +162,7 @@ const answer = (send: Awaited<ReturnType<typeof prepared>>, outcome: (messageId:
 
 /** An account with a message.status endpoint and one claimed message its carrier accepted, not yet settled. */
 async function acceptedFor(name: string, token: string) {
-  const shop = await signUp(h.app, name);
+  const shop = await account(name);
   const hook = await endpoint(shop, ['message.status']);
   const [id] = await claimed(token, [{ account: shop }]);
   const send = await prepared(token, 'telnyx', [id!]);
@@ -151,8 +172,8 @@ async function acceptedFor(name: string, token: string) {
 
 describe('the send path: set-based message.status events in the status write transaction', () => {
   it('with no account of the batch subscribed to message.status, settling costs exactly one more query and writes nothing', async () => {
-    const silent = await signUp(h.app, 'No endpoints');
-    const inboundOnly = await signUp(h.app, 'Inbound only');
+    const silent = await account('No endpoints');
+    const inboundOnly = await account('Inbound only');
     const inboundEndpoint = await endpoint(inboundOnly, ['message.inbound']);
     const ids = await claimed('t:quiet', [{ account: silent }, { account: silent }, { account: inboundOnly }]);
     const prepareLog: string[] = [];
@@ -178,9 +199,9 @@ describe('the send path: set-based message.status events in the status write tra
   });
 
   it('a batch of several accounts: each subscribed account gets its own changes only, sealed under its own key, exact payloads', async () => {
-    const shop = await signUp(h.app, 'Subscribed shop');
-    const other = await signUp(h.app, 'Subscribed other');
-    const silent = await signUp(h.app, 'Silent');
+    const shop = await account('Subscribed shop');
+    const other = await account('Subscribed other');
+    const silent = await account('Silent');
     const shopStatus = await endpoint(shop, ['message.status']);
     const shopInbound = await endpoint(shop, ['message.inbound']);
     const otherBoth = await endpoint(other, ['message.status', 'message.inbound']);
@@ -213,7 +234,7 @@ describe('the send path: set-based message.status events in the status write tra
   });
 
   it('a recipient who opted out after the claim: suppressed, announced from sending, with no carrier', async () => {
-    const shop = await signUp(h.app, 'Opt-out shop');
+    const shop = await account('Opt-out shop');
     const hook = await endpoint(shop, ['message.status']);
     const to = freshPhone();
     const [optedOut, fine] = await claimed('t:stop', [{ account: shop, to }, { account: shop }]);
@@ -224,7 +245,7 @@ describe('the send path: set-based message.status events in the status write tra
   });
 
   it('a message the send could not open fails with its code, announced once', async () => {
-    const shop = await signUp(h.app, 'Unreadable shop');
+    const shop = await account('Unreadable shop');
     const hook = await endpoint(shop, ['message.status']);
     const [broken] = await claimed('t:broken', [{ account: shop }]);
     const send = await prepared('t:broken', 'telnyx', [broken!]);
@@ -235,7 +256,7 @@ describe('the send path: set-based message.status events in the status write tra
   });
 
   it('no carrier left: a message handed back to the outbox is not announced, one past the bound fails as all_routes_failed', async () => {
-    const shop = await signUp(h.app, 'Unlucky shop');
+    const shop = await account('Unlucky shop');
     const hook = await endpoint(shop, ['message.status']);
     const [twice, once] = await claimed('t:routes', [{ account: shop }, { account: shop }]);
     const viaTelnyx = await prepared('t:routes', 'telnyx', [twice!, once!]);
@@ -305,7 +326,7 @@ describe('the carrier-webhook side', () => {
   });
 
   it('STOP: message.inbound, and message.status suppressed (from queued) for every queued message it suppressed', async () => {
-    const shop = await signUp(h.app, 'Stop shop');
+    const shop = await account('Stop shop');
     const ours = await registerSender(h.app, shop, freshPhone());
     const statusHook = await endpoint(shop, ['message.status']);
     const inboundHook = await endpoint(shop, ['message.inbound']);
@@ -334,7 +355,7 @@ describe('the carrier-webhook side', () => {
   });
 
   it("an erased account's receipt is still acknowledged and its send path still settles; nothing is announced", async () => {
-    const gone = await signUp(h.app, 'Erased');
+    const gone = await account('Erased');
     const hook = await endpoint(gone, ['message.status']);
     const [viaReceipt, viaSettle] = await claimed('t:erased', [{ account: gone }, { account: gone }]);
     const send = await prepared('t:erased', 'telnyx', [viaReceipt!, viaSettle!]);

@@ -58,6 +58,12 @@ function verifiedAt(path: string, secret: string): { type: string; timestamp: st
 const eventsFor = (path: 'status' | 'inbound' | 'hold' | 'other', messageId: string) =>
   verifiedAt(`/${path}`, endpoints[path].secret).filter((e) => e.data.messageId === messageId);
 
+/** A history's payload bytes (`data`) as text, whether they come as bytes or, as fetchHistory gives them, base64. */
+function payloadText(key: string, v: unknown): unknown {
+  if (v instanceof Uint8Array) return Buffer.from(v).toString('utf8');
+  return key === 'data' && typeof v === 'string' ? Buffer.from(v, 'base64').toString('utf8') : v;
+}
+
 async function send(to: string, body: string): Promise<string> {
   const res = await request(h().app).post('/v1/messages').set(acct.auth).send({ to, from: OUR, body });
   expect(res.status).toBe(202);
@@ -83,6 +89,11 @@ beforeAll(async () => {
   endpoints.other = await createEndpoint(bystander, '/other', ['message.status', 'message.inbound']);
 });
 afterAll(async () => {
+  // Later files share the database: a clocked delivery drain there must not meet /hold's pending deliveries.
+  for (const [name, e] of Object.entries(endpoints)) {
+    const owner = name === 'other' ? bystander : acct;
+    expect((await request(h().app).delete(`/v1/webhook-endpoints/${e.id}`).set(owner.auth)).status).toBe(204);
+  }
   await delivery?.stop();
   await receiver?.stop();
   await stack?.close();
@@ -261,8 +272,15 @@ describe('no number or text in clear', () => {
       'a delivery round completed after these deliveries',
       30_000,
     );
-    const historyText = JSON.stringify(history, (_k, v: unknown) => (v instanceof Uint8Array ? Buffer.from(v).toString('utf8') : v));
-    for (const secretText of [to.slice(2), from.slice(2), text, reply, endpoints.hold.secret.slice(6)]) {
+    const decoded: string[] = [];
+    const historyText = JSON.stringify(history, (k, v: unknown) => {
+      const text = payloadText(k, v);
+      if (text !== v) decoded.push(String(text));
+      return text;
+    });
+    expect(decoded.some((t) => /^\{"claimed":\d+,"delivered":\d+/.test(t))).toBe(true); // a round's result, read as text
+    const secrets = Object.values(endpoints).map((e) => e.secret.slice('whsec_'.length));
+    for (const secretText of [to.slice(2), from.slice(2), text, reply, ...secrets]) {
       expect(historyText.includes(secretText), secretText).toBe(false);
     }
   });
