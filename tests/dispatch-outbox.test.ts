@@ -1,5 +1,7 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { statusEventsFor } from '../activities/messaging/status-events';
+import type { DispatchStatusEvents } from '../services/messaging/dispatch-status-events';
 import { readAvailability, recordBatchHealth, type BreakerSettings } from '../services/messaging/carrier-breaker';
 import { claimMessages, prepareSend, recordAttemptResults, releaseExpiredClaims, settleAttempts } from '../services/messaging/outbox-store';
 import { signUp, type TestAccount } from './support/accounts';
@@ -8,12 +10,14 @@ import { attemptsOf, insertQueuedMessages, messageStates } from './support/outbo
 
 let h: Harness;
 let acct: TestAccount;
+let events: DispatchStatusEvents;
 const FROM = '+15550000001';
 const to = (i: number) => `+1415${String(3000000 + i).padStart(7, '0')}`;
 
 beforeAll(async () => {
   h = await startHarness();
   acct = await signUp(h.app, 'Outbox');
+  events = statusEventsFor(h.deps);
 });
 afterAll(async () => {
   await h.close();
@@ -70,7 +74,7 @@ describe('outbox claims', () => {
     const claimed = await claimMessages(h.deps.pgPool, 't:lease', 2, 60_000);
     expect(claimed).toHaveLength(2);
     // One message gets a pending attempt (a call may be in flight), then both leases run out.
-    await prepareSend(h.deps.pgPool, {
+    await prepareSend(h.deps.pgPool, events, {
       claimToken: 't:lease',
       sendId: 't:lease:telnyx',
       carrier: 'telnyx',
@@ -97,7 +101,7 @@ describe('send preparation', () => {
       leaseMs: 60_000,
       reconcileWaitMs: 1_000,
     };
-    const first = await prepareSend(h.deps.pgPool, input);
+    const first = await prepareSend(h.deps.pgPool, events, input);
     expect(first.toSend).toHaveLength(3);
     // The worker "dies" after the first message's answer was recorded; the activity is retried.
     await recordAttemptResults(
@@ -105,7 +109,7 @@ describe('send preparation', () => {
       [{ attemptId: first.toSend[0]!.attemptId, outcome: 'accepted', carrierMessageId: 'tx-1' }],
       1_000,
     );
-    const retry = await prepareSend(h.deps.pgPool, input);
+    const retry = await prepareSend(h.deps.pgPool, events, input);
     expect(retry.toSend).toEqual([]);
     expect(retry.earlier.map((e) => e.outcome).sort()).toEqual(['accepted', 'ambiguous', 'ambiguous']);
     for (const id of ids) expect(await attemptsOf(h.deps, id)).toHaveLength(1);
@@ -122,7 +126,7 @@ describe('send preparation', () => {
       .set(acct.auth)
       .send({ phone: to(500) });
     expect(res.status).toBe(201);
-    const prepared = await prepareSend(h.deps.pgPool, {
+    const prepared = await prepareSend(h.deps.pgPool, events, {
       claimToken: 't:stop',
       sendId: 't:stop:telnyx',
       carrier: 'telnyx',
@@ -140,7 +144,7 @@ describe('send preparation', () => {
     const ids = await queue(1);
     await claimMessages(h.deps.pgPool, 't:old', 1, 60_000);
     await h.deps.pgPool.query(`update messages set claim_token = 't:new' where id = $1`, [ids[0]]);
-    const prepared = await prepareSend(h.deps.pgPool, {
+    const prepared = await prepareSend(h.deps.pgPool, events, {
       claimToken: 't:old',
       sendId: 't:old:telnyx',
       carrier: 'telnyx',
@@ -154,7 +158,7 @@ describe('send preparation', () => {
   it('an accepted attempt never moves a message a receipt already delivered back to sent', async () => {
     const ids = await queue(1);
     await claimMessages(h.deps.pgPool, 't:fwd', 1, 60_000);
-    const prepared = await prepareSend(h.deps.pgPool, {
+    const prepared = await prepareSend(h.deps.pgPool, events, {
       claimToken: 't:fwd',
       sendId: 't:fwd:telnyx',
       carrier: 'telnyx',
@@ -167,7 +171,7 @@ describe('send preparation', () => {
     await h.deps.pgPool.query(`update message_attempts set outcome = 'accepted', carrier_message_id = 'tx-r' where id = $1`, [attemptId]);
     await h.deps.pgPool.query(`update messages set status = 'delivered' where id = $1`, [ids[0]]);
     await recordAttemptResults(h.deps.pgPool, [{ attemptId, outcome: 'ambiguous', errorCode: 'timeout' }], 1_000);
-    const settled = await settleAttempts(h.deps.pgPool, 't:fwd', [attemptId]);
+    const settled = await settleAttempts(h.deps.pgPool, events, 't:fwd', [attemptId]);
     expect(settled.map((s) => s.outcome)).toEqual(['accepted']);
     expect(await messageStates(h.deps, ids)).toEqual([
       { id: ids[0], status: 'delivered', carrier: 'telnyx', carrier_message_id: 'tx-r', error_code: null },

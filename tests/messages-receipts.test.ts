@@ -27,7 +27,7 @@ beforeAll(async () => {
   acct = await signUp(h.app, 'Receipt semantics');
   const logger = pino({ level: 'silent' });
   processor = new CarrierWebhookProcessor(
-    { logger },
+    { logger, keyring: h.deps.keyring },
     new InboundService({ ...h.deps, logger }, new OptOutsService(h.deps), new MessagingSettingsService()),
   );
 });

@@ -2,6 +2,7 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Pool } from 'pg';
 import type { DataKeyring } from '../../services/keyring';
+import { statusEventsFor } from '../messaging/status-events';
 import {
   cancelUnsent,
   enqueuePage,
@@ -34,6 +35,7 @@ function missing(campaignId: string): never {
 }
 
 export function createCampaignActivities(deps: CampaignActivityDeps) {
+  const statusEvents = statusEventsFor(deps);
   const requireCampaign = async (campaignId: string) => (await readCampaign(deps.pgPool, campaignId)) ?? missing(campaignId);
   return {
     async loadCampaign(campaignId: string): Promise<CampaignPlan | null> {
@@ -66,7 +68,7 @@ export function createCampaignActivities(deps: CampaignActivityDeps) {
     },
 
     async cancelUnsent(campaignId: string) {
-      return cancelUnsent(deps.pgPool, campaignId);
+      return cancelUnsent(deps.pgPool, statusEvents, campaignId);
     },
 
     async hasUnfinishedMessages(campaignId: string): Promise<boolean> {

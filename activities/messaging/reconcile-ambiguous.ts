@@ -12,6 +12,7 @@ import { openOutbound } from '../../services/messaging/send-fields';
 import { keysForAccounts } from './account-keys';
 import type { ReconcileInput, ReconcileResult } from './dispatch-types';
 import type { MessagingActivityDeps } from './messaging-deps';
+import { statusEventsFor } from './status-events';
 
 /** Lookups in flight at once: they are rare (only ambiguous attempts) and each may list. */
 const LOOKUP_CONCURRENCY = 8;
@@ -23,6 +24,7 @@ const LOOKUP_CONCURRENCY = 8;
  */
 export function createReconcileAmbiguous(deps: MessagingActivityDeps) {
   const { pgPool, settings } = deps;
+  const statusEvents = statusEventsFor(deps);
 
   async function lookUp(attempt: AmbiguousAttempt, key: Parameters<typeof openOutbound>[0] | null | undefined): Promise<boolean> {
     // Without the key (destroyed) or a readable field the carrier cannot be asked: keep waiting.
@@ -76,6 +78,7 @@ export function createReconcileAmbiguous(deps: MessagingActivityDeps) {
     // Outcomes as stored now: a receipt may have landed between the lookup and here.
     const settled = await settleAttempts(
       pgPool,
+      statusEvents,
       null,
       attempts.map((a) => a.attemptId),
     );

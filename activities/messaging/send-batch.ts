@@ -16,6 +16,7 @@ import { openOutbound } from '../../services/messaging/send-fields';
 import { keysForAccounts } from './account-keys';
 import type { SendBatchInput, SendBatchResult } from './dispatch-types';
 import type { MessagingActivityDeps } from './messaging-deps';
+import { statusEventsFor } from './status-events';
 
 /** Answers written per statement while a batch is still sending. */
 const RECORD_CHUNK = 50;
@@ -107,11 +108,12 @@ function classify(carrier: SendBatchInput['carrier'], settled: SettledAttempt[])
  */
 export function createSendBatch(deps: MessagingActivityDeps) {
   const { pgPool, settings } = deps;
+  const statusEvents = statusEventsFor(deps);
 
   return async function sendBatch(input: SendBatchInput): Promise<SendBatchResult> {
     const ctx = Context.current();
     const carrier = deps.carriers[input.carrier];
-    const prepared = await prepareSend(pgPool, {
+    const prepared = await prepareSend(pgPool, statusEvents, {
       claimToken: input.claimToken,
       sendId: input.sendId,
       carrier: input.carrier,
@@ -141,7 +143,7 @@ export function createSendBatch(deps: MessagingActivityDeps) {
         unsendable.push({ messageId: m.messageId, attemptId: m.attemptId, code: 'stored_data_unreadable' });
       }
     }
-    await failUnsendable(pgPool, input.claimToken, unsendable);
+    await failUnsendable(pgPool, statusEvents, input.claimToken, unsendable);
 
     // Answers are recorded as they come, a chunk at a time: a crash mid-batch leaves only the calls
     // actually in flight pending (ambiguous on retry), not the whole batch.
@@ -169,7 +171,7 @@ export function createSendBatch(deps: MessagingActivityDeps) {
     );
 
     const attemptIds = [...prepared.earlier.map((e) => e.attemptId), ...prepared.toSend.map((m) => m.attemptId)];
-    const settled = attemptIds.length > 0 ? await settleAttempts(pgPool, input.claimToken, attemptIds) : [];
+    const settled = attemptIds.length > 0 ? await settleAttempts(pgPool, statusEvents, input.claimToken, attemptIds) : [];
     return { ...classify(input.carrier, settled), suppressed: prepared.suppressed, lost: prepared.lost };
   };
 }

@@ -10,9 +10,11 @@ import {
   WebhookEndpointSchema,
   WebhookEndpointWithSecret,
 } from '../schemas/webhook-endpoints';
+import { registerWebhookEvents } from '../schemas/webhook-events';
 
 export function webhookEndpointRoutes(host: RouteHost, endpoints: WebhookEndpointsService): void {
   const tag = 'Webhook endpoints';
+  registerWebhookEvents(host.registry);
   // The secret is shown once: a replay answers the endpoint as it is now, never the secret.
   const replay: ReplayByReference<AccountActor> = {
     resource: 'webhook_endpoint',

@@ -4,6 +4,7 @@ import type { DataKey } from '../../lib/crypto/sealed-field';
 import { derivedUuidv7 } from '../../lib/ids';
 import { analyzeSms } from '../../lib/sms/encoding';
 import { openPii } from '../contacts/contact-pii';
+import type { DispatchStatusEvents } from '../messaging/dispatch-status-events';
 import { insertMessagesPooled, type MessageRow } from '../messaging/message-store';
 import { sealBody, sealRecipient } from '../messaging/send-fields';
 import { openTemplate } from './campaign-fields';
@@ -253,17 +254,28 @@ async function pendingSummary(client: PoolClient, campaignId: string, now: Date)
  * Cancels what has not gone out: pending recipients are skipped and the campaign's messages still
  * queued in the outbox fail with `campaign_cancelled` (ones a dispatcher already claimed finish).
  */
-export async function cancelUnsent(pool: Pool, campaignId: string): Promise<{ recipients: number; messages: number }> {
+export async function cancelUnsent(
+  pool: Pool,
+  events: DispatchStatusEvents,
+  campaignId: string,
+): Promise<{ recipients: number; messages: number }> {
   return withPgTransaction(pool, async (client) => {
     const recipients = await client.query(
       `update campaign_recipients set state = 'skipped', skip_reason = 'campaign_cancelled', not_before = null
         where campaign_id = $1 and state = 'pending'`,
       [campaignId],
     );
-    const messages = await client.query(
+    const messages = await client.query<{ id: string; account_id: string }>(
       `update messages set status = 'failed', error_code = 'campaign_cancelled', failed_at = now(), claimed_until = null, updated_at = now()
-        where campaign_id = $1 and status = 'queued'`,
+        where campaign_id = $1 and status = 'queued'
+        returning id, account_id`,
       [campaignId],
+    );
+    // Only rows still 'queued' were written: that is their previous status.
+    await events.changedFrom(
+      client,
+      messages.rows.map((m) => ({ id: m.id, accountId: m.account_id })),
+      'queued',
     );
     return { recipients: recipients.rowCount ?? 0, messages: messages.rowCount ?? 0 };
   });

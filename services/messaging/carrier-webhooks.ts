@@ -12,11 +12,12 @@ export type ProcessedWebhook =
 /**
  * A verified carrier event, applied once: its event id is recorded in the same transaction that
  * applies it, so a replay (or the carrier's retry of one we already applied) changes nothing, and a
- * failure rolls both back so the carrier's retry is applied.
+ * failure rolls both back so the carrier's retry is applied. Customer webhooks about the change are
+ * published in that same transaction (`publishMessageEvents`), so they exist exactly when it commits.
  */
 export class CarrierWebhookProcessor {
   constructor(
-    private readonly deps: Pick<ServiceDeps, 'logger'>,
+    private readonly deps: Pick<ServiceDeps, 'logger' | 'keyring'>,
     private readonly inbound: InboundService,
   ) {}
 
@@ -37,15 +38,26 @@ export class CarrierWebhookProcessor {
                 },
               ]
             : [];
-        await publishMessageEvents(tem, events);
+        await publishMessageEvents(tem, events, this.deps);
         return { kind: 'status' as const, receipt };
       }
       const inbound = await this.inbound.receive(tem, event);
+      const { accountId, messageId } = inbound;
       const events: MessageEvent[] =
-        inbound.accountId && inbound.messageId
-          ? [{ type: 'message.inbound', accountId: inbound.accountId, messageId: inbound.messageId }]
+        accountId && messageId
+          ? [
+              { type: 'message.inbound', accountId, messageId },
+              // A STOP suppressed these while they were still queued (the update's own guard).
+              ...(inbound.suppressed ?? []).map((id): MessageEvent => ({
+                type: 'message.status',
+                accountId,
+                messageId: id,
+                status: 'suppressed',
+                previousStatus: 'queued',
+              })),
+            ]
           : [];
-      await publishMessageEvents(tem, events);
+      await publishMessageEvents(tem, events, this.deps);
       return { kind: 'inbound' as const, inbound };
     });
   }

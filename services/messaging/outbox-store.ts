@@ -2,6 +2,7 @@ import type { Pool } from 'pg';
 import type { CarrierId } from '../../providers/sms/carrier';
 import { withPgTransaction } from '../../db/pg-pool';
 import { uuidv7 } from '../../lib/ids';
+import type { DispatchStatusEvents } from './dispatch-status-events';
 import { statusRankSql, statusRank } from './message-status';
 
 /**
@@ -104,7 +105,7 @@ export interface PrepareSendInput {
  * send's leftover pending attempts into ambiguous ones (never resent blindly), suppresses recipients
  * who opted out or were restricted since the claim, and writes a pending attempt per message to send.
  */
-export function prepareSend(pool: Pool, input: PrepareSendInput): Promise<PreparedSend> {
+export function prepareSend(pool: Pool, events: DispatchStatusEvents, input: PrepareSendInput): Promise<PreparedSend> {
   return withPgTransaction(pool, async (client) => {
     const owned = await client.query<{ id: string; account_id: string; kind: string; recipient_hash: Buffer }>(
       `update messages set claimed_until = now() + make_interval(secs => $3::double precision / 1000), updated_at = now()
@@ -144,6 +145,8 @@ export function prepareSend(pool: Pool, input: PrepareSendInput): Promise<Prepar
     );
     const suppressed = suppressedRows.rows.map((r) => r.id);
     const suppressedSet = new Set(suppressed);
+    const suppressedOwned = owned.rows.filter((r) => suppressedSet.has(r.id)).map((r) => ({ id: r.id, accountId: r.account_id }));
+    await events.changedFrom(client, suppressedOwned, 'sending'); // locked above while 'sending'
     const sendIds = fresh.filter((r) => !suppressedSet.has(r.id)).map((r) => r.id);
     if (sendIds.length === 0) return { lost, suppressed, earlier, toSend: [] };
 
@@ -220,20 +223,30 @@ export interface SettledAttempt {
  * it 'sent' (carrier and carrier id recorded), a permanent refusal makes it 'failed'; both only move
  * the status forward, so a receipt that already said 'delivered' stays.
  */
-export function settleAttempts(pool: Pool, claimToken: string | null, attemptIds: string[]): Promise<SettledAttempt[]> {
+export function settleAttempts(
+  pool: Pool,
+  events: DispatchStatusEvents,
+  claimToken: string | null,
+  attemptIds: string[],
+): Promise<SettledAttempt[]> {
   return withPgTransaction(pool, async (client) => {
     const { rows } = await client.query<{
       id: string;
       message_id: string;
+      account_id: string;
       carrier: string;
       outcome: RecordedOutcome;
       carrier_message_id: string | null;
       error_code: string | null;
       reconcile_after: Date | null;
     }>(
-      `select id, message_id, carrier, outcome, carrier_message_id, error_code, reconcile_after
+      `select id, message_id, account_id, carrier, outcome, carrier_message_id, error_code, reconcile_after
          from message_attempts where id = any($1::uuid[]) order by message_id`,
       [attemptIds],
+    );
+    const watch = await events.watch(
+      client,
+      rows.map((r) => ({ id: r.message_id, accountId: r.account_id })),
     );
     const sent = rows.filter((r) => r.outcome === 'accepted' || r.outcome === 'confirmed_sent');
     if (sent.length > 0) {
@@ -257,6 +270,7 @@ export function settleAttempts(pool: Pool, claimToken: string | null, attemptIds
         [refused.map((r) => r.message_id), refused.map((r) => r.carrier), refused.map((r) => r.error_code), claimToken],
       );
     }
+    await watch.publish(client);
     return rows.map((r) => ({
       attemptId: r.id,
       messageId: r.message_id,
@@ -270,11 +284,16 @@ export function settleAttempts(pool: Pool, claimToken: string | null, attemptIds
 /** Messages a send could not open (destroyed key, unreadable field): failed with a stable code, never sent. */
 export async function failUnsendable(
   pool: Pool,
+  events: DispatchStatusEvents,
   claimToken: string,
   failures: { messageId: string; attemptId: string; code: string }[],
 ): Promise<void> {
   if (failures.length === 0) return;
   await withPgTransaction(pool, async (client) => {
+    const watch = await events.watchIds(
+      client,
+      failures.map((f) => f.messageId),
+    );
     await client.query(
       `update message_attempts a set outcome = 'permanent', error_code = f.code, completed_at = now()
          from unnest($1::uuid[], $2::text[]) as f(id, code) where a.id = f.id and a.outcome = 'pending'`,
@@ -286,6 +305,7 @@ export async function failUnsendable(
         where m.id = f.id and m.claim_token = $3 and ${RANK} < ${statusRank('failed')}`,
       [failures.map((f) => f.messageId), failures.map((f) => f.code), claimToken],
     );
+    await watch.publish(client);
   });
 }
 
@@ -385,13 +405,16 @@ export interface RequeuePolicy {
  */
 export async function requeueOrFail(
   pool: Pool,
+  events: DispatchStatusEvents,
   claimToken: string,
   messageIds: string[],
   policy: RequeuePolicy,
 ): Promise<{ queued: number; failed: number }> {
   if (messageIds.length === 0) return { queued: 0, failed: 0 };
-  const { rows } = await pool.query<{ status: string }>(
-    `with tries as (
+  const { rows } = await withPgTransaction(pool, async (client) => {
+    const watch = await events.watchIds(client, messageIds);
+    const result = await client.query<{ status: string }>(
+      `with tries as (
        select m.id, (select count(*) from message_attempts a
                       where a.message_id = m.id and a.outcome in ('transient', 'confirmed_not_sent'))::int as failed_calls
          from messages m where m.id = any($2::uuid[]) and m.claim_token = $1 and m.status = 'sending'
@@ -406,8 +429,11 @@ export async function requeueOrFail(
             claimed_until = null, updated_at = now()
        from tries t where m.id = t.id
      returning m.status`,
-    [claimToken, messageIds, policy.maxFailedAttempts, policy.baseBackoffMs, policy.maxBackoffMs],
-  );
+      [claimToken, messageIds, policy.maxFailedAttempts, policy.baseBackoffMs, policy.maxBackoffMs],
+    );
+    await watch.publish(client);
+    return result;
+  });
   const failed = rows.filter((r) => r.status === 'failed').length;
   return { queued: rows.length - failed, failed };
 }

@@ -12,7 +12,34 @@ const payloadBinding = (eventUuid: string): FieldBinding => ({ purpose: 'webhook
 export const openDeliveryPayload = (dataKey: DataKey, eventUuid: string, sealed: Buffer): string =>
   openField(dataKey, payloadBinding(eventUuid), sealed).toString('utf8');
 
+/** One event, sealed once for all its endpoints: the uuid its deliveries are stored under and the sealed envelope. */
+export interface SealedCustomerEvent {
+  eventUuid: string;
+  payload: Buffer;
+}
+
+/**
+ * THE envelope of every customer event (Standard Webhooks `{type, timestamp, data}`), sealed under
+ * the account's data key and bound to a fresh event id. Both publishing paths (the ORM one below and
+ * the send path's set-based one, services/messaging/dispatch-status-events.ts) seal through here.
+ */
+export function sealCustomerEvent(dataKey: DataKey, type: WebhookEventType, data: Record<string, unknown>, now: Date): SealedCustomerEvent {
+  const eventUuid = uuidv7(now.getTime());
+  const envelope = JSON.stringify({ type, timestamp: now.toISOString(), data });
+  return { eventUuid, payload: sealField(dataKey, payloadBinding(eventUuid), Buffer.from(envelope, 'utf8')) };
+}
+
 const store = new WebhookDeliveryStore();
+
+/** Seals one event and queues it for the given endpoints (already known to be active and subscribed); returns its event id. */
+export async function queueCustomerEvent(
+  em: EntityManager,
+  event: { endpointIds: string[]; dataKey: DataKey; type: WebhookEventType; data: Record<string, unknown>; now: Date },
+): Promise<string> {
+  const { eventUuid, payload } = sealCustomerEvent(event.dataKey, event.type, event.data, event.now);
+  await store.insertDeliveries(em, { endpointIds: event.endpointIds, eventUuid, eventType: event.type, payload, now: event.now });
+  return eventIdOf(eventUuid);
+}
 
 /**
  * Publishes a customer event inside the caller's transaction: one delivery per active endpoint of
@@ -31,10 +58,6 @@ export async function publishCustomerEvent(
 ): Promise<string | null> {
   const endpointIds = await store.activeEndpointIds(em, accountId, type);
   if (endpointIds.length === 0) return null;
-  const eventUuid = uuidv7(now.getTime());
-  const envelope = JSON.stringify({ type, timestamp: now.toISOString(), data });
   const dataKey = await deps.keyring.keyFor(em, accountId);
-  const payload = sealField(dataKey, payloadBinding(eventUuid), Buffer.from(envelope, 'utf8'));
-  await store.insertDeliveries(em, { endpointIds, eventUuid, eventType: type, payload, now });
-  return eventIdOf(eventUuid);
+  return queueCustomerEvent(em, { endpointIds, dataKey, type, data, now });
 }

@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { PoolClient } from 'pg';
 import type { WebhookEventType } from '../../db/entities/webhook-endpoint';
 
 /** The SQL of customer-webhook deliveries (claiming, outcomes, endpoint health, listing). */
@@ -14,6 +15,13 @@ export interface NewDeliveries {
   eventType: WebhookEventType;
   payload: Buffer;
   now: Date;
+}
+
+/** One sealed event of the send path's set-based publishing, for every subscribed endpoint of its account. */
+export interface NewAccountEvent {
+  accountId: string;
+  eventUuid: string;
+  payload: Buffer;
 }
 
 export interface ClaimedDelivery {
@@ -93,6 +101,39 @@ export class WebhookDeliveryStore {
        select e.id, ?, e.account_id, ?, ?, 'pending', 0, ?, ? from webhook_endpoints e where e.id = any (?::uuid[])
        on conflict do nothing`,
       [d.eventUuid, d.eventType, d.payload, d.now, d.now, uuidArray(d.endpointIds)],
+    );
+  }
+
+  /**
+   * The send path's one query per batch (plain pg, in its transaction): which of these accounts have an
+   * active endpoint subscribed to `eventType`, through the partial index on active endpoints.
+   */
+  async subscribedAccounts(client: Pick<PoolClient, 'query'>, accountIds: string[], eventType: WebhookEventType): Promise<Set<string>> {
+    const { rows } = await client.query<{ account_id: string }>(
+      `select distinct account_id from webhook_endpoints where account_id = any ($1::uuid[]) and status = 'active' and $2 = any (event_types)`,
+      [accountIds, eventType],
+    );
+    return new Set(rows.map((r) => r.account_id));
+  }
+
+  /**
+   * Many events of one type, each to every active endpoint of its own account subscribed to it, in
+   * one statement (plain pg, the send path's transaction); due at once, like insertDeliveries.
+   */
+  async insertAccountEvents(
+    client: Pick<PoolClient, 'query'>,
+    eventType: WebhookEventType,
+    events: NewAccountEvent[],
+    now: Date,
+  ): Promise<void> {
+    if (events.length === 0) return;
+    await client.query(
+      `insert into webhook_deliveries (endpoint_id, event_id, account_id, event_type, payload, status, attempts, next_attempt_at, created_at)
+       select e.id, x.event_id, e.account_id, $4, x.payload, 'pending', 0, $5, $5
+         from unnest($1::uuid[], $2::uuid[], $3::bytea[]) as x (event_id, account_id, payload)
+         join webhook_endpoints e on e.account_id = x.account_id and e.status = 'active' and $4 = any (e.event_types)
+       on conflict do nothing`,
+      [events.map((e) => e.eventUuid), events.map((e) => e.accountId), events.map((e) => e.payload), eventType, now],
     );
   }
 
