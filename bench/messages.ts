@@ -36,7 +36,7 @@ import { freePort } from '../tests/support/free-port';
 
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 100_000);
 const SHARDS = Number(process.env.BENCH_SHARDS ?? 2);
-const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 16);
+const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 32);
 const FLOOR_MESSAGES = Number(process.env.BENCH_FLOOR_MESSAGES ?? 20_000);
 const FAULTS = process.argv.includes('--faults');
 const VIA_OUTBOX = process.argv.includes('--outbox');
