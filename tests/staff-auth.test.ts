@@ -12,6 +12,7 @@ import { SealedFieldError } from '../lib/crypto/sealed-field';
 import { AppError } from '../lib/errors';
 import { verifyAuditChain } from '../services/audit-log';
 import { STAFF_SESSION_TTL_MS, StaffSessionService } from '../services/staff/staff-sessions';
+import { markStaffUserDisabled } from '../services/staff/staff-user-store';
 import { openTotpSecret } from '../services/staff/totp-secret';
 import { expectProblem, signUp } from './support/accounts';
 import { afterTampering } from './support/audit-tampering';
@@ -232,6 +233,13 @@ describe('staff tokens', () => {
     expectProblem(expired, 401, 'unauthorized');
     expect(expired.body.detail).toBe('the staff token is unknown, expired or revoked; log in again with POST /staff/v1/sessions');
     nextStep();
+  });
+
+  it("a disabled user's token stops at once, even before its sessions are revoked", async () => {
+    const user = await newStaff('support');
+    const token = await tokenFor(user);
+    await markStaffUserDisabled(h.deps.orm.em.fork(), user.id, new Date(now));
+    expectProblem(await me(token), 401, 'unauthorized');
   });
 
   it('logout revokes the token used, at once; another session of the same user keeps working', async () => {

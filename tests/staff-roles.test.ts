@@ -79,7 +79,7 @@ describe('staff routes, read from the route definitions', () => {
 
 describe('staff role matrix', () => {
   it.each(STAFF_ROLES)(
-    'a %s token: the routes listing the role answer it, every other staff route is 403 naming the roles',
+    'role %s: the routes listing the role answer it, every other staff route is 403 naming the roles',
     async (role) => {
       for (const op of staffOps) {
         const res = await send(op, staffBearer(await freshToken(role)));
