@@ -1,16 +1,7 @@
-import { Option } from 'commander';
-import { CreateStaffUserBody } from '../../api/schemas/staff';
-import { STAFF_ROLES } from '../../services/staff/staff-roles';
 import type { StaffUserView } from '../../services/staff/staff-users-service';
-import { passwordFrom } from '../lib/prompt';
-import { action, validInput, type StaffCommand } from '../lib/staff-command';
+import { newStaffUserInput, newStaffUserOptions, type NewStaffUserOptions } from '../lib/new-staff-user';
+import { action, type StaffCommand } from '../lib/staff-command';
 import { describeStaffUser, enrolmentText } from '../lib/staff-user-format';
-
-interface CreateOptions {
-  email: string;
-  role: string;
-  passwordStdin?: boolean;
-}
 
 /** `users list | create | disable`: the admin-only /staff/v1/staff-users endpoints. */
 export const usersCommand: StaffCommand = (program) => {
@@ -34,20 +25,13 @@ export const usersCommand: StaffCommand = (program) => {
       }),
     );
 
-  users
-    .command('create')
-    .description('create a staff user; prints the otpauth:// URI once')
-    .requiredOption('--email <email>', "the staff member's email (their login)")
-    .addOption(new Option('--role <role>', 'what they may do').choices(STAFF_ROLES).makeOptionMandatory())
-    .option('--password-stdin', 'read their initial password from stdin instead of asking')
-    .action(
-      action<CreateOptions>(async (ctx, options) => {
-        const client = ctx.client();
-        const password = await passwordFrom(options, 'new');
-        const body = validInput(CreateStaffUserBody, { email: options.email, role: options.role, password });
-        ctx.output.result(await client.post<StaffUserView & { otpauthUri: string }>('/staff/v1/staff-users', body), enrolmentText);
-      }),
-    );
+  newStaffUserOptions(users.command('create').description('create a staff user; prints the otpauth:// URI once')).action(
+    action<NewStaffUserOptions>(async (ctx, options) => {
+      const client = ctx.client();
+      const body = await newStaffUserInput(options);
+      ctx.output.result(await client.post<StaffUserView & { otpauthUri: string }>('/staff/v1/staff-users', body), enrolmentText);
+    }),
+  );
 
   users
     .command('disable')
