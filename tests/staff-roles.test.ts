@@ -78,22 +78,19 @@ describe('staff routes, read from the route definitions', () => {
 });
 
 describe('staff role matrix', () => {
-  it.each(STAFF_ROLES)(
-    'role %s: the routes listing the role answer it, every other staff route is 403 naming the roles',
-    async (role) => {
-      for (const op of staffOps) {
-        const res = await send(op, staffBearer(await freshToken(role)));
-        const route = `${op.method} ${op.path} as ${role}`;
-        if (op.roles.includes(role)) {
-          expect([401, 403], `${route}: ${JSON.stringify(res.body)}`).not.toContain(res.status);
-          expect(res.status, route).toBeLessThan(500);
-        } else {
-          expectProblem(res, 403, 'forbidden');
-          expect(res.body.detail, route).toBe(`this endpoint is for staff with the role ${op.roles.join(' or ')}; yours is ${role}`);
-        }
+  it.each(STAFF_ROLES)('role %s: the routes listing the role answer it, every other staff route is 403 naming the roles', async (role) => {
+    for (const op of staffOps) {
+      const res = await send(op, staffBearer(await freshToken(role)));
+      const route = `${op.method} ${op.path} as ${role}`;
+      if (op.roles.includes(role)) {
+        expect([401, 403], `${route}: ${JSON.stringify(res.body)}`).not.toContain(res.status);
+        expect(res.status, route).toBeLessThan(500);
+      } else {
+        expectProblem(res, 403, 'forbidden');
+        expect(res.body.detail, route).toBe(`this endpoint is for staff with the role ${op.roles.join(' or ')}; yours is ${role}`);
       }
-    },
-  );
+    }
+  });
 
   it('matches the roles each route was built for', () => {
     const matrix = Object.fromEntries(staffOps.map((op) => [`${op.method} ${op.path}`, op.roles]));
