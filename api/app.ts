@@ -36,6 +36,10 @@ import { MessagesService } from '../services/messaging/messages-service';
 import { MessagingSettingsService } from '../services/messaging/messaging-settings';
 import { SenderNumbersService } from '../services/messaging/sender-numbers';
 import { sessionRoutes } from './routes/sessions';
+import { staffSessionRoutes } from './routes/staff-sessions';
+import { staffUserRoutes } from './routes/staff-users';
+import { isStaffToken, StaffSessionService } from '../services/staff/staff-sessions';
+import { StaffUsersService } from '../services/staff/staff-users-service';
 import { webhookEndpointRoutes } from './routes/webhook-endpoints';
 import { campaignRoutes } from './routes/campaigns';
 import { CampaignsService } from '../services/campaigns/campaigns-service';
@@ -47,8 +51,14 @@ const SIGNUPS_PER_MINUTE_PER_IP = 30;
 export interface AppOptions {
   /** Rows per staged import chunk; tests lower it to exercise many chunks with small files. */
   importChunkRows?: number;
-  /** Time source of the failed-authentication limiter; tests freeze it to assert exact budgets. */
+  /** Time source of the failed-authentication limiter and of staff sign-in (TOTP steps, the 12-hour expiry); tests move it. */
   authClock?: () => number;
+}
+
+/** The credential of `Authorization: Bearer <token>`, or null without one. */
+function bearerToken(req: Request): string | null {
+  const header = req.get('Authorization');
+  return header?.startsWith('Bearer ') ? header.slice('Bearer '.length).trim() : null;
 }
 
 /** Builds the Express app without listening, so tests mount it directly. */
@@ -58,6 +68,7 @@ export function createApp(deps: ApiDeps, options: AppOptions = {}) {
   const failedAuth = new FailedAuthLimiter(deps.config.AUTH_FAILURES_PER_MINUTE, options.authClock);
   const authenticator = new ApiKeyAuthenticator(failedAuth);
   const sessions = new SessionService(failedAuth);
+  const staffSessions = new StaffSessionService(failedAuth, deps.keys.staffTotpKey, { clock: options.authClock });
   void dummyArgon2Hash(); // made now, so the first unknown-prefix request costs what the others cost
   const keyLimiter = new RateLimiter(deps.config.RATE_LIMIT_PER_MINUTE);
   const ipLimiter = new RateLimiter(SIGNUPS_PER_MINUTE_PER_IP);
@@ -91,13 +102,20 @@ export function createApp(deps: ApiDeps, options: AppOptions = {}) {
 
   const router = Router();
   const registry = new OpenAPIRegistry();
+  /** Charges the caller's (key's or session's) request budget and says what is left. */
+  const takeRequest = (res: Response, caller: string) => {
+    const { remaining } = keyLimiter.take(caller);
+    res.setHeader('RateLimit-Limit', String(deps.config.RATE_LIMIT_PER_MINUTE));
+    res.setHeader('RateLimit-Remaining', String(remaining));
+  };
   const host: RouteHost = {
     router,
     registry,
     async authenticate(req: Request, res: Response, em, allowSession) {
-      const header = req.get('Authorization');
-      if (!header?.startsWith('Bearer ')) throw new AppError('unauthorized', 'send an API key as "Authorization: Bearer <key>"');
-      const token = header.slice('Bearer '.length).trim();
+      const token = bearerToken(req);
+      if (token === null) throw new AppError('unauthorized', 'send an API key as "Authorization: Bearer <key>"');
+      if (isStaffToken(token))
+        throw new AppError('unauthorized', 'a staff token only works on /staff/v1/*; call this endpoint with an API key');
       const address = req.ip ?? 'unknown';
       const actor = isSessionToken(token)
         ? await sessions.authenticate(em, token, address)
@@ -105,9 +123,16 @@ export function createApp(deps: ApiDeps, options: AppOptions = {}) {
       if ('sessionId' in actor && !allowSession) {
         throw new AppError('forbidden', 'a session token can only create, list and revoke API keys; call this endpoint with an API key');
       }
-      const { remaining } = keyLimiter.take('sessionId' in actor ? actor.sessionId : actor.apiKeyId);
-      res.setHeader('RateLimit-Limit', String(deps.config.RATE_LIMIT_PER_MINUTE));
-      res.setHeader('RateLimit-Remaining', String(remaining));
+      takeRequest(res, 'sessionId' in actor ? actor.sessionId : actor.apiKeyId);
+      return actor;
+    },
+    async authenticateStaff(req: Request, res: Response, em) {
+      const token = bearerToken(req);
+      if (token === null || !isStaffToken(token)) {
+        throw new AppError('unauthorized', 'send a staff token from POST /staff/v1/sessions as "Authorization: Bearer mst_…"');
+      }
+      const actor = await staffSessions.authenticate(em, token, req.ip ?? 'unknown');
+      takeRequest(res, actor.staffSessionId);
       return actor;
     },
     publicRateLimit(req) {
@@ -147,6 +172,9 @@ export function createApp(deps: ApiDeps, options: AppOptions = {}) {
   webhookEndpointRoutes(host, new WebhookEndpointsService(deps));
   const campaigns = new CampaignsService(deps);
   campaignRoutes(host, campaigns, new CampaignRuns(deps, campaigns));
+  const staffUsers = new StaffUsersService(deps.keys.staffTotpKey, options.authClock);
+  staffSessionRoutes(host, staffSessions, staffUsers);
+  staffUserRoutes(host, staffUsers);
 
   const openApi = buildOpenApiDocument(registry);
   router.get('/openapi.json', (_req, res) => {

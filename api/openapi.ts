@@ -1,10 +1,17 @@
 import { OpenApiGeneratorV31, type OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
+import { CUSTOMER_SECURITY_SCHEME, STAFF_SECURITY_SCHEME } from './http/define-route';
 
 export function buildOpenApiDocument(registry: OpenAPIRegistry) {
-  registry.registerComponent('securitySchemes', 'bearerAuth', {
+  registry.registerComponent('securitySchemes', CUSTOMER_SECURITY_SCHEME, {
     type: 'http',
     scheme: 'bearer',
     description: 'An API key (msk_...), scoped to one account',
+  });
+  registry.registerComponent('securitySchemes', STAFF_SECURITY_SCHEME, {
+    type: 'http',
+    scheme: 'bearer',
+    description:
+      'A staff token (mst_...) from POST /staff/v1/sessions (password and TOTP code), valid 12 hours; each operation lists the staff roles it admits. Only /staff/v1/* accepts it.',
   });
   return new OpenApiGeneratorV31(registry.definitions).generateDocument({
     openapi: '3.1.0',
@@ -12,7 +19,7 @@ export function buildOpenApiDocument(registry: OpenAPIRegistry) {
       title: 'MassiveSMS API',
       version: '1.0.0',
       description:
-        'Errors are RFC 9457 problem+json. Lists are cursor-paginated: pass nextCursor back unchanged (cursors are opaque). Mutating requests accept an Idempotency-Key header. Authenticated operations answer 403 when the key lacks the scope. A method a path does not support is 405 with Allow.',
+        'Errors are RFC 9457 problem+json. Lists are cursor-paginated: pass nextCursor back unchanged (cursors are opaque). Mutating customer requests accept an Idempotency-Key header. Authenticated operations answer 403 when the key lacks the scope (or the staff token the role). A method a path does not support is 405 with Allow.',
     },
     servers: [{ url: '/' }],
   });

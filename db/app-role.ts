@@ -2,6 +2,8 @@ import { Client } from 'pg';
 
 /** Tables the app may read and append to, never change: their triggers and rows belong to the owner. */
 const APPEND_ONLY_TABLES = ['audit_log', 'audit_checkpoints'];
+/** Rows the app disables but never deletes: audit entries keep naming who acted. */
+const NEVER_DELETED_TABLES = ['staff_users'];
 /** Owner-only bookkeeping. */
 const OWNER_ONLY_TABLES = ['mikro_orm_migrations'];
 
@@ -57,6 +59,7 @@ export async function grantAppRole(ownerUrl: string, appUrl: string): Promise<vo
       alter default privileges in schema public grant select, insert, update, delete on tables to ${r};
       alter default privileges in schema public grant usage, select on sequences to ${r};
       revoke update, delete, truncate on ${APPEND_ONLY_TABLES.join(', ')} from ${r};
+      revoke delete, truncate on ${NEVER_DELETED_TABLES.join(', ')} from ${r};
       revoke all on ${OWNER_ONLY_TABLES.join(', ')} from ${r};
     `);
   } finally {

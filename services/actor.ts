@@ -1,4 +1,5 @@
 import type { ApiKeyScope } from '../db/entities/api-key';
+import type { StaffRole } from './staff/staff-roles';
 
 /** Who is calling: an API key of one account. Every service call is scoped by it. */
 export interface AccountActor {
@@ -18,3 +19,10 @@ export interface SessionActor {
 export type KeyManager = AccountActor | SessionActor;
 
 export const isSessionActor = (actor: KeyManager): actor is SessionActor => 'sessionId' in actor;
+
+/** A staff member signed in with password and TOTP (POST /staff/v1/sessions): reaches /staff/v1/* only, by role. */
+export interface StaffActor {
+  staffUserId: string;
+  role: StaffRole;
+  staffSessionId: string;
+}

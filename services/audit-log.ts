@@ -1,8 +1,15 @@
 import { createHash, createHmac } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 
+/**
+ * Who acted: an account's API key or holder (`user`), a staff member (`staff`, by staff user id),
+ * the product itself (`system`), a sign-up, or an `operator` with database access and MASTER_KEY
+ * (the staff CLI's bootstrap, which runs beside the API, not through it).
+ */
+export type AuditActorType = 'api_key' | 'user' | 'staff' | 'system' | 'signup' | 'operator';
+
 export interface AuditEntry {
-  actorType: 'api_key' | 'user' | 'staff' | 'system' | 'signup';
+  actorType: AuditActorType;
   actorId?: string | null;
   accountId?: string | null;
   action: string;
@@ -159,6 +166,28 @@ export function auditByKey(
     targetType: target.type,
     targetId: target.id,
     details: byUser ? { ...details, sessionId: actor.sessionId } : details,
+  });
+}
+
+/**
+ * A staff member did one thing: the staff user is the actor, the session and role are in the details.
+ * `accountId` names the customer account the action concerns, if any (a termination, a request).
+ */
+export function auditByStaff(
+  em: EntityManager,
+  actor: { staffUserId: string; staffSessionId: string; role: string },
+  action: string,
+  target: { type: string; id: string; accountId?: string },
+  details?: Record<string, unknown>,
+): Promise<void> {
+  return appendAudit(em, {
+    actorType: 'staff',
+    actorId: actor.staffUserId,
+    accountId: target.accountId ?? null,
+    action,
+    targetType: target.type,
+    targetId: target.id,
+    details: { ...details, staffSessionId: actor.staffSessionId, staffRole: actor.role },
   });
 }
 

@@ -12,6 +12,8 @@ export interface ProcessKeys {
   phoneHashKey: Buffer;
   /** Keys the audit log's MAC chain and checkpoints; stored wrapped, so it outlives MASTER_KEY rotations. */
   auditMacKey: Buffer;
+  /** Seals staff users' TOTP secrets; stored wrapped like the other system keys. */
+  staffTotpKey: Buffer;
 }
 
 /** What services need from the outside world; built once per process (api/server.ts, workers/worker.ts). */

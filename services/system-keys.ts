@@ -1,11 +1,22 @@
 import type { Pool } from 'pg';
-import { initialAuditMacKey, initialPhoneHashKey, unwrapKey, wrapKey, type KeyBinding, type MasterKeys } from '../lib/crypto/keys';
+import {
+  initialAuditMacKey,
+  initialPhoneHashKey,
+  initialStaffTotpKey,
+  unwrapKey,
+  wrapKey,
+  type KeyBinding,
+  type MasterKeys,
+} from '../lib/crypto/keys';
 
 /** The key every phone hash is an HMAC under; version 1 is the only one so far. */
 export const PHONE_HASH_KEY = { name: 'phone_hash', version: 1 } as const;
 
 /** The key of the audit log's MAC chain. */
 export const AUDIT_MAC_KEY = { name: 'audit_mac', version: 1 } as const;
+
+/** The key staff users' TOTP secrets are sealed under (services/staff/totp-secret.ts). */
+export const STAFF_TOTP_KEY = { name: 'staff_totp', version: 1 } as const;
 
 export const systemKeyBinding = (name: string, version: number): KeyBinding => ({
   purpose: 'system_keys.wrapped_key',
@@ -54,4 +65,9 @@ export function loadPhoneHashKey(pool: Pool, masters: MasterKeys, masterKeyBase6
 /** The audit-MAC key: like the phone-hash key, derived once from MASTER_KEY and then kept wrapped. */
 export function loadAuditMacKey(pool: Pool, masters: MasterKeys, masterKeyBase64: string): Promise<Buffer> {
   return loadSystemKey(pool, masters, AUDIT_MAC_KEY.name, AUDIT_MAC_KEY.version, () => initialAuditMacKey(masterKeyBase64));
+}
+
+/** The staff-TOTP key: derived once from MASTER_KEY, then kept wrapped, so a rotation never strands a sealed secret. */
+export function loadStaffTotpKey(pool: Pool, masters: MasterKeys, masterKeyBase64: string): Promise<Buffer> {
+  return loadSystemKey(pool, masters, STAFF_TOTP_KEY.name, STAFF_TOTP_KEY.version, () => initialStaffTotpKey(masterKeyBase64));
 }

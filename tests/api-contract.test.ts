@@ -4,6 +4,7 @@ import express from 'express';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../api/app';
+import { CUSTOMER_SECURITY_SCHEME, STAFF_SECURITY_SCHEME } from '../api/http/define-route';
 import { problemErrorHandler } from '../api/http/problem';
 import { expectProblem, signUp, type TestAccount } from './support/accounts';
 import { csvOf } from './support/csv';
@@ -11,7 +12,7 @@ import { startHarness, type Harness } from './support/harness';
 import { uploadCsv } from './support/imports';
 
 interface Operation {
-  security?: unknown[];
+  security?: Record<string, unknown>[];
   parameters?: { in: string; name: string; schema: Record<string, unknown> }[];
   requestBody?: { content: Record<string, { schema: Record<string, unknown> }> };
   responses: Record<string, unknown>;
@@ -84,12 +85,25 @@ describe('the OpenAPI document says what the server does', () => {
     }
   });
 
-  it('documents the Idempotency-Key header on every mutating authenticated operation', () => {
+  it('documents the Idempotency-Key header on every mutating customer operation (staff routes keep no replays)', () => {
     for (const { method, path, op } of operations()) {
       const header = op.parameters?.find((p) => p.in === 'header' && p.name === 'Idempotency-Key');
-      expect(Boolean(header), `${method} ${path}`).toBe(Boolean(op.security?.length) && method !== 'GET');
+      const customer = op.security?.some((s) => CUSTOMER_SECURITY_SCHEME in s) ?? false;
+      expect(Boolean(header), `${method} ${path}`).toBe(customer && method !== 'GET');
       if (header) expect(header.schema).toMatchObject({ type: 'string', pattern: expect.any(String) });
     }
+  });
+
+  it('documents staff operations under their own security scheme, with the roles each admits', () => {
+    const doc = operations();
+    const staff = doc.filter(({ op }) => op.security?.some((s) => STAFF_SECURITY_SCHEME in s));
+    expect(staff.map(({ method, path }) => `${method} ${path}`)).toContain('GET /staff/v1/me');
+    for (const { method, path, op } of staff) {
+      expect(path.startsWith('/staff/v1/'), `${method} ${path}`).toBe(true);
+      expect(op.security, `${method} ${path}`).toHaveLength(1);
+      expect(Object.keys(op.security![0]!)).toEqual([STAFF_SECURITY_SCHEME]);
+    }
+    expect(paths['/staff/v1/staff-users']!.get!.security).toEqual([{ [STAFF_SECURITY_SCHEME]: ['admin'] }]);
   });
 
   it('documents cursors as opaque, IPs and emails by format, and the real limits', () => {

@@ -4,14 +4,19 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectProblem, signUp, type TestAccount } from './support/accounts';
 import { startHarness, type Harness } from './support/harness';
+import { STAFF_SECURITY_SCHEME } from '../api/http/define-route';
+import { createStaffUser, staffBearer, staffSignIn } from './support/staff';
 
 let h: Harness;
 let acct: TestAccount;
+/** An admin's staff token: staff routes are probed with it, customer routes with the account's key. */
+let staffAuth: { Authorization: string };
 
 interface Operation {
   method: string;
   path: string;
   secured: boolean;
+  staff: boolean;
   jsonBody: boolean;
   streamBody: boolean;
   query: string[];
@@ -50,6 +55,8 @@ const VALID_BODIES: Record<string, Record<string, unknown>> = {
   'PATCH /v1/webhook-endpoints/{id}': { url: 'https://1.1.1.1/hook', eventTypes: ['message.inbound'], description: 'd', status: 'active' },
   'POST /v1/campaigns': CAMPAIGN,
   'PATCH /v1/campaigns/{id}': CAMPAIGN,
+  'POST /staff/v1/sessions': { email: 'x@example.com', password: 'long enough password', code: '123456' },
+  'POST /staff/v1/staff-users': { email: 'x@example.com', role: 'support', password: 'long enough password' },
 };
 const PHONE_ROUTES = ['POST /v1/contacts', 'PATCH /v1/contacts/{id}', 'POST /v1/opt-outs', 'POST /v1/sender-numbers'];
 
@@ -58,9 +65,10 @@ const url = (op: Operation, params: Record<string, string> = {}) =>
   op.path.replace(/\{(\w+)\}/g, (_, p: string) => params[p] ?? randomUUID());
 /** A request for any method, so one loop can drive every operation. */
 const open = (method: string, path: string) => request(h.app)[method.toLowerCase() as 'get'](path);
+const authFor = (op: Operation) => (op.staff ? staffAuth : acct.auth);
 const call = (op: Operation) => {
   const r = open(op.method, url(op));
-  return op.secured ? r.set(acct.auth) : r;
+  return op.secured ? r.set(authFor(op)) : r;
 };
 const wrongType = (v: unknown) => (typeof v === 'string' ? 12345 : 'not-the-right-type');
 
@@ -68,12 +76,17 @@ beforeAll(async () => {
   // Every secured route is probed with bad keys from one address: more failures than the default budget.
   h = await startHarness({ env: { AUTH_FAILURES_PER_MINUTE: '1000' } });
   acct = await signUp(h.app, 'Fuzzed');
+  staffAuth = staffBearer(await staffSignIn(h.app, await createStaffUser(h, 'admin')));
   const doc = (await request(h.app).get('/openapi.json')).body as {
     paths: Record<
       string,
       Record<
         string,
-        { security?: unknown[]; requestBody?: { content: Record<string, unknown> }; parameters?: { in: string; name: string }[] }
+        {
+          security?: Record<string, unknown>[];
+          requestBody?: { content: Record<string, unknown> };
+          parameters?: { in: string; name: string }[];
+        }
       >
     >;
   };
@@ -82,6 +95,7 @@ beforeAll(async () => {
       method: method.toUpperCase(),
       path,
       secured: Boolean(op.security?.length),
+      staff: Boolean(op.security?.some((s) => STAFF_SECURITY_SCHEME in s)),
       jsonBody: Boolean(op.requestBody?.content['application/json']),
       streamBody: Boolean(op.requestBody?.content['text/csv']),
       query: (op.parameters ?? []).filter((p) => p.in === 'query').map((p) => p.name),
@@ -101,7 +115,7 @@ describe('bad input on every endpoint → 4xx problem+json, never 5xx', () => {
     ).toEqual(Object.keys(VALID_BODIES).sort());
   });
 
-  it('every secured endpoint refuses a missing, malformed or unknown key with 401', async () => {
+  it('every secured endpoint refuses a missing, malformed or unknown key or staff token with 401', async () => {
     for (const op of operations.filter((o) => o.secured)) {
       const r = open(op.method, url(op));
       expectProblem(await r, 401, 'unauthorized');
@@ -109,6 +123,8 @@ describe('bad input on every endpoint → 4xx problem+json, never 5xx', () => {
       expectProblem(await malformed, 401, 'unauthorized');
       const unknown = open(op.method, url(op)).set('Authorization', `Bearer msk_000000000000_${'a'.repeat(32)}`);
       expectProblem(await unknown, 401, 'unauthorized');
+      const unknownStaff = open(op.method, url(op)).set('Authorization', `Bearer mst_${'a'.repeat(43)}`);
+      expectProblem(await unknownStaff, 401, 'unauthorized');
     }
   });
 
@@ -151,7 +167,7 @@ describe('bad input on every endpoint → 4xx problem+json, never 5xx', () => {
   it('every endpoint with ids refuses a non-UUID id with 422 naming it', async () => {
     for (const op of operations.filter((o) => o.pathParams.length > 0)) {
       const params = Object.fromEntries(op.pathParams.map((p) => [p, 'not-a-uuid']));
-      let r = open(op.method, url(op, params)).set(acct.auth);
+      let r = open(op.method, url(op, params)).set(authFor(op));
       if (op.jsonBody) r = r.send(VALID_BODIES[key(op)]);
       const res = await r;
       expectProblem(res, 422, 'validation');

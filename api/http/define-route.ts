@@ -4,7 +4,8 @@ import type { Request, Response, Router } from 'express';
 import { z, type ZodObject, type ZodType } from 'zod';
 import type { ApiKeyScope } from '../../db/entities/api-key';
 import { AppError } from '../../lib/errors';
-import { isSessionActor, type AccountActor, type KeyManager } from '../../services/actor';
+import { isSessionActor, type AccountActor, type KeyManager, type StaffActor } from '../../services/actor';
+import type { StaffRole } from '../../services/staff/staff-roles';
 import type { IdempotencyStore } from '../../services/idempotency/idempotency-store';
 import { IdempotencyGate, jsonBodyDigest, type ReplayRule } from './idempotency';
 import { isLiteralKnownPath, recordRouteMethod } from './method-not-allowed';
@@ -16,10 +17,22 @@ type Method = 'get' | 'post' | 'patch' | 'put' | 'delete';
 
 /**
  * 'public' needs no key; a scope needs an API key with that scope; `orSession` also admits the
- * account holder's session token (POST /v1/sessions), for key management only.
+ * account holder's session token (POST /v1/sessions), for key management only. `staff` needs a
+ * staff token (POST /staff/v1/sessions) whose user has one of the listed roles, and nothing else.
  */
-export type RouteAuth = 'public' | ApiKeyScope | { scope: ApiKeyScope; orSession: true };
-type ActorOf<A extends RouteAuth> = A extends { orSession: true } ? KeyManager : AccountActor;
+export type RouteAuth = 'public' | ApiKeyScope | { scope: ApiKeyScope; orSession: true } | StaffAuth;
+export interface StaffAuth {
+  staff: readonly StaffRole[];
+}
+type ActorOf<A extends RouteAuth> = A extends StaffAuth ? StaffActor : A extends { orSession: true } ? KeyManager : AccountActor;
+/** Staff routes keep no Idempotency-Key answers (the store is per customer account), so they declare no replay rule. */
+type ReplayOf<A extends RouteAuth> = A extends StaffAuth ? never : ReplayRule<ActorOf<A> & KeyManager>;
+
+const isStaffAuth = (auth: RouteAuth): auth is StaffAuth => typeof auth === 'object' && 'staff' in auth;
+
+/** The OpenAPI security schemes: customers' API keys (and sessions) and staff tokens are separate credentials. */
+export const CUSTOMER_SECURITY_SCHEME = 'bearerAuth';
+export const STAFF_SECURITY_SCHEME = 'staffToken';
 
 export interface RouteSpec<P extends ZodObject, Q extends ZodObject, B extends ZodType, A extends RouteAuth = RouteAuth> {
   method: Method;
@@ -36,7 +49,7 @@ export interface RouteSpec<P extends ZodObject, Q extends ZodObject, B extends Z
   /** Problem statuses this route can answer beyond the common ones (e.g. 503 when Temporal is down). */
   problems?: number[];
   /** How the answer is kept for an Idempotency-Key replay (default 'sealed'); see ReplayRule. */
-  replay?: ReplayRule<ActorOf<A>>;
+  replay?: ReplayOf<A>;
   handler: (ctx: RouteContext<z.infer<P>, z.infer<Q>, z.infer<B>, ActorOf<A>>) => Promise<RouteResult>;
 }
 
@@ -45,6 +58,8 @@ export interface RouteHost {
   registry: OpenAPIRegistry;
   /** Resolves the caller from the Authorization header and charges its rate limit; sessions only where allowed. */
   authenticate: (req: Request, res: Response, em: EntityManager, allowSession: boolean) => Promise<KeyManager>;
+  /** Resolves a staff token; any other credential is refused. */
+  authenticateStaff: (req: Request, res: Response, em: EntityManager) => Promise<StaffActor>;
   publicRateLimit: (req: Request) => void;
   idempotency: IdempotencyStore;
 }
@@ -67,17 +82,27 @@ function parse<T extends ZodType>(where: 'body' | 'query' | 'params', schema: T,
   return result.data;
 }
 
+/** The operation's security requirement: a staff route lists its roles (OpenAPI 3.1 role names). */
+function securityOf(auth: RouteAuth): RouteConfig['security'] {
+  if (auth === 'public') return undefined;
+  if (isStaffAuth(auth)) return [{ [STAFF_SECURITY_SCHEME]: [...auth.staff] }];
+  return [{ [CUSTOMER_SECURITY_SCHEME]: [] }];
+}
+
 function register(host: RouteHost, spec: RouteSpec<ZodObject, ZodObject, ZodType>): void {
   const authenticated = spec.auth !== 'public';
+  const staff = isStaffAuth(spec.auth);
   const errorStatuses = [400, 401, ...(authenticated ? [403] : []), 404, 409, 413, 415, 422, 429, ...(spec.problems ?? [])];
+  const security = securityOf(spec.auth);
   const route: RouteConfig = {
     method: spec.method,
     path: openApiPath(spec.path),
     summary: spec.summary,
+    ...(isStaffAuth(spec.auth) ? { description: `Staff roles allowed: ${spec.auth.staff.join(', ')}.` } : {}),
     tags: [spec.tag],
-    ...(spec.auth === 'public' ? {} : { security: [{ bearerAuth: [] }] }),
+    ...(security ? { security } : {}),
     request: {
-      ...(authenticated && spec.method !== 'get' ? { headers: IdempotencyHeaders } : {}),
+      ...(authenticated && !staff && spec.method !== 'get' ? { headers: IdempotencyHeaders } : {}),
       ...(spec.params ? { params: spec.params } : {}),
       ...(spec.query ? { query: spec.query } : {}),
       ...(spec.body ? { body: { required: true, content: { 'application/json': { schema: spec.body } } } } : {}),
@@ -126,9 +151,15 @@ export function defineRoute<
     }
     const em = req.em;
     let actor: KeyManager | undefined;
+    let staffActor: StaffActor | undefined;
     const auth: RouteAuth = spec.auth;
     if (auth === 'public') {
       host.publicRateLimit(req);
+    } else if (isStaffAuth(auth)) {
+      staffActor = await host.authenticateStaff(req, res, em);
+      if (!auth.staff.includes(staffActor.role)) {
+        throw new AppError('forbidden', `this endpoint is for staff with the role ${auth.staff.join(' or ')}; yours is ${staffActor.role}`);
+      }
     } else {
       const scope = typeof auth === 'string' ? auth : auth.scope;
       actor = await host.authenticate(req, res, em, typeof auth === 'object' && auth.orSession);
@@ -158,7 +189,12 @@ export function defineRoute<
       // The gate renders with the same actor this route authenticated, so ActorOf<A> holds at run time.
       (spec.replay ?? 'sealed') as ReplayRule,
     );
-    const ctx = { params, query, body, actor, em, req, res, idempotency } as RouteContext<z.infer<P>, z.infer<Q>, z.infer<B>, ActorOf<A>>;
+    const ctx = { params, query, body, actor: staffActor ?? actor, em, req, res, idempotency } as RouteContext<
+      z.infer<P>,
+      z.infer<Q>,
+      z.infer<B>,
+      ActorOf<A>
+    >;
     // A streamed body is fingerprinted by its bytes, so its handler claims the key once it has read them.
     const replay = spec.streamBody ? null : await idempotency.claim(jsonBodyDigest(body));
     let result: RouteResult & { replayed?: boolean };

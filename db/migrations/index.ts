@@ -8,6 +8,7 @@ import { Migration20261124060100_dispatch } from './Migration20261124060100_disp
 import { Migration20261124060100_customer_webhooks } from './Migration20261124060100_customer_webhooks';
 import { Migration20261124080000_campaigns } from './Migration20261124080000_campaigns';
 import { Migration20261124080100_campaign_recipients } from './Migration20261124080100_campaign_recipients';
+import { Migration20261124090000_staff_identity } from './Migration20261124090000_staff_identity';
 
 /** Listed explicitly so migrations run the same from ts sources, bundles and tests. */
 export const migrations = [
@@ -21,4 +22,5 @@ export const migrations = [
   { name: 'Migration20261124060100_customer_webhooks', class: Migration20261124060100_customer_webhooks },
   { name: 'Migration20261124080000_campaigns', class: Migration20261124080000_campaigns },
   { name: 'Migration20261124080100_campaign_recipients', class: Migration20261124080100_campaign_recipients },
+  { name: 'Migration20261124090000_staff_identity', class: Migration20261124090000_staff_identity },
 ];

@@ -41,6 +41,11 @@ export function initialAuditMacKey(masterKeyBase64: string): Buffer {
   return derive(Buffer.from(masterKeyBase64, 'base64'), 'massivesms/audit-mac/v1');
 }
 
+/** The key staff TOTP secrets are sealed under, as a database starts with it; stored wrapped like the others. */
+export function initialStaffTotpKey(masterKeyBase64: string): Buffer {
+  return derive(Buffer.from(masterKeyBase64, 'base64'), 'massivesms/staff-totp/v1');
+}
+
 /**
  * A wrapped key: [0x01][master key id, 8 bytes] iv(12) || ciphertext || tag(16), AES-256-GCM under
  * the master key's wrap key, with the header and the key's binding (`[purpose, owner, version]`
