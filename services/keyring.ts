@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { PoolClient } from 'pg';
 import { AccountDataKey } from '../db/entities/account-data-key';
 import { unwrapKey, wrapKey, type KeyBinding, type MasterKeys } from '../lib/crypto/keys';
 import type { DataKey } from '../lib/crypto/sealed-field';
@@ -26,6 +27,8 @@ interface Cached {
   generation: number;
   expiresAt: number;
 }
+
+const KEY_ROW_SQL = 'select wrapped_key, key_version, generation, destroyed_at from account_data_keys where account_id =';
 
 interface KeyRow {
   wrapped_key: Buffer | null;
@@ -72,11 +75,20 @@ export class DataKeyring {
   }
 
   async keyFor(em: EntityManager, accountId: string): Promise<DataKey> {
-    const rows = await em.execute<KeyRow[]>(
-      'select wrapped_key, key_version, generation, destroyed_at from account_data_keys where account_id = ?',
-      [accountId],
-    );
-    const row = rows[0];
+    const rows = await em.execute<KeyRow[]>(`${KEY_ROW_SQL} ?`, [accountId]);
+    return this.fromRow(accountId, rows[0]);
+  }
+
+  /**
+   * `keyFor` on a plain pg connection, for a caller inside a pg transaction: waiting there for an ORM
+   * connection while holding row locks can deadlock against ORM transactions waiting for those rows.
+   */
+  async keyForOnConnection(client: Pick<PoolClient, 'query'>, accountId: string): Promise<DataKey> {
+    const { rows } = await client.query<KeyRow>(`${KEY_ROW_SQL} $1`, [accountId]);
+    return this.fromRow(accountId, rows[0]);
+  }
+
+  private fromRow(accountId: string, row: KeyRow | undefined): DataKey {
     if (!row) throw AppError.notFound('account data key');
     if (!row.wrapped_key || row.destroyed_at) {
       this.cache.delete(accountId);

@@ -280,6 +280,30 @@ describe('the send path: set-based message.status events in the status write tra
     expect(await announced(hook, shop)).toEqual([]);
   });
 
+  it('publishing reads keys on its own connection: it holds row locks, so it never waits for the ORM pool', async () => {
+    const { shop, hook, id, attemptId } = await acceptedFor('Pool held', 't:pool');
+    // Every ORM connection busy in a transaction (as receipts waiting for these very rows would be).
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const started: Promise<void>[] = [];
+    const holders = Array.from({ length: h.config.DATABASE_POOL_MAX }, () => {
+      let began!: () => void;
+      started.push(new Promise<void>((resolve) => (began = resolve)));
+      return h.deps.orm.em.fork().transactional(async () => {
+        began();
+        await gate;
+      });
+    });
+    await Promise.all(started);
+    const settled = settleAttempts(h.deps.pgPool, events, 't:pool', [attemptId]).then(() => 'settled');
+    const outcome = await Promise.race([settled, new Promise((resolve) => setTimeout(() => resolve('still waiting'), 5_000))]);
+    release();
+    await Promise.all(holders);
+    await settled;
+    expect(outcome).toBe('settled');
+    expect(await announced(hook, shop)).toEqual([statusData(id, 'sent', { previousStatus: 'sending' })]);
+  });
+
   it('an event exists only if its status write commits', async () => {
     const { shop, hook, id, attemptId } = await acceptedFor('Rolled back', 't:rollback');
     /** Publishes, then the transaction fails after it (as if the commit did). */
@@ -294,7 +318,7 @@ describe('the send path: set-based message.status events in the status write tra
         };
       }
     }
-    const failing = new FailAfterPublishing((accountIds) => keysForAccounts(h.deps, accountIds));
+    const failing = new FailAfterPublishing((client, accountIds) => keysForAccounts(h.deps, accountIds, client));
     await expect(settleAttempts(h.deps.pgPool, failing, 't:rollback', [attemptId])).rejects.toThrow(/after publishing/);
     expect((await messageStates(h.deps, [id]))[0]!.status).toBe('sending');
     expect(await announced(hook, shop)).toEqual([]);

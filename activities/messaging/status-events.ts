@@ -4,5 +4,5 @@ import type { MessagingActivityDeps } from './messaging-deps';
 
 /** The send path's customer `message.status` events, sealed with the same per-account keys the sends open fields with. */
 export function statusEventsFor(deps: Pick<MessagingActivityDeps, 'orm' | 'keyring'>): DispatchStatusEvents {
-  return new DispatchStatusEvents((accountIds) => keysForAccounts(deps, accountIds));
+  return new DispatchStatusEvents((client, accountIds) => keysForAccounts(deps, accountIds, client));
 }

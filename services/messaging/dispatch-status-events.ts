@@ -21,8 +21,11 @@ export interface StatusWatch {
 
 const NOTHING_WATCHED: StatusWatch = { publish: () => Promise.resolve() };
 
-/** The accounts' data keys; null for a destroyed one (an erased account is told nothing). */
-export type AccountKeys = (accountIds: string[]) => Promise<Map<string, DataKey | null>>;
+/**
+ * The accounts' data keys; null for a destroyed one (an erased account is told nothing). Read on the
+ * write's own connection: it holds row locks, so it must not wait for another pool's connection.
+ */
+export type AccountKeys = (client: PgClient, accountIds: string[]) => Promise<Map<string, DataKey | null>>;
 
 const deliveries = new WebhookDeliveryStore();
 
@@ -94,7 +97,7 @@ export class DispatchStatusEvents {
       return fact && isAnnouncedChange(c.previousStatus, fact.status) ? [{ fact, previousStatus: c.previousStatus }] : [];
     });
     if (changed.length === 0) return;
-    const keys = await this.keysFor([...new Set(changed.map((c) => c.fact.accountId))]);
+    const keys = await this.keysFor(client, [...new Set(changed.map((c) => c.fact.accountId))]);
     const now = new Date();
     const events: NewAccountEvent[] = [];
     for (const { fact, previousStatus } of changed) {
