@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { enqueuePage } from '../services/campaigns/campaign-store';
+import { openDeliveryPayload } from '../services/webhooks/customer-events';
 import { campaignWorkflowId } from '../workflows/campaigns/campaign';
 import type { CampaignProgress } from '../workflows/campaigns/campaign-progress';
 import { expectProblem, signUp, type TestAccount } from './support/accounts';
@@ -63,12 +64,41 @@ async function draft(body: Record<string, unknown>, account = acct): Promise<str
 
 const progressOf = (id: string) => stack.h.temporal.workflow.getHandle(campaignWorkflowId(id)).query<CampaignProgress>('progress');
 
+let hookId = '';
+
+/** The campaign.* events queued for the account's endpoint about one campaign, opened: type and data. */
+async function campaignEvents(campaignId: string): Promise<{ type: string; data: Record<string, unknown> }[]> {
+  const rows = await sql<{ event_id: string; payload: Buffer }>(
+    'select event_id, payload from webhook_deliveries where endpoint_id = ? order by created_at, event_id',
+    [hookId],
+  );
+  const dataKey = await stack.h.deps.keyring.keyFor(stack.h.deps.orm.em.fork(), acct.accountId);
+  return rows
+    .map((r) => JSON.parse(openDeliveryPayload(dataKey, r.event_id, r.payload)) as { type: string; data: Record<string, unknown> })
+    .filter((e) => e.data.campaignId === campaignId)
+    .map(({ type, data }) => ({ type, data }));
+}
+
 beforeAll(async () => {
-  stack = await startWebhookStack({ worker: true, messaging: true });
+  stack = await startWebhookStack({ worker: true, messaging: true, env: { WEBHOOKS_ALLOW_LOOPBACK: 'true' } });
   acct = await signUp(stack.h.app, 'Campaign runner');
   FROM = await registerSender(stack.h.app, acct, freshPhone());
+  // Nobody listens there and no delivery worker runs: the events stay queued, to be read here.
+  const hook = await api()
+    .post('/v1/webhook-endpoints')
+    .set(acct.auth)
+    .send({
+      url: 'http://127.0.0.1:9/campaigns',
+      eventTypes: ['campaign.started', 'campaign.paused', 'campaign.completed', 'campaign.cancelled'],
+    });
+  expect(hook.status, JSON.stringify(hook.body)).toBe(201);
+  hookId = hook.body.id;
 });
-afterAll(() => stack?.close());
+afterAll(async () => {
+  // Later files share the database: their delivery drains must not meet this endpoint's deliveries.
+  if (hookId) expect((await api().delete(`/v1/webhook-endpoints/${hookId}`).set(acct.auth)).status).toBe(204);
+  await stack?.close();
+});
 
 describe('a campaign run', () => {
   it('sends each eligible recipient exactly one rendered message and reports exact progress', async () => {
@@ -107,6 +137,10 @@ describe('a campaign run', () => {
     expect(recipients).toEqual([
       { state: 'queued', n: 9 },
       { state: 'skipped', n: 1 },
+    ]);
+    expect(await campaignEvents(id)).toEqual([
+      { type: 'campaign.started', data: { campaignId: id, state: 'started', targeted: 10, queued: 0, skipped: {} } },
+      { type: 'campaign.completed', data: { campaignId: id, state: 'completed', targeted: 10, queued: 9, skipped: { opted_out: 1 } } },
     ]);
   });
 
@@ -161,6 +195,11 @@ describe('a campaign run', () => {
     expect(result.queued).toBe(sent);
     expect(result.queued + (result.skipped.campaign_cancelled ?? 0)).toBe(40);
 
+    expect((await campaignEvents(id)).map((e) => [e.type, e.data.state])).toEqual([
+      ['campaign.started', 'started'],
+      ['campaign.paused', 'paused'],
+      ['campaign.cancelled', 'cancelled'],
+    ]);
     expectProblem(await api().post(`/v1/campaigns/${id}/resume`).set(acct.auth), 409, 'conflict');
     expectProblem(await api().patch(`/v1/campaigns/${id}`).set(acct.auth).send({ name: 'again' }), 409, 'conflict');
   });

@@ -2,6 +2,7 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Pool } from 'pg';
 import type { DataKeyring } from '../../services/keyring';
+import { publishCampaignEvent, type CampaignEventFacts, type CampaignEventType } from '../../services/campaigns/campaign-events';
 import { statusEventsFor } from '../messaging/status-events';
 import {
   cancelUnsent,
@@ -69,6 +70,10 @@ export function createCampaignActivities(deps: CampaignActivityDeps) {
 
     async cancelUnsent(campaignId: string) {
       return cancelUnsent(deps.pgPool, statusEvents, campaignId);
+    },
+
+    async announceCampaign(input: { type: CampaignEventType; occurrence: number; facts: CampaignEventFacts }): Promise<void> {
+      await publishCampaignEvent(deps.pgPool, deps.keyring, input);
     },
 
     async hasUnfinishedMessages(campaignId: string): Promise<boolean> {

@@ -44,8 +44,36 @@ export const MessageInboundEventSchema = eventSchema('message.inbound', {
   receivedAt: z.string(),
 });
 
+const campaignEventSchema = (type: string) =>
+  eventSchema(type, {
+    campaignId: z.uuid(),
+    state: z.string().describe('The campaign state the event announces'),
+    targeted: z.number().int(),
+    queued: z.number().int(),
+    skipped: z.record(z.string(), z.number().int()).describe('By reason'),
+  });
+
+export const CAMPAIGN_EVENT_SCHEMAS = {
+  'campaign.started': campaignEventSchema('campaign.started'),
+  'campaign.paused': campaignEventSchema('campaign.paused'),
+  'campaign.completed': campaignEventSchema('campaign.completed'),
+  'campaign.cancelled': campaignEventSchema('campaign.cancelled'),
+};
+
 export function registerWebhookEvents(registry: OpenAPIRegistry): void {
   const events = [
+    {
+      type: 'campaign.started',
+      schema: CAMPAIGN_EVENT_SCHEMAS['campaign.started'],
+      summary: 'A launched campaign began sending (at its start time)',
+    },
+    { type: 'campaign.paused', schema: CAMPAIGN_EVENT_SCHEMAS['campaign.paused'], summary: 'A campaign was paused (each pause)' },
+    {
+      type: 'campaign.completed',
+      schema: CAMPAIGN_EVENT_SCHEMAS['campaign.completed'],
+      summary: 'Every recipient was sent or skipped, and every message reached a final status',
+    },
+    { type: 'campaign.cancelled', schema: CAMPAIGN_EVENT_SCHEMAS['campaign.cancelled'], summary: 'A campaign was cancelled' },
     {
       type: 'message.status',
       schema: MessageStatusEventSchema,

@@ -1,6 +1,13 @@
 import { EntitySchema } from '@mikro-orm/core';
 
-export const WEBHOOK_EVENT_TYPES = ['message.status', 'message.inbound'] as const;
+export const WEBHOOK_EVENT_TYPES = [
+  'message.status',
+  'message.inbound',
+  'campaign.started',
+  'campaign.paused',
+  'campaign.completed',
+  'campaign.cancelled',
+] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 export type WebhookEndpointStatus = 'active' | 'disabled';
 

@@ -23,8 +23,14 @@ export interface SealedCustomerEvent {
  * the account's data key and bound to a fresh event id. Both publishing paths (the ORM one below and
  * the send path's set-based one, services/messaging/dispatch-status-events.ts) seal through here.
  */
-export function sealCustomerEvent(dataKey: DataKey, type: WebhookEventType, data: Record<string, unknown>, now: Date): SealedCustomerEvent {
-  const eventUuid = uuidv7(now.getTime());
+export function sealCustomerEvent(
+  dataKey: DataKey,
+  type: WebhookEventType,
+  data: Record<string, unknown>,
+  now: Date,
+  /** A fixed id makes publishing the same event again a no-op (deliveries are unique per endpoint and event). */
+  eventUuid = uuidv7(now.getTime()),
+): SealedCustomerEvent {
   const envelope = JSON.stringify({ type, timestamp: now.toISOString(), data });
   return { eventUuid, payload: sealField(dataKey, payloadBinding(eventUuid), Buffer.from(envelope, 'utf8')) };
 }

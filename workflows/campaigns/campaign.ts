@@ -35,13 +35,14 @@ export const cancelCampaignUpdate = defineUpdate<CampaignProgress>('cancel');
 
 export interface CampaignInput {
   campaignId: string;
-  carry?: { progress: CampaignProgress; paused: boolean };
+  carry?: { progress: CampaignProgress; paused: boolean; pauses: number };
 }
 
-const { loadCampaign, enqueuePage, setCampaignStatus, cancelUnsent, hasUnfinishedMessages } = proxyActivities<CampaignActivities>({
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
-});
+const { loadCampaign, enqueuePage, setCampaignStatus, cancelUnsent, hasUnfinishedMessages, announceCampaign } =
+  proxyActivities<CampaignActivities>({
+    startToCloseTimeout: '1 minute',
+    retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
+  });
 const { snapshotAudience } = proxyActivities<CampaignActivities>({
   startToCloseTimeout: '30 minutes',
   heartbeatTimeout: '30 seconds',
@@ -64,6 +65,16 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignPr
     remaining: remainingOf(progress),
   });
   setHandler(campaignProgressQuery, view);
+  let pauses = input.carry?.pauses ?? 0;
+  /** A campaign.* customer event; its id is fixed by (type, occurrence), so a retry queues it once. */
+  const announce = (type: 'campaign.started' | 'campaign.paused' | 'campaign.completed' | 'campaign.cancelled', occurrence = 0) => {
+    const v = view();
+    return announceCampaign({
+      type,
+      occurrence,
+      facts: { campaignId, state: type.slice('campaign.'.length), targeted: v.targeted, queued: v.queued, skipped: v.skipped },
+    });
+  };
   if (!plan || !['scheduled', 'running', 'paused'].includes(plan.status)) {
     progress.state = plan?.status === 'cancelled' ? 'cancelled' : 'not_launched';
     return progress;
@@ -78,6 +89,7 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignPr
       if (!paused) {
         paused = true;
         await setCampaignStatus({ campaignId, from: ['scheduled', 'running'], to: 'paused' });
+        await announce('campaign.paused', ++pauses);
       }
       return view();
     },
@@ -104,6 +116,7 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignPr
       progress.skipped = addSkips(progress.skipped, { campaign_cancelled: cancelledNow.recipients + cancelledNow.messages });
       progress.queued -= cancelledNow.messages;
       progress.state = 'cancelled';
+      await announce('campaign.cancelled');
       return view();
     },
     { validator: refuseWhenFinished },
@@ -122,6 +135,7 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignPr
   if (progress.state === 'snapshotting') {
     Object.assign(progress, await snapshotAudience(campaignId));
     progress.state = 'sending';
+    await announce('campaign.started');
   }
 
   let pages = 0;
@@ -155,18 +169,19 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignPr
       const slotMs = (page.queued / progress.ratePerSecond) * 1000;
       await condition(stopped, Math.max(1, started + slotMs - Date.now()));
     }
-    if (pages >= PAGES_PER_RUN || workflowInfo().continueAsNewSuggested) await carryOn(input, progress, paused);
+    if (pages >= PAGES_PER_RUN || workflowInfo().continueAsNewSuggested) await carryOn(input, { progress, paused, pauses });
   }
   if (cancelled) return finish(progress);
 
   let polls = 0;
   while (await hasUnfinishedMessages(campaignId)) {
     await sleep(FINISH_POLL);
-    if (++polls >= PAGES_PER_RUN) await carryOn(input, progress, paused);
+    if (++polls >= PAGES_PER_RUN) await carryOn(input, { progress, paused, pauses });
     if (cancelled) return finish(progress);
   }
   await setCampaignStatus({ campaignId, from: ['running', 'paused'], to: 'completed' });
   progress.state = 'completed';
+  await announce('campaign.completed');
   return finish(progress);
 }
 
@@ -175,7 +190,7 @@ async function finish(progress: CampaignProgress): Promise<CampaignProgress> {
   return { ...progress, remaining: remainingOf(progress) };
 }
 
-async function carryOn(input: CampaignInput, progress: CampaignProgress, paused: boolean): Promise<never> {
+async function carryOn(input: CampaignInput, carry: NonNullable<CampaignInput['carry']>): Promise<never> {
   await condition(allHandlersFinished);
-  return continueAsNew<typeof campaignWorkflow>({ campaignId: input.campaignId, carry: { progress, paused } });
+  return continueAsNew<typeof campaignWorkflow>({ campaignId: input.campaignId, carry });
 }
