@@ -215,6 +215,28 @@ describe('POST /v1/messages', () => {
   });
 });
 
+describe('concurrent sends, written together', () => {
+  it("one account's refusal (its data key erased) answers only its own requests, never another account's in the same write", async () => {
+    const erased = await signUp(h.app, 'Erased');
+    const erasedFrom = await registerSender(h.app, erased, freshPhone());
+    await h.deps.orm.em.fork().transactional((em) => h.deps.keyring.destroy(em, erased.accountId));
+    const answers = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        i % 2 === 0
+          ? send({ to: freshPhone(), from: erasedFrom, body: `erased ${i}` }, erased)
+          : send({ to: freshPhone(), from: FROM, body: `live ${i}` }),
+      ),
+    );
+    expect(answers.map((a) => a.status)).toEqual(Array.from({ length: 12 }, (_, i) => (i % 2 === 0 ? 410 : 202)));
+    expect(answers[0]!.body.type).toBe('https://massivesms.dev/problems/data_key_destroyed');
+    const live = answers.filter((_, i) => i % 2 === 1).map((a) => a.body.id as string);
+    expect(
+      (await sql<{ n: number }>('select count(*)::int as n from messages where id = any(?::uuid[])', [`{${live.join(',')}}`]))[0]!.n,
+    ).toBe(6);
+    expect((await sql<{ n: number }>('select count(*)::int as n from messages where account_id = ?', [erased.accountId]))[0]!.n).toBe(0);
+  });
+});
+
 describe('POST /v1/messages/batch', () => {
   it('answers every item on its own, in order, and writes the valid ones', async () => {
     const optedOut = freshPhone();

@@ -12,7 +12,15 @@ import type { MessageStatus } from '../../providers/sms/carrier';
 import type { AccountActor } from '../actor';
 import type { ServiceDeps } from '../deps';
 import { decodeCursor, toPage } from '../pagination';
-import { insertMessagesPooled, POOLED_INSERT_MAX_ROWS, sendChecks, type MessageRow, type RecipientBlock } from './message-store';
+import {
+  insertMessagesPooled,
+  POOLED_INSERT_MAX_ROWS,
+  sendChecks,
+  type MessageRow,
+  type RecipientBlock,
+  type SendChecks,
+} from './message-store';
+import type { DataKey } from '../../lib/crypto/sealed-field';
 import { renderMessage, toMessageView } from './message-view';
 import { sealBody, sealRecipient } from './send-fields';
 
@@ -108,30 +116,42 @@ export class MessagesService {
     return result!.message;
   }
 
-  /** One coalesced run: checks and the data key per account, then one insert for every account's rows. */
+  /**
+   * One coalesced run: checks and the data key per account, then one insert for every account's rows.
+   * A refusal that is one account's own (its data key erased, say) answers that account's requests
+   * only: the others in the run are written as if it were not there.
+   */
   private async write(writes: OutboxWrite[]): Promise<QueueResult[][]> {
     const now = new Date();
     const accounts = [...new Set(writes.map((w) => w.accountId))];
-    const perAccount = new Map(
+    type AccountState = { checks: SendChecks; dataKey: DataKey } | { refused: AppError };
+    const perAccount = new Map<string, AccountState>(
       await Promise.all(
-        accounts.map(async (accountId) => {
+        accounts.map(async (accountId): Promise<[string, AccountState]> => {
           const mine = writes.filter((w) => w.accountId === accountId).flatMap((w) => w.candidates);
-          const [checks, dataKey] = await Promise.all([
-            sendChecks(
-              this.deps.pgPool,
-              accountId,
-              [...new Set(mine.map((c) => c.from))],
-              mine.map((c) => c.hash),
-            ),
-            this.deps.keyring.keyFor(this.deps.orm.em.fork(), accountId),
-          ]);
-          return [accountId, { checks, dataKey }] as const;
+          try {
+            const [checks, dataKey] = await Promise.all([
+              sendChecks(
+                this.deps.pgPool,
+                accountId,
+                [...new Set(mine.map((c) => c.from))],
+                mine.map((c) => c.hash),
+              ),
+              this.deps.keyring.keyFor(this.deps.orm.em.fork(), accountId),
+            ]);
+            return [accountId, { checks, dataKey }];
+          } catch (err) {
+            if (!(err instanceof AppError)) throw err;
+            return [accountId, { refused: err }];
+          }
         }),
       ),
     );
     const rows: MessageRow[] = [];
     const results = writes.map(({ accountId, candidates }) => {
-      const { checks, dataKey } = perAccount.get(accountId)!;
+      const account = perAccount.get(accountId)!;
+      if ('refused' in account) return candidates.map((): QueueResult => ({ ok: false, error: account.refused }));
+      const { checks, dataKey } = account;
       return candidates.map((c): QueueResult => {
         if (!checks.senders.has(c.from)) return { ok: false, error: senderNotRegistered() };
         const block = checks.blocked.get(c.hash.toString('hex'));
