@@ -46,8 +46,6 @@ export class CampaignRuns {
       const dataKey = await this.deps.keyring.keyFor(tem, actor.accountId);
       requireTemplate(openTemplate(dataKey, campaign.id, campaign.template));
       await this.drafts.checkedFields(tem, actor, {
-        name: campaign.name,
-        template: '',
         from: campaign.sender,
         audience: { listIds: campaign.listIds, excludeListIds: campaign.excludeListIds },
         ratePerSecond: campaign.ratePerSecond,
@@ -106,7 +104,9 @@ export class CampaignRuns {
     await em.transactional((tem) =>
       auditByKey(tem, actor, `campaign.${action === 'cancel' ? 'cancelled' : `${action}d`}`, { type: 'campaign', id }),
     );
-    return this.view(em.fork(), actor, id, progress);
+    // Read again: the workflow's update changed the row's status.
+    const fresh = em.fork();
+    return this.view(fresh, actor, await this.drafts.owned(fresh, actor, id), progress);
   }
 
   async get(em: EntityManager, actor: AccountActor, id: string) {
@@ -118,13 +118,12 @@ export class CampaignRuns {
         .withDeadline(Date.now() + LIVE_PROGRESS_DEADLINE_MS, () => handle.query(campaignProgressQuery))
         .catch(() => null);
     }
-    return this.view(em, actor, id, live);
+    return this.view(em, actor, campaign, live);
   }
 
-  private async view(em: EntityManager, actor: AccountActor, id: string, live: CampaignProgress | null) {
-    const campaign = await this.drafts.owned(em, actor, id);
+  private async view(em: EntityManager, actor: AccountActor, campaign: Campaign, live: CampaignProgress | null) {
     const dataKey = await this.deps.keyring.keyFor(em, actor.accountId);
-    const messages = campaign.status === 'draft' ? {} : await messageStatusCounts(this.deps.pgPool, id);
+    const messages = campaign.status === 'draft' ? {} : await messageStatusCounts(this.deps.pgPool, campaign.id);
     return { ...toCampaignView(campaign, dataKey), progress: progressView(campaign, live, messages) };
   }
 

@@ -205,6 +205,7 @@ export async function enqueuePage(pool: Pool, dataKey: DataKey, campaignId: stri
   });
 }
 
+/** Each examined recipient's outcome in one statement: queued (with its message), skipped (with why), or deferred. */
 async function markRecipients(
   client: PoolClient,
   campaignId: string,
@@ -212,30 +213,26 @@ async function markRecipients(
   skipped: { contactId: string; reason: SkipReason }[],
   deferred: { contactId: string; until: Date }[],
 ): Promise<void> {
-  if (queued.length > 0) {
-    await client.query(
-      `update campaign_recipients r set state = 'queued', message_id = q.message_id, not_before = null
-         from unnest($2::uuid[], $3::uuid[]) as q(contact_id, message_id)
-        where r.campaign_id = $1 and r.contact_id = q.contact_id`,
-      [campaignId, queued.map((q) => q.contactId), queued.map((q) => q.messageId)],
-    );
-  }
-  if (skipped.length > 0) {
-    await client.query(
-      `update campaign_recipients r set state = 'skipped', skip_reason = s.reason, not_before = null
-         from unnest($2::uuid[], $3::text[]) as s(contact_id, reason)
-        where r.campaign_id = $1 and r.contact_id = s.contact_id`,
-      [campaignId, skipped.map((s) => s.contactId), skipped.map((s) => s.reason)],
-    );
-  }
-  if (deferred.length > 0) {
-    await client.query(
-      `update campaign_recipients r set not_before = d.until
-         from unnest($2::uuid[], $3::timestamptz[]) as d(contact_id, until)
-        where r.campaign_id = $1 and r.contact_id = d.contact_id`,
-      [campaignId, deferred.map((d) => d.contactId), deferred.map((d) => d.until)],
-    );
-  }
+  const rows = [
+    ...queued.map((q) => ({ contactId: q.contactId, state: 'queued', reason: null, messageId: q.messageId, until: null })),
+    ...skipped.map((k) => ({ contactId: k.contactId, state: 'skipped', reason: k.reason, messageId: null, until: null })),
+    ...deferred.map((d) => ({ contactId: d.contactId, state: 'pending', reason: null, messageId: null, until: d.until })),
+  ];
+  if (rows.length === 0) return;
+  await client.query(
+    `update campaign_recipients r
+        set state = x.state, skip_reason = x.reason, message_id = x.message_id, not_before = x.until
+       from unnest($2::uuid[], $3::text[], $4::text[], $5::uuid[], $6::timestamptz[]) as x (contact_id, state, reason, message_id, until)
+      where r.campaign_id = $1 and r.contact_id = x.contact_id`,
+    [
+      campaignId,
+      rows.map((r) => r.contactId),
+      rows.map((r) => r.state),
+      rows.map((r) => r.reason),
+      rows.map((r) => r.messageId),
+      rows.map((r) => r.until),
+    ],
+  );
 }
 
 async function pendingSummary(client: PoolClient, campaignId: string, now: Date) {

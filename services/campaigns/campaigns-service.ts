@@ -30,6 +30,9 @@ export interface CampaignInput {
 
 export type CampaignPatch = Partial<CampaignInput>;
 
+/** What `checkedFields` checks against the account: everything but the name and the template. */
+type CheckedInput = Omit<CampaignInput, 'name' | 'template'>;
+
 export function toCampaignView(c: Campaign, dataKey: DataKey) {
   return {
     id: c.id,
@@ -95,24 +98,22 @@ export class CampaignsService {
   }
 
   async update(em: EntityManager, actor: AccountActor, id: string, patch: CampaignPatch) {
-    const template = patch.template === undefined ? undefined : requireTemplate(patch.template);
+    const template = patch.template === undefined ? undefined : { text: patch.template, parsed: requireTemplate(patch.template) };
     return em.transactional(async (tem) => {
       const campaign = await this.owned(tem, actor, id, { lock: true });
       requireDraft(campaign, 'edited');
       const dataKey = await this.deps.keyring.keyFor(tem, actor.accountId);
-      const merged: CampaignInput = {
-        name: patch.name ?? campaign.name,
-        template: patch.template ?? '',
+      const merged: CheckedInput = {
         from: patch.from ?? campaign.sender,
         audience: patch.audience ?? { listIds: campaign.listIds, excludeListIds: campaign.excludeListIds },
         startAt: patch.startAt === undefined ? (campaign.startAt?.toISOString() ?? null) : patch.startAt,
         ratePerSecond: patch.ratePerSecond ?? campaign.ratePerSecond,
         quietHours: patch.quietHours ?? { start: toHhmm(campaign.quietStartMinute), end: toHhmm(campaign.quietEndMinute) },
       };
-      Object.assign(campaign, await this.checkedFields(tem, actor, merged), { name: merged.name, updatedAt: new Date() });
-      if (template && patch.template !== undefined) {
-        campaign.template = sealTemplate(dataKey, id, patch.template);
-        campaign.templateVariables = template.variables;
+      Object.assign(campaign, await this.checkedFields(tem, actor, merged), { name: patch.name ?? campaign.name, updatedAt: new Date() });
+      if (template) {
+        campaign.template = sealTemplate(dataKey, id, template.text);
+        campaign.templateVariables = template.parsed.variables;
       }
       await tem.flush();
       await auditByKey(tem, actor, 'campaign.updated', { type: 'campaign', id }, { fields: Object.keys(patch).sort() });
@@ -154,7 +155,7 @@ export class CampaignsService {
   }
 
   /** Sender, lists, rate, start time and quiet hours, each refused with the field named. */
-  async checkedFields(em: EntityManager, actor: AccountActor, input: CampaignInput) {
+  async checkedFields(em: EntityManager, actor: AccountActor, input: CheckedInput) {
     const sender = requireE164(input.from, 'from');
     if (!(await em.findOne(SenderNumber, { phoneE164: sender, accountId: actor.accountId }))) {
       throw AppError.invalid('from', "must be one of this account's sender numbers (POST /v1/sender-numbers)");

@@ -61,27 +61,20 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
   const app = createApp({ ...deps, temporal }, { importChunkRows: options.importChunkRows });
 
-  let worker: Worker | undefined;
-  let running: Promise<void> | undefined;
-  let campaignWorker: Worker | undefined;
-  let campaignRunning: Promise<void> | undefined;
+  /** The import and campaign workers (`worker: true`), each with its run. */
+  const plainWorkers: { worker: Worker; running: Promise<void> }[] = [];
   let workerConnection: NativeConnection | undefined;
   if (options.worker) {
     workerConnection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
-    worker = await createImportWorker({
-      connection: workerConnection,
-      namespace: config.TEMPORAL_NAMESPACE,
-      deps,
-      workflowBundle: { codePath: inject('workflowBundlePath') },
-    });
-    running = worker.run();
-    campaignWorker = await createCampaignWorker({
-      connection: workerConnection,
-      namespace: config.TEMPORAL_NAMESPACE,
-      deps,
-      workflowBundle: { codePath: inject('workflowBundlePath') },
-    });
-    campaignRunning = campaignWorker.run();
+    for (const create of [createImportWorker, createCampaignWorker]) {
+      const worker = await create({
+        connection: workerConnection,
+        namespace: config.TEMPORAL_NAMESPACE,
+        deps,
+        workflowBundle: { codePath: inject('workflowBundlePath') },
+      });
+      plainWorkers.push({ worker, running: worker.run() });
+    }
   }
   let messagingWorker: Worker | undefined;
   let messagingRunning: Promise<void> | undefined;
@@ -114,13 +107,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
         messagingWorker.shutdown();
         await messagingRunning;
       }
-      if (worker && running) {
+      for (const { worker, running } of plainWorkers) {
         worker.shutdown();
         await running;
-      }
-      if (campaignWorker && campaignRunning) {
-        campaignWorker.shutdown();
-        await campaignRunning;
       }
       await workerConnection?.close();
       await connection.close();
