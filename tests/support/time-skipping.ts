@@ -1,0 +1,46 @@
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import { temporal } from '@temporalio/proto';
+import { inject } from 'vitest';
+import { temporalPaths } from '../../scripts/temporal-paths';
+import { SEARCH_ATTRIBUTE_KEYS } from '../../workflows/search-attributes';
+import { installTemporalRuntime } from '../../workers/temporal-runtime';
+
+/**
+ * A time-skipping Temporal test server for one test file: timers at their real constants
+ * ('30 days') fire as soon as every workflow is waiting, so a deadline is tested at its real value.
+ * It lacks Schedules and update validators (see PROVIDERS.md): tests needing those use the dev server.
+ */
+export async function startTimeSkipping(): Promise<TestWorkflowEnvironment> {
+  // Before the environment: it would otherwise install a default runtime logging SDK chatter.
+  installTemporalRuntime(process.env.TEST_LOG_LEVEL ?? 'silent', { shutdownSignals: [] });
+  const env = await TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: { type: 'existing-path', path: temporalPaths().testServer } },
+  });
+  // The workflows set these at start (operators filter on them); this server only knows registered ones.
+  await env.connection.operatorService.addSearchAttributes({
+    namespace: env.namespace ?? 'default',
+    searchAttributes: Object.fromEntries(
+      SEARCH_ATTRIBUTE_KEYS.map((k) => [k.name, temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD]),
+    ),
+  });
+  return env;
+}
+
+/**
+ * A worker on the time-skipping server running the run's prebuilt workflow bundle with the given
+ * activities. The caller runs its test inside `worker.runUntil(...)` so the worker stops with it.
+ */
+export function timeSkippingWorker(
+  env: TestWorkflowEnvironment,
+  taskQueue: string,
+  activities: Record<string, (...args: never[]) => unknown>,
+): Promise<Worker> {
+  return Worker.create({
+    connection: env.nativeConnection,
+    namespace: env.namespace ?? 'default',
+    taskQueue,
+    workflowBundle: { codePath: inject('workflowBundlePath') },
+    activities,
+  });
+}
