@@ -157,6 +157,33 @@ describe('ambiguous sends are reconciled before anything else is tried', () => {
   });
 });
 
+describe('an ambiguous send whose account key is destroyed meanwhile', () => {
+  it('ends failed with outcome_unknown_data_key_destroyed instead of being looked up forever, and never fails over', async () => {
+    const gone = await signUp(h.app, 'Failover key destroyed');
+    const to = freshNumber();
+    await sim.control.setFaults({
+      rules: [telnyxSendFault(to, { kind: 'ambiguous', mode: 'timeout', callback: false })],
+      callbacks: NO_CALLBACKS,
+    });
+    const [id] = await insertQueuedMessages(h.deps, [{ accountId: gone.accountId, from: FROM, to, body: 'hello' }]);
+    // The carrier call is in flight (its attempt pending) for the 1 s send timeout: destroy the key then.
+    const pending = await waitFor(
+      () => attemptsOf(h.deps, id!),
+      (a) => a.length === 1,
+      10_000,
+      20,
+    );
+    expect(pending.map((a) => a.outcome)).toEqual(['pending']);
+    await h.deps.orm.em.fork().transactional((em) => h.deps.keyring.destroy(em, gone.accountId));
+    const [state] = await settled([id!]);
+    expect(state).toMatchObject({ status: 'failed', carrier: 'telnyx', error_code: 'outcome_unknown_data_key_destroyed' });
+    expect((await attemptsOf(h.deps, id!)).map((a) => [a.carrier, a.outcome, a.error_code])).toEqual([
+      ['telnyx', 'permanent', 'outcome_unknown_data_key_destroyed'],
+    ]);
+    expect(await ledgerOf(id!)).toEqual(['telnyx']);
+  });
+});
+
 describe('carrier circuit breaker', () => {
   async function breakerState(): Promise<string> {
     const { rows } = await h.deps.pgPool.query<{ state: string }>(`select state from carrier_health where carrier = 'telnyx'`);

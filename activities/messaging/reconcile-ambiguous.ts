@@ -1,6 +1,7 @@
 import { Context } from '@temporalio/activity';
 import { SealedFieldError } from '../../lib/crypto/sealed-field';
 import {
+  abandonAmbiguous,
   loadAttemptsToReconcile,
   postponeReconcile,
   resolveAmbiguous,
@@ -16,6 +17,13 @@ import { statusEventsFor } from './status-events';
 
 /** Lookups in flight at once: they are rare (only ambiguous attempts) and each may list. */
 const LOOKUP_CONCURRENCY = 8;
+/** Error codes of attempts whose outcome can never be known: the carrier cannot be asked about them. */
+export const OUTCOME_UNKNOWN = {
+  keyDestroyed: 'outcome_unknown_data_key_destroyed',
+  unreadable: 'outcome_unknown_stored_data_unreadable',
+} as const;
+
+type LookupVerdict = 'decided' | 'undecided' | (typeof OUTCOME_UNKNOWN)[keyof typeof OUTCOME_UNKNOWN];
 
 /**
  * Decides parked ambiguous attempts. A receipt naming the attempt (the webhook sets it
@@ -26,14 +34,14 @@ export function createReconcileAmbiguous(deps: MessagingActivityDeps) {
   const { pgPool, settings } = deps;
   const statusEvents = statusEventsFor(deps);
 
-  async function lookUp(attempt: AmbiguousAttempt, key: Parameters<typeof openOutbound>[0] | null | undefined): Promise<boolean> {
-    // Without the key (destroyed) or a readable field the carrier cannot be asked: keep waiting.
-    if (!key) return false;
+  async function lookUp(attempt: AmbiguousAttempt, key: Parameters<typeof openOutbound>[0] | null | undefined): Promise<LookupVerdict> {
+    // Without the key (destroyed) or a readable field the carrier can never be asked.
+    if (!key) return OUTCOME_UNKNOWN.keyDestroyed;
     let fields: { to: string; body: string };
     try {
       fields = openOutbound(key, attempt.messageId, { recipient: attempt.recipientSealed, body: attempt.bodySealed });
     } catch (err) {
-      if (err instanceof SealedFieldError) return false;
+      if (err instanceof SealedFieldError) return OUTCOME_UNKNOWN.unreadable;
       throw err;
     }
     try {
@@ -52,10 +60,10 @@ export function createReconcileAmbiguous(deps: MessagingActivityDeps) {
         attempt.attemptId,
         verdict.found ? { found: true, carrierMessageId: verdict.carrierMessageId } : { found: false },
       );
-      return true;
+      return 'decided';
     } catch {
       // CarrierLookupFailed (or anything unexpected): nothing was proved either way; ask again later.
-      return false;
+      return 'undecided';
     }
   }
 
@@ -67,12 +75,16 @@ export function createReconcileAmbiguous(deps: MessagingActivityDeps) {
       deps,
       due.map((a) => a.accountId),
     );
-    const undecided = new Set<string>();
+    const undecided: string[] = [];
+    const unknowable = new Map<string, string[]>();
     await mapBounded(due, LOOKUP_CONCURRENCY, async (a) => {
       ctx.heartbeat();
-      if (!(await lookUp(a, keys.get(a.accountId)))) undecided.add(a.attemptId);
+      const verdict = await lookUp(a, keys.get(a.accountId));
+      if (verdict === 'undecided') undecided.push(a.attemptId);
+      else if (verdict !== 'decided') unknowable.set(verdict, [...(unknowable.get(verdict) ?? []), a.attemptId]);
     });
-    await postponeReconcile(pgPool, [...undecided], settings.lookupRetryMs);
+    await postponeReconcile(pgPool, undecided, settings.lookupRetryMs);
+    for (const [code, ids] of unknowable) await abandonAmbiguous(pgPool, ids, code);
 
     const result: ReconcileResult = { sent: [], settled: [], notSent: [], waiting: [], nextCheckAt: null };
     // Outcomes as stored now: a receipt may have landed between the lookup and here.

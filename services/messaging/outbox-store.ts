@@ -380,6 +380,20 @@ export async function resolveAmbiguous(
   );
 }
 
+/**
+ * Ends ambiguous attempts that can never be decided (the account's data key is destroyed, so the
+ * carrier cannot be asked about the recipient): a permanent outcome with `code`, so the message ends
+ * `failed` with that code instead of being looked up forever, and never fails over (it may have gone).
+ */
+export async function abandonAmbiguous(pool: Pool, attemptIds: string[], code: string): Promise<void> {
+  if (attemptIds.length === 0) return;
+  await pool.query(
+    `update message_attempts set outcome = 'permanent', error_code = $2, completed_at = now(), reconcile_after = null
+      where id = any($1::uuid[]) and outcome = 'ambiguous'`,
+    [attemptIds, code],
+  );
+}
+
 /** Pushes an undecidable reconciliation (the carrier could not be asked) a little later. */
 export async function postponeReconcile(pool: Pool, attemptIds: string[], delayMs: number): Promise<void> {
   if (attemptIds.length === 0) return;
