@@ -1,10 +1,10 @@
-import { WorkflowIdConflictPolicy, type Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
 import type { AppConfig } from '../config/env';
 import { createMessagingActivities } from '../activities/messaging';
 import { DEFAULT_DISPATCH_SETTINGS, type DispatchSettings } from '../activities/messaging/messaging-deps';
 import type { CarrierId, SmsCarrier } from '../providers/sms/carrier';
-import { dispatchWorkflow, dispatchWorkflowId } from '../workflows/messaging/dispatch';
+import { dispatchShardOf, dispatchWorkflow, dispatchWorkflowId, retireDispatchSignal } from '../workflows/messaging/dispatch';
 import { ProcessKindKey } from '../workflows/search-attributes';
 import type { WorkerOptions } from './create-import-worker';
 import { TASK_QUEUES } from './task-queues';
@@ -43,21 +43,32 @@ export function createMessagingWorker(options: MessagingWorkerOptions): Promise<
 }
 
 /**
- * Starts every dispatcher shard unless it is already running: safe on every worker start, so any
- * number of workers can start at once. Shards beyond a lowered count keep draining until stopped.
+ * Starts every dispatcher shard unless it is already running (and keeps it on if it was being
+ * retired): safe on every worker start, so any number of workers can start at once. Running shards
+ * beyond the configured count (DISPATCH_SHARDS was lowered) are retired: they finish what they hold
+ * and complete. Returns the ids of the shards told to retire.
  */
 export async function ensureDispatchWorkflows(
   client: Client,
   config: Pick<AppConfig, 'DISPATCH_SHARDS' | 'DISPATCH_BATCH_SIZE'>,
   probeSize = DEFAULT_DISPATCH_SETTINGS.breaker.probeSize,
-): Promise<void> {
+): Promise<string[]> {
   for (let shard = 0; shard < config.DISPATCH_SHARDS; shard++) {
-    await client.workflow.start(dispatchWorkflow, {
+    await client.workflow.signalWithStart(dispatchWorkflow, {
       workflowId: dispatchWorkflowId(shard),
       taskQueue: TASK_QUEUES.messaging,
       args: [{ shard, batchSize: config.DISPATCH_BATCH_SIZE, probeSize }],
-      workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+      signal: retireDispatchSignal,
+      signalArgs: [false],
       typedSearchAttributes: [{ key: ProcessKindKey, value: 'dispatch' }],
     });
   }
+  const retiring: string[] = [];
+  for await (const wf of client.workflow.list({ query: `ProcessKind = 'dispatch' AND ExecutionStatus = 'Running'` })) {
+    const shard = dispatchShardOf(wf.workflowId);
+    if (shard === null || shard < config.DISPATCH_SHARDS) continue;
+    await client.workflow.getHandle(wf.workflowId).signal(retireDispatchSignal, true);
+    retiring.push(wf.workflowId);
+  }
+  return retiring;
 }

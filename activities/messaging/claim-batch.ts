@@ -34,11 +34,13 @@ export function createClaimBatch(deps: MessagingActivityDeps) {
     const ctx = Context.current();
     await releaseExpiredClaims(pgPool);
     const deadline = Date.now() + input.waitMs;
-    let claimed = await claimMessages(pgPool, input.claimToken, input.max, settings.claimLeaseMs);
+    // max 0 (a retired shard): only the wait, so its loop paces itself like an idle one.
+    const claim = () => (input.max > 0 ? claimMessages(pgPool, input.claimToken, input.max, settings.claimLeaseMs) : Promise.resolve([]));
+    let claimed = await claim();
     while (claimed.length === 0 && Date.now() < deadline) {
       ctx.heartbeat();
       await Promise.race([sleep(settings.idlePollMs), ctx.cancelled]);
-      claimed = await claimMessages(pgPool, input.claimToken, input.max, settings.claimLeaseMs);
+      claimed = await claim();
     }
     return {
       routes: await routesFor(claimed),

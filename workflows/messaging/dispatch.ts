@@ -1,11 +1,11 @@
-import { continueAsNew, defineQuery, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { continueAsNew, defineQuery, defineSignal, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { MessagingActivities } from '../../activities/messaging';
 import type { ClaimBatchResult, SendBatchResult } from '../../activities/messaging/dispatch-types';
 import type { CarrierId } from '../../providers/sms/carrier';
 import { NO_DISPATCH_PROGRESS, type DispatchProgress } from './dispatch-progress';
 
 /**
- * A dispatcher shard (`dispatch:<n>`): drains the outbox in batches forever. Each iteration
+ * A dispatcher shard (`dispatch:<n>`): drains the outbox in batches until it is retired. Each iteration
  * reconciles parked ambiguous attempts that are due, claims a batch, routes every message to its
  * first available carrier and sends per carrier; the transient subset goes to the next carrier in
  * the next activity call, so every failover decision is an event in this history.
@@ -19,7 +19,17 @@ export const ITERATIONS_PER_RUN = 200;
 export const RECHECK_PARKED_EVERY = 10;
 
 export const dispatchWorkflowId = (shard: number) => `dispatch:${shard}`;
+/** The shard a dispatcher's workflow id names, or null for any other id. */
+export const dispatchShardOf = (workflowId: string): number | null => {
+  const match = /^dispatch:(\d+)$/.exec(workflowId);
+  return match ? Number(match[1]) : null;
+};
 export const dispatchProgressQuery = defineQuery<DispatchProgress>('progress');
+/**
+ * `true` retires the shard (DISPATCH_SHARDS was lowered): it claims nothing new, settles the ambiguous
+ * attempts it parked (they are its alone) and completes. `false` (sent with every start) keeps it on.
+ */
+export const retireDispatchSignal = defineSignal<[boolean]>('retire');
 
 /** An ambiguous attempt waiting for a receipt or a lookup; ids and carrier names only. */
 export interface ParkedMessage {
@@ -38,7 +48,7 @@ export interface DispatchInput {
   batchSize: number;
   /** Messages a half-open carrier's probe may carry. */
   probeSize: number;
-  carry?: { progress: DispatchProgress; parked: ParkedMessage[] };
+  carry?: { progress: DispatchProgress; parked: ParkedMessage[]; retired?: boolean };
 }
 
 interface Work {
@@ -63,10 +73,14 @@ const { reconcileAmbiguous, requeueUnsent } = proxyActivities<MessagingActivitie
   retry: { initialInterval: '1 second', maximumInterval: '10 seconds' },
 });
 
-export async function dispatchWorkflow(input: DispatchInput): Promise<never> {
+export async function dispatchWorkflow(input: DispatchInput): Promise<DispatchProgress> {
   const progress: DispatchProgress = { ...(input.carry?.progress ?? NO_DISPATCH_PROGRESS) };
   let parked: ParkedMessage[] = input.carry?.parked ?? [];
+  let retired = input.carry?.retired ?? false;
   setHandler(dispatchProgressQuery, () => ({ ...progress, parked: parked.length }));
+  setHandler(retireDispatchSignal, (retire) => {
+    retired = retire;
+  });
   const { workflowId, runId } = workflowInfo();
 
   /** Ambiguous attempts first: only a proven non-send returns a message to the carrier list. */
@@ -158,14 +172,16 @@ export async function dispatchWorkflow(input: DispatchInput): Promise<never> {
 
   for (let iteration = 0; ; iteration++) {
     if (iteration >= ITERATIONS_PER_RUN || workflowInfo().continueAsNewSuggested) {
-      await continueAsNew<typeof dispatchWorkflow>({ ...input, carry: { progress, parked } });
+      await continueAsNew<typeof dispatchWorkflow>({ ...input, carry: { progress, parked, retired } });
     }
+    if (retired && parked.length === 0) return progress;
     progress.iterations += 1;
     const work = await reconcileParked(iteration);
     const claimToken = `${workflowId}:${runId}:${iteration}`;
     const nextCheck = parked.reduce((earliest, p) => Math.min(earliest, p.checkAt), Infinity);
     const waitMs = work.length > 0 ? 0 : Math.max(0, Math.min(IDLE_CLAIM_WAIT_MS, nextCheck - Date.now()));
-    const claim = await claimBatch({ claimToken, max: input.batchSize, waitMs });
+    // A retired shard still sends what its parked attempts hand back (proven unsent), nothing new.
+    const claim = await claimBatch({ claimToken, max: retired ? 0 : input.batchSize, waitMs });
     for (const route of claim.routes) {
       progress.claimed += route.ids.length;
       for (const messageId of route.ids) work.push({ messageId, claimToken, remaining: route.carriers });
