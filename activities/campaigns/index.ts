@@ -58,10 +58,11 @@ export function createCampaignActivities(deps: CampaignActivityDeps) {
       return snapshotCounts(deps.pgPool, campaign);
     },
 
-    async enqueuePage(input: { campaignId: string; limit: number }) {
+    /** `now` is the workflow's clock (epoch ms), so quiet hours follow a time-skipping test server's time too. */
+    async enqueuePage(input: { campaignId: string; limit: number; now: number }) {
       const campaign = await requireCampaign(input.campaignId);
       const dataKey = await deps.keyring.keyFor(deps.orm.em.fork(), campaign.accountId);
-      return enqueuePage(deps.pgPool, dataKey, input.campaignId, input.limit, new Date());
+      return enqueuePage(deps.pgPool, dataKey, input.campaignId, input.limit, new Date(input.now));
     },
 
     async setCampaignStatus(input: { campaignId: string; from: string[]; to: string }): Promise<boolean> {

@@ -98,7 +98,12 @@ export const CampaignProgressSchema = z
       duplicates: z.number().int().describe('List memberships naming a contact already targeted'),
       queued: z.number().int(),
       skipped: z.record(z.string(), z.number().int()).describe('By reason: opted_out, restricted, contact_deleted, timezone_unknown, …'),
-      waitingQuietHours: z.number().int(),
+      waitingQuietHours: z.number().int().describe('Pending recipients outside their quiet hours (their state rule included)'),
+      waitingMessageCap: z.number().int().describe("Pending recipients over their state's cap on marketing messages per 24 h"),
+      pausedReason: z
+        .string()
+        .nullable()
+        .describe('sender_unavailable when the campaign paused itself because its sender number was removed'),
       nextOpeningAt: z.string().nullable(),
       remaining: z.number().int(),
       ratePerSecond: z.number().int(),
