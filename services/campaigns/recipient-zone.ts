@@ -33,7 +33,7 @@ function countryZone(e164: string): string | undefined {
 
 function regionAttribute(value: unknown): string | null {
   if (typeof value !== 'string') return null;
-  const match = /^(?:(?:US|CA)-)?([A-Za-z]{2})$/.exec(value.trim());
+  const match = /^(?:(?:US|CA)-)?([a-z]{2})$/i.exec(value.trim());
   return match ? match[1]!.toUpperCase() : null;
 }
 
