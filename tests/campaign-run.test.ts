@@ -230,6 +230,43 @@ describe('a campaign run', () => {
     expect((await sql('select 1 from messages where campaign_id = ?', [id])).length).toBe(0);
   });
 
+  it('pauses itself when its sender number is removed after launch, and sends once the number is back and it is resumed', async () => {
+    const from = await registerSender(stack.h.app, acct, freshPhone());
+    const phone = freshPhone();
+    const list = await listOf('Sender gone', [await contact(phone, 'Gone')]);
+    const id = await draft({ from, audience: { listIds: [list] }, startAt: new Date(Date.now() + 3_000).toISOString() });
+    expect((await api().post(`/v1/campaigns/${id}/launch`).set(acct.auth)).body.status).toBe('scheduled');
+    const numbers = (await api().get('/v1/sender-numbers?limit=100').set(acct.auth)).body.data as { id: string; phone: string }[];
+    expect(
+      (
+        await api()
+          .delete(`/v1/sender-numbers/${numbers.find((n) => n.phone === from)!.id}`)
+          .set(acct.auth)
+      ).status,
+    ).toBe(204);
+
+    const paused = await waitFor(
+      () => progressOf(id),
+      (p) => p.state === 'paused',
+      20_000,
+    );
+    expect(paused).toMatchObject({ pausedReason: 'sender_unavailable', targeted: 1, queued: 0, remaining: 1 });
+    const shown = await api().get(`/v1/campaigns/${id}`).set(acct.auth);
+    expect(shown.body).toMatchObject({ status: 'paused', progress: { state: 'paused', pausedReason: 'sender_unavailable' } });
+    expect((await sql('select 1 from messages where campaign_id = ?', [id])).length).toBe(0);
+
+    await registerSender(stack.h.app, acct, from);
+    expect((await api().post(`/v1/campaigns/${id}/resume`).set(acct.auth)).body).toMatchObject({
+      status: 'running',
+      progress: { pausedReason: null },
+    });
+    const result = await stack.h.temporal.workflow.getHandle(campaignWorkflowId(id)).result();
+    expect(result).toMatchObject({ state: 'completed', queued: 1, remaining: 0, pausedReason: null });
+    const ledger = (await stack.sim.control.ledger()).entries.filter((e) => e.from === from);
+    expect(ledger.map((e) => e.to)).toEqual([phone]);
+    expect((await campaignEvents(id)).map((e) => e.type)).toEqual(['campaign.started', 'campaign.paused', 'campaign.completed']);
+  });
+
   it('launch refuses a non-draft and a rate over the account cap; steering a draft is refused', async () => {
     const owner = await signUp(stack.h.app, 'Capped');
     const from = await registerSender(stack.h.app, owner, freshPhone());
