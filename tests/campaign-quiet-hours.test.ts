@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NANP_FALLBACK_ZONES } from '../services/campaigns/data/nanp-area-codes';
+import { NANP_AREA_CODE_GROUPS, NANP_FALLBACK_ZONES } from '../services/campaigns/data/nanp-area-codes';
+import { STATE_RULES } from '../services/campaigns/data/state-rules';
 import { enqueuePage, readCampaign, snapshotPage } from '../services/campaigns/campaign-store';
 import { recipientPlace } from '../services/campaigns/recipient-zone';
 import { nextOpening, sendWindowFor, stateRule } from '../services/campaigns/send-window';
@@ -115,6 +116,20 @@ describe('where a recipient is', () => {
     expect(recipientPlace('+5511987654321', { timezone: 'America/Sao_Paulo' })).toEqual({ zones: ['America/Sao_Paulo'], region: null });
   });
 
+  it('keeps every state rule with its statute and source, for a region the area-code table knows', () => {
+    const regions = new Set(NANP_AREA_CODE_GROUPS.map((g) => g.region));
+    for (const rule of STATE_RULES) {
+      expect(regions.has(rule.region), rule.region).toBe(true);
+      expect(rule.statute.length, rule.region).toBeGreaterThan(10);
+      expect(rule.source.length, rule.region).toBeGreaterThan(10);
+    }
+    expect(STATE_RULES.filter((r) => r.cap).map((r) => [r.region, r.window, r.cap])).toEqual([
+      ['FL', { start: '08:00', end: '20:00' }, { messages: 3, hours: 24 }],
+      ['OK', { start: '08:00', end: '20:00' }, { messages: 3, hours: 24 }],
+      ['MD', { start: '08:00', end: '20:00' }, { messages: 3, hours: 24 }],
+    ]);
+  });
+
   it('narrows the window to the stricter of the campaign and the state rule', () => {
     const campaign = { startMinute: 8 * 60 + 30, endMinute: 21 * 60 };
     expect(sendWindowFor(campaign, stateRule('FL'))).toEqual({
@@ -214,6 +229,10 @@ describe('state rules', () => {
       '2026-02-10T17:00:00.000Z',
       '2026-02-11T14:00:00.000Z',
     ]);
+    // A replayed page (the row pending again) does not count the campaign's own message against it.
+    await sql(`update campaign_recipients set state = 'pending', message_id = null where campaign_id = ? and contact_id = ?`, [fourth, fl]);
+    expect((await page(fourth, at('2026-02-11T14:00:01Z'))).queued).toBe(1);
+    expect(await messagesOf(fourth)).toHaveLength(2);
   });
 
   it('reads the state from the contact attribute over the area code', async () => {

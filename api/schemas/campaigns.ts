@@ -93,7 +93,11 @@ export const CampaignProgressSchema = z
     }),
     z.object({
       live: z.literal(true),
-      state: z.string().describe('scheduled, snapshotting, sending, waiting (quiet hours), paused, finishing, completed or cancelled'),
+      state: z
+        .string()
+        .describe(
+          'scheduled, snapshotting, sending, waiting (every pending recipient waits for its quiet hours or state cap), paused, finishing, completed or cancelled',
+        ),
       targeted: z.number().int().describe('Recipients, one per number'),
       duplicates: z.number().int().describe('List memberships naming a contact already targeted'),
       queued: z.number().int(),

@@ -187,7 +187,7 @@ export async function enqueuePage(pool: Pool, dataKey: DataKey, campaignId: stri
     const capped = eligible.filter((e) => e.rule?.cap);
     const recent = await recentCampaignSends(
       client,
-      campaign.accountId,
+      campaign,
       capped.map((e) => e.r.phone_hash),
       now,
       24,
@@ -243,13 +243,14 @@ async function senderIsActive(client: PoolClient, campaign: CampaignRow): Promis
 /**
  * When each number was sent a campaign message by this account in the trailing `hours` (ascending,
  * keyed by the phone hash in hex): sent_at, or for one not sent yet, when it was queued. Cancelled
- * and suppressed messages never reached anyone and do not count. The numbers are locked first (in
- * a fixed order, until the transaction ends) so two campaigns' pages cannot both count a number
- * under its cap and both send to it.
+ * and suppressed messages never reached anyone and do not count, nor does this campaign's own
+ * (its one message to the number: a replayed page must not hold it against itself). The numbers
+ * are locked first (in a fixed order, until the transaction ends) so two campaigns' pages cannot
+ * both count a number under its cap and both send to it.
  */
 async function recentCampaignSends(
   client: PoolClient,
-  accountId: string,
+  campaign: CampaignRow,
   phoneHashes: Buffer[],
   now: Date,
   hours: number,
@@ -259,16 +260,16 @@ async function recentCampaignSends(
     `select pg_advisory_xact_lock(k) from (
        select distinct hashtextextended('campaign-cap:' || $1 || ':' || encode(h, 'hex'), 0) as k from unnest($2::bytea[]) h
      ) s order by k`,
-    [accountId, phoneHashes],
+    [campaign.accountId, phoneHashes],
   );
   const { rows } = await client.query<{ phone_hash: Buffer; sent: Date[] }>(
     `select recipient_hash as phone_hash, array_agg(t order by t) as sent from (
        select recipient_hash, coalesce(sent_at, created_at) as t from messages
         where account_id = $1 and recipient_hash = any($2::bytea[]) and kind = 'campaign'
-          and status <> 'suppressed' and error_code is distinct from 'campaign_cancelled'
+          and campaign_id is distinct from $5 and status <> 'suppressed' and error_code is distinct from 'campaign_cancelled'
      ) m where t > $3::timestamptz - make_interval(hours => $4)
      group by recipient_hash`,
-    [accountId, phoneHashes, now, hours],
+    [campaign.accountId, phoneHashes, now, hours, campaign.id],
   );
   return new Map(rows.map((r) => [r.phone_hash.toString('hex'), r.sent]));
 }
