@@ -267,6 +267,46 @@ describe('a campaign run', () => {
     expect((await campaignEvents(id)).map((e) => e.type)).toEqual(['campaign.started', 'campaign.paused', 'campaign.completed']);
   });
 
+  it("a recipient at its state's cap waits (waitingMessageCap in GET) until its oldest counted message is 24 h old", async () => {
+    // The state from the attribute, the zone where it is mid-afternoon now: only the cap holds it back.
+    const res = await api()
+      .post('/v1/contacts')
+      .set(acct.auth)
+      .send({ phone: freshPhone(), name: 'Capped', attributes: { timezone: OPEN_ZONE, state: 'FL', plan: 'Gold' } });
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    const [{ phone_hash }] = (await sql<{ phone_hash: Buffer }>('select phone_hash from contacts where id = ?', [res.body.id])) as [
+      { phone_hash: Buffer },
+    ];
+    // Three campaign messages from other campaigns in the last 24 h, the oldest 3 h ago.
+    const oldest = new Date(Math.floor(Date.now() / 1000) * 1000 - 3 * 3600_000);
+    for (let i = 0; i < 3; i++) {
+      const sentAt = new Date(oldest.getTime() + i * 600_000);
+      await sql(
+        `insert into messages (id, account_id, direction, kind, recipient_hash, sender, encoding, segments, status, campaign_id, created_at, sent_at, updated_at)
+         values (gen_random_uuid(), ?, 'outbound', 'campaign', ?, ?, 'GSM-7', 1, 'delivered', gen_random_uuid(), ?, ?, ?)`,
+        [acct.accountId, phone_hash, FROM, sentAt, sentAt, sentAt],
+      );
+    }
+    const id = await draft({ audience: { listIds: [await listOf('Capped', [res.body.id])] } });
+    expect((await api().post(`/v1/campaigns/${id}/launch`).set(acct.auth)).status).toBe(200);
+    await waitFor(
+      () => progressOf(id).catch(() => null),
+      (p) => p?.state === 'waiting',
+      20_000,
+    );
+    const shown = await api().get(`/v1/campaigns/${id}`).set(acct.auth);
+    expect(shown.body.progress).toMatchObject({
+      state: 'waiting',
+      queued: 0,
+      waitingQuietHours: 0,
+      waitingMessageCap: 1,
+      remaining: 1,
+      nextOpeningAt: new Date(oldest.getTime() + 24 * 3600_000).toISOString(),
+    });
+    expect((await api().post(`/v1/campaigns/${id}/cancel`).set(acct.auth)).status).toBe(200);
+    expect((await sql('select 1 from messages where campaign_id = ?', [id])).length).toBe(0);
+  });
+
   it('launch refuses a non-draft and a rate over the account cap; steering a draft is refused', async () => {
     const owner = await signUp(stack.h.app, 'Capped');
     const from = await registerSender(stack.h.app, owner, freshPhone());
