@@ -8,6 +8,7 @@ import { nextOpening, sendWindowFor, stateRule } from '../services/campaigns/sen
 import { signUp, type TestAccount } from './support/accounts';
 import { startHarness, type Harness } from './support/harness';
 import { freshPhone, registerSender } from './support/messaging';
+import { waitFor } from './support/outbox';
 
 /**
  * Quiet hours and state rules at send time, on the real database: enqueuePage is called with the
@@ -183,9 +184,9 @@ describe('quiet hours at send time', () => {
     // 2026-11-01 05:30 UTC is 01:30 EDT, before the clocks go back at 02:00 EDT.
     await page(id, at('2026-11-01T05:30:00Z'));
     expect((await recipients(id))[c]).toMatchObject({ state: 'pending', notBefore: '2026-11-01T13:00:00.000Z' });
-    // 12:30 UTC is 07:30 EST (it would be 08:30 with yesterday's offset).
+    // 12:59:59 UTC is 07:59:59 EST (it would be 08:59:59 with yesterday's offset).
     await sql(`update campaign_recipients set not_before = null where campaign_id = ?`, [id]);
-    expect((await page(id, at('2026-11-01T12:30:00Z'))).queued).toBe(0);
+    expect((await page(id, at('2026-11-01T12:59:59Z'))).queued).toBe(0);
     expect((await recipients(id))[c]).toMatchObject({ state: 'pending', notBefore: '2026-11-01T13:00:00.000Z' });
     expect((await page(id, at('2026-11-01T13:00:00Z'))).queued).toBe(1);
   });
@@ -233,6 +234,41 @@ describe('state rules', () => {
     await sql(`update campaign_recipients set state = 'pending', message_id = null where campaign_id = ? and contact_id = ?`, [fourth, fl]);
     expect((await page(fourth, at('2026-02-11T14:00:01Z'))).queued).toBe(1);
     expect(await messagesOf(fourth)).toHaveLength(2);
+  });
+
+  it("counts a concurrent campaign's message to the same number: the page waits for the number's lock", async () => {
+    const fl = await contact(freshPhone('+1305'));
+    const [{ phone_hash: hash }] = (await sql<{ phone_hash: Buffer }>('select phone_hash from contacts where id = ?', [fl])) as [
+      { phone_hash: Buffer },
+    ];
+    const id = await runningCampaign(await listOf([fl]));
+    const t0 = at('2026-03-03T15:00:00Z'); // 10:00 EST
+    const sent = (ago: number) => new Date(t0.getTime() - ago * 60_000);
+    const insert = `insert into messages (id, account_id, direction, kind, recipient_hash, sender, encoding, segments, status, campaign_id, created_at, sent_at, updated_at)
+      values (gen_random_uuid(), $1, 'outbound', 'campaign', $2, $3, 'GSM-7', 1, 'delivered', gen_random_uuid(), $4, $4, $4)`;
+    for (const ago of [120, 90]) await h.deps.pgPool.query(insert, [acct.accountId, hash, FROM, sent(ago)]);
+    // Another campaign's page holds the number's lock and is writing the third message.
+    const other = await h.deps.pgPool.connect();
+    try {
+      await other.query('begin');
+      await other.query(`select pg_advisory_xact_lock(hashtextextended('campaign-cap:' || $1 || ':' || encode($2::bytea, 'hex'), 0))`, [
+        acct.accountId,
+        hash,
+      ]);
+      await other.query(insert, [acct.accountId, hash, FROM, sent(30)]);
+      const pending = page(id, t0);
+      await waitFor(
+        () => sql<{ n: number }>(`select count(*)::int as n from pg_locks where locktype = 'advisory' and not granted`),
+        (rows) => rows[0]!.n > 0,
+        10_000,
+        20,
+      );
+      await other.query('commit');
+      expect(await pending).toMatchObject({ queued: 0, deferred: 1, waitingMessageCap: 1 });
+    } finally {
+      other.release();
+    }
+    expect((await recipients(id))[fl]).toMatchObject({ state: 'pending', notBefore: '2026-03-04T13:00:00.000Z', wait: 'message_cap' });
   });
 
   it('reads the state from the contact attribute over the area code', async () => {
