@@ -182,20 +182,22 @@ export async function enqueuePage(pool: Pool, dataKey: DataKey, campaignId: stri
         continue;
       }
       const rule = stateRule(place.region);
-      eligible.push({ r, pii, zones: place.zones, rule, window: sendWindowFor(campaignWindow, rule) });
+      const window = sendWindowFor(campaignWindow, rule);
+      eligible.push({ r, pii, zones: place.zones, rule, window, open: insideWindow(place.zones, now, window) });
     }
-    const capped = eligible.filter((e) => e.rule?.cap);
+    // Only a recipient that could go now is counted against its cap (one outside its window is re-checked when it opens).
+    const capped = eligible.filter((e) => e.open && e.rule?.cap);
     const recent = await recentCampaignSends(
       client,
       campaign,
       capped.map((e) => e.r.phone_hash),
       now,
-      24,
+      Math.max(0, ...capped.map((e) => e.rule!.cap!.hours)),
     );
-    for (const { r, pii, zones, rule, window } of eligible) {
-      const capFree = rule?.cap ? capFreeAt(recent.get(r.phone_hash.toString('hex')) ?? [], rule.cap) : null;
+    for (const { r, pii, zones, rule, window, open } of eligible) {
+      const capFree = open && rule?.cap ? capFreeAt(recent.get(r.phone_hash.toString('hex')) ?? [], rule.cap, now) : null;
       const capWait = capFree && capFree > now ? capFree : null;
-      if (capWait || !insideWindow(zones, now, window)) {
+      if (capWait || !open) {
         const opening = nextOpening(zones, capWait ?? now, window);
         if (opening) deferred.push({ contactId: r.contact_id, until: opening, why: capWait ? 'message_cap' : 'quiet_hours' });
         else skipped.push({ contactId: r.contact_id, reason: 'no_common_window' });

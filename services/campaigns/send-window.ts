@@ -65,10 +65,12 @@ export function nextOpening(zones: string[], at: Date, window: SendWindow): Date
 
 /**
  * When a recipient under a per-recipient cap may get its next message: null while it is under the
- * cap, else when enough of its counted messages (`sentAt`, ascending, all within the period) have
- * aged out of the trailing period to leave room for one more.
+ * cap at `now`, else when enough of its counted messages (`sentAt`, ascending) have aged out of the
+ * trailing period to leave room for one more.
  */
-export function capFreeAt(sentAt: Date[], cap: { messages: number; hours: number }): Date | null {
-  if (sentAt.length < cap.messages) return null;
-  return new Date(sentAt[sentAt.length - cap.messages]!.getTime() + cap.hours * 3600_000);
+export function capFreeAt(sentAt: Date[], cap: { messages: number; hours: number }, now: Date): Date | null {
+  const periodMs = cap.hours * 3600_000;
+  const counted = sentAt.filter((t) => t.getTime() > now.getTime() - periodMs);
+  if (counted.length < cap.messages) return null;
+  return new Date(counted[counted.length - cap.messages]!.getTime() + periodMs);
 }
