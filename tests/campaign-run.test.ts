@@ -230,6 +230,83 @@ describe('a campaign run', () => {
     expect((await sql('select 1 from messages where campaign_id = ?', [id])).length).toBe(0);
   });
 
+  it('pauses itself when its sender number is removed after launch, and sends once the number is back and it is resumed', async () => {
+    const from = await registerSender(stack.h.app, acct, freshPhone());
+    const phone = freshPhone();
+    const list = await listOf('Sender gone', [await contact(phone, 'Gone')]);
+    const id = await draft({ from, audience: { listIds: [list] }, startAt: new Date(Date.now() + 3_000).toISOString() });
+    expect((await api().post(`/v1/campaigns/${id}/launch`).set(acct.auth)).body.status).toBe('scheduled');
+    const numbers = (await api().get('/v1/sender-numbers?limit=100').set(acct.auth)).body.data as { id: string; phone: string }[];
+    expect(
+      (
+        await api()
+          .delete(`/v1/sender-numbers/${numbers.find((n) => n.phone === from)!.id}`)
+          .set(acct.auth)
+      ).status,
+    ).toBe(204);
+
+    const paused = await waitFor(
+      () => progressOf(id),
+      (p) => p.state === 'paused',
+      20_000,
+    );
+    expect(paused).toMatchObject({ pausedReason: 'sender_unavailable', targeted: 1, queued: 0, remaining: 1 });
+    const shown = await api().get(`/v1/campaigns/${id}`).set(acct.auth);
+    expect(shown.body).toMatchObject({ status: 'paused', progress: { state: 'paused', pausedReason: 'sender_unavailable' } });
+    expect((await sql('select 1 from messages where campaign_id = ?', [id])).length).toBe(0);
+
+    await registerSender(stack.h.app, acct, from);
+    expect((await api().post(`/v1/campaigns/${id}/resume`).set(acct.auth)).body).toMatchObject({
+      status: 'running',
+      progress: { pausedReason: null },
+    });
+    const result = await stack.h.temporal.workflow.getHandle(campaignWorkflowId(id)).result();
+    expect(result).toMatchObject({ state: 'completed', queued: 1, remaining: 0, pausedReason: null });
+    const ledger = (await stack.sim.control.ledger()).entries.filter((e) => e.from === from);
+    expect(ledger.map((e) => e.to)).toEqual([phone]);
+    expect((await campaignEvents(id)).map((e) => e.type)).toEqual(['campaign.started', 'campaign.paused', 'campaign.completed']);
+  });
+
+  it("a recipient at its state's cap waits (waitingMessageCap in GET) until its oldest counted message is 24 h old", async () => {
+    // The state from the attribute, the zone where it is mid-afternoon now: only the cap holds it back.
+    const res = await api()
+      .post('/v1/contacts')
+      .set(acct.auth)
+      .send({ phone: freshPhone(), name: 'Capped', attributes: { timezone: OPEN_ZONE, state: 'FL', plan: 'Gold' } });
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    const [{ phone_hash }] = (await sql<{ phone_hash: Buffer }>('select phone_hash from contacts where id = ?', [res.body.id])) as [
+      { phone_hash: Buffer },
+    ];
+    // Three campaign messages from other campaigns in the last 24 h, the oldest 3 h ago.
+    const oldest = new Date(Math.floor(Date.now() / 1000) * 1000 - 3 * 3600_000);
+    for (let i = 0; i < 3; i++) {
+      const sentAt = new Date(oldest.getTime() + i * 600_000);
+      await sql(
+        `insert into messages (id, account_id, direction, kind, recipient_hash, sender, encoding, segments, status, campaign_id, created_at, sent_at, updated_at)
+         values (gen_random_uuid(), ?, 'outbound', 'campaign', ?, ?, 'GSM-7', 1, 'delivered', gen_random_uuid(), ?, ?, ?)`,
+        [acct.accountId, phone_hash, FROM, sentAt, sentAt, sentAt],
+      );
+    }
+    const id = await draft({ audience: { listIds: [await listOf('Capped', [res.body.id])] } });
+    expect((await api().post(`/v1/campaigns/${id}/launch`).set(acct.auth)).status).toBe(200);
+    await waitFor(
+      () => progressOf(id).catch(() => null),
+      (p) => p?.state === 'waiting',
+      20_000,
+    );
+    const shown = await api().get(`/v1/campaigns/${id}`).set(acct.auth);
+    expect(shown.body.progress).toMatchObject({
+      state: 'waiting',
+      queued: 0,
+      waitingQuietHours: 0,
+      waitingMessageCap: 1,
+      remaining: 1,
+      nextOpeningAt: new Date(oldest.getTime() + 24 * 3600_000).toISOString(),
+    });
+    expect((await api().post(`/v1/campaigns/${id}/cancel`).set(acct.auth)).status).toBe(200);
+    expect((await sql('select 1 from messages where campaign_id = ?', [id])).length).toBe(0);
+  });
+
   it('launch refuses a non-draft and a rate over the account cap; steering a draft is refused', async () => {
     const owner = await signUp(stack.h.app, 'Capped');
     const from = await registerSender(stack.h.app, owner, freshPhone());

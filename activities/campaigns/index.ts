@@ -58,10 +58,14 @@ export function createCampaignActivities(deps: CampaignActivityDeps) {
       return snapshotCounts(deps.pgPool, campaign);
     },
 
-    async enqueuePage(input: { campaignId: string; limit: number }) {
+    /**
+     * `now` is the workflow's clock (epoch ms), so quiet hours follow a time-skipping server's time
+     * too; the wall clock only for a page scheduled by a workflow run from before `now` was passed.
+     */
+    async enqueuePage(input: { campaignId: string; limit: number; now?: number }) {
       const campaign = await requireCampaign(input.campaignId);
       const dataKey = await deps.keyring.keyFor(deps.orm.em.fork(), campaign.accountId);
-      return enqueuePage(deps.pgPool, dataKey, input.campaignId, input.limit, new Date());
+      return enqueuePage(deps.pgPool, dataKey, input.campaignId, input.limit, new Date(input.now ?? Date.now()));
     },
 
     async setCampaignStatus(input: { campaignId: string; from: string[]; to: string }): Promise<boolean> {

@@ -44,7 +44,7 @@ export function senderNumberRoutes(host: RouteHost, senderNumbers: SenderNumbers
   defineRoute(host, {
     method: 'delete',
     path: '/v1/sender-numbers/:id',
-    summary: 'Remove a sender number (queued messages from it still go out; new ones are refused)',
+    summary: 'Remove a sender number (queued messages from it still go out; new ones are refused, and campaigns from it pause)',
     tag,
     auth: 'write',
     params: IdParams,

@@ -93,12 +93,21 @@ export const CampaignProgressSchema = z
     }),
     z.object({
       live: z.literal(true),
-      state: z.string().describe('scheduled, snapshotting, sending, waiting (quiet hours), paused, finishing, completed or cancelled'),
+      state: z
+        .string()
+        .describe(
+          'scheduled, snapshotting, sending, waiting (every pending recipient waits for its quiet hours or state cap), paused, finishing, completed or cancelled',
+        ),
       targeted: z.number().int().describe('Recipients, one per number'),
       duplicates: z.number().int().describe('List memberships naming a contact already targeted'),
       queued: z.number().int(),
       skipped: z.record(z.string(), z.number().int()).describe('By reason: opted_out, restricted, contact_deleted, timezone_unknown, …'),
-      waitingQuietHours: z.number().int(),
+      waitingQuietHours: z.number().int().describe('Pending recipients outside their quiet hours (their state rule included)'),
+      waitingMessageCap: z.number().int().describe("Pending recipients over their state's cap on marketing messages per 24 h"),
+      pausedReason: z
+        .string()
+        .nullable()
+        .describe('sender_unavailable when the campaign paused itself because its sender number was removed'),
       nextOpeningAt: z.string().nullable(),
       remaining: z.number().int(),
       ratePerSecond: z.number().int(),

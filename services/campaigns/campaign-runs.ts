@@ -165,6 +165,8 @@ function progressView(campaign: Campaign, live: CampaignProgress | null, message
     queued: live.queued,
     skipped: live.skipped,
     waitingQuietHours: live.waitingQuietHours,
+    waitingMessageCap: live.waitingMessageCap ?? 0,
+    pausedReason: live.pausedReason ?? null,
     nextOpeningAt: live.nextOpeningAt === null ? null : new Date(live.nextOpeningAt).toISOString(),
     remaining,
     ratePerSecond: live.ratePerSecond,

@@ -8,7 +8,8 @@ import type { DispatchStatusEvents } from '../messaging/dispatch-status-events';
 import { insertMessagesPooled, type MessageRow } from '../messaging/message-store';
 import { sealBody, sealRecipient } from '../messaging/send-fields';
 import { openTemplate } from './campaign-fields';
-import { insideWindow, nextOpening, recipientZones } from './recipient-zone';
+import { recipientPlace } from './recipient-zone';
+import { capFreeAt, insideWindow, nextOpening, sendWindowFor, stateRule } from './send-window';
 import { renderTemplate, requireTemplate } from './template';
 
 /** Why a recipient of the snapshot gets no message; counted per reason in the progress. */
@@ -101,13 +102,16 @@ export async function snapshotCounts(pool: Pool, campaign: CampaignRow): Promise
 export interface EnqueuedPage {
   /** The campaign is no longer running (paused or cancelled meanwhile): nothing was written. */
   stopped: boolean;
+  /** The campaign's sender number is no longer the account's (removed or released): nothing was written. */
+  senderUnavailable: boolean;
   queued: number;
   skipped: Partial<Record<SkipReason, number>>;
-  /** Recipients found outside their window in this page (they wait, pending, until `not_before`). */
+  /** Recipients found outside their window or over their state's cap in this page (they wait, pending, until `not_before`). */
   deferred: number;
-  /** When the page came back short: pending recipients left, and the earliest a waiting one may go. */
+  /** When the page came back short: pending recipients left, those waiting (and of them, for a cap), and the earliest a waiting one may go. */
   pendingLeft: number | null;
   waiting: number | null;
+  waitingMessageCap: number | null;
   nextOpeningAt: number | null;
 }
 
@@ -119,26 +123,33 @@ interface Candidate {
   restricted: boolean;
 }
 
+/** Why a pending recipient waits for `not_before`. */
+type WaitReason = 'quiet_hours' | 'message_cap';
+
 /**
  * One page of the send: claims up to `limit` due pending recipients (row locks, SKIP LOCKED), checks
- * each at send time (opt-out, restriction, deleted contact, quiet hours in its zone), and for the
- * rest writes the message into the outbox and marks the recipient queued in the same transaction.
- * The message id is derived from (campaign, contact): a replayed page can neither skip nor repeat a
- * recipient. The dispatchers send the messages with failover, like any other.
+ * each at send time (opt-out, restriction, deleted contact, quiet hours in its zone and state, its
+ * state's cap on marketing messages), and for the rest writes the message into the outbox and marks
+ * the recipient queued in the same transaction. `now` is the workflow's clock. The message id is
+ * derived from (campaign, contact): a replayed page can neither skip nor repeat a recipient. The
+ * dispatchers send the messages with failover, like any other.
  */
 export async function enqueuePage(pool: Pool, dataKey: DataKey, campaignId: string, limit: number, now: Date): Promise<EnqueuedPage> {
   return withPgTransaction(pool, async (client) => {
     const campaign = await readCampaign(client, campaignId, 'for share');
     const page: EnqueuedPage = {
       stopped: false,
+      senderUnavailable: false,
       queued: 0,
       skipped: {},
       deferred: 0,
       pendingLeft: null,
       waiting: null,
+      waitingMessageCap: null,
       nextOpeningAt: null,
     };
     if (!campaign || campaign.status !== 'running') return { ...page, stopped: true };
+    if (!(await senderIsActive(client, campaign))) return { ...page, stopped: true, senderUnavailable: true };
     const { rows } = await client.query<Candidate>(
       `select r.contact_id, r.phone_hash, c.pii,
               exists (select 1 from opt_outs o where o.account_id = r.account_id and o.phone_hash = r.phone_hash) as opted_out,
@@ -151,12 +162,13 @@ export async function enqueuePage(pool: Pool, dataKey: DataKey, campaignId: stri
       [campaignId, now, limit],
     );
     const template = requireTemplate(openTemplate(dataKey, campaign.id, campaign.template));
-    const window = { startMinute: campaign.quietStartMinute, endMinute: campaign.quietEndMinute };
+    const campaignWindow = { startMinute: campaign.quietStartMinute, endMinute: campaign.quietEndMinute };
     const messageTime = (campaign.launchedAt ?? now).getTime();
     const messages: MessageRow[] = [];
     const queued: { contactId: string; messageId: string }[] = [];
     const skipped: { contactId: string; reason: SkipReason }[] = [];
-    const deferred: { contactId: string; until: Date }[] = [];
+    const deferred: { contactId: string; until: Date; why: WaitReason }[] = [];
+    const eligible = [];
     for (const r of rows) {
       const reason: SkipReason | null = !r.pii ? 'contact_deleted' : r.opted_out ? 'opted_out' : r.restricted ? 'restricted' : null;
       if (reason) {
@@ -164,14 +176,30 @@ export async function enqueuePage(pool: Pool, dataKey: DataKey, campaignId: stri
         continue;
       }
       const pii = openPii(dataKey, r.contact_id, r.pii!);
-      const zones = recipientZones(pii.phone, pii.attributes.timezone);
-      if (!zones) {
+      const place = recipientPlace(pii.phone, pii.attributes);
+      if (!place) {
         skipped.push({ contactId: r.contact_id, reason: 'timezone_unknown' });
         continue;
       }
-      if (!insideWindow(zones, now, window)) {
-        const opening = nextOpening(zones, now, window);
-        if (opening) deferred.push({ contactId: r.contact_id, until: opening });
+      const rule = stateRule(place.region);
+      const window = sendWindowFor(campaignWindow, rule);
+      eligible.push({ r, pii, zones: place.zones, rule, window, open: insideWindow(place.zones, now, window) });
+    }
+    // Only a recipient that could go now is counted against its cap (one outside its window is re-checked when it opens).
+    const capped = eligible.filter((e) => e.open && e.rule?.cap);
+    const recent = await recentCampaignSends(
+      client,
+      campaign,
+      capped.map((e) => e.r.phone_hash),
+      now,
+      Math.max(0, ...capped.map((e) => e.rule!.cap!.hours)),
+    );
+    for (const { r, pii, zones, rule, window, open } of eligible) {
+      const capFree = open && rule?.cap ? capFreeAt(recent.get(r.phone_hash.toString('hex')) ?? [], rule.cap, now) : null;
+      const capWait = capFree && capFree > now ? capFree : null;
+      if (capWait || !open) {
+        const opening = nextOpening(zones, capWait ?? now, window);
+        if (opening) deferred.push({ contactId: r.contact_id, until: opening, why: capWait ? 'message_cap' : 'quiet_hours' });
         else skipped.push({ contactId: r.contact_id, reason: 'no_common_window' });
         continue;
       }
@@ -205,24 +233,68 @@ export async function enqueuePage(pool: Pool, dataKey: DataKey, campaignId: stri
   });
 }
 
+/** Whether the campaign's sender is still one of its account's numbers (a removed number sends nothing new). */
+async function senderIsActive(client: PoolClient, campaign: CampaignRow): Promise<boolean> {
+  const { rows } = await client.query<{ active: boolean }>(
+    'select exists (select 1 from sender_numbers where account_id = $1 and phone_e164 = $2) as active',
+    [campaign.accountId, campaign.sender],
+  );
+  return rows[0]!.active;
+}
+
+/**
+ * When each number was sent a campaign message by this account in the trailing `hours` (ascending,
+ * keyed by the phone hash in hex): sent_at, or for one not sent yet, when it was queued. Cancelled
+ * and suppressed messages never reached anyone and do not count, nor does this campaign's own
+ * (its one message to the number: a replayed page must not hold it against itself). The numbers
+ * are locked first (in a fixed order, until the transaction ends) so two campaigns' pages cannot
+ * both count a number under its cap and both send to it.
+ */
+async function recentCampaignSends(
+  client: PoolClient,
+  campaign: CampaignRow,
+  phoneHashes: Buffer[],
+  now: Date,
+  hours: number,
+): Promise<Map<string, Date[]>> {
+  if (phoneHashes.length === 0) return new Map();
+  await client.query(
+    `select pg_advisory_xact_lock(k) from (
+       select distinct hashtextextended('campaign-cap:' || $1 || ':' || encode(h, 'hex'), 0) as k from unnest($2::bytea[]) h
+     ) s order by k`,
+    [campaign.accountId, phoneHashes],
+  );
+  const { rows } = await client.query<{ phone_hash: Buffer; sent: Date[] }>(
+    `select recipient_hash as phone_hash, array_agg(t order by t) as sent from (
+       select recipient_hash, coalesce(sent_at, created_at) as t from messages
+        where account_id = $1 and recipient_hash = any($2::bytea[]) and kind = 'campaign'
+          and campaign_id is distinct from $5 and status <> 'suppressed' and error_code is distinct from 'campaign_cancelled'
+     ) m where t > $3::timestamptz - make_interval(hours => $4)
+     group by recipient_hash`,
+    [campaign.accountId, phoneHashes, now, hours, campaign.id],
+  );
+  return new Map(rows.map((r) => [r.phone_hash.toString('hex'), r.sent]));
+}
+
 /** Each examined recipient's outcome in one statement: queued (with its message), skipped (with why), or deferred. */
 async function markRecipients(
   client: PoolClient,
   campaignId: string,
   queued: { contactId: string; messageId: string }[],
   skipped: { contactId: string; reason: SkipReason }[],
-  deferred: { contactId: string; until: Date }[],
+  deferred: { contactId: string; until: Date; why: WaitReason }[],
 ): Promise<void> {
   const rows = [
-    ...queued.map((q) => ({ contactId: q.contactId, state: 'queued', reason: null, messageId: q.messageId, until: null })),
-    ...skipped.map((k) => ({ contactId: k.contactId, state: 'skipped', reason: k.reason, messageId: null, until: null })),
-    ...deferred.map((d) => ({ contactId: d.contactId, state: 'pending', reason: null, messageId: null, until: d.until })),
+    ...queued.map((q) => ({ contactId: q.contactId, state: 'queued', reason: null, messageId: q.messageId, until: null, why: null })),
+    ...skipped.map((k) => ({ contactId: k.contactId, state: 'skipped', reason: k.reason, messageId: null, until: null, why: null })),
+    ...deferred.map((d) => ({ contactId: d.contactId, state: 'pending', reason: null, messageId: null, until: d.until, why: d.why })),
   ];
   if (rows.length === 0) return;
   await client.query(
     `update campaign_recipients r
-        set state = x.state, skip_reason = x.reason, message_id = x.message_id, not_before = x.until
-       from unnest($2::uuid[], $3::text[], $4::text[], $5::uuid[], $6::timestamptz[]) as x (contact_id, state, reason, message_id, until)
+        set state = x.state, skip_reason = x.reason, message_id = x.message_id, not_before = x.until, wait_reason = x.why
+       from unnest($2::uuid[], $3::text[], $4::text[], $5::uuid[], $6::timestamptz[], $7::text[])
+            as x (contact_id, state, reason, message_id, until, why)
       where r.campaign_id = $1 and r.contact_id = x.contact_id`,
     [
       campaignId,
@@ -231,20 +303,22 @@ async function markRecipients(
       rows.map((r) => r.reason),
       rows.map((r) => r.messageId),
       rows.map((r) => r.until),
+      rows.map((r) => r.why),
     ],
   );
 }
 
 async function pendingSummary(client: PoolClient, campaignId: string, now: Date) {
-  const { rows } = await client.query<{ pending: number; waiting: number; next_opening: Date | null }>(
+  const { rows } = await client.query<{ pending: number; waiting: number; waiting_cap: number; next_opening: Date | null }>(
     `select count(*)::int as pending,
             (count(*) filter (where not_before > $2))::int as waiting,
+            (count(*) filter (where not_before > $2 and wait_reason = 'message_cap'))::int as waiting_cap,
             min(not_before) filter (where not_before > $2) as next_opening
        from campaign_recipients where campaign_id = $1 and state = 'pending'`,
     [campaignId, now],
   );
   const r = rows[0]!;
-  return { pendingLeft: r.pending, waiting: r.waiting, nextOpeningAt: r.next_opening?.getTime() ?? null };
+  return { pendingLeft: r.pending, waiting: r.waiting, waitingMessageCap: r.waiting_cap, nextOpeningAt: r.next_opening?.getTime() ?? null };
 }
 
 /**
@@ -258,7 +332,7 @@ export async function cancelUnsent(
 ): Promise<{ recipients: number; messages: number }> {
   return withPgTransaction(pool, async (client) => {
     const recipients = await client.query(
-      `update campaign_recipients set state = 'skipped', skip_reason = 'campaign_cancelled', not_before = null
+      `update campaign_recipients set state = 'skipped', skip_reason = 'campaign_cancelled', not_before = null, wait_reason = null
         where campaign_id = $1 and state = 'pending'`,
       [campaignId],
     );

@@ -1,59 +1,51 @@
-import { DateTime, IANAZone } from 'luxon';
+import { IANAZone } from 'luxon';
+import { SINGLE_ZONE_COUNTRIES } from './data/country-zones';
+import { NANP_AREA_CODE_GROUPS, NANP_FALLBACK_ZONES } from './data/nanp-area-codes';
 
 /**
- * Where a recipient's quiet hours are reckoned. A contact's `timezone` attribute (IANA) wins. A +1
- * number without one may be in any of the zones below: it is messaged only while the window is open
- * in all of them (roughly 13:00–21:00 Eastern for the default window), never early in Hawaii.
- * Other countries need the attribute until a country table exists (the recipient is skipped with
- * `timezone_unknown`, counted in the campaign's progress).
+ * Where a recipient is, as far as quiet hours care: the zones its clock may be in (messaged only
+ * while the window is open in all of them) and its state or province (whose rules apply).
+ * A contact's `timezone` attribute (IANA) and `state` attribute ("FL" or "US-FL") win; otherwise a
+ * +1 number is placed by its area code (an unknown code: every NANP zone, no state), another
+ * number by its country when that country keeps one zone. Otherwise null: the recipient is
+ * skipped with `timezone_unknown`.
  */
-const NANP_ZONES = [
-  'America/New_York',
-  'America/Chicago',
-  'America/Denver',
-  'America/Phoenix',
-  'America/Los_Angeles',
-  'America/Anchorage',
-  'Pacific/Honolulu',
-];
-
-export interface QuietWindow {
-  startMinute: number;
-  endMinute: number;
+export interface RecipientPlace {
+  zones: string[];
+  region: string | null;
 }
 
-export function recipientZones(e164: string, timezoneAttribute: unknown): string[] | null {
-  if (typeof timezoneAttribute === 'string' && IANAZone.isValidZone(timezoneAttribute)) return [timezoneAttribute];
-  if (e164.startsWith('+1')) return NANP_ZONES;
-  return null;
+const AREA_CODES = new Map<string, RecipientPlace>(
+  NANP_AREA_CODE_GROUPS.flatMap((g) =>
+    g.codes.split(' ').map((code) => [code, { zones: g.spanning?.[code] ?? g.zones, region: g.region }] as const),
+  ),
+);
+
+export const areaCodePlace = (e164: string): RecipientPlace | undefined => AREA_CODES.get(e164.slice(2, 5));
+
+function countryZone(e164: string): string | undefined {
+  for (const length of [1, 2, 3]) {
+    const found = SINGLE_ZONE_COUNTRIES[e164.slice(1, 1 + length)];
+    if (found) return found.zone;
+  }
+  return undefined;
 }
 
-function insideIn(zone: string, at: Date, window: QuietWindow): boolean {
-  const local = DateTime.fromJSDate(at, { zone });
-  const minute = local.hour * 60 + local.minute;
-  return minute >= window.startMinute && minute < window.endMinute;
+function regionAttribute(value: unknown): string | null {
+  if (typeof value !== 'string') return null;
+  const match = /^(?:(?:US|CA)-)?([a-z]{2})$/i.exec(value.trim());
+  return match ? match[1]!.toUpperCase() : null;
 }
 
-export const insideWindow = (zones: string[], at: Date, window: QuietWindow): boolean => zones.every((zone) => insideIn(zone, at, window));
-
-/**
- * The first instant at or after `at` when the window is open in every zone, or null when the zones
- * never share an open window (a narrow window across Eastern and Hawaii time). The shared window
- * opens when its last zone opens, so each zone's next openings are the only candidates.
- */
-export function nextOpening(zones: string[], at: Date, window: QuietWindow): Date | null {
-  if (insideWindow(zones, at, window)) return at;
-  const candidates = zones
-    .flatMap((zone) =>
-      [0, 1, 2].map((days) =>
-        DateTime.fromJSDate(at, { zone })
-          .startOf('day')
-          .plus({ days })
-          .set({ hour: Math.floor(window.startMinute / 60), minute: window.startMinute % 60 })
-          .toJSDate(),
-      ),
-    )
-    .filter((d) => d.getTime() > at.getTime())
-    .sort((a, b) => a.getTime() - b.getTime());
-  return candidates.find((d) => insideWindow(zones, d, window)) ?? null;
+export function recipientPlace(e164: string, attributes: Record<string, unknown>): RecipientPlace | null {
+  const tz = attributes.timezone;
+  const zoneAttribute = typeof tz === 'string' && IANAZone.isValidZone(tz) ? [tz] : null;
+  const region = regionAttribute(attributes.state);
+  if (e164.startsWith('+1')) {
+    const byCode = areaCodePlace(e164);
+    return { zones: zoneAttribute ?? byCode?.zones ?? NANP_FALLBACK_ZONES, region: region ?? byCode?.region ?? null };
+  }
+  const zone = countryZone(e164);
+  const zones = zoneAttribute ?? (zone ? [zone] : null);
+  return zones && { zones, region };
 }

@@ -21,6 +21,10 @@ export interface CampaignProgress {
   skipped: Record<string, number>;
   /** Recipients outside their quiet hours, waiting for their window (as of the last short page). */
   waitingQuietHours: number;
+  /** Recipients over their state's cap on marketing messages, waiting for room (as of the last short page). */
+  waitingMessageCap: number;
+  /** Why the campaign paused itself (`sender_unavailable`: its sender number was removed); null when paused by a caller or running. */
+  pausedReason: string | null;
   /** Epoch ms when the next waiting recipient's window opens. */
   nextOpeningAt: number | null;
   remaining: number;
@@ -35,6 +39,8 @@ export const NEW_CAMPAIGN_PROGRESS: CampaignProgress = {
   queued: 0,
   skipped: {},
   waitingQuietHours: 0,
+  waitingMessageCap: 0,
+  pausedReason: null,
   nextOpeningAt: null,
   remaining: 0,
   ratePerSecond: 0,

@@ -100,6 +100,7 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignPr
     async () => {
       if (paused) {
         paused = false;
+        progress.pausedReason = null;
         const waitingToStart = progress.state === 'scheduled';
         await setCampaignStatus({ campaignId, from: ['paused'], to: waitingToStart ? 'scheduled' : 'running' });
       }
@@ -145,8 +146,16 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignPr
       continue;
     }
     const started = Date.now();
-    const page = await enqueuePage({ campaignId, limit: Math.min(PAGE_MAX, progress.ratePerSecond) });
+    const page = await enqueuePage({ campaignId, limit: Math.min(PAGE_MAX, progress.ratePerSecond), now: Date.now() });
     pages++;
+    if (page.senderUnavailable && !paused && !cancelled) {
+      // Its number was removed after launch: paused (not skipped) so re-adding the number and resuming continues.
+      paused = true;
+      progress.pausedReason = 'sender_unavailable';
+      await setCampaignStatus({ campaignId, from: ['running'], to: 'paused' });
+      await announce('campaign.paused', ++pauses);
+      continue;
+    }
     if (page.stopped) {
       // Paused or cancelled between the check and the page: the handlers say which.
       await condition(() => cancelled || !paused, '5 seconds');
@@ -156,7 +165,8 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignPr
     progress.skipped = addSkips(progress.skipped, page.skipped);
     progress.pages++;
     if (page.pendingLeft !== null) {
-      progress.waitingQuietHours = page.waiting ?? 0;
+      progress.waitingMessageCap = page.waitingMessageCap ?? 0;
+      progress.waitingQuietHours = (page.waiting ?? 0) - progress.waitingMessageCap;
       progress.nextOpeningAt = page.nextOpeningAt;
     }
     if (page.pendingLeft === 0) {
