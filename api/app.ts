@@ -47,6 +47,9 @@ import { CampaignRuns } from '../services/campaigns/campaign-runs';
 import { WebhookEndpointsService } from '../services/webhooks/webhook-endpoints-service';
 import { staffBreachRoutes } from './routes/staff-breaches';
 import { noticeRoutes } from './routes/notices';
+import { subprocessorRoutes } from './routes/subprocessors';
+import { staffSubprocessorRoutes } from './routes/staff-subprocessors';
+import { SubprocessorsService } from '../services/subprocessors/subprocessors-service';
 import { NoticesService } from '../services/notices/notices-service';
 import { BreachesService } from '../services/breaches/breaches-service';
 
@@ -183,6 +186,9 @@ export function createApp(deps: ApiDeps, options: AppOptions = {}) {
   staffUserRoutes(host, staffUsers);
   staffBreachRoutes(host, new BreachesService(deps, options.noticeClock));
   noticeRoutes(host, new NoticesService(options.noticeClock));
+  const subprocessors = new SubprocessorsService(deps, options.noticeClock);
+  subprocessorRoutes(host, subprocessors);
+  staffSubprocessorRoutes(host, subprocessors);
 
   const openApi = buildOpenApiDocument(registry);
   router.get('/openapi.json', (_req, res) => {

@@ -5,3 +5,5 @@ export { dispatchWorkflow } from './messaging/dispatch';
 export { webhookDeliveriesWorkflow } from './webhooks/webhook-deliveries';
 export { campaignWorkflow } from './campaigns/campaign';
 export { breachWorkflow } from './notices/breach';
+export { subprocessorWorkflow } from './notices/subprocessor';
+export { policyWorkflow } from './notices/policy';
