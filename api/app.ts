@@ -48,6 +48,8 @@ import { WebhookEndpointsService } from '../services/webhooks/webhook-endpoints-
 import { staffBreachRoutes } from './routes/staff-breaches';
 import { noticeRoutes } from './routes/notices';
 import { subprocessorRoutes } from './routes/subprocessors';
+import { policyRoutes, staffPolicyRoutes } from './routes/policies';
+import { PoliciesService } from '../services/policies/policies-service';
 import { staffSubprocessorRoutes } from './routes/staff-subprocessors';
 import { SubprocessorsService } from '../services/subprocessors/subprocessors-service';
 import { NoticesService } from '../services/notices/notices-service';
@@ -189,6 +191,9 @@ export function createApp(deps: ApiDeps, options: AppOptions = {}) {
   const subprocessors = new SubprocessorsService(deps, options.noticeClock);
   subprocessorRoutes(host, subprocessors);
   staffSubprocessorRoutes(host, subprocessors);
+  const policies = new PoliciesService(deps, options.noticeClock);
+  policyRoutes(host, policies);
+  staffPolicyRoutes(host, policies);
 
   const openApi = buildOpenApiDocument(registry);
   router.get('/openapi.json', (_req, res) => {
