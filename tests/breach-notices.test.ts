@@ -67,7 +67,7 @@ describe('breach notification (breach:<id>) at the real 72-hour constants', () =
     const breach = await declare(awareAt);
     expect(breach.processId).toBe(`breach:${breach.id}`);
     await s.sleep('10 hours');
-    const approved = await request(s.app).post(`/staff/v1/breaches/${breach.id}/approval`).set(auth).send({});
+    const approved = await request(s.app).post(`/staff/v1/breaches/${breach.id}/approval`).set(auth).send({ assessment });
     expect(approved.status, JSON.stringify(approved.body)).toBe(200);
     const st = await waitStatus(breach.id, (x) => x.phases.length > 0);
     expect(st.phases.map((p) => [p.phase, p.accounts])).toEqual([['full', 2]]);
@@ -86,7 +86,7 @@ describe('breach notification (breach:<id>) at the real 72-hour constants', () =
     const inProduct = await request(s.app).get('/v1/notices').set(affected[0]!.auth);
     expect(inProduct.status).toBe(200);
     const notice = inProduct.body.data.find((n: { processId: string }) => n.processId === breach.processId);
-    expect(notice).toMatchObject({ phase: 'full', contentVersion: 'v1' });
+    expect(notice).toMatchObject({ phase: 'full', contentVersion: 'v2' });
     for (const part of [
       assessment.nature,
       'about 1200',
@@ -222,7 +222,7 @@ describe('breach notification (breach:<id>) at the real 72-hour constants', () =
       status: 'no_notice',
       timeline: { notices: [] },
     });
-    const approve = await request(s.app).post(`/staff/v1/breaches/${res.body.id}/approval`).set(auth).send({});
+    const approve = await request(s.app).post(`/staff/v1/breaches/${res.body.id}/approval`).set(auth).send({ assessment });
     expectProblem(approve, 409, 'conflict');
   });
 });

@@ -32,7 +32,7 @@ export const DeclareBreachBody = z
   .strict();
 
 export const ApproveBreachBody = z
-  .object({ assessment: BreachAssessmentBody.optional().describe('The completed assessment, replacing the declared one') })
+  .object({ assessment: BreachAssessmentBody.describe('The completed assessment, replacing the declared one: the notice carries it') })
   .strict();
 
 export const BreachUpdateBody = z.object({ summary: text(10_000) }).strict();

@@ -123,9 +123,9 @@ export class BreachesService {
       if (breach.status === 'no_notice')
         throw new AppError('conflict', 'this breach was recorded as needing no notice: there is nothing to approve');
       if (breach.status === 'approved') throw new AppError('conflict', 'the assessment is already approved; post an update instead');
-      const assessment: z.infer<typeof BreachAssessmentBody> | null = body.assessment ?? null;
+      const assessment: z.infer<typeof BreachAssessmentBody> = body.assessment;
       await approveBreach(tem, id, actor.staffUserId, this.clock(), assessment);
-      const contentVersion = breach.contentVersion + (assessment ? 1 : 0);
+      const contentVersion = breach.contentVersion + 1;
       await auditByStaff(tem, actor, 'breach.approved', { type: 'breach', id: breachWorkflowId(id) }, { contentVersion });
       await this.signal(id, (h) => h.signal(approveBreachSignal, { contentVersion }));
     });
