@@ -1,4 +1,6 @@
+import { MockActivityEnvironment } from '@temporalio/testing';
 import request from 'supertest';
+import { createNoticeActivities } from '../activities/notices';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { breachStatusQuery, type BreachStatus } from '../workflows/notices/breach';
 import { expectProblem, signUp, type TestAccount } from './support/accounts';
@@ -99,6 +101,33 @@ describe('breach notification (breach:<id>) at the real 72-hour constants', () =
     }
     const other = await request(s.app).get('/v1/notices').set(unaffected.auth);
     expect(other.body.data.some((n: { processId: string }) => n.processId === breach.processId)).toBe(false);
+  });
+
+  it('a phase retried (even after a crash between the send and its record) sends nothing twice', async () => {
+    const breach = await declare(s.now());
+    await s.sleep('1 hour');
+    await request(s.app).post(`/staff/v1/breaches/${breach.id}/approval`).set(auth).send({ assessment });
+    const st = await waitStatus(breach.id, (x) => x.phases.length > 0);
+    const [victim, other] = affected;
+    // The record of one account's delivery is lost, as if the worker died after the provider took the email.
+    await s.h.deps.orm.em
+      .fork()
+      .execute(`delete from notice_deliveries where process_id = ? and recipient_id = ?`, [breach.processId, victim!.accountId]);
+    const acts = createNoticeActivities(s.h.deps);
+    const input = { breachId: breach.id, phase: 'full' as const, atMs: Date.parse(st.phases[0]!.at), approvedVersion: 2 };
+    for (let retry = 0; retry < 2; retry++)
+      expect(await new MockActivityEnvironment().run(acts.sendBreachNotices, input)).toEqual({ accounts: 2 });
+    for (const a of [victim!, other!])
+      expect(await breachEmails(breach.id, emailOf.get(a.accountId)!)).toEqual([`breach:${breach.id}:full:${a.accountId}`]);
+    const rows = await s.h.deps.orm.em
+      .fork()
+      .execute<{ recipient_id: string; sent_at: string }[]>(
+        `select recipient_id, sent_at from notice_deliveries where process_id = ? and phase = 'full' order by recipient_id`,
+        [breach.processId],
+      );
+    expect(rows.map((r) => [r.recipient_id, new Date(r.sent_at).toISOString()])).toEqual(
+      [victim!.accountId, other!.accountId].sort().map((id) => [id, st.phases[0]!.at]),
+    );
   });
 
   it('not approved: staff reminded at 24, 48 and 60 h, the initial notice at 66 h, the follow-up on approval, then updates', async () => {
