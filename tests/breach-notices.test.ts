@@ -116,7 +116,7 @@ describe('breach notification (breach:<id>) at the real 72-hour constants', () =
     const acts = createNoticeActivities(s.h.deps);
     const input = { breachId: breach.id, phase: 'full' as const, atMs: Date.parse(st.phases[0]!.at), approvedVersion: 2 };
     for (let retry = 0; retry < 2; retry++)
-      expect(await new MockActivityEnvironment().run(acts.sendBreachNotices, input)).toEqual({ accounts: 2 });
+      expect(await new MockActivityEnvironment().run((i: typeof input) => acts.sendBreachNotices(i), input)).toEqual({ accounts: 2 });
     for (const a of [victim!, other!])
       expect(await breachEmails(breach.id, emailOf.get(a.accountId)!)).toEqual([`breach:${breach.id}:full:${a.accountId}`]);
     const rows = await s.h.deps.orm.em
