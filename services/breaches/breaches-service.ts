@@ -1,7 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Client as TemporalClient } from '@temporalio/client';
-import type { z } from 'zod';
-import type { ApproveBreachBody, BreachAssessmentBody, DeclareBreachBody } from '../../api/schemas/breaches';
 import { AppError } from '../../lib/errors';
 import { uuidv7 } from '../../lib/ids';
 import { TASK_QUEUES } from '../../workers/task-queues';
@@ -26,8 +24,17 @@ import {
   insertBreach,
   insertBreachUpdate,
   listBreaches,
+  type BreachAssessment,
   type BreachRow,
 } from './breach-store';
+
+/** A declaration as the API validated it (api/schemas/breaches.ts). */
+export interface DeclareBreachInput extends BreachAssessment {
+  awareAt: string;
+  affectedAccounts: 'all' | string[];
+  noticeRequired: boolean;
+  noNoticeReason?: string;
+}
 
 const HOUR_MS = 3_600_000;
 /** A clock at most this far ahead of ours is not "the future". */
@@ -44,7 +51,7 @@ export class BreachesService {
     private readonly clock: () => Date = () => new Date(),
   ) {}
 
-  async declare(em: EntityManager, actor: StaffActor, body: z.infer<typeof DeclareBreachBody>) {
+  async declare(em: EntityManager, actor: StaffActor, body: DeclareBreachInput) {
     const now = this.clock();
     const awareAt = new Date(body.awareAt);
     if (awareAt.getTime() > now.getTime() + CLOCK_SKEW_MS) throw AppError.invalid('awareAt', 'must not be in the future');
@@ -116,14 +123,14 @@ export class BreachesService {
     }
   }
 
-  async approve(em: EntityManager, actor: StaffActor, id: string, body: z.infer<typeof ApproveBreachBody>) {
+  async approve(em: EntityManager, actor: StaffActor, id: string, body: { assessment: BreachAssessment }) {
     await em.transactional(async (tem) => {
       const breach = await findBreach(tem, id, { forUpdate: true });
       if (!breach) throw AppError.notFound('breach');
       if (breach.status === 'no_notice')
         throw new AppError('conflict', 'this breach was recorded as needing no notice: there is nothing to approve');
       if (breach.status === 'approved') throw new AppError('conflict', 'the assessment is already approved; post an update instead');
-      const assessment: z.infer<typeof BreachAssessmentBody> = body.assessment;
+      const assessment = body.assessment;
       await approveBreach(tem, id, actor.staffUserId, this.clock(), assessment);
       const contentVersion = breach.contentVersion + 1;
       await auditByStaff(tem, actor, 'breach.approved', { type: 'breach', id: breachWorkflowId(id) }, { contentVersion });
