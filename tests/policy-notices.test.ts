@@ -65,16 +65,13 @@ describe('policy change (policy:<kind>:<version>): 30 days’ notice for materia
     expect(await inForce('privacy')).toEqual({ inForce: '2026-11', upcoming: null });
 
     const effectiveAt = new Date(s.now().getTime() + 30 * DAY + 3_600_000);
-    const published = await request(s.app)
-      .post('/staff/v1/policies')
-      .set(privacy)
-      .send({
-        kind: 'privacy',
-        version: '2027-01',
-        text: 'We now keep delivery receipts for 13 months.',
-        material: true,
-        effectiveAt: effectiveAt.toISOString(),
-      });
+    const published = await request(s.app).post('/staff/v1/policies').set(privacy).send({
+      kind: 'privacy',
+      version: '2027-01',
+      text: 'We now keep delivery receipts for 13 months.',
+      material: true,
+      effectiveAt: effectiveAt.toISOString(),
+    });
     expect(published.status, JSON.stringify(published.body)).toBe(201);
     const processId = 'policy:privacy:2027-01';
     const handle = s.env.client.workflow.getHandle(processId);

@@ -39,16 +39,10 @@ const toRow = (r: StoredPolicy): PolicyVersionRow => ({
 
 /** False when this kind already has this version. */
 export async function insertPolicyVersion(em: EntityManager, row: PolicyVersionRow): Promise<boolean> {
-  const rows = await em.execute(`insert into policy_versions (${COLUMNS}) values (?, ?, ?, ?, ?, ?, ?, ?) on conflict do nothing returning version`, [
-    row.kind,
-    row.version,
-    row.body,
-    row.url,
-    row.material,
-    row.effectiveAt,
-    row.publishedAt,
-    row.publishedBy,
-  ]);
+  const rows = await em.execute(
+    `insert into policy_versions (${COLUMNS}) values (?, ?, ?, ?, ?, ?, ?, ?) on conflict do nothing returning version`,
+    [row.kind, row.version, row.body, row.url, row.material, row.effectiveAt, row.publishedAt, row.publishedBy],
+  );
   return rows.length === 1;
 }
 
