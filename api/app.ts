@@ -45,6 +45,15 @@ import { campaignRoutes } from './routes/campaigns';
 import { CampaignsService } from '../services/campaigns/campaigns-service';
 import { CampaignRuns } from '../services/campaigns/campaign-runs';
 import { WebhookEndpointsService } from '../services/webhooks/webhook-endpoints-service';
+import { staffBreachRoutes } from './routes/staff-breaches';
+import { noticeRoutes } from './routes/notices';
+import { subprocessorRoutes } from './routes/subprocessors';
+import { policyRoutes, staffPolicyRoutes } from './routes/policies';
+import { PoliciesService } from '../services/policies/policies-service';
+import { staffSubprocessorRoutes } from './routes/staff-subprocessors';
+import { SubprocessorsService } from '../services/subprocessors/subprocessors-service';
+import { NoticesService } from '../services/notices/notices-service';
+import { BreachesService } from '../services/breaches/breaches-service';
 
 const SIGNUPS_PER_MINUTE_PER_IP = 30;
 
@@ -53,6 +62,8 @@ export interface AppOptions {
   importChunkRows?: number;
   /** Time source of the failed-authentication limiter and of staff sign-in (TOTP steps, the 12-hour expiry); tests move it. */
   authClock?: () => number;
+  /** Time source of the notice processes' rules (breach awareness, 30-day notice periods, the policy in force); tests on a time-skipping server pass its clock. */
+  noticeClock?: () => Date;
 }
 
 /** The credential of `Authorization: Bearer <token>`, or null without one. */
@@ -175,6 +186,14 @@ export function createApp(deps: ApiDeps, options: AppOptions = {}) {
   const staffUsers = new StaffUsersService(deps.keys.staffTotpKey, options.authClock);
   staffSessionRoutes(host, staffSessions, staffUsers);
   staffUserRoutes(host, staffUsers);
+  staffBreachRoutes(host, new BreachesService(deps, options.noticeClock));
+  noticeRoutes(host, new NoticesService(options.noticeClock));
+  const subprocessors = new SubprocessorsService(deps, options.noticeClock);
+  subprocessorRoutes(host, subprocessors);
+  staffSubprocessorRoutes(host, subprocessors);
+  const policies = new PoliciesService(deps, options.noticeClock);
+  policyRoutes(host, policies);
+  staffPolicyRoutes(host, policies);
 
   const openApi = buildOpenApiDocument(registry);
   router.get('/openapi.json', (_req, res) => {

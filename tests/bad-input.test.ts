@@ -9,14 +9,16 @@ import { createStaffUser, staffBearer, staffSignIn } from './support/staff';
 
 let h: Harness;
 let acct: TestAccount;
-/** An admin's staff token: staff routes are probed with it, customer routes with the account's key. */
-let staffAuth: { Authorization: string };
+/** A staff token per role: each staff route is probed with one of a role it admits, customer routes with the account's key. */
+const staffAuth = new Map<string, { Authorization: string }>();
 
 interface Operation {
   method: string;
   path: string;
   secured: boolean;
   staff: boolean;
+  /** The staff roles a staff route admits. */
+  roles: string[];
   jsonBody: boolean;
   streamBody: boolean;
   query: string[];
@@ -25,6 +27,17 @@ interface Operation {
 
 let operations: Operation[] = [];
 
+const BREACH_ASSESSMENT = {
+  description: 'd',
+  nature: 'n',
+  subjectCategories: ['recipients'],
+  recordCategories: ['phone numbers'],
+  approxSubjects: 10,
+  approxRecords: 20,
+  likelyConsequences: 'c',
+  measures: 'm',
+  contact: 'dpo@example.com',
+};
 const CAMPAIGN = {
   name: 'Spring sale',
   template: 'Hi {{name | "there"}}',
@@ -57,6 +70,25 @@ const VALID_BODIES: Record<string, Record<string, unknown>> = {
   'PATCH /v1/campaigns/{id}': CAMPAIGN,
   'POST /staff/v1/sessions': { email: 'x@example.com', password: 'long enough password', code: '123456' },
   'POST /staff/v1/staff-users': { email: 'x@example.com', role: 'support', password: 'long enough password' },
+  'POST /staff/v1/breaches': {
+    ...BREACH_ASSESSMENT,
+    awareAt: '2026-11-24T10:00:00Z',
+    affectedAccounts: [randomUUID()],
+    noticeRequired: true,
+  },
+  'POST /staff/v1/breaches/{id}/approval': { assessment: BREACH_ASSESSMENT },
+  'POST /staff/v1/breaches/{id}/updates': { summary: 'more is known' },
+  'POST /staff/v1/subprocessors': {
+    vendor: 'newvendor',
+    name: 'New Vendor',
+    purpose: 'p',
+    locations: ['EU'],
+    recipientData: true,
+    effectiveAt: '2027-06-01T00:00:00Z',
+  },
+  'POST /staff/v1/subprocessors/{id}/objections/{objectionId}/resolution': { status: 'resolved' },
+  'POST /v1/subprocessors/{id}/objections': { reason: 'not in our region' },
+  'POST /staff/v1/policies': { kind: 'dpa', version: 'v9', text: 'the text', material: false, effectiveAt: '2027-06-01T00:00:00Z' },
 };
 const PHONE_ROUTES = ['POST /v1/contacts', 'PATCH /v1/contacts/{id}', 'POST /v1/opt-outs', 'POST /v1/sender-numbers'];
 
@@ -65,7 +97,7 @@ const url = (op: Operation, params: Record<string, string> = {}) =>
   op.path.replace(/\{(\w+)\}/g, (_, p: string) => params[p] ?? randomUUID());
 /** A request for any method, so one loop can drive every operation. */
 const open = (method: string, path: string) => request(h.app)[method.toLowerCase() as 'get'](path);
-const authFor = (op: Operation) => (op.staff ? staffAuth : acct.auth);
+const authFor = (op: Operation) => (op.staff ? staffAuth.get(op.roles[0]!)! : acct.auth);
 const call = (op: Operation) => {
   const r = open(op.method, url(op));
   return op.secured ? r.set(authFor(op)) : r;
@@ -76,14 +108,16 @@ beforeAll(async () => {
   // Every secured route is probed with bad keys from one address: more failures than the default budget.
   h = await startHarness({ env: { AUTH_FAILURES_PER_MINUTE: '1000' } });
   acct = await signUp(h.app, 'Fuzzed');
-  staffAuth = staffBearer(await staffSignIn(h.app, await createStaffUser(h, 'admin')));
+  for (const role of ['admin', 'privacy', 'security'] as const) {
+    staffAuth.set(role, staffBearer(await staffSignIn(h.app, await createStaffUser(h, role))));
+  }
   const doc = (await request(h.app).get('/openapi.json')).body as {
     paths: Record<
       string,
       Record<
         string,
         {
-          security?: Record<string, unknown>[];
+          security?: Record<string, string[]>[];
           requestBody?: { content: Record<string, unknown> };
           parameters?: { in: string; name: string }[];
         }
@@ -96,6 +130,7 @@ beforeAll(async () => {
       path,
       secured: Boolean(op.security?.length),
       staff: Boolean(op.security?.some((s) => STAFF_SECURITY_SCHEME in s)),
+      roles: op.security?.find((s) => STAFF_SECURITY_SCHEME in s)?.[STAFF_SECURITY_SCHEME] ?? [],
       jsonBody: Boolean(op.requestBody?.content['application/json']),
       streamBody: Boolean(op.requestBody?.content['text/csv']),
       query: (op.parameters ?? []).filter((p) => p.in === 'query').map((p) => p.name),

@@ -1,5 +1,9 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { randomUUID } from 'node:crypto';
+import { uuidv7 } from '../lib/ids';
+import { insertCustomerNotice } from '../services/notices/notice-store';
+import { insertSubprocessor } from '../services/subprocessors/subprocessor-store';
 import { publishCustomerEvent } from '../services/webhooks/customer-events';
 import { importWorkflowId } from '../workflows/import-contacts';
 import { signUp, type TestAccount } from './support/accounts';
@@ -362,6 +366,42 @@ const cases: Record<string, () => Promise<void>> = {
     expectStatus(await request(h.app).post(`/v1/campaigns/${A.campaignId}/cancel`).set(b.auth), 404);
     expect(expectStatus(await request(h.app).get(`/v1/campaigns/${A.campaignId}`).set(a.auth), 200).body.status).toBe('draft');
   },
+  'GET /v1/notices': async () => {
+    const processId = `breach:${uuidv7()}`;
+    await insertCustomerNotice(h.deps.orm.em.fork(), {
+      processId,
+      phase: 'full',
+      accountId: a.accountId,
+      title: 'For A only',
+      body: 'b',
+      contentVersion: 'v1',
+      shownFrom: new Date(),
+      shownUntil: null,
+    });
+    const seen = (res: request.Response) => (expectStatus(res, 200).body.data as { processId: string }[]).map((n) => n.processId);
+    expect(seen(await request(h.app).get('/v1/notices').set(b.auth))).not.toContain(processId);
+    expect(seen(await request(h.app).get('/v1/notices').set(a.auth))).toContain(processId);
+  },
+  'POST /v1/subprocessors/{id}/objections': async () => {
+    const { id, aObjectionId } = await pendingSubprocessor();
+    // B's objection is B's own: A's does not stand in its way, and A's is left as it was.
+    const res = expectStatus(
+      await request(h.app).post(`/v1/subprocessors/${id}/objections`).set(b.auth).send({ reason: 'B objects' }),
+      201,
+    );
+    expect(res.body).toMatchObject({ accountId: b.accountId, reason: 'B objects' });
+    const mine = expectStatus(await request(h.app).get(`/v1/subprocessors/${id}/objections`).set(a.auth), 200).body.data;
+    expect(mine).toEqual([expect.objectContaining({ id: aObjectionId, accountId: a.accountId, reason: 'A objects', status: 'open' })]);
+  },
+  'GET /v1/subprocessors/{id}/objections': async () => {
+    const { id, aObjectionId } = await pendingSubprocessor();
+    const seen = expectStatus(await request(h.app).get(`/v1/subprocessors/${id}/objections`).set(b.auth), 200).body.data as {
+      id: string;
+      accountId: string;
+    }[];
+    expect(seen.map((o) => o.id)).not.toContain(aObjectionId);
+    expect(seen.every((o) => o.accountId === b.accountId)).toBe(true);
+  },
   'GET /v1/campaigns/{id}/preview': async () => {
     expectStatus(await request(h.app).get(`/v1/campaigns/${A.campaignId}/preview`).query({ contactId: bContactId }).set(b.auth), 404);
     await bSender();
@@ -370,6 +410,32 @@ const cases: Record<string, () => Promise<void>> = {
     expect(res.body.detail).toBe('contact not found');
   },
 };
+
+/** A pending subprocessor A objected to, made once whichever case needs it first (no process: the routes read the rows). */
+let pending: Promise<{ id: string; aObjectionId: string }> | undefined;
+function pendingSubprocessor() {
+  pending ??= (async () => {
+    const id = uuidv7();
+    await insertSubprocessor(h.deps.orm.em.fork(), {
+      id,
+      vendor: `isolation-${randomUUID().slice(0, 8)}`,
+      name: 'Isolation Vendor',
+      purpose: 'p',
+      locations: ['EU'],
+      recipientData: true,
+      status: 'pending',
+      announcedAt: new Date(),
+      effectiveAt: new Date(Date.now() + 31 * 86_400_000),
+      activatedAt: null,
+    });
+    const res = expectStatus(
+      await request(h.app).post(`/v1/subprocessors/${id}/objections`).set(a.auth).send({ reason: 'A objects' }),
+      201,
+    );
+    return { id, aObjectionId: res.body.id as string };
+  })();
+  return pending;
+}
 
 /** B's sender number, registered once whichever case needs it first. */
 async function bSender(): Promise<void> {

@@ -4,5 +4,6 @@ export const TASK_QUEUES = {
   imports: 'massivesms-imports',
   maintenance: 'massivesms-maintenance',
   messaging: 'massivesms-messaging',
+  notices: 'massivesms-notices',
   webhooks: 'massivesms-webhooks',
 } as const;

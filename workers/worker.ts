@@ -9,6 +9,7 @@ import { createMaintenanceWorker } from './create-maintenance-worker';
 import { createMessagingWorker, ensureDispatchWorkflows } from './create-messaging-worker';
 import { createSmsCarriers } from '../providers/sms/registry';
 import { createWebhookWorker } from './create-webhook-worker';
+import { createNoticesWorker } from './create-notices-worker';
 import { ensureWebhookDeliveriesWorkflow } from './webhook-deliveries-workflow';
 import { ensureIdempotencyPurgeSchedule } from './idempotency-purge-schedule';
 import { connectClient, connectWorker } from './temporal-connection';
@@ -30,6 +31,7 @@ async function main(): Promise<void> {
   const messaging = sendsMessages ? await createMessagingWorker({ ...options, carriers: createSmsCarriers(config) }) : undefined;
   const webhooks = await createWebhookWorker(options);
   const campaigns = await createCampaignWorker(options);
+  const notices = await createNoticesWorker(options);
   const clientConnection = await connectClient(config);
   const client = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE });
   await ensureIdempotencyPurgeSchedule(client);
@@ -37,7 +39,7 @@ async function main(): Promise<void> {
   if (messaging) await ensureDispatchWorkflows(client, config);
   await ensureWebhookDeliveriesWorkflow(client);
   await clientConnection.close();
-  const workers = [worker, maintenance, webhooks, campaigns, ...(messaging ? [messaging] : [])];
+  const workers = [worker, maintenance, webhooks, campaigns, notices, ...(messaging ? [messaging] : [])];
   deps.logger.info({ taskQueues: workers.map((w) => w.options.taskQueue) }, 'worker started');
   await Promise.all(workers.map((w) => w.run()));
   await connection.close();

@@ -4,3 +4,6 @@ export { auditAnchorWorkflow } from './audit-anchor';
 export { dispatchWorkflow } from './messaging/dispatch';
 export { webhookDeliveriesWorkflow } from './webhooks/webhook-deliveries';
 export { campaignWorkflow } from './campaigns/campaign';
+export { breachWorkflow } from './notices/breach';
+export { subprocessorWorkflow } from './notices/subprocessor';
+export { policyWorkflow } from './notices/policy';

@@ -3,6 +3,7 @@ import type { CarrierId } from '../../providers/sms/carrier';
 import { readAvailability } from '../../services/messaging/carrier-breaker';
 import { claimMessages, releaseExpiredClaims, type ClaimedMessage } from '../../services/messaging/outbox-store';
 import { carriersFor, CARRIER_PREFERENCE } from '../../services/messaging/routing';
+import { loadSubprocessorGate } from '../../services/subprocessors/subprocessor-gate';
 import type { ClaimBatchInput, ClaimBatchResult } from './dispatch-types';
 import type { MessagingActivityDeps } from './messaging-deps';
 
@@ -16,9 +17,13 @@ export function createClaimBatch(deps: MessagingActivityDeps) {
   const { pgPool, settings } = deps;
 
   async function routesFor(claimed: ClaimedMessage[]): Promise<ClaimBatchResult['routes']> {
-    const em = deps.orm.em.fork();
+    if (claimed.length === 0) return [];
+    const gate = await loadSubprocessorGate(
+      pgPool,
+      claimed.map((m) => m.accountId),
+    );
     const byAccount = new Map<string, CarrierId[]>();
-    for (const { accountId } of claimed) if (!byAccount.has(accountId)) byAccount.set(accountId, await carriersFor(em, accountId));
+    for (const { accountId } of claimed) if (!byAccount.has(accountId)) byAccount.set(accountId, carriersFor(gate, accountId));
     const groups = new Map<string, { carriers: CarrierId[]; ids: string[] }>();
     for (const m of claimed) {
       const carriers = byAccount.get(m.accountId)!;

@@ -13,6 +13,7 @@ import {
 import { statusCallbackUrl } from '../../services/messaging/send-callback-url';
 import { mapBounded } from '../../services/messaging/send-concurrency';
 import { openOutbound } from '../../services/messaging/send-fields';
+import { loadSubprocessorGate } from '../../services/subprocessors/subprocessor-gate';
 import { keysForAccounts } from './account-keys';
 import type { SendBatchInput, SendBatchResult } from './dispatch-types';
 import type { MessagingActivityDeps } from './messaging-deps';
@@ -122,13 +123,20 @@ export function createSendBatch(deps: MessagingActivityDeps) {
       reconcileWaitMs: settings.reconcileWaitMs,
     });
 
-    const keys = await keysForAccounts(
-      deps,
-      prepared.toSend.map((m) => m.accountId),
-    );
+    const accountIds = prepared.toSend.map((m) => m.accountId);
+    const keys = await keysForAccounts(deps, accountIds);
+    // Routing already left this carrier out where it may not be used; this is the check at the call
+    // itself (one query per batch), so no path reaches a vendor the account may not use.
+    const gate = accountIds.length > 0 ? await loadSubprocessorGate(pgPool, accountIds) : null;
     const requests: CarrierSendRequest[] = [];
     const unsendable: { messageId: string; attemptId: string; code: string }[] = [];
+    const notAllowed: AttemptResult[] = [];
     for (const m of prepared.toSend) {
+      if (gate && !gate.allowed(m.accountId, input.carrier)) {
+        // Nothing was sent: transient, so the message moves on to the account's next allowed route.
+        notAllowed.push({ attemptId: m.attemptId, outcome: 'transient', errorCode: 'subprocessor_not_allowed' });
+        continue;
+      }
       const key = keys.get(m.accountId);
       if (!key) {
         unsendable.push({ messageId: m.messageId, attemptId: m.attemptId, code: 'data_key_destroyed' });
@@ -148,6 +156,7 @@ export function createSendBatch(deps: MessagingActivityDeps) {
     // Answers are recorded as they come, a chunk at a time: a crash mid-batch leaves only the calls
     // actually in flight pending (ambiguous on retry), not the whole batch.
     const recorder = new ChunkedRecorder((chunk) => recordAttemptResults(pgPool, chunk, settings.reconcileWaitMs));
+    for (const result of notAllowed) recorder.add(result);
     const beat = setInterval(() => ctx.heartbeat(), 1_000);
     let results: AttemptResult[];
     try {

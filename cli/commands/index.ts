@@ -4,9 +4,21 @@ import { loginCommand } from './login';
 import { logoutCommand } from './logout';
 import { usersCommand } from './users';
 import { whoamiCommand } from './whoami';
+import { breachesCommand } from './breaches';
+import { policiesCommand } from './policies';
+import { subprocessorsCommand } from './subprocessors';
 
 /**
  * Every staff CLI command, in the order `--help` lists them. A new command is one file in this
  * folder (over `ctx.client()`, with `pollUntilDone` for long operations) and one line here.
  */
-export const STAFF_COMMANDS: StaffCommand[] = [createUserCommand, loginCommand, logoutCommand, whoamiCommand, usersCommand];
+export const STAFF_COMMANDS: StaffCommand[] = [
+  createUserCommand,
+  loginCommand,
+  logoutCommand,
+  whoamiCommand,
+  usersCommand,
+  breachesCommand,
+  subprocessorsCommand,
+  policiesCommand,
+];

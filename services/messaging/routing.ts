@@ -1,14 +1,18 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
 import type { CarrierId } from '../../providers/sms/carrier';
+import type { SubprocessorGate } from '../subprocessors/subprocessor-gate';
 
-/** Every carrier, in the order traffic prefers them. */
+/** Every carrier route, in the order traffic prefers them. */
 export const CARRIER_PREFERENCE: readonly CarrierId[] = ['telnyx', 'twilio'];
 
 /**
- * The carriers an account's messages may go through, first choice first. The one place routing is
- * decided: an account's subprocessor objections (a later issue) will remove carriers here, reading
- * them with `em`.
+ * The carrier routes an account's messages may go through, first choice first: the one place routing
+ * is decided. A route is its carrier's subprocessor entry (vendor = carrier id): one not yet active,
+ * or one the account objected to, is left out for that account.
  */
-export function carriersFor(_em: EntityManager, _accountId: string): Promise<CarrierId[]> {
-  return Promise.resolve([...CARRIER_PREFERENCE]);
+export function carriersFor<C extends string = CarrierId>(
+  gate: SubprocessorGate,
+  accountId: string,
+  candidates: readonly C[] = CARRIER_PREFERENCE as readonly C[],
+): C[] {
+  return candidates.filter((carrier) => gate.allowed(accountId, carrier));
 }

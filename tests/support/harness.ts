@@ -9,6 +9,7 @@ import type { ServiceDeps } from '../../services/deps';
 import { createLogger } from '../../lib/logger';
 import { createCampaignWorker } from '../../workers/create-campaign-worker';
 import { createImportWorker } from '../../workers/create-import-worker';
+import { createNoticesWorker } from '../../workers/create-notices-worker';
 import { createMessagingWorker, ensureDispatchWorkflows, type MessagingWorkerOptions } from '../../workers/create-messaging-worker';
 import { createSmsCarriers } from '../../providers/sms/registry';
 import { dispatchWorkflowId } from '../../workflows/messaging/dispatch';
@@ -47,6 +48,8 @@ export interface HarnessOptions {
   logLevel?: string;
   /** Runs the send path (dispatcher shards and their activities) against the carriers `env` points at. */
   messaging?: boolean | { settings?: MessagingWorkerOptions['settings'] };
+  /** Runs the notice processes (breach, subprocessor, policy) on the dev server; time-skipping tests use tests/support/notices.ts. */
+  notices?: boolean;
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -61,12 +64,16 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
   const app = createApp({ ...deps, temporal }, { importChunkRows: options.importChunkRows });
 
-  /** The import and campaign workers (`worker: true`), each with its run. */
+  /** The import and campaign workers (`worker: true`) and the notices worker (`notices: true`), each with its run. */
   const plainWorkers: { worker: Worker; running: Promise<void> }[] = [];
   let workerConnection: NativeConnection | undefined;
-  if (options.worker) {
+  if (options.worker || options.notices) {
     workerConnection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
-    for (const create of [createImportWorker, createCampaignWorker]) {
+    const creators = [
+      ...(options.worker ? [createImportWorker, createCampaignWorker] : []),
+      ...(options.notices ? [createNoticesWorker] : []),
+    ];
+    for (const create of creators) {
       const worker = await create({
         connection: workerConnection,
         namespace: config.TEMPORAL_NAMESPACE,
