@@ -4,8 +4,8 @@ import { Migration20261124020000_auth_hardening } from './Migration2026112402000
 import { Migration20261124030000_audit_mac_checkpoints } from './Migration20261124030000_audit_mac_checkpoints';
 import { Migration20261124040000_keyring } from './Migration20261124040000_keyring';
 import { Migration20261124050000_messaging } from './Migration20261124050000_messaging';
-import { Migration20261124060100_customer_webhooks } from './Migration20261124060100_customer_webhooks';
 import { Migration20261124060100_dispatch } from './Migration20261124060100_dispatch';
+import { Migration20261124060100_customer_webhooks } from './Migration20261124060100_customer_webhooks';
 import { Migration20261124080000_campaigns } from './Migration20261124080000_campaigns';
 import { Migration20261124080100_campaign_recipients } from './Migration20261124080100_campaign_recipients';
 import { Migration20261124090000_staff_identity } from './Migration20261124090000_staff_identity';
@@ -20,8 +20,8 @@ export const migrations = [
   { name: 'Migration20261124030000_audit_mac_checkpoints', class: Migration20261124030000_audit_mac_checkpoints },
   { name: 'Migration20261124040000_keyring', class: Migration20261124040000_keyring },
   { name: 'Migration20261124050000_messaging', class: Migration20261124050000_messaging },
-  { name: 'Migration20261124060100_customer_webhooks', class: Migration20261124060100_customer_webhooks },
   { name: 'Migration20261124060100_dispatch', class: Migration20261124060100_dispatch },
+  { name: 'Migration20261124060100_customer_webhooks', class: Migration20261124060100_customer_webhooks },
   { name: 'Migration20261124080000_campaigns', class: Migration20261124080000_campaigns },
   { name: 'Migration20261124080100_campaign_recipients', class: Migration20261124080100_campaign_recipients },
   { name: 'Migration20261124090000_staff_identity', class: Migration20261124090000_staff_identity },
