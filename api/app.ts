@@ -45,6 +45,9 @@ import { campaignRoutes } from './routes/campaigns';
 import { CampaignsService } from '../services/campaigns/campaigns-service';
 import { CampaignRuns } from '../services/campaigns/campaign-runs';
 import { WebhookEndpointsService } from '../services/webhooks/webhook-endpoints-service';
+import { DsrService } from '../services/dsr/dsr-service';
+import { dataSubjectRequestRoutes } from './routes/data-subject-requests';
+import { staffDataSubjectRequestRoutes } from './routes/staff-data-subject-requests';
 
 const SIGNUPS_PER_MINUTE_PER_IP = 30;
 
@@ -175,6 +178,9 @@ export function createApp(deps: ApiDeps, options: AppOptions = {}) {
   const staffUsers = new StaffUsersService(deps.keys.staffTotpKey, options.authClock);
   staffSessionRoutes(host, staffSessions, staffUsers);
   staffUserRoutes(host, staffUsers);
+  const dsrs = new DsrService(deps);
+  dataSubjectRequestRoutes(host, dsrs);
+  staffDataSubjectRequestRoutes(host, dsrs);
 
   const openApi = buildOpenApiDocument(registry);
   router.get('/openapi.json', (_req, res) => {

@@ -4,3 +4,5 @@ export { auditAnchorWorkflow } from './audit-anchor';
 export { dispatchWorkflow } from './messaging/dispatch';
 export { webhookDeliveriesWorkflow } from './webhooks/webhook-deliveries';
 export { campaignWorkflow } from './campaigns/campaign';
+export { dsrWorkflow } from './lifecycle/dsr';
+export { retentionWorkflow } from './lifecycle/retention';
