@@ -22,7 +22,9 @@ interface MessageMetaRow {
   failed_at: Date | null;
 }
 
-const iso = (d: Date | null) => (d ? d.toISOString() : null);
+/** Raw SQL hands timestamptz back as text. */
+const isoOf = (d: Date | string) => new Date(d).toISOString();
+const iso = (d: Date | string | null) => (d === null ? null : isoOf(d));
 
 /**
  * What the account holds about the request's subject, read now: the contact (opened), its lists,
@@ -77,13 +79,13 @@ export async function buildDsrExport(em: EntityManager, key: DataKey, row: DsrRo
             name: pii.name,
             attributes: pii.attributes,
             optIn: { source: contact.opt_in_source, ip: pii.optInIp, at: iso(contact.opt_in_at) },
-            createdAt: contact.created_at.toISOString(),
-            updatedAt: contact.updated_at.toISOString(),
+            createdAt: isoOf(contact.created_at),
+            updatedAt: isoOf(contact.updated_at),
           }
         : null,
-    lists: lists.map((l) => ({ id: l.id, name: l.name, addedAt: l.added_at.toISOString() })),
-    optOut: optOut ? { source: optOut.source, since: optOut.created_at.toISOString() } : null,
-    restricted: restriction ? { since: restriction.created_at.toISOString() } : null,
+    lists: lists.map((l) => ({ id: l.id, name: l.name, addedAt: isoOf(l.added_at) })),
+    optOut: optOut ? { source: optOut.source, since: isoOf(optOut.created_at) } : null,
+    restricted: restriction ? { since: isoOf(restriction.created_at) } : null,
     messages,
   };
 }
@@ -98,7 +100,7 @@ function messageView(m: MessageMetaRow) {
     segments: m.segments,
     encoding: m.encoding,
     campaignId: m.campaign_id,
-    createdAt: m.created_at.toISOString(),
+    createdAt: isoOf(m.created_at),
     sentAt: iso(m.sent_at),
     deliveredAt: iso(m.delivered_at),
     failedAt: iso(m.failed_at),

@@ -40,6 +40,18 @@ export interface ExtensionRow {
   decided_at: Date | null;
 }
 
+/** Raw SQL hands timestamptz back as text: these become Dates. */
+const DSR_TIMES = ['identity_verified_at', 'received_at', 'due_at', 'overdue_at', 'completed_at', 'updated_at'] as const;
+const EXTENSION_TIMES = ['created_at', 'decided_at'] as const;
+
+function withDates<T>(row: T, fields: readonly string[]): T {
+  const r = row as Record<string, unknown>;
+  for (const f of fields) if (r[f] !== null && r[f] !== undefined && !(r[f] instanceof Date)) r[f] = new Date(r[f] as string);
+  return row;
+}
+const dsrRows = (rows: DsrRow[]) => rows.map((r) => withDates(r, DSR_TIMES));
+const extensionRows = (rows: ExtensionRow[]) => rows.map((r) => withDates(r, EXTENSION_TIMES));
+
 export type NewDsrRow = Omit<
   DsrRow,
   'identity_verified_at' | 'identity_verified_by' | 'overdue_at' | 'completed_at' | 'outcome' | 'completion_note' | 'updated_at'
@@ -75,9 +87,11 @@ export async function deleteDsr(em: EntityManager, id: string): Promise<void> {
 
 /** One request; with `accountId`, only if it is that account's. */
 export async function findDsr(em: EntityManager, id: string, accountId?: string): Promise<DsrRow | undefined> {
-  const [row] = await em.execute<DsrRow[]>(
-    `select * from data_subject_requests where id = ? ${accountId ? 'and account_id = ?' : ''}`,
-    accountId ? [id, accountId] : [id],
+  const [row] = dsrRows(
+    await em.execute<DsrRow[]>(
+      `select * from data_subject_requests where id = ? ${accountId ? 'and account_id = ?' : ''}`,
+      accountId ? [id, accountId] : [id],
+    ),
   );
   return row;
 }
@@ -95,17 +109,21 @@ export async function pageDsrs(em: EntityManager, page: { limit: number; before?
     params.push(page.before);
   }
   params.push(page.limit + 1);
-  return em.execute<DsrRow[]>(
-    `select * from data_subject_requests ${where.length ? `where ${where.join(' and ')}` : ''} order by id desc limit ?`,
-    params,
+  return dsrRows(
+    await em.execute<DsrRow[]>(
+      `select * from data_subject_requests ${where.length ? `where ${where.join(' and ')}` : ''} order by id desc limit ?`,
+      params,
+    ),
   );
 }
 
 export async function extensionsOf(em: EntityManager, requestIds: string[]): Promise<ExtensionRow[]> {
   if (requestIds.length === 0) return [];
-  return em.execute<ExtensionRow[]>(
-    'select * from data_subject_request_extensions where request_id = any(?::uuid[]) order by created_at, id',
-    [requestIds],
+  return extensionRows(
+    await em.execute<ExtensionRow[]>(
+      `select * from data_subject_request_extensions where request_id in (${requestIds.map(() => '?').join(', ')}) order by created_at, id`,
+      requestIds,
+    ),
   );
 }
 
@@ -125,10 +143,12 @@ export async function decideExtension(
   decision: { applied: true; dueAt: Date } | { applied: false },
   at: Date,
 ): Promise<ExtensionRow | undefined> {
-  const [ext] = await em.execute<ExtensionRow[]>(
-    `update data_subject_request_extensions set status = ?, decided_at = ?
-     where id = ? and request_id = ? and status = 'pending' returning *`,
-    [decision.applied ? 'applied' : 'refused', at, extensionId, requestId],
+  const [ext] = extensionRows(
+    await em.execute<ExtensionRow[]>(
+      `update data_subject_request_extensions set status = ?, decided_at = ?
+       where id = ? and request_id = ? and status = 'pending' returning *`,
+      [decision.applied ? 'applied' : 'refused', at, extensionId, requestId],
+    ),
   );
   if (ext && decision.applied) {
     await em.execute('update data_subject_requests set due_at = ?, updated_at = ? where id = ?', [decision.dueAt, at, requestId]);
