@@ -57,6 +57,15 @@ const VALID_BODIES: Record<string, Record<string, unknown>> = {
   'PATCH /v1/campaigns/{id}': CAMPAIGN,
   'POST /staff/v1/sessions': { email: 'x@example.com', password: 'long enough password', code: '123456' },
   'POST /staff/v1/staff-users': { email: 'x@example.com', role: 'support', password: 'long enough password' },
+  'POST /v1/data-subject-requests': { type: 'access', phone: '+14155550100' },
+  'POST /staff/v1/data-subject-requests': {
+    accountId: randomUUID(),
+    type: 'erasure',
+    requesterEmail: 'x@example.com',
+    phone: '+14155550100',
+  },
+  'POST /staff/v1/data-subject-requests/{id}/extensions': { days: 10, reason: 'complex request' },
+  'POST /staff/v1/data-subject-requests/{id}/complete': { note: 'done' },
 };
 const PHONE_ROUTES = ['POST /v1/contacts', 'PATCH /v1/contacts/{id}', 'POST /v1/opt-outs', 'POST /v1/sender-numbers'];
 
