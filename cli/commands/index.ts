@@ -1,5 +1,6 @@
 import type { StaffCommand } from '../lib/staff-command';
 import { createUserCommand } from './create-user';
+import { dsrCommand } from './dsr';
 import { loginCommand } from './login';
 import { logoutCommand } from './logout';
 import { usersCommand } from './users';
@@ -9,4 +10,4 @@ import { whoamiCommand } from './whoami';
  * Every staff CLI command, in the order `--help` lists them. A new command is one file in this
  * folder (over `ctx.client()`, with `pollUntilDone` for long operations) and one line here.
  */
-export const STAFF_COMMANDS: StaffCommand[] = [createUserCommand, loginCommand, logoutCommand, whoamiCommand, usersCommand];
+export const STAFF_COMMANDS: StaffCommand[] = [createUserCommand, loginCommand, logoutCommand, whoamiCommand, usersCommand, dsrCommand];
