@@ -64,6 +64,12 @@ async function requestAndWait(acct: TestAccount, body: Record<string, unknown>) 
   return done.body;
 }
 
+/** Everything Temporal keeps of the request's run (inputs, results, queries' sources, failures), as text. */
+async function historyText(id: string): Promise<string> {
+  const history = await h.temporal.workflow.getHandle(dsrWorkflowId(id)).fetchHistory();
+  return JSON.stringify(history, (_k, v: unknown) => (v instanceof Uint8Array ? Buffer.from(v).toString('latin1') : v));
+}
+
 async function contact(acct: TestAccount, phone: string, name: string) {
   const res = await request(h.app)
     .post('/v1/contacts')
@@ -114,6 +120,9 @@ describe('what the product does itself for a data subject request', () => {
     expect(optOuts[0]!.phone_pii).toBeNull();
     const [row] = await sql<{ subject_pii: Buffer | null }>('select subject_pii from data_subject_requests where id = ?', [dsr.id]);
     expect(row!.subject_pii).toBeNull();
+    const history = await historyText(dsr.id);
+    expect(history).toContain(dsr.id);
+    for (const pii of [phone, phone.slice(2), 'Erin']) expect(history).not.toContain(pii);
   });
 
   it('restriction: the number is flagged and a send to it is refused; another number still goes', async () => {
@@ -220,6 +229,8 @@ describe('requests staff log for account holders', () => {
     const shown = await request(h.app).get(`/staff/v1/data-subject-requests/${created.body.id}`).set(staff);
     expect(shown.body).toMatchObject({ status: 'completed', outcome: { action: 'opted_out' } });
     expect((await request(h.app).get('/v1/opt-outs').set(acct.auth)).body.data).toHaveLength(1);
+    const history = await historyText(created.body.id);
+    for (const pii of [phone, phone.slice(2), 'holder@example.com']) expect(history).not.toContain(pii);
     // The customer sees the request about its recipient too, without the requester's email.
     const mine = await request(h.app).get(`/v1/data-subject-requests/${created.body.id}`).set(acct.auth);
     expect(mine.status).toBe(200);
