@@ -62,7 +62,9 @@ export const dsrCommand: StaffCommand = (program) => {
             ...(cursor ? { cursor } : {}),
             ...(options.account ? { accountId: options.account } : {}),
           });
-          const page: { data: DsrListItem[]; nextCursor: string | null } = await client.get(`/staff/v1/data-subject-requests?${query.toString()}`);
+          const page: { data: DsrListItem[]; nextCursor: string | null } = await client.get(
+            `/staff/v1/data-subject-requests?${query.toString()}`,
+          );
           all.push(...page.data);
           cursor = page.nextCursor;
         } while (cursor);
