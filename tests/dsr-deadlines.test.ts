@@ -194,4 +194,24 @@ describe('data subject request deadlines (time-skipping server, real constants)'
     expect(await env.client.workflow.getHandle(dsrWorkflowId(dsr.id)).result()).toMatchObject({ phase: 'completed', overdue: false });
     expect(await auditActions(dsr.id)).not.toContain('dsr.overdue');
   });
+
+  it('a late extension sends no reminder whose moment had passed when it was recorded, only the ones still ahead', async () => {
+    const acct = await signUp(h.app, 'Late extension');
+    const dsr = await openRectification(acct, '+14155552003');
+    await skipTo(dsr.receivedAtMs, 23 * DAY + HOUR);
+    await until(dsr.id, (s) => s.remindersSent.length === 1);
+    await skipTo(dsr.receivedAtMs, 27 * DAY);
+    // Due at day 32 now: its "7 days before" (day 25) was already past, its "2 days before" (day 30) is not.
+    const extended = await dsrs.extend(h.deps.orm.em.fork(), staffActor(), dsr.id, { days: 2, reason: 'waiting for the carrier' });
+    expect(extended.dueAt).toBe(new Date(dsr.receivedAtMs + 32 * DAY).toISOString());
+    await skipTo(dsr.receivedAtMs, 30 * DAY - HOUR);
+    expect((await status(dsr.id)).remindersSent).toHaveLength(1);
+    await skipTo(dsr.receivedAtMs, 30 * DAY + HOUR);
+    await until(dsr.id, (s) => s.remindersSent.length === 2);
+    expect((await reminderEmails(dsr.id)).map((e) => e.subject)).toEqual([
+      `Data subject request ${dsr.id} is due in 7 days`,
+      `Data subject request ${dsr.id} is due in 2 days`,
+    ]);
+    expect((await status(dsr.id)).overdue).toBe(false);
+  });
 });
