@@ -54,6 +54,9 @@ import { staffSubprocessorRoutes } from './routes/staff-subprocessors';
 import { SubprocessorsService } from '../services/subprocessors/subprocessors-service';
 import { NoticesService } from '../services/notices/notices-service';
 import { BreachesService } from '../services/breaches/breaches-service';
+import { DsrService } from '../services/dsr/dsr-service';
+import { dataSubjectRequestRoutes } from './routes/data-subject-requests';
+import { staffDataSubjectRequestRoutes } from './routes/staff-data-subject-requests';
 
 const SIGNUPS_PER_MINUTE_PER_IP = 30;
 
@@ -194,6 +197,9 @@ export function createApp(deps: ApiDeps, options: AppOptions = {}) {
   const policies = new PoliciesService(deps, options.noticeClock);
   policyRoutes(host, policies);
   staffPolicyRoutes(host, policies);
+  const dsrs = new DsrService(deps);
+  dataSubjectRequestRoutes(host, dsrs);
+  staffDataSubjectRequestRoutes(host, dsrs);
 
   const openApi = buildOpenApiDocument(registry);
   router.get('/openapi.json', (_req, res) => {

@@ -1,7 +1,7 @@
 import { Client } from 'pg';
 
 /** Tables the app may read and append to, never change: their triggers and rows belong to the owner. */
-const APPEND_ONLY_TABLES = ['audit_log', 'audit_checkpoints'];
+const APPEND_ONLY_TABLES = ['audit_log', 'audit_checkpoints', 'audit_retention_cuts'];
 /** Rows the app disables but never deletes: audit entries keep naming who acted. */
 const NEVER_DELETED_TABLES = ['staff_users'];
 /** Owner-only bookkeeping. */

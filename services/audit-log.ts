@@ -102,6 +102,10 @@ function checkpointMac(key: Buffer, entries: string, headMac: Buffer): Buffer {
   return createHmac('sha256', key).update('checkpoint').update(entries).update(':').update(headMac).digest();
 }
 
+function cutMac(key: Buffer, firstKeptSeq: string, prevMac: Buffer): Buffer {
+  return createHmac('sha256', key).update('cut').update(firstKeptSeq).update(':').update(prevMac).digest();
+}
+
 /** Appends inside the caller's transaction, so an entry exists exactly when its change does. */
 export async function appendAudit(em: EntityManager, entry: AuditEntry, now = new Date()): Promise<void> {
   if (!signer) throw new Error('audit log used before configureAuditLog');
@@ -192,7 +196,63 @@ export function auditByStaff(
 }
 
 export type ChainVerdict =
-  { ok: true; entries: number; checkpointEntries: number } | { ok: false; entries: number; brokenAtSeq: string; reason: string };
+  | { ok: true; entries: number; checkpointEntries: number; firstKeptSeq?: number }
+  | { ok: false; entries: number; brokenAtSeq: string; reason: string };
+
+/**
+ * Checkpoints the current head whatever AUDIT_CHECKPOINT_EVERY says: taken before a retention cut,
+ * so the entries that stay are pinned by a checkpoint before any are removed.
+ */
+export async function checkpointAuditHead(em: EntityManager, now = new Date()): Promise<void> {
+  if (!signer) throw new Error('audit log used before configureAuditLog');
+  await em.execute('select pg_advisory_xact_lock(?)', [AUDIT_APPEND_LOCK]);
+  const [last] = await em.execute<{ seq: string; mac: Buffer }[]>(
+    'select seq::text as seq, mac from audit_log order by audit_log.seq desc limit 1',
+  );
+  if (!last) return;
+  await em.execute(
+    `insert into audit_checkpoints (entries, head_mac, mac_key_id, mac, at) values (?, ?, ?, ?, ?) on conflict (entries) do nothing`,
+    [last.seq, last.mac, signer.keyId, checkpointMac(signer.key, last.seq, last.mac), now],
+  );
+}
+
+/**
+ * The last seq of the oldest run of entries written at or before `cutoff`, at most `limit` of them
+ * and never the head; null when there is nothing to cut.
+ */
+export async function auditCutPoint(em: EntityManager, cutoff: Date, limit: number): Promise<string | null> {
+  const rows = await em.execute<{ seq: string; at_ms: string; head: string }[]>(
+    `select seq::text as seq, (extract(epoch from at) * 1000)::bigint::text as at_ms,
+            (select max(seq) from audit_log)::text as head
+     from audit_log order by seq limit ?`,
+    [limit],
+  );
+  let through: string | null = null;
+  for (const row of rows) {
+    if (Number(row.at_ms) > cutoff.getTime() || row.seq === row.head) break;
+    through = row.seq;
+  }
+  return through;
+}
+
+/**
+ * Removes entries up to `throughSeq` through the owner's audit_log_retention_cut (which refuses
+ * entries younger than 7 years and the head), recording the MAC the kept chain starts from under a
+ * MAC of our key: the verifier starts there, and a prefix removed any other way still shows.
+ */
+export async function cutAuditPrefix(em: EntityManager, throughSeq: string): Promise<number> {
+  if (!signer) throw new Error('audit log used before configureAuditLog');
+  const [row] = await em.execute<{ mac: Buffer }[]>('select mac from audit_log where seq = ?', [throughSeq]);
+  if (!row) return 0;
+  const firstKept = String(BigInt(throughSeq) + 1n);
+  const [cut] = await em.execute<{ removed: string }[]>('select audit_log_retention_cut(?, ?, ?, ?)::text as removed', [
+    throughSeq,
+    row.mac,
+    signer.keyId,
+    cutMac(signer.key, firstKept, row.mac),
+  ]);
+  return Number(cut!.removed);
+}
 
 /** Indexes the MAC keys a verifier may use (the current MASTER_KEY's and any earlier ones kept for it). */
 function keysById(keys: Buffer[]): Map<string, Buffer> {
@@ -209,6 +269,19 @@ export async function verifyAuditChain(em: EntityManager, macKeys: Buffer[], pag
   let prevMac: Buffer = GENESIS;
   let expectedSeq = 1n;
   let entries = 0;
+  // After a retention cut the chain starts at the cut's first kept entry, from the MAC the cut recorded.
+  const [cut] = await em.execute<{ first_kept_seq: string; prev_mac: Buffer; mac_key_id: string; mac: Buffer }[]>(
+    'select first_kept_seq::text as first_kept_seq, prev_mac, mac_key_id, mac from audit_retention_cuts order by first_kept_seq desc limit 1',
+  );
+  if (cut) {
+    const cutKey = keys.get(cut.mac_key_id);
+    if (!cutKey || !cutMac(cutKey, cut.first_kept_seq, cut.prev_mac).equals(cut.mac)) {
+      return { ok: false, entries: 0, brokenAtSeq: cut.first_kept_seq, reason: 'retention cut does not match its MAC' };
+    }
+    prevMac = cut.prev_mac;
+    expectedSeq = BigInt(cut.first_kept_seq);
+    entries = Number(cut.first_kept_seq) - 1;
+  }
   let macAtCheckpoint: Buffer | undefined;
   for (;;) {
     const rows = await em.execute<AuditRow[]>(
@@ -231,7 +304,8 @@ export async function verifyAuditChain(em: EntityManager, macKeys: Buffer[], pag
     }
     if (rows.length < pageSize) break;
   }
-  if (!checkpoint) return { ok: true, entries, checkpointEntries: 0 };
+  const kept = cut ? { firstKeptSeq: Number(cut.first_kept_seq) } : {};
+  if (!checkpoint) return { ok: true, entries, checkpointEntries: 0, ...kept };
   const checkpointKey = keys.get(checkpoint.mac_key_id);
   if (!checkpointKey || !checkpointMac(checkpointKey, checkpoint.entries, checkpoint.head_mac).equals(checkpoint.mac)) {
     return { ok: false, entries, brokenAtSeq: checkpoint.entries, reason: 'checkpoint does not match its MAC' };
@@ -247,7 +321,7 @@ export async function verifyAuditChain(em: EntityManager, macKeys: Buffer[], pag
   if (!macAtCheckpoint?.equals(checkpoint.head_mac)) {
     return { ok: false, entries, brokenAtSeq: checkpoint.entries, reason: 'entry does not match its checkpoint' };
   }
-  return { ok: true, entries, checkpointEntries: Number(checkpoint.entries) };
+  return { ok: true, entries, checkpointEntries: Number(checkpoint.entries), ...kept };
 }
 
 /** The chain's head as anchored outside the database: a count and a MAC, nothing about who did what. */

@@ -89,6 +89,15 @@ const VALID_BODIES: Record<string, Record<string, unknown>> = {
   'POST /staff/v1/subprocessors/{id}/objections/{objectionId}/resolution': { status: 'resolved' },
   'POST /v1/subprocessors/{id}/objections': { reason: 'not in our region' },
   'POST /staff/v1/policies': { kind: 'dpa', version: 'v9', text: 'the text', material: false, effectiveAt: '2027-06-01T00:00:00Z' },
+  'POST /v1/data-subject-requests': { type: 'access', phone: '+14155550100' },
+  'POST /staff/v1/data-subject-requests': {
+    accountId: randomUUID(),
+    type: 'erasure',
+    requesterEmail: 'x@example.com',
+    phone: '+14155550100',
+  },
+  'POST /staff/v1/data-subject-requests/{id}/extensions': { days: 10, reason: 'complex request' },
+  'POST /staff/v1/data-subject-requests/{id}/complete': { note: 'done' },
 };
 const PHONE_ROUTES = ['POST /v1/contacts', 'PATCH /v1/contacts/{id}', 'POST /v1/opt-outs', 'POST /v1/sender-numbers'];
 

@@ -25,6 +25,7 @@ const A = {
   messageId: '',
   webhookEndpointId: '',
   campaignId: '',
+  dsrId: '',
 };
 const A_SENDER = '+14155551020';
 const A_RECIPIENT = '+14155551021';
@@ -92,6 +93,10 @@ beforeAll(async () => {
   ).body.id;
   A.webhookEndpointId = expectStatus(await request(h.app).post('/v1/webhook-endpoints').set(a.auth).send(WEBHOOK), 201).body.id;
   A.campaignId = expectStatus(await request(h.app).post('/v1/campaigns').set(a.auth).send(campaignOf(A_SENDER, A.listId)), 201).body.id;
+  A.dsrId = expectStatus(
+    await request(h.app).post('/v1/data-subject-requests').set(a.auth).send({ type: 'access', contactId: A.contactId }),
+    201,
+  ).body.id;
   bListId = expectStatus(await request(h.app).post('/v1/lists').set(b.auth).send({ name: 'B list' }), 201).body.id;
   bContactId = expectStatus(await request(h.app).post('/v1/contacts').set(b.auth).send({ phone: '+14155551009' }), 201).body.id;
 });
@@ -408,6 +413,34 @@ const cases: Record<string, () => Promise<void>> = {
     const own = expectStatus(await request(h.app).post('/v1/campaigns').set(b.auth).send(campaignOf(B_SENDER, bListId)), 201).body.id;
     const res = expectStatus(await request(h.app).get(`/v1/campaigns/${own}/preview`).query({ contactId: A.contactId }).set(b.auth), 404);
     expect(res.body.detail).toBe('contact not found');
+  },
+  'POST /v1/data-subject-requests': async () => {
+    const res = expectStatus(
+      await request(h.app).post('/v1/data-subject-requests').set(b.auth).send({ type: 'erasure', contactId: A.contactId }),
+      422,
+    );
+    expect(res.body.errors).toEqual([{ field: 'contactId', reason: 'no such contact in this account' }]);
+    // B asking about A's contact's number gets a request of its own, never naming A's contact.
+    const own = expectStatus(
+      await request(h.app).post('/v1/data-subject-requests').set(b.auth).send({ type: 'rectification', phone: A_PHONE }),
+      201,
+    );
+    expect(own.body).toMatchObject({ accountId: b.accountId, subject: { phone: A_PHONE } });
+    expect(own.body.subject.contactId).not.toBe(A.contactId);
+  },
+  'GET /v1/data-subject-requests': async () => {
+    const { otherRow, other } = await freshPair(
+      async (acct) =>
+        expectStatus(await request(h.app).post('/v1/data-subject-requests').set(acct.auth).send({ type: 'access', phone: A_PHONE }), 201)
+          .body.id as string,
+    );
+    expect(idsIn(await request(h.app).get('/v1/data-subject-requests').set(other.auth))).toEqual([otherRow]);
+  },
+  'GET /v1/data-subject-requests/{id}': async () => {
+    expectStatus(await request(h.app).get(`/v1/data-subject-requests/${A.dsrId}`).set(b.auth), 404);
+  },
+  'GET /v1/data-subject-requests/{id}/export': async () => {
+    expectStatus(await request(h.app).get(`/v1/data-subject-requests/${A.dsrId}/export`).set(b.auth), 404);
   },
 };
 

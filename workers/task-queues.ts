@@ -1,6 +1,7 @@
 /** The one place task-queue names are written. */
 export const TASK_QUEUES = {
   campaigns: 'massivesms-campaigns',
+  dsr: 'massivesms-dsr',
   imports: 'massivesms-imports',
   maintenance: 'massivesms-maintenance',
   messaging: 'massivesms-messaging',

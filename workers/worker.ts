@@ -12,6 +12,8 @@ import { createWebhookWorker } from './create-webhook-worker';
 import { createNoticesWorker } from './create-notices-worker';
 import { ensureWebhookDeliveriesWorkflow } from './webhook-deliveries-workflow';
 import { ensureIdempotencyPurgeSchedule } from './idempotency-purge-schedule';
+import { ensureRetentionSchedule } from './retention-schedule';
+import { createDsrWorker } from './create-dsr-worker';
 import { connectClient, connectWorker } from './temporal-connection';
 import { installTemporalRuntime } from './temporal-runtime';
 
@@ -32,14 +34,16 @@ async function main(): Promise<void> {
   const webhooks = await createWebhookWorker(options);
   const campaigns = await createCampaignWorker(options);
   const notices = await createNoticesWorker(options);
+  const dsr = await createDsrWorker(options);
   const clientConnection = await connectClient(config);
   const client = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE });
   await ensureIdempotencyPurgeSchedule(client);
   await ensureAuditAnchorSchedule(client);
+  await ensureRetentionSchedule(client);
   if (messaging) await ensureDispatchWorkflows(client, config);
   await ensureWebhookDeliveriesWorkflow(client);
   await clientConnection.close();
-  const workers = [worker, maintenance, webhooks, campaigns, notices, ...(messaging ? [messaging] : [])];
+  const workers = [worker, maintenance, webhooks, campaigns, notices, dsr, ...(messaging ? [messaging] : [])];
   deps.logger.info({ taskQueues: workers.map((w) => w.options.taskQueue) }, 'worker started');
   await Promise.all(workers.map((w) => w.run()));
   await connection.close();

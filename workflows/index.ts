@@ -7,3 +7,5 @@ export { campaignWorkflow } from './campaigns/campaign';
 export { breachWorkflow } from './notices/breach';
 export { subprocessorWorkflow } from './notices/subprocessor';
 export { policyWorkflow } from './notices/policy';
+export { dsrWorkflow } from './lifecycle/dsr';
+export { retentionWorkflow } from './lifecycle/retention';

@@ -1,5 +1,6 @@
 import type { StaffCommand } from '../lib/staff-command';
 import { createUserCommand } from './create-user';
+import { dsrCommand } from './dsr';
 import { loginCommand } from './login';
 import { logoutCommand } from './logout';
 import { usersCommand } from './users';
@@ -18,6 +19,7 @@ export const STAFF_COMMANDS: StaffCommand[] = [
   logoutCommand,
   whoamiCommand,
   usersCommand,
+  dsrCommand,
   breachesCommand,
   subprocessorsCommand,
   policiesCommand,

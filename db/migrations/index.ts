@@ -11,6 +11,7 @@ import { Migration20261124080100_campaign_recipients } from './Migration20261124
 import { Migration20261124090000_staff_identity } from './Migration20261124090000_staff_identity';
 import { Migration20261125030000_campaign_wait_reason } from './Migration20261125030000_campaign_wait_reason';
 import { Migration20261125060000_notices } from './Migration20261125060000_notices';
+import { Migration20261125050000_dsr_retention } from './Migration20261125050000_dsr_retention';
 
 /** Listed explicitly so migrations run the same from ts sources, bundles and tests. */
 export const migrations = [
@@ -27,4 +28,5 @@ export const migrations = [
   { name: 'Migration20261124090000_staff_identity', class: Migration20261124090000_staff_identity },
   { name: 'Migration20261125030000_campaign_wait_reason', class: Migration20261125030000_campaign_wait_reason },
   { name: 'Migration20261125060000_notices', class: Migration20261125060000_notices },
+  { name: 'Migration20261125050000_dsr_retention', class: Migration20261125050000_dsr_retention },
 ];

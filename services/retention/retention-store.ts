@@ -1,0 +1,96 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { DateTime } from 'luxon';
+import { auditCutPoint, checkpointAuditHead, cutAuditPrefix } from '../audit-log';
+import type { IdempotencyStore } from '../idempotency/idempotency-store';
+import { RETENTION, type PurgedClass } from './retention-policy';
+
+/** Rows per statement: every purge is a series of short, bounded statements. */
+export const RETENTION_BATCH = 1000;
+
+/** The moment before which (inclusive) a class's rows are past their retention, as of `asOf`. */
+export function retentionCutoff(cls: keyof typeof RETENTION, asOf: Date): Date {
+  return DateTime.fromJSDate(asOf, { zone: 'utc' }).minus(RETENTION[cls].keep).toJSDate();
+}
+
+type Batch = (em: EntityManager, cutoff: Date, limit: number) => Promise<number>;
+
+const rowsOf = async (em: EntityManager, sql: string, params: unknown[]) => (await em.execute<unknown[]>(sql, params)).length;
+
+/** Each batch removes at most `limit` rows and returns how many; a retried run finds fewer. */
+const BATCHES: Record<Exclude<PurgedClass, 'idempotencyKeys' | 'auditLog'>, Batch> = {
+  // Queued or sending messages are left alone: they still need their body to go out.
+  messageBodies: (em, cutoff, limit) =>
+    rowsOf(
+      em,
+      `update messages set body = null, body_purged_at = now(), updated_at = now()
+       where id in (select id from messages where body is not null and created_at <= ? and status not in ('queued', 'sending')
+                    limit ? for update skip locked)
+       returning id`,
+      [cutoff, limit],
+    ),
+  messageMetadata: (em, cutoff, limit) =>
+    rowsOf(
+      em,
+      `delete from messages where id in
+         (select id from messages where created_at <= ? and status not in ('queued', 'sending') limit ? for update skip locked)
+       returning id`,
+      [cutoff, limit],
+    ),
+  stagedImportRows: (em, cutoff, limit) =>
+    rowsOf(
+      em,
+      `delete from contact_import_chunks where (import_id, chunk_no) in
+         (select c.import_id, c.chunk_no from contact_import_chunks c join contact_imports i on i.id = c.import_id
+          where i.status in ('completed', 'failed') and coalesce(i.completed_at, i.updated_at) <= ? limit ?)
+       returning import_id`,
+      [cutoff, limit],
+    ),
+  sessions: async (em, cutoff, limit) =>
+    (await rowsOf(
+      em,
+      `delete from staff_sessions where id in
+         (select id from staff_sessions where least(expires_at, coalesce(revoked_at, expires_at)) <= ? limit ?) returning id`,
+      [cutoff, limit],
+    )) +
+    (await rowsOf(em, 'delete from sessions where id in (select id from sessions where expires_at <= ? limit ?) returning id', [
+      cutoff,
+      limit,
+    ])),
+};
+
+/**
+ * Purges one class as of `asOf` in bounded batches until a batch comes back short; `onBatch` gets
+ * the running count (the activity heartbeats it). Idempotent: a second run removes nothing new.
+ */
+export async function purgeRetentionClass(
+  em: EntityManager,
+  cls: PurgedClass,
+  asOf: Date,
+  deps: { idempotency: IdempotencyStore },
+  onBatch?: (purgedSoFar: number) => void,
+): Promise<number> {
+  if (cls === 'idempotencyKeys') return deps.idempotency.purgeExpired(em, RETENTION_BATCH, onBatch);
+  const cutoff = retentionCutoff(cls, asOf);
+  if (cls === 'auditLog') return purgeAuditLog(em, cutoff, onBatch);
+  const batch = BATCHES[cls];
+  let purged = 0;
+  for (;;) {
+    const n = await batch(em, cutoff, RETENTION_BATCH);
+    purged += n;
+    onBatch?.(purged);
+    if (n < RETENTION_BATCH) return purged;
+  }
+}
+
+/** Checkpoint first, then cut the oldest entries batch by batch (each cut its own transaction). */
+async function purgeAuditLog(em: EntityManager, cutoff: Date, onBatch?: (purgedSoFar: number) => void): Promise<number> {
+  if ((await auditCutPoint(em, cutoff, 1)) === null) return 0;
+  await em.transactional((tem) => checkpointAuditHead(tem));
+  let purged = 0;
+  for (;;) {
+    const through = await auditCutPoint(em, cutoff, RETENTION_BATCH);
+    if (through === null) return purged;
+    purged += await em.transactional((tem) => cutAuditPrefix(tem, through));
+    onBatch?.(purged);
+  }
+}

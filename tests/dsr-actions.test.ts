@@ -1,0 +1,274 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { phoneHash } from '../lib/crypto/phone-hash';
+import { uuidv7 } from '../lib/ids';
+import { insertMessages } from '../services/messaging/message-store';
+import { dsrWorkflowId } from '../workflows/lifecycle/dsr';
+import { expectProblem, signUp, type TestAccount } from './support/accounts';
+import { startDsrWorker } from './support/dsr-worker';
+import { startHarness, type Harness } from './support/harness';
+import { createStaffUser, staffBearer, staffSignIn } from './support/staff';
+
+let h: Harness;
+let dsrWorker: { stop(): Promise<void> };
+let staff: { Authorization: string };
+const DAY = 24 * 60 * 60 * 1000;
+
+beforeAll(async () => {
+  h = await startHarness();
+  dsrWorker = await startDsrWorker(h);
+  staff = staffBearer(await staffSignIn(h.app, await createStaffUser(h, 'privacy')));
+});
+afterAll(async () => {
+  await dsrWorker?.stop();
+  await h?.close();
+});
+
+const sql = <T>(query: string, params: unknown[] = []) => h.deps.orm.em.fork().execute<T[]>(query, params);
+const hashOf = (phone: string) => phoneHash(h.deps.keys.phoneHashKey, phone);
+
+/** Messages of `phone` as a carrier path would have left them (delivered, with a body and sealed number). */
+async function messagesTo(acct: TestAccount, phone: string, statuses: ('delivered' | 'queued')[]): Promise<string[]> {
+  const rows = statuses.map((status) => ({
+    id: uuidv7(),
+    accountId: acct.accountId,
+    direction: 'outbound' as const,
+    kind: 'api' as const,
+    recipientHash: hashOf(phone),
+    recipientPii: randomBytes(40),
+    sender: '+14155550999',
+    body: randomBytes(40),
+    encoding: 'GSM-7' as const,
+    segments: 1,
+    status: status as 'queued',
+    createdAt: new Date(),
+  }));
+  await h.deps.orm.em.fork().transactional((em) => insertMessages(em, rows));
+  const delivered = rows.filter((_, i) => statuses[i] === 'delivered').map((r) => r.id);
+  if (delivered.length) {
+    await sql(
+      `update messages set status = 'delivered', next_attempt_at = null where id in (${delivered.map(() => '?').join(', ')})`,
+      delivered,
+    );
+  }
+  return rows.map((r) => r.id);
+}
+
+async function requestAndWait(acct: TestAccount, body: Record<string, unknown>) {
+  const res = await request(h.app).post('/v1/data-subject-requests').set(acct.auth).send(body);
+  expect(res.status, JSON.stringify(res.body)).toBe(201);
+  await h.temporal.workflow.getHandle(dsrWorkflowId(res.body.id)).result();
+  const done = await request(h.app).get(`/v1/data-subject-requests/${res.body.id}`).set(acct.auth);
+  expect(done.status).toBe(200);
+  return done.body;
+}
+
+/** Everything Temporal keeps of the request's run (inputs, results, queries' sources, failures), as text. */
+async function historyText(id: string): Promise<string> {
+  const history = await h.temporal.workflow.getHandle(dsrWorkflowId(id)).fetchHistory();
+  // History in its JSON form: every payload's `data` is base64; decode it so values inside can be found.
+  return JSON.stringify(history, (key, v: unknown) =>
+    key === 'data' && typeof v === 'string' ? Buffer.from(v, 'base64').toString('latin1') : v,
+  );
+}
+
+async function contact(acct: TestAccount, phone: string, name: string) {
+  const res = await request(h.app)
+    .post('/v1/contacts')
+    .set(acct.auth)
+    .send({ phone, name, attributes: { city: 'Lyon' } });
+  expect(res.status).toBe(201);
+  return res.body.id as string;
+}
+
+describe('what the product does itself for a data subject request', () => {
+  it('erasure: the contact, its memberships and every body and sealed number go; the opt-out hash stays; other recipients untouched', async () => {
+    const acct = await signUp(h.app, 'Erase');
+    const phone = '+14155553001';
+    const other = '+14155553002';
+    const contactId = await contact(acct, phone, 'Erin');
+    const list = await request(h.app).post('/v1/lists').set(acct.auth).send({ name: 'L' });
+    await request(h.app)
+      .post(`/v1/lists/${list.body.id}/contacts`)
+      .set(acct.auth)
+      .send({ contactIds: [contactId] });
+    expect((await request(h.app).post('/v1/opt-outs').set(acct.auth).send({ phone })).status).toBe(201);
+    const [delivered1, delivered2, queued] = await messagesTo(acct, phone, ['delivered', 'delivered', 'queued']);
+    const [untouched] = await messagesTo(acct, other, ['delivered']);
+
+    const dsr = await requestAndWait(acct, { type: 'erasure', contactId });
+    expect(dsr).toMatchObject({
+      status: 'completed',
+      subject: { contactId, phone: null },
+      outcome: { action: 'erased', contactDeleted: true, messagesPurged: 3, messagesSuppressed: 1 },
+    });
+    expect((await request(h.app).get(`/v1/contacts/${contactId}`).set(acct.auth)).status).toBe(404);
+    expect(await sql('select 1 from list_memberships where contact_id = ?', [contactId])).toHaveLength(0);
+    const msgs = await sql<{ id: string; body: Buffer | null; recipient_pii: Buffer | null; status: string }>(
+      'select id, body, recipient_pii, status from messages where account_id = ? order by id',
+      [acct.accountId],
+    );
+    const byId = new Map(msgs.map((m) => [m.id, m]));
+    for (const id of [delivered1!, delivered2!, queued!]) expect(byId.get(id)).toMatchObject({ body: null, recipient_pii: null });
+    expect(byId.get(queued!)!.status).toBe('suppressed');
+    expect(byId.get(untouched!)!.body).not.toBeNull();
+    expect(byId.get(untouched!)!.recipient_pii).not.toBeNull();
+    const optOuts = await sql<{ phone_hash: Buffer; phone_pii: Buffer | null }>(
+      'select phone_hash, phone_pii from opt_outs where account_id = ?',
+      [acct.accountId],
+    );
+    expect(optOuts).toHaveLength(1);
+    expect(optOuts[0]!.phone_hash.equals(hashOf(phone))).toBe(true);
+    expect(optOuts[0]!.phone_pii).toBeNull();
+    const [row] = await sql<{ subject_pii: Buffer | null }>('select subject_pii from data_subject_requests where id = ?', [dsr.id]);
+    expect(row!.subject_pii).toBeNull();
+    const history = await historyText(dsr.id);
+    expect(history).toContain(`{\\"requestId\\":\\"${dsr.id}\\",`); // the decoded input, JSON inside JSON
+    for (const pii of [phone, phone.slice(2), 'Erin']) expect(history).not.toContain(pii);
+  });
+
+  it('restriction: the number is flagged and a send to it is refused; another number still goes', async () => {
+    const acct = await signUp(h.app, 'Restrict');
+    const phone = '+14155553011';
+    await request(h.app).post('/v1/sender-numbers').set(acct.auth).send({ phone: '+14155553010' });
+    const dsr = await requestAndWait(acct, { type: 'restriction', phone });
+    expect(dsr).toMatchObject({ status: 'completed', outcome: { action: 'restricted' }, subject: { contactId: null, phone } });
+    const refused = await request(h.app).post('/v1/messages').set(acct.auth).send({ to: phone, from: '+14155553010', body: 'hi' });
+    expectProblem(refused, 422, 'recipient_restricted');
+    const other = await request(h.app).post('/v1/messages').set(acct.auth).send({ to: '+14155553012', from: '+14155553010', body: 'hi' });
+    expect(other.status).toBe(202);
+  });
+
+  it('objection: the number is opted out (source dsr) and a send to it is refused', async () => {
+    const acct = await signUp(h.app, 'Object');
+    const phone = '+14155553021';
+    await request(h.app).post('/v1/sender-numbers').set(acct.auth).send({ phone: '+14155553020' });
+    const dsr = await requestAndWait(acct, { type: 'objection', phone });
+    expect(dsr).toMatchObject({ status: 'completed', outcome: { action: 'opted_out' } });
+    const optOuts = await request(h.app).get('/v1/opt-outs').set(acct.auth);
+    expect(optOuts.body.data).toEqual([expect.objectContaining({ phone, source: 'dsr', reason: 'data subject objection' })]);
+    const refused = await request(h.app).post('/v1/messages').set(acct.auth).send({ to: phone, from: '+14155553020', body: 'hi' });
+    expectProblem(refused, 422, 'recipient_opted_out');
+  });
+
+  it('access: the export holds the contact, its lists, opt-out status and message metadata, never a body', async () => {
+    const acct = await signUp(h.app, 'Access');
+    const phone = '+14155553031';
+    const contactId = await contact(acct, phone, 'Ada');
+    const list = await request(h.app).post('/v1/lists').set(acct.auth).send({ name: 'VIP' });
+    await request(h.app)
+      .post(`/v1/lists/${list.body.id}/contacts`)
+      .set(acct.auth)
+      .send({ contactIds: [contactId] });
+    const ids = await messagesTo(acct, phone, ['delivered', 'delivered']);
+    await messagesTo(acct, '+14155553032', ['delivered']);
+
+    const dsr = await requestAndWait(acct, { type: 'access', phone });
+    expect(dsr).toMatchObject({ status: 'completed', outcome: { action: 'export_ready', exportContact: true, exportMessages: 2 } });
+    const exp = await request(h.app).get(`/v1/data-subject-requests/${dsr.id}/export`).set(acct.auth);
+    expect(exp.status).toBe(200);
+    expect(exp.body).toMatchObject({
+      requestId: dsr.id,
+      subject: { phone },
+      contact: { id: contactId, phone, name: 'Ada', attributes: { city: 'Lyon' } },
+      lists: [{ id: list.body.id, name: 'VIP' }],
+      optOut: null,
+      restricted: null,
+    });
+    // In id order (two ids of one millisecond are not in creation order).
+    expect(exp.body.messages.map((m: { id: string }) => m.id)).toEqual([...ids].sort());
+    expect(exp.body.messages[0]).toMatchObject({ direction: 'outbound', status: 'delivered', sender: '+14155550999', segments: 1 });
+    expect(JSON.stringify(exp.body)).not.toContain('"body"');
+    // Nothing changed for the subject: the contact is still there.
+    expect((await request(h.app).get(`/v1/contacts/${contactId}`).set(acct.auth)).status).toBe(200);
+  });
+
+  it('due 30 days after receipt; the list shows status and due date; only access and portability have an export', async () => {
+    const acct = await signUp(h.app, 'Listing');
+    const created = await request(h.app)
+      .post('/v1/data-subject-requests')
+      .set(acct.auth)
+      .send({ type: 'rectification', phone: '+14155553041' });
+    expect(created.status).toBe(201);
+    expect(Date.parse(created.body.dueAt) - Date.parse(created.body.receivedAt)).toBe(30 * DAY);
+    const list = await request(h.app).get('/v1/data-subject-requests').set(acct.auth);
+    expect(list.body.data).toEqual([
+      expect.objectContaining({ id: created.body.id, type: 'rectification', status: 'open', dueAt: created.body.dueAt, overdue: false }),
+    ]);
+    const noExport = await request(h.app).get(`/v1/data-subject-requests/${created.body.id}/export`).set(acct.auth);
+    expectProblem(noExport, 409, 'conflict');
+    const unknownContact = await request(h.app)
+      .post('/v1/data-subject-requests')
+      .set(acct.auth)
+      .send({ type: 'access', contactId: randomUUID() });
+    expectProblem(unknownContact, 422, 'validation');
+    expect(unknownContact.body.errors).toEqual([{ field: 'contactId', reason: 'no such contact in this account' }]);
+  });
+});
+
+describe('requests staff log for account holders', () => {
+  it('wait for identity verification before anything is done; then act; completion refused before verification', async () => {
+    const acct = await signUp(h.app, 'Holder');
+    const phone = '+14155553051';
+    const created = await request(h.app)
+      .post('/staff/v1/data-subject-requests')
+      .set(staff)
+      .send({ accountId: acct.accountId, type: 'objection', requesterEmail: 'holder@example.com', phone });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    expect(created.body).toMatchObject({ origin: 'staff', status: 'awaiting_identity', requester: { email: 'holder@example.com' } });
+    const early = await request(h.app)
+      .post(`/staff/v1/data-subject-requests/${created.body.id}/complete`)
+      .set(staff)
+      .send({ note: 'done' });
+    expectProblem(early, 409, 'conflict');
+    expect(early.body.detail).toBe("verify the requester's identity first");
+    expect((await request(h.app).get('/v1/opt-outs').set(acct.auth)).body.data).toEqual([]);
+
+    const verified = await request(h.app).post(`/staff/v1/data-subject-requests/${created.body.id}/verify-identity`).set(staff);
+    expect(verified.status).toBe(200);
+    expect(verified.body.identityVerifiedAt).not.toBeNull();
+    await h.temporal.workflow.getHandle(dsrWorkflowId(created.body.id)).result();
+    const shown = await request(h.app).get(`/staff/v1/data-subject-requests/${created.body.id}`).set(staff);
+    expect(shown.body).toMatchObject({ status: 'completed', outcome: { action: 'opted_out' } });
+    expect((await request(h.app).get('/v1/opt-outs').set(acct.auth)).body.data).toHaveLength(1);
+    const history = await historyText(created.body.id);
+    for (const pii of [phone, phone.slice(2), 'holder@example.com']) expect(history).not.toContain(pii);
+    // The customer sees the request about its recipient too, without the requester's email.
+    const mine = await request(h.app).get(`/v1/data-subject-requests/${created.body.id}`).set(acct.auth);
+    expect(mine.status).toBe(200);
+    expect(mine.body).not.toHaveProperty('requester');
+    const again = await request(h.app).post(`/staff/v1/data-subject-requests/${created.body.id}/complete`).set(staff).send({ note: 'x' });
+    expectProblem(again, 409, 'conflict');
+  });
+
+  it('a rectification is completed by staff with what was done; staff list every account, or one', async () => {
+    const acct = await signUp(h.app, 'Rectify');
+    const created = await request(h.app)
+      .post('/staff/v1/data-subject-requests')
+      .set(staff)
+      .send({ accountId: acct.accountId, type: 'rectification', requesterEmail: 'r@example.com' });
+    expect(created.status).toBe(201);
+    expect(created.body.subject).toBeNull();
+    await request(h.app).post(`/staff/v1/data-subject-requests/${created.body.id}/verify-identity`).set(staff).expect(200);
+    const done = await request(h.app)
+      .post(`/staff/v1/data-subject-requests/${created.body.id}/complete`)
+      .set(staff)
+      .send({ note: 'email address corrected' });
+    expect(done.status).toBe(200);
+    expect(done.body).toMatchObject({ status: 'completed', completionNote: 'email address corrected', outcome: { action: 'manual' } });
+    const one = await request(h.app).get('/staff/v1/data-subject-requests').query({ accountId: acct.accountId }).set(staff);
+    expect(one.body.data.map((d: { id: string }) => d.id)).toEqual([created.body.id]);
+    const all = await request(h.app).get('/staff/v1/data-subject-requests').query({ limit: 200 }).set(staff);
+    expect(all.body.data.map((d: { id: string }) => d.id)).toContain(created.body.id);
+    const unknownAccount = await request(h.app)
+      .post('/staff/v1/data-subject-requests')
+      .set(staff)
+      .send({ accountId: randomUUID(), type: 'access', requesterEmail: 'r@example.com' });
+    expectProblem(unknownAccount, 422, 'validation');
+    const actions = (await sql<{ action: string }>('select action from audit_log where target_id = ? order by seq', [created.body.id])).map(
+      (r) => r.action,
+    );
+    expect(actions).toEqual(['dsr.received', 'dsr.identity_verified', 'dsr.completed', 'dsr.completed_by_staff']);
+  });
+});

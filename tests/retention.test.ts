@@ -1,0 +1,259 @@
+import { randomBytes } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { DateTime } from 'luxon';
+import { Client as PgClient } from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inject } from 'vitest';
+import { createRetentionActivities } from '../activities/retention';
+import { loadConfig } from '../config/env';
+import { DEFAULT_APP_ROLE, urlAsRole } from '../db/app-role';
+import { dropDatabase } from '../db/create-database';
+import { prepareDatabase } from '../db/orm';
+import { uuidv7 } from '../lib/ids';
+import { appendAudit, cutAuditPrefix, verifyAuditChain } from '../services/audit-log';
+import { closeServiceDeps, createServiceDeps } from '../services/bootstrap';
+import type { ServiceDeps } from '../services/deps';
+import { IdempotencyStore } from '../services/idempotency/idempotency-store';
+import { RETENTION } from '../services/retention/retention-policy';
+import { purgeRetentionClass } from '../services/retention/retention-store';
+import { TASK_QUEUES } from '../workers/task-queues';
+import { ensureRetentionSchedule } from '../workers/retention-schedule';
+import { RETENTION_SCHEDULE_ID, retentionWorkflow } from '../workflows/lifecycle/retention';
+import { testEnvironment } from './support/harness';
+
+const HOUR = 60 * 60 * 1000;
+const DAY = 24 * HOUR;
+
+/** A database of its own: the run's shared one holds other files' rows, and the audit cut needs entries older than 7 years first. */
+const ownerUrl = (() => {
+  const url = new URL(inject('ownerDatabaseUrl'));
+  url.pathname = `/${url.pathname.slice(1)}_retention_${randomBytes(3).toString('hex')}`;
+  return url.toString();
+})();
+const appUrl = urlAsRole(ownerUrl, DEFAULT_APP_ROLE);
+let deps: ServiceDeps;
+let accountId: string;
+const idempotency = () => new IdempotencyStore(deps.keyring);
+const sql = <T>(query: string, params: unknown[] = []) => deps.orm.em.fork().execute<T[]>(query, params);
+const purge = (cls: Parameters<typeof purgeRetentionClass>[1], asOf: Date) =>
+  purgeRetentionClass(deps.orm.em.fork(), cls, asOf, { idempotency: idempotency() });
+
+async function message(createdAt: Date, status = 'delivered'): Promise<string> {
+  const id = uuidv7();
+  await sql(
+    `insert into messages (id, account_id, direction, kind, recipient_hash, recipient_pii, sender, body, encoding, segments, status, created_at, updated_at)
+     values (?, ?, 'outbound', 'api', ?, ?, '+14155550999', ?, 'GSM-7', 1, ?, ?, ?)`,
+    [id, accountId, randomBytes(32), randomBytes(20), randomBytes(20), status, createdAt, createdAt],
+  );
+  return id;
+}
+const messageState = async (id: string) => {
+  const [row] = await sql<{ body: Buffer | null; body_purged_at: unknown }>('select body, body_purged_at from messages where id = ?', [id]);
+  return row ? { body: row.body !== null, purged: row.body_purged_at !== null } : 'deleted';
+};
+
+beforeAll(async () => {
+  await prepareDatabase(ownerUrl, appUrl);
+  // Checkpoints only when asked: the cut's own checkpoint is then the one the verifier sees.
+  deps = await createServiceDeps(loadConfig(testEnvironment({ DATABASE_URL: appUrl, AUDIT_CHECKPOINT_EVERY: '1000' })), 'test');
+  accountId = uuidv7();
+  await sql(`insert into accounts (id, name, status, created_at, updated_at) values (?, 'Retained', 'active', now(), now())`, [accountId]);
+});
+afterAll(async () => {
+  await closeServiceDeps(deps);
+  await dropDatabase(ownerUrl);
+});
+
+describe('retention classes (SPEC §2), purged as of a moment', () => {
+  it('each duration is the policy sentence it enforces', () => {
+    expect(RETENTION.messageBodies.keep).toEqual({ days: 90 });
+    expect(RETENTION.messageMetadata.keep).toEqual({ months: 24 });
+    expect(RETENTION.auditLog.keep).toEqual({ years: 7 });
+    expect(RETENTION.billingRecords.keep).toEqual({ years: 7 });
+  });
+
+  it('a body of 89 d 23 h stays, one of 90 d goes (the row stays); a queued message keeps its body; a second run purges nothing', async () => {
+    const asOf = new Date();
+    const young = await message(new Date(asOf.getTime() - (89 * DAY + 23 * HOUR)));
+    const old = await message(new Date(asOf.getTime() - 90 * DAY));
+    const queued = await message(new Date(asOf.getTime() - 100 * DAY), 'queued');
+    expect(await purge('messageBodies', asOf)).toBe(1);
+    expect(await messageState(young)).toEqual({ body: true, purged: false });
+    expect(await messageState(old)).toEqual({ body: false, purged: true });
+    expect(await messageState(queued)).toEqual({ body: true, purged: false });
+    expect(await purge('messageBodies', asOf)).toBe(0);
+  });
+
+  it('message metadata 24 calendar months old is deleted (its attempts with it); 24 months less an hour stays', async () => {
+    const asOf = new Date();
+    const months24 = DateTime.fromJSDate(asOf, { zone: 'utc' }).minus({ months: 24 }).toJSDate();
+    const gone = await message(months24);
+    const kept = await message(new Date(months24.getTime() + HOUR));
+    await sql(
+      `insert into message_attempts (id, message_id, account_id, carrier, outcome, created_at) values (?, ?, ?, 'telnyx', 'accepted', ?)`,
+      [uuidv7(), gone, accountId, months24],
+    );
+    expect(await purge('messageMetadata', asOf)).toBe(1);
+    expect(await messageState(gone)).toBe('deleted');
+    expect(await sql('select 1 from message_attempts where message_id = ?', [gone])).toHaveLength(0);
+    expect(await messageState(kept)).not.toBe('deleted');
+    expect(await purge('messageMetadata', asOf)).toBe(0);
+  });
+
+  it('staged import rows 7 days after the import ended, sessions 30 days after they ended', async () => {
+    const asOf = new Date();
+    const ago = (ms: number) => new Date(asOf.getTime() - ms);
+    const imports = [
+      { id: uuidv7(), ended: ago(7 * DAY) },
+      { id: uuidv7(), ended: ago(7 * DAY - HOUR) },
+    ];
+    for (const imp of imports) {
+      await sql(
+        `insert into contact_imports (id, account_id, status, mapping, created_at, updated_at, completed_at) values (?, ?, 'completed', '{}', ?, ?, ?)`,
+        [imp.id, accountId, imp.ended, imp.ended, imp.ended],
+      );
+      await sql(`insert into contact_import_chunks (import_id, chunk_no, first_row, row_count, payload) values (?, 0, 1, 1, ?)`, [
+        imp.id,
+        randomBytes(8),
+      ]);
+    }
+    expect(await purge('stagedImportRows', asOf)).toBe(1);
+    expect((await sql<{ import_id: string }>('select import_id from contact_import_chunks')).map((r) => r.import_id)).toEqual([
+      imports[1]!.id,
+    ]);
+
+    const staffId = uuidv7();
+    await sql(`insert into staff_users (id, email, password_hash, role, totp_secret, created_at) values (?, ?, 'x', 'privacy', ?, now())`, [
+      staffId,
+      `s-${staffId}@example.com`,
+      randomBytes(8),
+    ]);
+    const session = (expires: Date, revoked: Date | null) =>
+      sql(
+        `insert into staff_sessions (id, staff_user_id, token_hash, created_at, expires_at, revoked_at) values (?, ?, ?, ?, ?, ?) returning id`,
+        [uuidv7(), staffId, randomBytes(32), ago(60 * DAY), expires, revoked],
+      );
+    await session(ago(30 * DAY), null);
+    await session(asOf, ago(31 * DAY));
+    const [keptSession] = await session(ago(29 * DAY), null);
+    expect(await purge('sessions', asOf)).toBe(2);
+    expect(await sql('select id from staff_sessions')).toEqual([keptSession]);
+  });
+
+  it('the audit log: entries older than 7 years are cut after a checkpoint, and the chain still verifies; what remains cannot be cut', async () => {
+    const asOf = new Date();
+    const eightYears = DateTime.fromJSDate(asOf).minus({ years: 8 }).toJSDate();
+    const before = (await sql<{ n: string }>('select count(*)::text as n from audit_log'))[0]!.n;
+    expect(before).toBe('0');
+    for (let i = 0; i < 5; i++) {
+      await deps.orm.em
+        .fork()
+        .transactional((em) => appendAudit(em, { actorType: 'system', action: 'old.thing', targetId: String(i) }, eightYears));
+    }
+    for (let i = 0; i < 2; i++) {
+      await deps.orm.em.fork().transactional((em) => appendAudit(em, { actorType: 'system', action: 'new.thing', targetId: String(i) }));
+    }
+    expect(await verifyAuditChain(deps.orm.em.fork(), [deps.keys.auditMacKey])).toEqual({ ok: true, entries: 7, checkpointEntries: 0 });
+
+    expect(await purge('auditLog', asOf)).toBe(5);
+    expect((await sql<{ seq: string }>('select seq::text as seq from audit_log order by seq')).map((r) => r.seq)).toEqual(['6', '7']);
+    expect(await verifyAuditChain(deps.orm.em.fork(), [deps.keys.auditMacKey])).toEqual({
+      ok: true,
+      entries: 7,
+      checkpointEntries: 7,
+      firstKeptSeq: 6,
+    });
+    expect(await purge('auditLog', asOf)).toBe(0);
+
+    // The owner's function refuses entries younger than 7 years, whatever the caller asks.
+    await expect(deps.orm.em.fork().transactional((em) => cutAuditPrefix(em, '6'))).rejects.toThrow(/audit entries are kept 7 years/);
+
+    // A prefix removed without a cut record shows: the chain no longer starts where the cut says.
+    const owner = new PgClient({ connectionString: ownerUrl });
+    await owner.connect();
+    try {
+      await owner.query(`begin; set local massivesms.audit_retention_cut = 'on'; delete from audit_log where seq = 6; commit;`);
+    } finally {
+      await owner.end();
+    }
+    expect(await verifyAuditChain(deps.orm.em.fork(), [deps.keys.auditMacKey])).toMatchObject({
+      ok: false,
+      brokenAtSeq: '6',
+      reason: 'entry missing',
+    });
+  });
+});
+
+describe('the retention workflow and its Schedule (dev server)', () => {
+  let connection: Connection;
+  let client: Client;
+  beforeAll(async () => {
+    connection = await Connection.connect({ address: inject('temporalAddress') });
+    client = new Client({ connection });
+  });
+  afterAll(async () => {
+    await client.schedule
+      .getHandle(RETENTION_SCHEDULE_ID)
+      .delete()
+      .catch(() => undefined);
+    await connection.close();
+  });
+
+  it('one run purges every class as of its start, reports the counts per class and audits them', async () => {
+    const workerConnection = await NativeConnection.connect({ address: inject('temporalAddress') });
+    const taskQueue = `retention-test-${randomBytes(4).toString('hex')}`;
+    const worker = await Worker.create({
+      connection: workerConnection,
+      taskQueue,
+      workflowBundle: { codePath: inject('workflowBundlePath') },
+      activities: createRetentionActivities(deps),
+    });
+    try {
+      const old = await message(new Date(Date.now() - 91 * DAY));
+      const report = await worker.runUntil(
+        client.workflow.execute(retentionWorkflow, { taskQueue, workflowId: `retention-test-${taskQueue}` }),
+      );
+      expect(report.purged).toEqual({
+        // This one, and the body of the 24-months-less-an-hour message kept above.
+        messageBodies: 2,
+        messageMetadata: 0,
+        stagedImportRows: 0,
+        idempotencyKeys: 0,
+        sessions: 0,
+        auditLog: 0,
+        billingRecords: null,
+        exportTokens: null,
+      });
+      expect(await messageState(old)).toEqual({ body: false, purged: true });
+      const [entry] = await sql<{ details: { purged: unknown }; target_id: string }>(
+        `select details, target_id from audit_log where action = 'retention.purged' order by seq desc limit 1`,
+      );
+      expect(entry!.details.purged).toEqual(report.purged);
+      expect(entry!.target_id).toBe(report.asOf);
+    } finally {
+      await workerConnection.close();
+    }
+  });
+
+  it('worker start-up creates the retention-daily Schedule idempotently, on the maintenance queue', async () => {
+    await client.schedule
+      .getHandle(RETENTION_SCHEDULE_ID)
+      .delete()
+      .catch(() => undefined);
+    await ensureRetentionSchedule(client);
+    await ensureRetentionSchedule(client);
+    const described = await client.schedule.getHandle(RETENTION_SCHEDULE_ID).describe();
+    expect(described.spec.calendars).toHaveLength(1);
+    expect(described.spec.calendars![0]).toMatchObject({
+      hour: [{ start: 2, end: 2, step: 1 }],
+      minute: [{ start: 41, end: 41, step: 1 }],
+    });
+    expect(described.action).toMatchObject({
+      workflowType: 'retentionWorkflow',
+      taskQueue: TASK_QUEUES.maintenance,
+      workflowId: RETENTION_SCHEDULE_ID,
+    });
+    expect(described.action.type === 'startWorkflow' && described.action.typedSearchAttributes).toBeTruthy();
+  });
+});

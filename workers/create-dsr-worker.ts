@@ -1,0 +1,16 @@
+import { Worker } from '@temporalio/worker';
+import { createDsrActivities } from '../activities/dsr';
+import type { WorkerOptions } from './create-import-worker';
+import { TASK_QUEUES } from './task-queues';
+
+/** Data subject requests (`dsr:<id>`): long timers, short activities. */
+export function createDsrWorker({ connection, namespace, deps, workflowBundle }: WorkerOptions): Promise<Worker> {
+  return Worker.create({
+    connection,
+    namespace,
+    taskQueue: TASK_QUEUES.dsr,
+    ...(workflowBundle ? { workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
+    activities: createDsrActivities(deps),
+    maxConcurrentActivityTaskExecutions: 4,
+  });
+}
