@@ -1,5 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { ApplicationFailure } from '@temporalio/common';
 import request from 'supertest';
+import { createDsrActivities } from '../activities/dsr';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { phoneHash } from '../lib/crypto/phone-hash';
 import { uuidv7 } from '../lib/ids';
@@ -204,6 +206,24 @@ describe('what the product does itself for a data subject request', () => {
       .send({ type: 'access', contactId: randomUUID() });
     expectProblem(unknownContact, 422, 'validation');
     expect(unknownContact.body.errors).toEqual([{ field: 'contactId', reason: 'no such contact in this account' }]);
+  });
+});
+
+describe('an account whose data key is destroyed', () => {
+  it('fails the request for good (AccountDataKeyDestroyed) instead of retrying an action that can never open its data', async () => {
+    const acct = await signUp(h.app, 'Shredded');
+    const created = await request(h.app)
+      .post('/staff/v1/data-subject-requests')
+      .set(staff)
+      .send({ accountId: acct.accountId, type: 'objection', requesterEmail: 'gone@example.com', phone: '+14155553061' });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    await h.deps.orm.em.fork().transactional((em) => h.deps.keyring.destroy(em, acct.accountId));
+    const failure = await createDsrActivities(h.deps, null)
+      .carryOutDsr(created.body.id)
+      .catch((err: unknown) => err);
+    expect(failure).toBeInstanceOf(ApplicationFailure);
+    expect(failure).toMatchObject({ type: 'AccountDataKeyDestroyed', nonRetryable: true });
+    await h.temporal.workflow.getHandle(dsrWorkflowId(created.body.id)).terminate('test done');
   });
 });
 

@@ -18,6 +18,7 @@ import {
 import { openRequester } from '../../services/dsr/dsr-subject';
 import { dsrEmailKeys, dsrExtendedEmail, dsrOverdueEmail, dsrReminderEmail } from '../../services/email/templates/dsr-emails';
 import type { DsrOutcome } from '../../workflows/lifecycle/dsr';
+import { nonRetryableWhenKeyDestroyed } from '../key-destroyed-failure';
 
 type Deps = Pick<ServiceDeps, 'orm' | 'keyring' | 'config' | 'logger'>;
 
@@ -53,7 +54,7 @@ export function createDsrActivities(deps: Deps, email: EmailSender | null = crea
     return true;
   };
 
-  return {
+  return nonRetryableWhenKeyDestroyed({
     async recordDsrIdentityVerified(requestId: string, staffUserId: string, atMs: number): Promise<void> {
       await markIdentityVerified(deps.orm.em.fork(), requestId, staffUserId, new Date(atMs));
     },
@@ -133,7 +134,7 @@ export function createDsrActivities(deps: Deps, email: EmailSender | null = crea
       const to = await privacyStaffEmails(deps.orm.em.fork());
       await send(to, dsrOverdueEmail({ requestId, accountId: row.account_id, dueAt }), dsrEmailKeys.overdue(requestId));
     },
-  };
+  });
 }
 
 export type DsrActivities = ReturnType<typeof createDsrActivities>;
