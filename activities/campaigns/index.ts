@@ -38,6 +38,8 @@ function missing(campaignId: string): never {
 export function createCampaignActivities(deps: CampaignActivityDeps) {
   const statusEvents = statusEventsFor(deps);
   const requireCampaign = async (campaignId: string) => (await readCampaign(deps.pgPool, campaignId)) ?? missing(campaignId);
+  /** A campaign's account never changes: read once per process, not once per page. */
+  const accountIds = new Map<string, string>();
   return {
     async loadCampaign(campaignId: string): Promise<CampaignPlan | null> {
       const c = await readCampaign(deps.pgPool, campaignId);
@@ -59,9 +61,17 @@ export function createCampaignActivities(deps: CampaignActivityDeps) {
     },
 
     async enqueuePage(input: { campaignId: string; limit: number }) {
-      const campaign = await requireCampaign(input.campaignId);
-      const dataKey = await deps.keyring.keyFor(deps.orm.em.fork(), campaign.accountId);
-      return enqueuePage(deps.pgPool, dataKey, input.campaignId, input.limit, new Date());
+      const accountId = accountIds.get(input.campaignId) ?? (await requireCampaign(input.campaignId)).accountId;
+      if (accountIds.size >= 10_000) accountIds.clear();
+      accountIds.set(input.campaignId, accountId);
+      const dataKey = await deps.keyring.keyFor(deps.orm.em.fork(), accountId);
+      const ctx = Context.current();
+      const beat = setInterval(() => ctx.heartbeat(), 1_000);
+      try {
+        return await enqueuePage(deps.pgPool, dataKey, input.campaignId, input.limit, new Date());
+      } finally {
+        clearInterval(beat);
+      }
     },
 
     async setCampaignStatus(input: { campaignId: string; from: string[]; to: string }): Promise<boolean> {

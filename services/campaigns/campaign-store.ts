@@ -27,12 +27,19 @@ export interface CampaignRow {
   quietStartMinute: number;
   quietEndMinute: number;
   launchedAt: Date | null;
+  totals: CampaignTotals;
+}
+
+/** Messages written and recipients skipped (by reason) so far, as stored with the recipients they count. */
+export interface CampaignTotals {
+  queued: number;
+  skipped: Partial<Record<SkipReason, number>>;
 }
 
 export async function readCampaign(db: Pool | PoolClient, campaignId: string, lock = ''): Promise<CampaignRow | null> {
   const { rows } = await db.query<Record<string, unknown>>(
     `select id, account_id, status, sender, template, list_ids, exclude_list_ids, start_at, rate_per_second,
-            quiet_start_minute, quiet_end_minute, launched_at
+            quiet_start_minute, quiet_end_minute, launched_at, queued_count, skipped_counts
        from campaigns where id = $1 ${lock}`,
     [campaignId],
   );
@@ -51,7 +58,22 @@ export async function readCampaign(db: Pool | PoolClient, campaignId: string, lo
     quietStartMinute: r.quiet_start_minute as number,
     quietEndMinute: r.quiet_end_minute as number,
     launchedAt: r.launched_at as Date | null,
+    totals: { queued: r.queued_count as number, skipped: r.skipped_counts as CampaignTotals['skipped'] },
   };
+}
+
+function addTotals(totals: CampaignTotals, queued: number, skipped: Partial<Record<SkipReason, number>>): CampaignTotals {
+  const sum = { ...totals.skipped };
+  for (const [reason, n] of Object.entries(skipped) as [SkipReason, number][]) if (n) sum[reason] = (sum[reason] ?? 0) + n;
+  return { queued: totals.queued + queued, skipped: sum };
+}
+
+async function storeTotals(client: PoolClient, campaignId: string, totals: CampaignTotals): Promise<void> {
+  await client.query('update campaigns set queued_count = $2, skipped_counts = $3 where id = $1', [
+    campaignId,
+    totals.queued,
+    JSON.stringify(totals.skipped),
+  ]);
 }
 
 /**
@@ -101,6 +123,10 @@ export async function snapshotCounts(pool: Pool, campaign: CampaignRow): Promise
 export interface EnqueuedPage {
   /** The campaign is no longer running (paused or cancelled meanwhile): nothing was written. */
   stopped: boolean;
+  /** The stored status (null: the campaign is gone), so a workflow can adopt a change made outside it. */
+  status: string | null;
+  /** The campaign's totals after this page: a retried page's caller counts a committed page once. */
+  totals: CampaignTotals;
   queued: number;
   skipped: Partial<Record<SkipReason, number>>;
   /** Recipients found outside their window in this page (they wait, pending, until `not_before`). */
@@ -128,9 +154,12 @@ interface Candidate {
  */
 export async function enqueuePage(pool: Pool, dataKey: DataKey, campaignId: string, limit: number, now: Date): Promise<EnqueuedPage> {
   return withPgTransaction(pool, async (client) => {
-    const campaign = await readCampaign(client, campaignId, 'for share');
+    // For update: the page's totals are written back to this row, one page at a time.
+    const campaign = await readCampaign(client, campaignId, 'for update');
     const page: EnqueuedPage = {
       stopped: false,
+      status: campaign?.status ?? null,
+      totals: campaign?.totals ?? { queued: 0, skipped: {} },
       queued: 0,
       skipped: {},
       deferred: 0,
@@ -200,6 +229,10 @@ export async function enqueuePage(pool: Pool, dataKey: DataKey, campaignId: stri
     page.queued = queued.length;
     page.deferred = deferred.length;
     for (const s of skipped) page.skipped[s.reason] = (page.skipped[s.reason] ?? 0) + 1;
+    if (queued.length > 0 || skipped.length > 0) {
+      page.totals = addTotals(campaign.totals, page.queued, page.skipped);
+      await storeTotals(client, campaignId, page.totals);
+    }
     if (rows.length < limit) Object.assign(page, await pendingSummary(client, campaignId, now));
     return page;
   });
@@ -255,8 +288,9 @@ export async function cancelUnsent(
   pool: Pool,
   events: DispatchStatusEvents,
   campaignId: string,
-): Promise<{ recipients: number; messages: number }> {
+): Promise<{ recipients: number; messages: number; totals: CampaignTotals }> {
   return withPgTransaction(pool, async (client) => {
+    const campaign = await readCampaign(client, campaignId, 'for update');
     const recipients = await client.query(
       `update campaign_recipients set state = 'skipped', skip_reason = 'campaign_cancelled', not_before = null
         where campaign_id = $1 and state = 'pending'`,
@@ -274,7 +308,13 @@ export async function cancelUnsent(
       messages.rows.map((m) => ({ id: m.id, accountId: m.account_id })),
       'queued',
     );
-    return { recipients: recipients.rowCount ?? 0, messages: messages.rowCount ?? 0 };
+    const cancelled = { recipients: recipients.rowCount ?? 0, messages: messages.rowCount ?? 0 };
+    // A message failed here was counted queued: it moves to the cancelled, like the pending recipients.
+    const totals = addTotals(campaign?.totals ?? { queued: 0, skipped: {} }, -cancelled.messages, {
+      campaign_cancelled: cancelled.recipients + cancelled.messages,
+    });
+    if (campaign && cancelled.recipients + cancelled.messages > 0) await storeTotals(client, campaignId, totals);
+    return { ...cancelled, totals };
   });
 }
 
