@@ -7,6 +7,7 @@ import type { CampaignProgress } from '../workflows/campaigns/campaign-progress'
 import { expectProblem, signUp, type TestAccount } from './support/accounts';
 import { freshPhone, registerSender } from './support/messaging';
 import { waitFor } from './support/outbox';
+import { zoneAtLocalHour } from './support/audience';
 import { startWebhookStack, type WebhookStack } from './support/webhook-stack';
 
 /**
@@ -17,12 +18,6 @@ let stack: WebhookStack;
 let acct: TestAccount;
 let FROM = '';
 
-/** A fixed-offset zone where it is now mid-afternoon (inside) or the middle of the night (outside). */
-function zoneAtLocalHour(hour: number): string {
-  const offset = (((hour - new Date().getUTCHours()) % 24) + 24) % 24;
-  const signed = offset > 12 ? offset - 24 : offset;
-  return signed === 0 ? 'Etc/UTC' : `Etc/GMT${signed > 0 ? '-' : '+'}${Math.abs(signed)}`;
-}
 const OPEN_ZONE = zoneAtLocalHour(14);
 const NIGHT_ZONE = zoneAtLocalHour(3);
 
