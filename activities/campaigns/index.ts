@@ -12,12 +12,24 @@ import {
   setCampaignStatus,
   snapshotCounts,
   snapshotPage,
+  type EnqueuedPage,
+  type SkipReason,
 } from '../../services/campaigns/campaign-store';
 
 export interface CampaignActivityDeps {
   pgPool: Pool;
   orm: MikroORM;
   keyring: DataKeyring;
+}
+
+/** Recipients written per transaction of a page. */
+const PAGE_TRANSACTION = 500;
+
+/** A page written in several transactions, as one: counts added, totals and what is left as of the last. */
+function joinPages(first: EnqueuedPage, next: EnqueuedPage): EnqueuedPage {
+  const skipped = { ...first.skipped };
+  for (const [reason, n] of Object.entries(next.skipped) as [SkipReason, number][]) skipped[reason] = (skipped[reason] ?? 0) + n;
+  return { ...next, queued: first.queued + next.queued, deferred: first.deferred + next.deferred, skipped };
 }
 
 /** Contacts read per snapshot statement. */
@@ -68,7 +80,14 @@ export function createCampaignActivities(deps: CampaignActivityDeps) {
       const ctx = Context.current();
       const beat = setInterval(() => ctx.heartbeat(), 1_000);
       try {
-        return await enqueuePage(deps.pgPool, dataKey, input.campaignId, input.limit, new Date());
+        // Several short transactions: row locks are held briefly and a crash loses at most one of them.
+        let page = await enqueuePage(deps.pgPool, dataKey, input.campaignId, Math.min(PAGE_TRANSACTION, input.limit), new Date());
+        for (let left = input.limit - PAGE_TRANSACTION; left > 0 && !page.stopped && page.pendingLeft === null; left -= PAGE_TRANSACTION) {
+          const more = await enqueuePage(deps.pgPool, dataKey, input.campaignId, Math.min(PAGE_TRANSACTION, left), new Date());
+          if (more.stopped) break;
+          page = joinPages(page, more);
+        }
+        return page;
       } finally {
         clearInterval(beat);
       }

@@ -8,7 +8,7 @@ import type { DispatchStatusEvents } from '../messaging/dispatch-status-events';
 import { insertMessagesPooled, type MessageRow } from '../messaging/message-store';
 import { sealBody, sealRecipient } from '../messaging/send-fields';
 import { openTemplate } from './campaign-fields';
-import { insideWindow, nextOpening, recipientZones } from './recipient-zone';
+import { insideWindow, nextOpening, recipientZones, type QuietWindow } from './recipient-zone';
 import { renderTemplate, requireTemplate } from './template';
 
 /** Why a recipient of the snapshot gets no message; counted per reason in the progress. */
@@ -181,6 +181,8 @@ export async function enqueuePage(pool: Pool, dataKey: DataKey, campaignId: stri
     );
     const template = requireTemplate(openTemplate(dataKey, campaign.id, campaign.template));
     const window = { startMinute: campaign.quietStartMinute, endMinute: campaign.quietEndMinute };
+    const zonesOf = pageZones();
+    const windowOf = pageWindows(window, now);
     const messageTime = (campaign.launchedAt ?? now).getTime();
     const messages: MessageRow[] = [];
     const queued: { contactId: string; messageId: string }[] = [];
@@ -193,13 +195,13 @@ export async function enqueuePage(pool: Pool, dataKey: DataKey, campaignId: stri
         continue;
       }
       const pii = openPii(dataKey, r.contact_id, r.pii!);
-      const zones = recipientZones(pii.phone, pii.attributes.timezone);
+      const zones = zonesOf(pii.phone, pii.attributes.timezone);
       if (!zones) {
         skipped.push({ contactId: r.contact_id, reason: 'timezone_unknown' });
         continue;
       }
-      if (!insideWindow(zones, now, window)) {
-        const opening = nextOpening(zones, now, window);
+      const { inside, opening } = windowOf(zones);
+      if (!inside) {
         if (opening) deferred.push({ contactId: r.contact_id, until: opening });
         else skipped.push({ contactId: r.contact_id, reason: 'no_common_window' });
         continue;
@@ -236,6 +238,37 @@ export async function enqueuePage(pool: Pool, dataKey: DataKey, campaignId: stri
     if (rows.length < limit) Object.assign(page, await pendingSummary(client, campaignId, now));
     return page;
   });
+}
+
+/**
+ * A page's recipients share a handful of zones: a valid `timezone` attribute decides the zones alone
+ * (checking a zone name builds an Intl formatter, ~40 µs), so each distinct value is checked once a page.
+ */
+function pageZones(): (phone: string, timezone: unknown) => string[] | null {
+  const byAttribute = new Map<string, string[]>();
+  return (phone, timezone) => {
+    if (typeof timezone !== 'string') return recipientZones(phone, timezone);
+    const known = byAttribute.get(timezone);
+    if (known) return known;
+    const zones = recipientZones(phone, timezone);
+    if (zones?.length === 1 && zones[0] === timezone) byAttribute.set(timezone, zones);
+    return zones;
+  };
+}
+
+/** Whether each distinct zone set is inside its window at the page's instant (and when it opens), once a page. */
+function pageWindows(window: QuietWindow, now: Date): (zones: string[]) => { inside: boolean; opening: Date | null } {
+  const byZones = new Map<string, { inside: boolean; opening: Date | null }>();
+  return (zones) => {
+    const key = zones.join(' ');
+    let answer = byZones.get(key);
+    if (!answer) {
+      const inside = insideWindow(zones, now, window);
+      answer = { inside, opening: inside ? now : nextOpening(zones, now, window) };
+      byZones.set(key, answer);
+    }
+    return answer;
+  };
 }
 
 /** Each examined recipient's outcome in one statement: queued (with its message), skipped (with why), or deferred. */
