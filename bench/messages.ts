@@ -8,10 +8,8 @@
  * ambiguous sends; `--outbox` writes the messages straight into the outbox instead of through the
  * API (dispatcher throughput alone). The last line is one JSON object.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { Agent, request as httpRequest } from 'node:http';
-import { join } from 'node:path';
 import { Client, WorkflowNotFoundError } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
@@ -21,11 +19,9 @@ import { loadConfig } from '../config/env';
 import { DEFAULT_APP_ROLE, urlAsRole } from '../db/app-role';
 import { dropDatabase } from '../db/create-database';
 import { prepareDatabase } from '../db/orm';
-import type { SmsCarrier } from '../providers/sms/carrier';
 import { createSmsCarriers } from '../providers/sms/registry';
 import { temporalPaths } from '../scripts/temporal-paths';
 import { closeServiceDeps, createServiceDeps } from '../services/bootstrap';
-import { mapBounded } from '../services/messaging/send-concurrency';
 import type { FaultPlanInput } from '../simulator/types';
 import { checkAgainstLedger } from '../tests/support/ledger-check';
 import { insertQueuedMessages } from '../tests/support/outbox';
@@ -33,6 +29,7 @@ import { startSimulatorProcess } from '../tests/support/simulator-process';
 import { dispatchWorkflowId } from '../workflows/messaging/dispatch';
 import { SEARCH_ATTRIBUTE_KEYS } from '../workflows/search-attributes';
 import { freePort } from '../tests/support/free-port';
+import { ApiCaller, sdkFloor, sleep, spawnProduct, stopProcess, waitUntil } from './bench-kit';
 
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 100_000);
 const SHARDS = Number(process.env.BENCH_SHARDS ?? 2);
@@ -59,81 +56,7 @@ const FAULT_PLAN: FaultPlanInput = {
 };
 
 const log = (msg: string) => process.stderr.write(`[bench:messages] ${msg}\n`);
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const numberFor = (i: number) => `+1415${String(2000000 + (i % 7_000_000)).padStart(7, '0')}`;
-
-/** The official Telnyx SDK (through its adapter, which only classifies) in a tight loop at the dispatchers' concurrency, writing nothing. */
-async function sdkFloor(telnyx: SmsCarrier): Promise<number> {
-  const started = performance.now();
-  await mapBounded(
-    Array.from({ length: FLOOR_MESSAGES }, (_, i) => i),
-    CONCURRENCY,
-    (i) =>
-      telnyx.send({
-        messageId: `floor-${i}`,
-        attemptId: `floor-${i}`,
-        from: FROM,
-        to: numberFor(i),
-        body: `floor ${i}`,
-        statusCallbackUrl: `http://127.0.0.1:9/floor?i=${i}`,
-      }),
-  );
-  return FLOOR_MESSAGES / ((performance.now() - started) / 1000);
-}
-
-/** One of the product's processes (api/server.ts, workers/worker.ts) under tsx, as `npm run dev` starts them. */
-function spawnProduct(entry: string, env: Record<string, string>, nodeArgs: string[] = []): ChildProcess {
-  return spawn(process.execPath, [...nodeArgs, '--import', 'tsx', join(__dirname, '..', entry)], {
-    env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-}
-
-async function stopProcess(child: ChildProcess | undefined): Promise<void> {
-  if (!child || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  const forced = setTimeout(() => child.kill('SIGKILL'), 10_000);
-  await exited;
-  clearTimeout(forced);
-}
-
-/** The few answer fields the bench reads. */
-type Answer = { id?: string; apiKey?: { key: string }; account?: { id: string } } & Record<string, unknown>;
-
-const agent = new Agent({ keepAlive: true, maxSockets: CLIENTS });
-
-function call(
-  baseUrl: string,
-  method: string,
-  path: string,
-  headers: Record<string, string>,
-  body?: unknown,
-): Promise<{ status: number; json: Answer }> {
-  return new Promise((resolve, reject) => {
-    const payload = body === undefined ? undefined : JSON.stringify(body);
-    const req = httpRequest(
-      baseUrl + path,
-      { method, agent, headers: { ...headers, ...(payload ? { 'content-type': 'application/json' } : {}) } },
-      (res) => {
-        let data = '';
-        res.setEncoding('utf8');
-        res.on('data', (c: string) => (data += c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, json: (data ? JSON.parse(data) : {}) as Answer }));
-      },
-    );
-    req.on('error', reject);
-    req.end(payload);
-  });
-}
-
-async function waitUntil(check: () => Promise<boolean>, what: string, timeoutMs = 120_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check().catch(() => false))) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(250);
-  }
-}
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
@@ -169,13 +92,13 @@ async function main(): Promise<void> {
   const deps = await createServiceDeps(config, 'bench');
   const temporal = new Client({ connection: env.connection });
   const carriers = createSmsCarriers(config);
-  const baseUrl = `http://127.0.0.1:${apiPort}`;
+  const http = new ApiCaller(`http://127.0.0.1:${apiPort}`, CLIENTS);
   let api: ChildProcess | undefined;
   let worker: ChildProcess | undefined;
 
   try {
     await sim.control.setFaults(FAULT_PLAN);
-    const floorBefore = await sdkFloor(carriers.telnyx);
+    const floorBefore = await sdkFloor(carriers.telnyx, FLOOR_MESSAGES, CONCURRENCY, FROM, numberFor);
     log(`sdk floor before: ${Math.round(floorBefore)} msg/s (${FLOOR_MESSAGES} sends, concurrency ${CONCURRENCY})`);
     await sim.control.reset();
     await sim.control.setFaults(FAULT_PLAN);
@@ -186,7 +109,7 @@ async function main(): Promise<void> {
       PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [],
     );
     worker = spawnProduct('workers/worker.ts', productEnv, PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : []);
-    await waitUntil(async () => (await call(baseUrl, 'GET', '/healthz', {})).status === 200, 'the API');
+    await waitUntil(async () => (await http.call('GET', '/healthz', {})).status === 200, 'the API');
     await waitUntil(async () => {
       try {
         return (await temporal.workflow.getHandle(dispatchWorkflowId(SHARDS - 1)).describe()).status.name === 'RUNNING';
@@ -196,8 +119,7 @@ async function main(): Promise<void> {
       }
     }, 'the dispatcher shards');
 
-    const signUp = await call(
-      baseUrl,
+    const signUp = await http.call(
       'POST',
       '/v1/accounts',
       {},
@@ -206,7 +128,7 @@ async function main(): Promise<void> {
     if (signUp.status !== 201) throw new Error(`sign-up answered ${signUp.status}`);
     const auth = { authorization: `Bearer ${signUp.json.apiKey!.key}` };
     const accountId = signUp.json.account!.id;
-    const sender = await call(baseUrl, 'POST', '/v1/sender-numbers', auth, { phone: FROM });
+    const sender = await http.call('POST', '/v1/sender-numbers', auth, { phone: FROM });
     if (sender.status !== 201) throw new Error(`sender number answered ${sender.status}`);
 
     log(
@@ -228,7 +150,7 @@ async function main(): Promise<void> {
           while (next < MESSAGES) {
             const i = next++;
             const t0 = performance.now();
-            const res = await call(baseUrl, 'POST', '/v1/messages', auth, { to: numberFor(i), from: FROM, body: `bench message ${i}` });
+            const res = await http.call('POST', '/v1/messages', auth, { to: numberFor(i), from: FROM, body: `bench message ${i}` });
             acceptMs.push(performance.now() - t0);
             if (res.status !== 202) throw new Error(`POST /v1/messages answered ${res.status}: ${JSON.stringify(res.json)}`);
             ids[i] = res.json.id!;
@@ -254,7 +176,7 @@ async function main(): Promise<void> {
     // Measured again after the run (other load on the machine moves it); the higher figure counts.
     await stopProcess(worker);
     await sim.control.clearFaults();
-    const floorAfter = await sdkFloor(carriers.telnyx);
+    const floorAfter = await sdkFloor(carriers.telnyx, FLOOR_MESSAGES, CONCURRENCY, FROM, numberFor);
     log(`sdk floor after: ${Math.round(floorAfter)} msg/s`);
     const sdkFloorPerS = Math.max(floorBefore, floorAfter);
     acceptMs.sort((a, b) => a - b);
@@ -285,7 +207,7 @@ async function main(): Promise<void> {
     }
     await stopProcess(worker);
     await stopProcess(api);
-    agent.destroy();
+    http.destroy();
     await closeServiceDeps(deps);
     await sim.stop();
     await env.teardown();

@@ -7,6 +7,7 @@ import type { CampaignProgress } from '../workflows/campaigns/campaign-progress'
 import { expectProblem, signUp, type TestAccount } from './support/accounts';
 import { freshPhone, registerSender } from './support/messaging';
 import { waitFor } from './support/outbox';
+import { zoneAtLocalHour } from './support/audience';
 import { startWebhookStack, type WebhookStack } from './support/webhook-stack';
 
 /**
@@ -17,12 +18,6 @@ let stack: WebhookStack;
 let acct: TestAccount;
 let FROM = '';
 
-/** A fixed-offset zone where it is now mid-afternoon (inside) or the middle of the night (outside). */
-function zoneAtLocalHour(hour: number): string {
-  const offset = (((hour - new Date().getUTCHours()) % 24) + 24) % 24;
-  const signed = offset > 12 ? offset - 24 : offset;
-  return signed === 0 ? 'Etc/UTC' : `Etc/GMT${signed > 0 ? '-' : '+'}${Math.abs(signed)}`;
-}
 const OPEN_ZONE = zoneAtLocalHour(14);
 const NIGHT_ZONE = zoneAtLocalHour(3);
 
@@ -202,6 +197,46 @@ describe('a campaign run', () => {
     ]);
     expectProblem(await api().post(`/v1/campaigns/${id}/resume`).set(acct.auth), 409, 'conflict');
     expectProblem(await api().patch(`/v1/campaigns/${id}`).set(acct.auth).send({ name: 'again' }), 409, 'conflict');
+  });
+
+  it('a status changed outside the workflow is adopted: paused waits for resume, cancelled ends the run', async () => {
+    const ids = [];
+    for (let i = 0; i < 40; i++) ids.push(await contact(freshPhone(), `O${i}`));
+    const id = await draft({ audience: { listIds: [await listOf('Outside', ids)] }, ratePerSecond: 4 });
+    expect((await api().post(`/v1/campaigns/${id}/launch`).set(acct.auth)).status).toBe(200);
+    await waitFor(
+      () => progressOf(id),
+      (p) => p.queued >= 4,
+      20_000,
+    );
+    await sql(`update campaigns set status = 'paused' where id = ?`, [id]);
+    const adopted = await waitFor(
+      () => progressOf(id),
+      (p) => p.state === 'paused',
+      20_000,
+    );
+    expect(adopted.state).toBe('paused');
+    const resumed = await api().post(`/v1/campaigns/${id}/resume`).set(acct.auth);
+    expect(resumed.body, JSON.stringify(resumed.body)).toMatchObject({ status: 'running', progress: { state: 'sending' } });
+    await waitFor(
+      () => progressOf(id),
+      (p) => p.queued > adopted.queued,
+      20_000,
+    );
+
+    await sql(`update campaigns set status = 'cancelled' where id = ?`, [id]);
+    const result = await stack.h.temporal.workflow.getHandle(campaignWorkflowId(id)).result();
+    expect(result.state).toBe('cancelled');
+    const stored = await sql<{ state: string; n: number }>(
+      `select state, count(*)::int as n from campaign_recipients where campaign_id = ? group by state order by state`,
+      [id],
+    );
+    const pendingLeft = stored.find((r) => r.state === 'pending')?.n ?? 0;
+    expect(pendingLeft).toBe(0);
+    expect(result.queued + (result.skipped.campaign_cancelled ?? 0)).toBe(40);
+    expect(result.queued).toBe(
+      (await sql<{ n: number }>(`select count(*)::int as n from messages where campaign_id = ? and status <> 'failed'`, [id]))[0]!.n,
+    );
   });
 
   it('a recipient outside its quiet hours waits (pending, with the window opening), never sent early', async () => {

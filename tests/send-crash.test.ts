@@ -1,11 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signUp } from './support/accounts';
-import { startHarness, testEnvironment, type Harness } from './support/harness';
+import { startHarness, type Harness } from './support/harness';
 import { checkAgainstLedger } from './support/ledger-check';
 import { insertQueuedMessages } from './support/outbox';
 import { startSimulatorProcess, type SimulatorProcess } from './support/simulator-process';
+import { spawnWorkerProcess } from './support/worker-process';
 
 const MESSAGES = 2_000;
 const KILLS = 6;
@@ -15,22 +15,15 @@ let sim: SimulatorProcess;
 let h: Harness;
 const workers: ChildProcess[] = [];
 
-/** A real worker process (the one `npm run dev` starts), so it can be SIGKILLed like a crashed host. */
 function spawnWorker(): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, '..', 'workers', 'worker.ts')], {
-    env: {
-      ...process.env,
-      ...testEnvironment({
-        ...sim.env(),
-        CARRIER_TIMEOUT_MS: '1000',
-        DISPATCH_RECONCILE_WAIT_MS: '1500',
-        DISPATCH_SHARDS: '2',
-        // Smaller batches than production so some finish between kills and the carrier faults show too.
-        DISPATCH_BATCH_SIZE: '100',
-        PUBLIC_BASE_URL: 'http://127.0.0.1:9',
-      }),
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
+  const child = spawnWorkerProcess({
+    ...sim.env(),
+    CARRIER_TIMEOUT_MS: '1000',
+    DISPATCH_RECONCILE_WAIT_MS: '1500',
+    DISPATCH_SHARDS: '2',
+    // Smaller batches than production so some finish between kills and the carrier faults show too.
+    DISPATCH_BATCH_SIZE: '100',
+    PUBLIC_BASE_URL: 'http://127.0.0.1:9',
   });
   workers.push(child);
   return child;

@@ -12,12 +12,24 @@ import {
   setCampaignStatus,
   snapshotCounts,
   snapshotPage,
+  type EnqueuedPage,
+  type SkipReason,
 } from '../../services/campaigns/campaign-store';
 
 export interface CampaignActivityDeps {
   pgPool: Pool;
   orm: MikroORM;
   keyring: DataKeyring;
+}
+
+/** Recipients written per transaction of a page. */
+const PAGE_TRANSACTION = 500;
+
+/** A page written in several transactions, as one: counts added, totals and what is left as of the last. */
+function joinPages(first: EnqueuedPage, next: EnqueuedPage): EnqueuedPage {
+  const skipped = { ...first.skipped };
+  for (const [reason, n] of Object.entries(next.skipped) as [SkipReason, number][]) skipped[reason] = (skipped[reason] ?? 0) + n;
+  return { ...next, queued: first.queued + next.queued, deferred: first.deferred + next.deferred, skipped };
 }
 
 /** Contacts read per snapshot statement. */
@@ -38,6 +50,8 @@ function missing(campaignId: string): never {
 export function createCampaignActivities(deps: CampaignActivityDeps) {
   const statusEvents = statusEventsFor(deps);
   const requireCampaign = async (campaignId: string) => (await readCampaign(deps.pgPool, campaignId)) ?? missing(campaignId);
+  /** A campaign's account never changes: read once per process, not once per page. */
+  const accountIds = new Map<string, string>();
   return {
     async loadCampaign(campaignId: string): Promise<CampaignPlan | null> {
       const c = await readCampaign(deps.pgPool, campaignId);
@@ -63,9 +77,25 @@ export function createCampaignActivities(deps: CampaignActivityDeps) {
      * too; the wall clock only for a page scheduled by a workflow run from before `now` was passed.
      */
     async enqueuePage(input: { campaignId: string; limit: number; now?: number }) {
-      const campaign = await requireCampaign(input.campaignId);
-      const dataKey = await deps.keyring.keyFor(deps.orm.em.fork(), campaign.accountId);
-      return enqueuePage(deps.pgPool, dataKey, input.campaignId, input.limit, new Date(input.now ?? Date.now()));
+      const accountId = accountIds.get(input.campaignId) ?? (await requireCampaign(input.campaignId)).accountId;
+      if (accountIds.size >= 10_000) accountIds.clear();
+      accountIds.set(input.campaignId, accountId);
+      const dataKey = await deps.keyring.keyFor(deps.orm.em.fork(), accountId);
+      const now = new Date(input.now ?? Date.now());
+      const ctx = Context.current();
+      const beat = setInterval(() => ctx.heartbeat(), 1_000);
+      try {
+        // Several short transactions: row locks are held briefly and a crash loses at most one of them.
+        let page = await enqueuePage(deps.pgPool, dataKey, input.campaignId, Math.min(PAGE_TRANSACTION, input.limit), now);
+        for (let left = input.limit - PAGE_TRANSACTION; left > 0 && !page.stopped && page.pendingLeft === null; left -= PAGE_TRANSACTION) {
+          const more = await enqueuePage(deps.pgPool, dataKey, input.campaignId, Math.min(PAGE_TRANSACTION, left), now);
+          if (more.stopped) break;
+          page = joinPages(page, more);
+        }
+        return page;
+      } finally {
+        clearInterval(beat);
+      }
     },
 
     async setCampaignStatus(input: { campaignId: string; from: string[]; to: string }): Promise<boolean> {

@@ -12,6 +12,7 @@ import { Migration20261124090000_staff_identity } from './Migration2026112409000
 import { Migration20261125030000_campaign_wait_reason } from './Migration20261125030000_campaign_wait_reason';
 import { Migration20261125060000_notices } from './Migration20261125060000_notices';
 import { Migration20261125050000_dsr_retention } from './Migration20261125050000_dsr_retention';
+import { Migration20261125020000_campaign_counters } from './Migration20261125020000_campaign_counters';
 
 /** Listed explicitly so migrations run the same from ts sources, bundles and tests. */
 export const migrations = [
@@ -29,4 +30,5 @@ export const migrations = [
   { name: 'Migration20261125030000_campaign_wait_reason', class: Migration20261125030000_campaign_wait_reason },
   { name: 'Migration20261125060000_notices', class: Migration20261125060000_notices },
   { name: 'Migration20261125050000_dsr_retention', class: Migration20261125050000_dsr_retention },
+  { name: 'Migration20261125020000_campaign_counters', class: Migration20261125020000_campaign_counters },
 ];

@@ -9,7 +9,7 @@ import { insertMessagesPooled, type MessageRow } from '../messaging/message-stor
 import { sealBody, sealRecipient } from '../messaging/send-fields';
 import { openTemplate } from './campaign-fields';
 import { recipientPlace } from './recipient-zone';
-import { capFreeAt, insideWindow, nextOpening, sendWindowFor, stateRule } from './send-window';
+import { capFreeAt, insideWindow, nextOpening, sendWindowFor, stateRule, type SendWindow } from './send-window';
 import { renderTemplate, requireTemplate } from './template';
 
 /** Why a recipient of the snapshot gets no message; counted per reason in the progress. */
@@ -28,12 +28,19 @@ export interface CampaignRow {
   quietStartMinute: number;
   quietEndMinute: number;
   launchedAt: Date | null;
+  totals: CampaignTotals;
+}
+
+/** Messages written and recipients skipped (by reason) so far, as stored with the recipients they count. */
+export interface CampaignTotals {
+  queued: number;
+  skipped: Partial<Record<SkipReason, number>>;
 }
 
 export async function readCampaign(db: Pool | PoolClient, campaignId: string, lock = ''): Promise<CampaignRow | null> {
   const { rows } = await db.query<Record<string, unknown>>(
     `select id, account_id, status, sender, template, list_ids, exclude_list_ids, start_at, rate_per_second,
-            quiet_start_minute, quiet_end_minute, launched_at
+            quiet_start_minute, quiet_end_minute, launched_at, queued_count, skipped_counts
        from campaigns where id = $1 ${lock}`,
     [campaignId],
   );
@@ -52,7 +59,22 @@ export async function readCampaign(db: Pool | PoolClient, campaignId: string, lo
     quietStartMinute: r.quiet_start_minute as number,
     quietEndMinute: r.quiet_end_minute as number,
     launchedAt: r.launched_at as Date | null,
+    totals: { queued: r.queued_count as number, skipped: r.skipped_counts as CampaignTotals['skipped'] },
   };
+}
+
+function addTotals(totals: CampaignTotals, queued: number, skipped: Partial<Record<SkipReason, number>>): CampaignTotals {
+  const sum = { ...totals.skipped };
+  for (const [reason, n] of Object.entries(skipped) as [SkipReason, number][]) if (n) sum[reason] = (sum[reason] ?? 0) + n;
+  return { queued: totals.queued + queued, skipped: sum };
+}
+
+async function storeTotals(client: PoolClient, campaignId: string, totals: CampaignTotals): Promise<void> {
+  await client.query('update campaigns set queued_count = $2, skipped_counts = $3 where id = $1', [
+    campaignId,
+    totals.queued,
+    JSON.stringify(totals.skipped),
+  ]);
 }
 
 /**
@@ -104,6 +126,10 @@ export interface EnqueuedPage {
   stopped: boolean;
   /** The campaign's sender number is no longer the account's (removed or released): nothing was written. */
   senderUnavailable: boolean;
+  /** The stored status (null: the campaign is gone), so a workflow can adopt a change made outside it. */
+  status: string | null;
+  /** The campaign's totals after this page: a retried page's caller counts a committed page once. */
+  totals: CampaignTotals;
   queued: number;
   skipped: Partial<Record<SkipReason, number>>;
   /** Recipients found outside their window or over their state's cap in this page (they wait, pending, until `not_before`). */
@@ -136,10 +162,13 @@ type WaitReason = 'quiet_hours' | 'message_cap';
  */
 export async function enqueuePage(pool: Pool, dataKey: DataKey, campaignId: string, limit: number, now: Date): Promise<EnqueuedPage> {
   return withPgTransaction(pool, async (client) => {
-    const campaign = await readCampaign(client, campaignId, 'for share');
+    // For update: the page's totals are written back to this row, one page at a time.
+    const campaign = await readCampaign(client, campaignId, 'for update');
     const page: EnqueuedPage = {
       stopped: false,
       senderUnavailable: false,
+      status: campaign?.status ?? null,
+      totals: campaign?.totals ?? { queued: 0, skipped: {} },
       queued: 0,
       skipped: {},
       deferred: 0,
@@ -163,6 +192,7 @@ export async function enqueuePage(pool: Pool, dataKey: DataKey, campaignId: stri
     );
     const template = requireTemplate(openTemplate(dataKey, campaign.id, campaign.template));
     const campaignWindow = { startMinute: campaign.quietStartMinute, endMinute: campaign.quietEndMinute };
+    const windowAt = pageWindows(now);
     const messageTime = (campaign.launchedAt ?? now).getTime();
     const messages: MessageRow[] = [];
     const queued: { contactId: string; messageId: string }[] = [];
@@ -183,7 +213,7 @@ export async function enqueuePage(pool: Pool, dataKey: DataKey, campaignId: stri
       }
       const rule = stateRule(place.region);
       const window = sendWindowFor(campaignWindow, rule);
-      eligible.push({ r, pii, zones: place.zones, rule, window, open: insideWindow(place.zones, now, window) });
+      eligible.push({ r, pii, zones: place.zones, rule, window, open: windowAt(place.zones, window).open });
     }
     // Only a recipient that could go now is counted against its cap (one outside its window is re-checked when it opens).
     const capped = eligible.filter((e) => e.open && e.rule?.cap);
@@ -198,7 +228,7 @@ export async function enqueuePage(pool: Pool, dataKey: DataKey, campaignId: stri
       const capFree = open && rule?.cap ? capFreeAt(recent.get(r.phone_hash.toString('hex')) ?? [], rule.cap, now) : null;
       const capWait = capFree && capFree > now ? capFree : null;
       if (capWait || !open) {
-        const opening = nextOpening(zones, capWait ?? now, window);
+        const opening = capWait ? nextOpening(zones, capWait, window) : windowAt(zones, window).opening();
         if (opening) deferred.push({ contactId: r.contact_id, until: opening, why: capWait ? 'message_cap' : 'quiet_hours' });
         else skipped.push({ contactId: r.contact_id, reason: 'no_common_window' });
         continue;
@@ -228,9 +258,32 @@ export async function enqueuePage(pool: Pool, dataKey: DataKey, campaignId: stri
     page.queued = queued.length;
     page.deferred = deferred.length;
     for (const s of skipped) page.skipped[s.reason] = (page.skipped[s.reason] ?? 0) + 1;
+    if (queued.length > 0 || skipped.length > 0) {
+      page.totals = addTotals(campaign.totals, page.queued, page.skipped);
+      await storeTotals(client, campaignId, page.totals);
+    }
     if (rows.length < limit) Object.assign(page, await pendingSummary(client, campaignId, now));
     return page;
   });
+}
+
+/**
+ * A page's recipients share a handful of (zones, window) pairs: whether each is open at the page's
+ * instant, and when it next opens, is worked out once a page (each is several luxon zone conversions).
+ */
+function pageWindows(now: Date): (zones: string[], window: SendWindow) => { open: boolean; opening: () => Date | null } {
+  const known = new Map<string, { open: boolean; opening: () => Date | null }>();
+  return (zones, window) => {
+    const key = `${zones.join(' ')}|${JSON.stringify(window)}`;
+    let answer = known.get(key);
+    if (!answer) {
+      const open = insideWindow(zones, now, window);
+      let opening: Date | null | undefined;
+      answer = { open, opening: () => (opening === undefined ? (opening = open ? now : nextOpening(zones, now, window)) : opening) };
+      known.set(key, answer);
+    }
+    return answer;
+  };
 }
 
 /** Whether the campaign's sender is still one of its account's numbers (a removed number sends nothing new). */
@@ -329,8 +382,9 @@ export async function cancelUnsent(
   pool: Pool,
   events: DispatchStatusEvents,
   campaignId: string,
-): Promise<{ recipients: number; messages: number }> {
+): Promise<{ recipients: number; messages: number; totals: CampaignTotals }> {
   return withPgTransaction(pool, async (client) => {
+    const campaign = await readCampaign(client, campaignId, 'for update');
     const recipients = await client.query(
       `update campaign_recipients set state = 'skipped', skip_reason = 'campaign_cancelled', not_before = null, wait_reason = null
         where campaign_id = $1 and state = 'pending'`,
@@ -348,7 +402,13 @@ export async function cancelUnsent(
       messages.rows.map((m) => ({ id: m.id, accountId: m.account_id })),
       'queued',
     );
-    return { recipients: recipients.rowCount ?? 0, messages: messages.rowCount ?? 0 };
+    const cancelled = { recipients: recipients.rowCount ?? 0, messages: messages.rowCount ?? 0 };
+    // A message failed here was counted queued: it moves to the cancelled, like the pending recipients.
+    const totals = addTotals(campaign?.totals ?? { queued: 0, skipped: {} }, -cancelled.messages, {
+      campaign_cancelled: cancelled.recipients + cancelled.messages,
+    });
+    if (campaign && cancelled.recipients + cancelled.messages > 0) await storeTotals(client, campaignId, totals);
+    return { ...cancelled, totals };
   });
 }
 

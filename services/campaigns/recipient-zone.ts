@@ -37,9 +37,23 @@ function regionAttribute(value: unknown): string | null {
   return match ? match[1]!.toUpperCase() : null;
 }
 
+/** Zone names already checked: the check builds an Intl formatter (~40 µs), and a campaign sees few names. */
+const checkedZones = new Map<string, boolean>();
+const CHECKED_ZONES_MAX = 2_000;
+
+function isValidZone(name: string): boolean {
+  let valid = checkedZones.get(name);
+  if (valid === undefined) {
+    if (checkedZones.size >= CHECKED_ZONES_MAX) checkedZones.clear();
+    valid = IANAZone.isValidZone(name);
+    checkedZones.set(name, valid);
+  }
+  return valid;
+}
+
 export function recipientPlace(e164: string, attributes: Record<string, unknown>): RecipientPlace | null {
   const tz = attributes.timezone;
-  const zoneAttribute = typeof tz === 'string' && IANAZone.isValidZone(tz) ? [tz] : null;
+  const zoneAttribute = typeof tz === 'string' && isValidZone(tz) ? [tz] : null;
   const region = regionAttribute(attributes.state);
   if (e164.startsWith('+1')) {
     const byCode = areaCodePlace(e164);

@@ -15,7 +15,7 @@ export interface LedgerVerdict {
   unfinished: number;
 }
 
-async function allEntries(control: SimulatorControl): Promise<LedgerEntry[]> {
+export async function allEntries(control: SimulatorControl): Promise<LedgerEntry[]> {
   const entries: LedgerEntry[] = [];
   for (let offset = 0; ; offset += 1000) {
     const page = await control.ledger({ limit: 1000, offset });

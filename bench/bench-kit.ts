@@ -1,0 +1,101 @@
+/**
+ * Pieces the send-path benches share: the product's processes spawned as `npm run dev` starts them,
+ * a keep-alive HTTP caller for the API, and the same-run SDK floor.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { Agent, request as httpRequest } from 'node:http';
+import { join } from 'node:path';
+import type { SmsCarrier } from '../providers/sms/carrier';
+import { mapBounded } from '../services/messaging/send-concurrency';
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The official Telnyx SDK (through its adapter, which only classifies) in a tight loop at
+ * `concurrency`, writing nothing: messages per second.
+ */
+export async function sdkFloor(
+  telnyx: SmsCarrier,
+  sends: number,
+  concurrency: number,
+  from: string,
+  to: (i: number) => string,
+): Promise<number> {
+  const started = performance.now();
+  await mapBounded(
+    Array.from({ length: sends }, (_, i) => i),
+    concurrency,
+    (i) =>
+      telnyx.send({
+        messageId: `floor-${i}`,
+        attemptId: `floor-${i}`,
+        from,
+        to: to(i),
+        body: `floor ${i}`,
+        statusCallbackUrl: `http://127.0.0.1:9/floor?i=${i}`,
+      }),
+  );
+  return sends / ((performance.now() - started) / 1000);
+}
+
+/** One of the product's processes (api/server.ts, workers/worker.ts) under tsx, as `npm run dev` starts them. */
+export function spawnProduct(entry: string, env: Record<string, string>, nodeArgs: string[] = []): ChildProcess {
+  return spawn(process.execPath, [...nodeArgs, '--import', 'tsx', join(__dirname, '..', entry)], {
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+}
+
+export async function stopProcess(child: ChildProcess | undefined): Promise<void> {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  const forced = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  await exited;
+  clearTimeout(forced);
+}
+
+/** The few answer fields the benches read. */
+export type Answer = { id?: string; apiKey?: { key: string }; account?: { id: string } } & Record<string, unknown>;
+
+/** JSON calls to the API over keep-alive connections; `destroy()` closes them. */
+export class ApiCaller {
+  private readonly agent: Agent;
+
+  constructor(
+    private readonly baseUrl: string,
+    maxSockets: number,
+  ) {
+    this.agent = new Agent({ keepAlive: true, maxSockets });
+  }
+
+  call(method: string, path: string, headers: Record<string, string>, body?: unknown): Promise<{ status: number; json: Answer }> {
+    return new Promise((resolve, reject) => {
+      const payload = body === undefined ? undefined : JSON.stringify(body);
+      const req = httpRequest(
+        this.baseUrl + path,
+        { method, agent: this.agent, headers: { ...headers, ...(payload ? { 'content-type': 'application/json' } : {}) } },
+        (res) => {
+          let data = '';
+          res.setEncoding('utf8');
+          res.on('data', (c: string) => (data += c));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, json: (data ? JSON.parse(data) : {}) as Answer }));
+        },
+      );
+      req.on('error', reject);
+      req.end(payload);
+    });
+  }
+
+  destroy(): void {
+    this.agent.destroy();
+  }
+}
+
+export async function waitUntil(check: () => Promise<boolean>, what: string, timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check().catch(() => false))) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(250);
+  }
+}
