@@ -15,5 +15,9 @@ function ownedCopy(view: Uint8Array): Uint8Array {
 export function transferablePacked(packed: PackedChunk): { packed: PackedChunk; transfer: ArrayBuffer[] } {
   const hashes = ownedCopy(packed.hashes);
   const sealed = ownedCopy(packed.sealed);
-  return { packed: { ...packed, hashes, sealed }, transfer: [hashes.buffer as ArrayBuffer, sealed.buffer as ArrayBuffer] };
+  const idBytes = ownedCopy(packed.idBytes);
+  return {
+    packed: { ...packed, hashes, sealed, idBytes },
+    transfer: [hashes.buffer as ArrayBuffer, sealed.buffer as ArrayBuffer, idBytes.buffer as ArrayBuffer],
+  };
 }

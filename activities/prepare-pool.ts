@@ -50,6 +50,10 @@ export class PreparePool {
     return thread;
   }
 
+  get size(): number {
+    return this.threads.length;
+  }
+
   run(input: ChunkPreparationInput): Promise<PackedChunk> {
     const id = this.nextId++;
     const thread = this.threads[id % this.threads.length]!;

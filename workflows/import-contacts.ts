@@ -25,8 +25,8 @@ export interface ImportContactsInput {
 
 export const importProgressQuery = defineQuery<ImportProgress>('importProgress');
 
-/** Chunks per activity: small enough for steady progress, large enough to keep history short. */
-export const CHUNKS_PER_ACTIVITY = 10;
+/** Chunks per activity: the window its pipeline keeps busy (it drains at the end), and steady progress. */
+export const CHUNKS_PER_ACTIVITY = 50;
 /** Activities per run before continuing as new, so history stays bounded for any file size. */
 export const ACTIVITIES_PER_RUN = 500;
 
