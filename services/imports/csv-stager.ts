@@ -9,7 +9,7 @@ import { AppError } from '../../lib/errors';
 import { resolveColumns, type ColumnOverrides, type ResolvedColumns } from './column-mapping';
 import { COPY_BINARY_HEADER, COPY_BINARY_TRAILER, writeBytesField, writeInt4Field } from '../../db/copy-binary';
 import { uuidToBytes } from '../../lib/ids';
-import { checkField, CSV_LIMITS, recordTooLarge } from './csv-limits';
+import { checkRecord, CSV_LIMITS, recordTooLarge } from './csv-limits';
 import { stagedChunkBinding, type StagedRow } from './staged-row';
 
 export interface StageResult {
@@ -113,7 +113,6 @@ export async function stageCsv(pool: Pool, source: Readable, options: StageOptio
     skip_empty_lines: true,
     relax_quotes: true,
     max_record_size: CSV_LIMITS.maxRecordChars,
-    cast: checkField,
   });
 
   let columns: ResolvedColumns | undefined;
@@ -136,6 +135,7 @@ export async function stageCsv(pool: Pool, source: Readable, options: StageOptio
     writableObjectMode: true,
     transform(record: string[], _enc, done) {
       try {
+        checkRecord(record, columns ? rowNo + 1 : 1); // the header is row 1, the next record rowNo + 1
         if (!columns) {
           columns = resolveColumns(record, options.overrides);
           width = record.length;
