@@ -7,7 +7,7 @@ import { appendAudit } from '../services/audit-log';
 import type { DataKey } from '../lib/crypto/sealed-field';
 import type { ServiceDeps } from '../services/deps';
 import { DataKeyDestroyedError } from '../services/keyring';
-import { applyChunk, type ChunkCounts } from '../services/imports/chunk-applier';
+import { applyChunk, type ApplyHint, type ChunkCounts } from '../services/imports/chunk-applier';
 import { toImportProgress, type ImportProgress } from '../services/imports/import-summary';
 import { unpackChunk, type ApplicableChunk } from '../services/imports/chunk-preparation';
 import { FileOrderDedupe } from '../services/imports/file-order-dedupe';
@@ -140,6 +140,7 @@ export function createImportActivities(deps: ServiceDeps) {
       };
 
       const dedupe = new FileOrderDedupe();
+      const hint: ApplyHint = { numbersMayExist: false };
       const applying = new Set<Promise<void>>();
       let failed: { err: unknown } | undefined;
       try {
@@ -154,7 +155,7 @@ export function createImportActivities(deps: ServiceDeps) {
           ctx.cancellationSignal.throwIfAborted();
           dataKey = await dataKeyFor(em, imp.accountId); // a key destroyed mid-import stops it before the next chunk
           const target = { importId: imp.id, accountId: imp.accountId, chunkNo, rowCount, dataKey };
-          const applyingOne: Promise<void> = applyChunk(pgPool, target, admitted).then(
+          const applyingOne: Promise<void> = applyChunk(pgPool, target, admitted, hint).then(
             () => chunkApplied(chunkNo),
             (err: unknown) => void (failed ??= { err }),
           );

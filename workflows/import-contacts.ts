@@ -26,7 +26,7 @@ export interface ImportContactsInput {
 export const importProgressQuery = defineQuery<ImportProgress>('importProgress');
 
 /** Chunks per activity: the window its pipeline keeps busy (it drains at the end), and steady progress. */
-export const CHUNKS_PER_ACTIVITY = 50;
+export const CHUNKS_PER_ACTIVITY = 100;
 /** Activities per run before continuing as new, so history stays bounded for any file size. */
 export const ACTIVITIES_PER_RUN = 500;
 

@@ -169,10 +169,26 @@ interface WrittenContacts {
   rejected: RowError[];
 }
 
+async function copyNewContacts(client: PoolClient, t: ChunkTarget, fresh: ApplicableContact[], now: Date): Promise<void> {
+  if (fresh.length === 0) return;
+  const rows = contactsCopyBinary(fresh, uuidToBytes(t.accountId), uuidToBytes(t.importId), now);
+  await pipeline(Readable.from([rows]), client.query(copyFrom(`copy contacts (${CONTACTS_COPY_COLUMNS}) from stdin (format binary)`)));
+}
+
 /**
- * The chunk's contacts with the fewest statements: the numbers that already have a contact are
- * locked and merged, the rest go in by COPY. A contact created meanwhile by someone else (the API)
- * makes the COPY fail on the unique index; the chunk is then applied again with writeContacts.
+ * The chunk's numbers taken to be all new: one COPY, nothing looked up. A number that already has
+ * a contact (an earlier import, the API, an earlier window of this import) fails it on the unique
+ * index; the chunk is then applied again with writeContactsByCopy.
+ */
+async function writeNewContacts(client: PoolClient, t: ChunkTarget, contacts: ApplicableContact[], now: Date): Promise<WrittenContacts> {
+  await copyNewContacts(client, t, contacts, now);
+  return { created: contacts.map((c) => c.phoneHash), updated: [], duplicates: 0, rejected: [] };
+}
+
+/**
+ * The numbers that already have a contact are locked and merged, the rest go in by COPY. A contact
+ * created meanwhile by someone else (the API) makes the COPY fail on the unique index; the chunk is
+ * then applied again with writeContacts.
  */
 async function writeContactsByCopy(client: PoolClient, t: ChunkTarget, contacts: ApplicableContact[], now: Date): Promise<WrittenContacts> {
   const existing = contacts.length === 0 ? [] : await lockExisting(client, t.accountId, contacts);
@@ -180,10 +196,7 @@ async function writeContactsByCopy(client: PoolClient, t: ChunkTarget, contacts:
   const fresh: ApplicableContact[] = [];
   const conflicting: ApplicableContact[] = [];
   for (const c of contacts) (known.has(c.phoneHash.toString('latin1')) ? conflicting : fresh).push(c);
-  if (fresh.length > 0) {
-    const rows = contactsCopyBinary(fresh, uuidToBytes(t.accountId), uuidToBytes(t.importId), now);
-    await pipeline(Readable.from([rows]), client.query(copyFrom(`copy contacts (${CONTACTS_COPY_COLUMNS}) from stdin (format binary)`)));
-  }
+  await copyNewContacts(client, t, fresh, now);
   const merged =
     conflicting.length === 0
       ? { updated: [] as Buffer[], duplicates: 0, rejected: [] as RowError[] }
@@ -234,8 +247,18 @@ async function writeContactsRowByRow(
   return all;
 }
 
-type WriteMode = 'copy' | 'set' | 'row-by-row';
-const WRITERS = { copy: writeContactsByCopy, set: writeContacts, 'row-by-row': writeContactsRowByRow };
+/** From cheapest to most forgiving; a chunk starts at the cheapest its hint allows and falls back. */
+type WriteMode = 'new' | 'copy' | 'set' | 'row-by-row';
+const WRITERS = { new: writeNewContacts, copy: writeContactsByCopy, set: writeContacts, 'row-by-row': writeContactsRowByRow };
+
+/**
+ * What the chunks applied so far learned, shared by the chunks of one run: once a chunk met
+ * numbers that already had contacts, the next ones look their numbers up instead of trying a
+ * COPY that would likely fail.
+ */
+export interface ApplyHint {
+  numbersMayExist: boolean;
+}
 
 /** One attempt at the whole chunk in one transaction; if another attempt already applied it, its stored counts. */
 async function applyInTransaction(client: PoolClient, t: ChunkTarget, prepared: ApplicableChunk, mode: WriteMode): Promise<ChunkCounts> {
@@ -248,9 +271,13 @@ async function applyInTransaction(client: PoolClient, t: ChunkTarget, prepared: 
   const now = new Date();
   const written = await WRITERS[mode](client, t, prepared.contacts, now);
   const writtenHashes = [...written.created, ...written.updated];
+  // An account without opt-outs (the common case for a first upload) is not probed number by number.
   const optedOut = await client.query<{ n: number }>(
-    `select count(*)::int as n from generate_series(0, $3::int - 1) as i
-     where exists (select 1 from opt_outs where account_id = $1 and phone_hash = substring($2::bytea from i * ${HASH_BYTES} + 1 for ${HASH_BYTES}))`,
+    `select case when not exists (select 1 from opt_outs where account_id = $1) then 0
+       else (select count(*)::int from generate_series(0, $3::int - 1) as i
+             where exists (select 1 from opt_outs
+                           where account_id = $1 and phone_hash = substring($2::bytea from i * ${HASH_BYTES} + 1 for ${HASH_BYTES})))
+       end as n`,
     [t.accountId, concatHashes(writtenHashes), writtenHashes.length],
   );
   const errors = [...prepared.errors, ...written.rejected];
@@ -282,21 +309,30 @@ async function applyInTransaction(client: PoolClient, t: ChunkTarget, prepared: 
 /**
  * Applies one prepared chunk in one transaction, claimed by its chunk_results row: a retried or
  * concurrent attempt of the same chunk waits for the first and then reads its counts instead.
- * New contacts go in by COPY; if someone else created one of the numbers meanwhile, the chunk is
- * applied again with INSERT … ON CONFLICT. Should PostgreSQL still refuse a row's data, the chunk
+ * New contacts go in by COPY: without looking anything up while the hint says the numbers are
+ * new, else after locking the contacts that exist; if a number turns out to have a contact after
+ * all, the chunk is applied again one step more forgiving (lookup, then INSERT … ON CONFLICT). Should PostgreSQL still refuse a row's data, the chunk
  * is applied again row by row and that row becomes the row's error. The claim keeps it exactly
  * once either way.
  */
-export async function applyChunk(pool: Pool, t: ChunkTarget, prepared: ApplicableChunk): Promise<ChunkCounts> {
+export async function applyChunk(
+  pool: Pool,
+  t: ChunkTarget,
+  prepared: ApplicableChunk,
+  hint: ApplyHint = { numbersMayExist: true },
+): Promise<ChunkCounts> {
   const client = await pool.connect();
   try {
-    let mode: WriteMode = 'copy';
+    let mode: WriteMode = hint.numbersMayExist ? 'copy' : 'new';
     for (;;) {
       try {
         return await applyInTransaction(client, t, prepared, mode);
       } catch (err) {
         await client.query('rollback').catch(() => undefined);
-        if (mode === 'copy' && sqlStateOf(err) === UNIQUE_VIOLATION) mode = 'set';
+        if (mode === 'new' && sqlStateOf(err) === UNIQUE_VIOLATION) {
+          hint.numbersMayExist = true;
+          mode = 'copy';
+        } else if (mode === 'copy' && sqlStateOf(err) === UNIQUE_VIOLATION) mode = 'set';
         else if (mode !== 'row-by-row' && rowRejectionReason(err) !== null) mode = 'row-by-row';
         else throw err;
       }
