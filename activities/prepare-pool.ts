@@ -17,9 +17,10 @@ interface Pending {
 }
 
 /**
- * Threads that decrypt, validate and seal staged chunks, so that work runs on every core while
- * the activity's own thread ships chunks to Postgres. One per core: preparation is most of the
- * import's CPU, and a core PostgreSQL leaves idle (waiting on I/O) is taken by a thread here.
+ * Threads that decrypt, validate and seal staged chunks, so that work runs on other cores while
+ * the activity's own thread ships chunks to PostgreSQL. One per core but one: the remaining core
+ * is for that thread and PostgreSQL's backends (on 2 cores one thread prepares ~80,000 rows/s,
+ * more than the rest of the pipeline passes, and a second one cost ~50 MB for no gain measured).
  */
 export class PreparePool {
   private readonly threads: Worker[] = [];
@@ -27,15 +28,15 @@ export class PreparePool {
   private nextId = 0;
   private closing = false;
 
-  constructor(size = availableParallelism()) {
+  constructor(size = Math.max(1, availableParallelism() - 1)) {
     for (let i = 0; i < size; i++) this.threads.push(this.spawn(i));
   }
 
   /** A thread that dies fails the jobs in flight (their activities retry) and is replaced. */
   private spawn(slot: number): Worker {
-    // A young generation larger than the default: a chunk's short-lived row objects die there
-    // instead of being copied around (scavenges were a tenth of the thread's time).
-    const thread = new Worker(join(__dirname, 'prepare-thread.js'), { resourceLimits: { maxYoungGenerationSizeMb: 64 } });
+    // A thread's live data is its modules and a chunk or two; without a bound V8 lets garbage
+    // grow its heap (and the worker's RSS) far past that before collecting.
+    const thread = new Worker(join(__dirname, 'prepare-thread.js'), { resourceLimits: { maxOldGenerationSizeMb: 128 } });
     thread.on('message', (msg: { id: number; packed?: PackedChunk; failed?: string }) => {
       const job = this.pending.get(msg.id);
       this.pending.delete(msg.id);
