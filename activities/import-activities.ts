@@ -9,7 +9,7 @@ import type { ServiceDeps } from '../services/deps';
 import { DataKeyDestroyedError } from '../services/keyring';
 import { applyChunk, type ApplyHint, type ChunkCounts } from '../services/imports/chunk-applier';
 import { toImportProgress, type ImportProgress } from '../services/imports/import-summary';
-import { unpackChunk, type ApplicableChunk } from '../services/imports/chunk-preparation';
+import type { PackedChunk } from '../services/imports/chunk-preparation';
 import { FileOrderDedupe } from '../services/imports/file-order-dedupe';
 import { appliedChunks, recordImportProgress, sumChunkResults } from '../services/imports/import-progress-store';
 import { CoalescedTask } from '../lib/coalesced-task';
@@ -66,11 +66,7 @@ export function createImportActivities(deps: ServiceDeps) {
   const preparePool = () => (pool ??= new PreparePool());
 
   /** Fetches a staged chunk and has a preparation thread decrypt, validate and seal it. */
-  async function loadPrepared(
-    imp: ContactImport,
-    dataKey: DataKey,
-    chunkNo: number,
-  ): Promise<{ prepared: ApplicableChunk; rowCount: number }> {
+  async function loadPrepared(imp: ContactImport, dataKey: DataKey, chunkNo: number): Promise<{ prepared: PackedChunk; rowCount: number }> {
     const { rows } = await pgPool.query<{ payload: Buffer; row_count: number }>(
       'select payload, row_count from contact_import_chunks where import_id = $1 and chunk_no = $2',
       [imp.id, chunkNo],
@@ -86,7 +82,7 @@ export function createImportActivities(deps: ServiceDeps) {
         if (!(err instanceof ChunkPreparationError)) throw err;
         throw importFailure(`staged chunk ${chunkNo} could not be read`, 'StagedChunkUnreadable', { chunkNo }, err);
       });
-    return { prepared: unpackChunk(packed), rowCount: chunk.row_count };
+    return { prepared: packed, rowCount: chunk.row_count };
   }
 
   const activities = {

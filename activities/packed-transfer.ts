@@ -15,9 +15,9 @@ function ownedCopy(view: Uint8Array): Uint8Array {
 export function transferablePacked(packed: PackedChunk): { packed: PackedChunk; transfer: ArrayBuffer[] } {
   const hashes = ownedCopy(packed.hashes);
   const sealed = ownedCopy(packed.sealed);
-  const idBytes = ownedCopy(packed.idBytes);
+  const copyTuples = ownedCopy(packed.copyTuples);
   return {
-    packed: { ...packed, hashes, sealed, idBytes },
-    transfer: [hashes.buffer as ArrayBuffer, sealed.buffer as ArrayBuffer, idBytes.buffer as ArrayBuffer],
+    packed: { ...packed, hashes, sealed, copyTuples },
+    transfer: [hashes.buffer as ArrayBuffer, sealed.buffer as ArrayBuffer, copyTuples.buffer as ArrayBuffer],
   };
 }

@@ -4,7 +4,7 @@ import { APPLY_CONCURRENCY } from '../activities/import-activities';
 import { sealJson } from '../lib/crypto/sealed-json';
 import { uuidv7 } from '../lib/ids';
 import { applyChunk } from '../services/imports/chunk-applier';
-import { prepareChunk, unpackChunk } from '../services/imports/chunk-preparation';
+import { prepareChunk } from '../services/imports/chunk-preparation';
 import { FileOrderDedupe } from '../services/imports/file-order-dedupe';
 import { stagedChunkBinding, type StagedRow } from '../services/imports/staged-row';
 import { CHUNKS_PER_ACTIVITY } from '../workflows/import-contacts';
@@ -89,24 +89,22 @@ describe('parallel apply keeps first-row-wins within a file', () => {
       [staged(2, '+14155550101', 'First'), staged(3, '+14155550102', 'Only')],
       [staged(4, '(415) 555-0101', 'Second'), staged(5, '+14155550103', 'New')],
     ].map((rows, chunkNo) =>
-      unpackChunk(
-        prepareChunk({
-          payload: sealJson(dataKey, stagedChunkBinding(importId, chunkNo), rows),
-          importId,
-          chunkNo,
-          dataKey,
-          phoneHashKey: h.deps.keys.phoneHashKey,
-          mapping,
-        }),
-      ),
+      prepareChunk({
+        payload: sealJson(dataKey, stagedChunkBinding(importId, chunkNo), rows),
+        importId,
+        chunkNo,
+        dataKey,
+        phoneHashKey: h.deps.keys.phoneHashKey,
+        mapping,
+      }),
     );
     const dedupe = new FileOrderDedupe();
-    const [first, second] = chunks.map((c) => dedupe.admit(c)) as [(typeof chunks)[0], (typeof chunks)[0]];
+    const [first, second] = chunks.map((c) => dedupe.admit(c));
     const target = (chunkNo: number) => ({ importId, accountId: acct.accountId, chunkNo, rowCount: 2, dataKey });
 
     // The order concurrent applies may well commit in: the later chunk first.
-    const later = await applyChunk(h.deps.pgPool, target(1), second);
-    const earlier = await applyChunk(h.deps.pgPool, target(0), first);
+    const later = await applyChunk(h.deps.pgPool, target(1), second!);
+    const earlier = await applyChunk(h.deps.pgPool, target(0), first!);
     expect(later).toEqual({ rows: 2, created: 1, updated: 0, duplicates: 1, invalid: 0, optedOut: 0 });
     expect(earlier).toEqual({ rows: 2, created: 2, updated: 0, duplicates: 0, invalid: 0, optedOut: 0 });
     const names = await contactNames(acct.auth);

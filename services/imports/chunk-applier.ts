@@ -6,9 +6,8 @@ import { checkAttributes } from '../../lib/contact-limits';
 import type { DataKey } from '../../lib/crypto/sealed-field';
 import { openPii, sealPii, type ContactPii } from '../contacts/contact-pii';
 import type { ImportCounts } from '../../workflows/import-counts';
-import type { ApplicableChunk, ApplicableContact } from './chunk-preparation';
-import { uuidToBytes } from '../../lib/ids';
-import { CONTACTS_COPY_COLUMNS, contactsCopyBinary } from './contacts-copy';
+import type { AdmittedChunk, ApplicableContact } from './chunk-preparation';
+import { CONTACTS_COPY_COLUMNS, copyStreamOf } from './contacts-copy';
 import { rowRejectionReason, sqlStateOf, storableText } from './row-rejection';
 import type { RowError } from './row-preparation';
 
@@ -162,27 +161,32 @@ async function mergeInto(client: PoolClient, t: ChunkTarget, contacts: Applicabl
 }
 
 interface WrittenContacts {
-  created: Buffer[];
-  updated: Buffer[];
+  created: number;
+  updated: number;
+  /** The created and updated contacts' phone hashes, in pieces to concatenate. */
+  hashes: Buffer[];
   duplicates: number;
   /** Rows that passed validation but cannot be written: a merge over the limits, or refused by PostgreSQL. */
   rejected: RowError[];
 }
 
-async function copyNewContacts(client: PoolClient, t: ChunkTarget, fresh: ApplicableContact[], now: Date): Promise<void> {
-  if (fresh.length === 0) return;
-  const rows = contactsCopyBinary(fresh, uuidToBytes(t.accountId), uuidToBytes(t.importId), now);
-  await pipeline(Readable.from([rows]), client.query(copyFrom(`copy contacts (${CONTACTS_COPY_COLUMNS}) from stdin (format binary)`)));
+async function copyNewContacts(client: PoolClient, tuples: Buffer[]): Promise<void> {
+  if (tuples.length === 0) return;
+  await pipeline(
+    Readable.from(copyStreamOf(tuples)),
+    client.query(copyFrom(`copy contacts (${CONTACTS_COPY_COLUMNS}) from stdin (format binary)`)),
+  );
 }
 
 /**
- * The chunk's numbers taken to be all new: one COPY, nothing looked up. A number that already has
- * a contact (an earlier import, the API, an earlier window of this import) fails it on the unique
- * index; the chunk is then applied again with writeContactsByCopy.
+ * The chunk's numbers taken to be all new: one COPY of the rows the preparation thread already
+ * encoded, nothing looked up. A number that already has a contact (an earlier import, the API, an
+ * earlier window of this import) fails it on the unique index; the chunk is then applied again
+ * with writeContactsByCopy.
  */
-async function writeNewContacts(client: PoolClient, t: ChunkTarget, contacts: ApplicableContact[], now: Date): Promise<WrittenContacts> {
-  await copyNewContacts(client, t, contacts, now);
-  return { created: contacts.map((c) => c.phoneHash), updated: [], duplicates: 0, rejected: [] };
+async function writeNewContacts(client: PoolClient, _t: ChunkTarget, chunk: AdmittedChunk): Promise<WrittenContacts> {
+  if (chunk.size > 0) await copyNewContacts(client, chunk.copyTuples());
+  return { created: chunk.size, updated: 0, hashes: [chunk.hashes()], duplicates: 0, rejected: [] };
 }
 
 /**
@@ -190,21 +194,31 @@ async function writeNewContacts(client: PoolClient, t: ChunkTarget, contacts: Ap
  * created meanwhile by someone else (the API) makes the COPY fail on the unique index; the chunk is
  * then applied again with writeContacts.
  */
-async function writeContactsByCopy(client: PoolClient, t: ChunkTarget, contacts: ApplicableContact[], now: Date): Promise<WrittenContacts> {
+async function writeContactsByCopy(client: PoolClient, t: ChunkTarget, chunk: AdmittedChunk, now: Date): Promise<WrittenContacts> {
+  const contacts = chunk.contacts();
   const existing = contacts.length === 0 ? [] : await lockExisting(client, t.accountId, contacts);
   const known = new Set(existing.map((r) => r.phone_hash.toString('latin1')));
   const fresh: ApplicableContact[] = [];
   const conflicting: ApplicableContact[] = [];
   for (const c of contacts) (known.has(c.phoneHash.toString('latin1')) ? conflicting : fresh).push(c);
-  await copyNewContacts(client, t, fresh, now);
+  await copyNewContacts(
+    client,
+    fresh.map((c) => c.tuple),
+  );
   const merged =
     conflicting.length === 0
       ? { updated: [] as Buffer[], duplicates: 0, rejected: [] as RowError[] }
       : await mergeInto(client, t, conflicting, existing, now);
-  return { created: fresh.map((c) => c.phoneHash), ...merged };
+  return {
+    created: fresh.length,
+    updated: merged.updated.length,
+    hashes: [...fresh.map((c) => c.phoneHash), ...merged.updated],
+    duplicates: merged.duplicates,
+    rejected: merged.rejected,
+  };
 }
 
-/** The chunk's contacts in two set-based statements: new numbers inserted, existing ones merged. */
+/** The contacts in two set-based statements: new numbers inserted, existing ones merged. */
 async function writeContacts(client: PoolClient, t: ChunkTarget, contacts: ApplicableContact[], now: Date): Promise<WrittenContacts> {
   const created = await insertNew(client, t, contacts, now);
   const createdHashes: Buffer[] = [];
@@ -214,27 +228,23 @@ async function writeContacts(client: PoolClient, t: ChunkTarget, contacts: Appli
     else conflicting.push(c);
   }
   const { updated, duplicates, rejected } = await updateExisting(client, t, conflicting, now);
-  return { created: createdHashes, updated, duplicates, rejected };
+  return { created: createdHashes.length, updated: updated.length, hashes: [...createdHashes, ...updated], duplicates, rejected };
 }
 
 /**
  * The fallback when the set-based write hit a data error: each row under its own savepoint, so the
  * rows PostgreSQL refuses become row errors and the rest of the chunk still lands.
  */
-async function writeContactsRowByRow(
-  client: PoolClient,
-  t: ChunkTarget,
-  contacts: ApplicableContact[],
-  now: Date,
-): Promise<WrittenContacts> {
-  const all: WrittenContacts = { created: [], updated: [], duplicates: 0, rejected: [] };
-  for (const c of contacts) {
+async function writeContactsRowByRow(client: PoolClient, t: ChunkTarget, chunk: AdmittedChunk, now: Date): Promise<WrittenContacts> {
+  const all: WrittenContacts = { created: 0, updated: 0, hashes: [], duplicates: 0, rejected: [] };
+  for (const c of chunk.contacts()) {
     await client.query('savepoint contact_row');
     try {
       const one = await writeContacts(client, t, [c], now);
       await client.query('release savepoint contact_row');
-      all.created.push(...one.created);
-      all.updated.push(...one.updated);
+      all.created += one.created;
+      all.updated += one.updated;
+      all.hashes.push(...one.hashes);
       all.duplicates += one.duplicates;
       all.rejected.push(...one.rejected);
     } catch (err) {
@@ -249,7 +259,12 @@ async function writeContactsRowByRow(
 
 /** From cheapest to most forgiving; a chunk starts at the cheapest its hint allows and falls back. */
 type WriteMode = 'new' | 'copy' | 'set' | 'row-by-row';
-const WRITERS = { new: writeNewContacts, copy: writeContactsByCopy, set: writeContacts, 'row-by-row': writeContactsRowByRow };
+const WRITERS: Record<WriteMode, (client: PoolClient, t: ChunkTarget, chunk: AdmittedChunk, now: Date) => Promise<WrittenContacts>> = {
+  new: writeNewContacts,
+  copy: writeContactsByCopy,
+  set: (client, t, chunk, now) => writeContacts(client, t, chunk.contacts(), now),
+  'row-by-row': writeContactsRowByRow,
+};
 
 /**
  * What the chunks applied so far learned, shared by the chunks of one run: once a chunk met
@@ -261,7 +276,7 @@ export interface ApplyHint {
 }
 
 /** One attempt at the whole chunk in one transaction; if another attempt already applied it, its stored counts. */
-async function applyInTransaction(client: PoolClient, t: ChunkTarget, prepared: ApplicableChunk, mode: WriteMode): Promise<ChunkCounts> {
+async function applyInTransaction(client: PoolClient, t: ChunkTarget, prepared: AdmittedChunk, mode: WriteMode): Promise<ChunkCounts> {
   await client.query('begin');
   const done = await alreadyApplied(client, t);
   if (done) {
@@ -269,8 +284,8 @@ async function applyInTransaction(client: PoolClient, t: ChunkTarget, prepared: 
     return done;
   }
   const now = new Date();
-  const written = await WRITERS[mode](client, t, prepared.contacts, now);
-  const writtenHashes = [...written.created, ...written.updated];
+  const written = await WRITERS[mode](client, t, prepared, now);
+  const writtenHashes = Buffer.concat(written.hashes);
   // An account without opt-outs (the common case for a first upload) is not probed number by number.
   const optedOut = await client.query<{ n: number }>(
     `select case when not exists (select 1 from opt_outs where account_id = $1) then 0
@@ -278,7 +293,7 @@ async function applyInTransaction(client: PoolClient, t: ChunkTarget, prepared: 
              where exists (select 1 from opt_outs
                            where account_id = $1 and phone_hash = substring($2::bytea from i * ${HASH_BYTES} + 1 for ${HASH_BYTES})))
        end as n`,
-    [t.accountId, concatHashes(writtenHashes), writtenHashes.length],
+    [t.accountId, writtenHashes, writtenHashes.length / HASH_BYTES],
   );
   const errors = [...prepared.errors, ...written.rejected];
   if (errors.length > 0) {
@@ -291,8 +306,8 @@ async function applyInTransaction(client: PoolClient, t: ChunkTarget, prepared: 
   }
   const counts: ChunkCounts = {
     rows: t.rowCount,
-    created: written.created.length,
-    updated: written.updated.length,
+    created: written.created,
+    updated: written.updated,
     duplicates: prepared.duplicates + written.duplicates,
     invalid: errors.length,
     optedOut: optedOut.rows[0]!.n,
@@ -318,7 +333,7 @@ async function applyInTransaction(client: PoolClient, t: ChunkTarget, prepared: 
 export async function applyChunk(
   pool: Pool,
   t: ChunkTarget,
-  prepared: ApplicableChunk,
+  prepared: AdmittedChunk,
   hint: ApplyHint = { numbersMayExist: true },
 ): Promise<ChunkCounts> {
   const client = await pool.connect();

@@ -6,6 +6,8 @@ import { openJson } from '../../lib/crypto/sealed-json';
 import { contactPiiBinding } from '../contacts/contact-pii';
 import { prepareRows, type PreparedContact, type RowError } from './row-preparation';
 import { stagedChunkBinding, type StagedRow } from './staged-row';
+import { contactCopyTuples } from './contacts-copy';
+import { uuidToBytes } from '../../lib/ids';
 
 export interface ChunkPreparationInput {
   payload: Uint8Array;
@@ -23,8 +25,6 @@ export interface ChunkPreparationInput {
 export interface PackedChunk {
   rows: number[];
   ids: string[];
-  /** The same ids as 16 bytes each, as COPY BINARY writes a uuid. */
-  idBytes: Uint8Array;
   hashes: Uint8Array;
   sealed: Uint8Array;
   sealedEnds: number[];
@@ -32,18 +32,14 @@ export interface PackedChunk {
   optInAts: (number | null)[];
   errors: RowError[];
   duplicates: number;
+  /** Each contact as a new contacts row in COPY BINARY (see contactCopyTuples), ending at tupleEnds[i]. */
+  copyTuples: Uint8Array;
+  tupleEnds: number[];
 }
 
-/** A prepared contact as the applier gets it: its id also as the 16 bytes COPY BINARY writes. */
+/** A prepared contact as the applier's slower paths take it; `tuple` is its row for a COPY. */
 export interface ApplicableContact extends PreparedContact {
-  idBytes: Buffer;
-}
-
-export interface ApplicableChunk {
-  contacts: ApplicableContact[];
-  errors: RowError[];
-  /** Rows whose number an earlier row of the file already has (within the chunk, or within its window). */
-  duplicates: number;
+  tuple: Buffer;
 }
 
 const HASH_BYTES = 32;
@@ -65,13 +61,13 @@ export function prepareChunk(input: ChunkPreparationInput): PackedChunk {
   );
   const idBytes = Buffer.allocUnsafe(prepared.contacts.length * ID_BYTES);
   prepared.contacts.forEach((c, i) => uuidBytesInto(c.id, idBytes, i * ID_BYTES));
+  const copy = contactCopyTuples(prepared.contacts, idBytes, uuidToBytes(dataKey.accountId), uuidToBytes(input.importId), Date.now());
   const sealedEnds: number[] = [];
   let end = 0;
   for (const c of prepared.contacts) sealedEnds.push((end += c.sealed.length));
   return {
     rows: prepared.contacts.map((c) => c.row),
     ids: prepared.contacts.map((c) => c.id),
-    idBytes,
     hashes: Buffer.concat(prepared.contacts.map((c) => c.phoneHash)),
     sealed: Buffer.concat(prepared.contacts.map((c) => c.sealed)),
     sealedEnds,
@@ -79,24 +75,66 @@ export function prepareChunk(input: ChunkPreparationInput): PackedChunk {
     optInAts: prepared.contacts.map((c) => c.optInAt?.getTime() ?? null),
     errors: prepared.errors,
     duplicates: prepared.duplicates,
+    copyTuples: copy.tuples,
+    tupleEnds: copy.ends,
   };
 }
 
-export function unpackChunk(packed: PackedChunk): ApplicableChunk {
+/**
+ * The contacts at `indices` of a packed chunk as objects, for the applier's paths that look
+ * numbers up or merge (the all-new path sends the packed bytes as they are).
+ */
+export function unpackContacts(packed: PackedChunk, indices: number[]): ApplicableContact[] {
   const hashes = buf(packed.hashes);
   const sealed = buf(packed.sealed);
-  const idBytes = buf(packed.idBytes);
-  return {
-    contacts: packed.rows.map((row, i) => ({
-      row,
-      id: packed.ids[i]!,
-      idBytes: idBytes.subarray(i * ID_BYTES, (i + 1) * ID_BYTES),
-      phoneHash: hashes.subarray(i * HASH_BYTES, (i + 1) * HASH_BYTES),
-      sealed: sealed.subarray(i === 0 ? 0 : packed.sealedEnds[i - 1], packed.sealedEnds[i]),
-      optInSource: packed.optInSources[i] ?? null,
-      optInAt: packed.optInAts[i] == null ? null : new Date(packed.optInAts[i]),
-    })),
-    errors: packed.errors,
-    duplicates: packed.duplicates,
-  };
+  const tuples = buf(packed.copyTuples);
+  return indices.map((i) => ({
+    row: packed.rows[i]!,
+    id: packed.ids[i]!,
+    phoneHash: hashes.subarray(i * HASH_BYTES, (i + 1) * HASH_BYTES),
+    sealed: sealed.subarray(i === 0 ? 0 : packed.sealedEnds[i - 1], packed.sealedEnds[i]),
+    optInSource: packed.optInSources[i] ?? null,
+    optInAt: packed.optInAts[i] == null ? null : new Date(packed.optInAts[i]),
+    tuple: tuples.subarray(i === 0 ? 0 : packed.tupleEnds[i - 1], packed.tupleEnds[i]),
+  }));
+}
+
+/**
+ * A prepared chunk as admitted for applying: the contacts it keeps (`kept`, or all of them when
+ * null) after first-row-wins across its window, and the duplicates that removed.
+ */
+export class AdmittedChunk {
+  constructor(
+    readonly packed: PackedChunk,
+    private readonly kept: number[] | null,
+    /** Rows whose number an earlier row of the file already has (within the chunk, or within its window). */
+    readonly duplicates: number,
+  ) {}
+
+  get errors(): RowError[] {
+    return this.packed.errors;
+  }
+
+  get size(): number {
+    return this.kept?.length ?? this.packed.rows.length;
+  }
+
+  /** The kept contacts' phone hashes, concatenated. */
+  hashes(): Buffer {
+    const all = buf(this.packed.hashes);
+    if (!this.kept) return all;
+    return Buffer.concat(this.kept.map((i) => all.subarray(i * HASH_BYTES, (i + 1) * HASH_BYTES)));
+  }
+
+  /** The kept contacts' COPY tuples: the packed bytes themselves when all are kept. */
+  copyTuples(): Buffer[] {
+    const tuples = buf(this.packed.copyTuples);
+    if (!this.kept) return [tuples];
+    const ends = this.packed.tupleEnds;
+    return this.kept.map((i) => tuples.subarray(i === 0 ? 0 : ends[i - 1], ends[i]));
+  }
+
+  contacts(): ApplicableContact[] {
+    return unpackContacts(this.packed, this.kept ?? this.packed.rows.map((_, i) => i));
+  }
 }

@@ -71,6 +71,9 @@ function toStagedRow(record: string[], row: number, cols: ResolvedColumns, width
 
 const PARSE_SLICE_BYTES = 4096;
 
+/** The most bytes a record within the limits can span: 3 UTF-8 bytes per character, 2 quotes and a delimiter per column, CRLF. */
+const RAW_RECORD_MAX_BYTES = 3 * CSV_LIMITS.maxRecordChars + 3 * CSV_LIMITS.maxColumns + 2;
+
 /**
  * Encodes one staged chunk as a COPY BINARY tuple: the sealed payload goes in as its bytes, with
  * no hex text to write here or to decode in PostgreSQL.
@@ -101,6 +104,11 @@ export async function stageCsv(pool: Pool, source: Readable, options: StageOptio
         done(new AppError('payload_too_large', `the file is larger than ${options.maxBytes} bytes`));
         return;
       }
+      const tooWide = wideRecord();
+      if (tooWide) {
+        done(tooWide);
+        return;
+      }
       // csv-parse emits every record of a chunk at once, ignoring backpressure; small slices keep
       // that burst (and what it keeps alive) small when lines are short.
       for (let at = 0; at < buf.length; at += PARSE_SLICE_BYTES) this.push(buf.subarray(at, at + PARSE_SLICE_BYTES));
@@ -114,6 +122,22 @@ export async function stageCsv(pool: Pool, source: Readable, options: StageOptio
     relax_quotes: true,
     max_record_size: CSV_LIMITS.maxRecordChars,
   });
+
+  // csv-parse's record size counts characters, and an empty field has none: a line of commas would
+  // grow one record without bound. A record within the limits spans at most RAW_RECORD_MAX_BYTES,
+  // so more bytes parsed without a record ending can only be too many columns.
+  let recordsSeen = -1;
+  let recordStartBytes = 0;
+  const wideRecord = (): AppError | undefined => {
+    const { records, bytes } = parser.info;
+    if (records !== recordsSeen) {
+      recordsSeen = records;
+      recordStartBytes = bytes;
+      return undefined;
+    }
+    if (bytes - recordStartBytes <= RAW_RECORD_MAX_BYTES) return undefined;
+    return recordTooLarge(records + 1, `the record has more than ${CSV_LIMITS.maxColumns} columns`);
+  };
 
   let columns: ResolvedColumns | undefined;
   let width = 0;

@@ -1,4 +1,6 @@
-import type { ApplicableChunk } from './chunk-preparation';
+import { AdmittedChunk, type PackedChunk } from './chunk-preparation';
+
+const HASH_BYTES = 32;
 
 /**
  * First row wins across the chunks of one window (the chunks an activity applies side by side).
@@ -11,17 +13,16 @@ import type { ApplicableChunk } from './chunk-preparation';
 export class FileOrderDedupe {
   private readonly seen = new Set<string>();
 
-  admit(chunk: ApplicableChunk): ApplicableChunk {
-    let dropped = 0;
-    const contacts = chunk.contacts.filter((c) => {
-      const key = c.phoneHash.toString('latin1');
-      if (this.seen.has(key)) {
-        dropped += 1;
-        return false;
-      }
+  admit(packed: PackedChunk): AdmittedChunk {
+    const hashes = Buffer.from(packed.hashes.buffer, packed.hashes.byteOffset, packed.hashes.byteLength);
+    const kept: number[] = [];
+    for (let i = 0; i < packed.rows.length; i++) {
+      const key = hashes.toString('latin1', i * HASH_BYTES, (i + 1) * HASH_BYTES);
+      if (this.seen.has(key)) continue;
       this.seen.add(key);
-      return true;
-    });
-    return dropped === 0 ? chunk : { ...chunk, contacts, duplicates: chunk.duplicates + dropped };
+      kept.push(i);
+    }
+    const dropped = packed.rows.length - kept.length;
+    return new AdmittedChunk(packed, dropped === 0 ? null : kept, packed.duplicates + dropped);
   }
 }
