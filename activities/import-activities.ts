@@ -11,6 +11,7 @@ import { applyChunk, type ApplyHint, type ChunkCounts } from '../services/import
 import { toImportProgress, type ImportProgress } from '../services/imports/import-summary';
 import type { PackedChunk } from '../services/imports/chunk-preparation';
 import { FileOrderDedupe } from '../services/imports/file-order-dedupe';
+import { readStagedChunk } from '../services/imports/staged-chunk-store';
 import { appliedChunks, recordImportProgress, sumChunkResults } from '../services/imports/import-progress-store';
 import { CoalescedTask } from '../lib/coalesced-task';
 import { classifyImportError, importFailure } from './import-failures';
@@ -67,11 +68,7 @@ export function createImportActivities(deps: ServiceDeps) {
 
   /** Fetches a staged chunk and has a preparation thread decrypt, validate and seal it. */
   async function loadPrepared(imp: ContactImport, dataKey: DataKey, chunkNo: number): Promise<{ prepared: PackedChunk; rowCount: number }> {
-    const { rows } = await pgPool.query<{ payload: Buffer; row_count: number }>(
-      'select payload, row_count from contact_import_chunks where import_id = $1 and chunk_no = $2',
-      [imp.id, chunkNo],
-    );
-    const chunk = rows[0];
+    const chunk = await readStagedChunk(pgPool, imp.id, chunkNo);
     // Retrying cannot bring staged rows back: fail the import instead of retrying forever.
     if (!chunk || chunk.payload.length === 0) {
       throw importFailure(`staged chunk ${chunkNo} is missing`, 'StagedChunkMissing', { chunkNo });
@@ -82,7 +79,7 @@ export function createImportActivities(deps: ServiceDeps) {
         if (!(err instanceof ChunkPreparationError)) throw err;
         throw importFailure(`staged chunk ${chunkNo} could not be read`, 'StagedChunkUnreadable', { chunkNo }, err);
       });
-    return { prepared: packed, rowCount: chunk.row_count };
+    return { prepared: packed, rowCount: chunk.rowCount };
   }
 
   const activities = {
