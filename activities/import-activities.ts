@@ -11,6 +11,7 @@ import { applyChunk, type ApplyHint, type ChunkCounts } from '../services/import
 import { toImportProgress, type ImportProgress } from '../services/imports/import-summary';
 import type { PackedChunk } from '../services/imports/chunk-preparation';
 import { FileOrderDedupe } from '../services/imports/file-order-dedupe';
+import { AppliedPrefix } from '../services/imports/applied-prefix';
 import { readStagedChunk } from '../services/imports/staged-chunk-store';
 import { appliedChunks, recordImportProgress, sumChunkResults } from '../services/imports/import-progress-store';
 import { CoalescedTask } from '../lib/coalesced-task';
@@ -107,11 +108,9 @@ export function createImportActivities(deps: ServiceDeps) {
       const todo: number[] = [];
       for (let chunkNo = start; chunkNo < range.toChunk; chunkNo++) if (!applied.has(chunkNo)) todo.push(chunkNo);
 
-      let nextChunk = start;
+      const prefix = new AppliedPrefix(start, applied);
       const chunkApplied = (chunkNo: number) => {
-        applied.add(chunkNo);
-        while (applied.has(nextChunk)) nextChunk++;
-        ctx.heartbeat({ nextChunk } satisfies ChunkHeartbeat);
+        ctx.heartbeat({ nextChunk: prefix.add(chunkNo) } satisfies ChunkHeartbeat);
         progress.request();
       };
       // The view's counts only; a failed refresh is retried on the next chunk, final counts come from the claims.
@@ -144,7 +143,7 @@ export function createImportActivities(deps: ServiceDeps) {
           const admitted = dedupe.admit(chunk);
           while (applying.size >= APPLY_CONCURRENCY) await Promise.race(applying);
           if (failed) break;
-          ctx.heartbeat({ nextChunk } satisfies ChunkHeartbeat);
+          ctx.heartbeat({ nextChunk: prefix.nextChunk } satisfies ChunkHeartbeat);
           ctx.cancellationSignal.throwIfAborted();
           dataKey = await dataKeyFor(em, imp.accountId); // a key destroyed mid-import stops it before the next chunk
           const target = { importId: imp.id, accountId: imp.accountId, chunkNo, rowCount, dataKey };
