@@ -6,7 +6,7 @@
  * constraints. The last line is one JSON object; the process then exits by itself.
  */
 import { randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream, mkdirSync, statSync } from 'node:fs';
+import { createReadStream, createWriteStream, mkdirSync, rmSync, statSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -100,6 +100,7 @@ async function copyRealBaseline(pool: Pool, accountId: string, file: string): Pr
     return ROWS / seconds;
   } finally {
     client.release();
+    rmSync(file, { force: true }); // ~260 MB for a million rows
   }
 }
 
