@@ -7,10 +7,14 @@ import { appendAudit } from '../services/audit-log';
 import type { DataKey } from '../lib/crypto/sealed-field';
 import type { ServiceDeps } from '../services/deps';
 import { DataKeyDestroyedError } from '../services/keyring';
-import { applyChunk, countsFromRow, type ChunkCounts, type StoredCounts } from '../services/imports/chunk-applier';
+import { applyChunk, type ApplyHint, type ChunkCounts } from '../services/imports/chunk-applier';
 import { toImportProgress, type ImportProgress } from '../services/imports/import-summary';
-import { unpackChunk } from '../services/imports/chunk-preparation';
-import type { PreparedChunk } from '../services/imports/row-preparation';
+import type { PackedChunk } from '../services/imports/chunk-preparation';
+import { FileOrderDedupe } from '../services/imports/file-order-dedupe';
+import { AppliedPrefix } from '../services/imports/applied-prefix';
+import { readStagedChunk } from '../services/imports/staged-chunk-store';
+import { appliedChunks, recordImportProgress, sumChunkResults } from '../services/imports/import-progress-store';
+import { CoalescedTask } from '../lib/coalesced-task';
 import { classifyImportError, importFailure } from './import-failures';
 import { ChunkPreparationError, PreparePool } from './prepare-pool';
 
@@ -22,8 +26,12 @@ export interface ChunkRange {
 }
 
 interface ChunkHeartbeat {
+  /** Every chunk before it is applied. */
   nextChunk: number;
 }
+
+/** Chunks applied side by side, each in its own transaction on its own connection. */
+export const APPLY_CONCURRENCY = 3;
 
 /** The staged rows are PII; once an import has ended they go. Chunk rows stay for their row counts. */
 async function discardStagedRows(em: EntityManager, importId: string): Promise<void> {
@@ -57,44 +65,22 @@ export function createImportActivities(deps: ServiceDeps) {
   }
 
   let pool: PreparePool | undefined;
+  const preparePool = () => (pool ??= new PreparePool());
 
   /** Fetches a staged chunk and has a preparation thread decrypt, validate and seal it. */
-  async function loadPrepared(
-    imp: ContactImport,
-    dataKey: DataKey,
-    chunkNo: number,
-  ): Promise<{ prepared: PreparedChunk; rowCount: number }> {
-    const { rows } = await pgPool.query<{ payload: Buffer; row_count: number }>(
-      'select payload, row_count from contact_import_chunks where import_id = $1 and chunk_no = $2',
-      [imp.id, chunkNo],
-    );
-    const chunk = rows[0];
+  async function loadPrepared(imp: ContactImport, dataKey: DataKey, chunkNo: number): Promise<{ prepared: PackedChunk; rowCount: number }> {
+    const chunk = await readStagedChunk(pgPool, imp.id, chunkNo);
     // Retrying cannot bring staged rows back: fail the import instead of retrying forever.
     if (!chunk || chunk.payload.length === 0) {
       throw importFailure(`staged chunk ${chunkNo} is missing`, 'StagedChunkMissing', { chunkNo });
     }
-    pool ??= new PreparePool();
-    const packed = await pool
+    const packed = await preparePool()
       .run({ payload: chunk.payload, importId: imp.id, chunkNo, dataKey, phoneHashKey: keys.phoneHashKey, mapping: imp.mapping })
       .catch((err: unknown) => {
         if (!(err instanceof ChunkPreparationError)) throw err;
         throw importFailure(`staged chunk ${chunkNo} could not be read`, 'StagedChunkUnreadable', { chunkNo }, err);
       });
-    return { prepared: unpackChunk(packed), rowCount: chunk.row_count };
-  }
-
-  async function sumChunkResults(importId: string, fromChunk: number, toChunk: number): Promise<ChunkCounts> {
-    const { rows } = await pgPool.query<StoredCounts & { rows: number }>(
-      `select coalesce(sum(c.row_count), 0)::int as rows, coalesce(sum(r.created), 0)::int as created,
-              coalesce(sum(r.updated), 0)::int as updated, coalesce(sum(r.duplicates), 0)::int as duplicates,
-              coalesce(sum(r.invalid), 0)::int as invalid, coalesce(sum(r.opted_out), 0)::int as opted_out
-       from contact_import_chunk_results r
-       join contact_import_chunks c on c.import_id = r.import_id and c.chunk_no = r.chunk_no
-       where r.import_id = $1 and r.chunk_no >= $2 and r.chunk_no < $3`,
-      [importId, fromChunk, toChunk],
-    );
-    const r = rows[0]!; // an aggregate without group by always returns one row
-    return { rows: r.rows, ...countsFromRow(r) };
+    return { prepared: packed, rowCount: chunk.rowCount };
   }
 
   const activities = {
@@ -105,9 +91,11 @@ export function createImportActivities(deps: ServiceDeps) {
     },
 
     /**
-     * Applies chunks [fromChunk, toChunk) in order, heartbeating the next chunk to do; a retry
-     * resumes from the last heartbeat, and chunk claims make any overlap harmless. The next chunk
-     * is decrypted and validated while the previous one commits.
+     * Applies chunks [fromChunk, toChunk) as a pipeline: several chunks are prepared on the
+     * preparation threads ahead of time, admitted in file order (first row wins, see
+     * FileOrderDedupe), and applied APPLY_CONCURRENCY at a time. The heartbeat carries the first
+     * chunk not yet applied; a retry resumes there, skips the chunks an earlier attempt applied,
+     * and the chunk claims make any overlap harmless.
      */
     async processImportChunks(range: ChunkRange): Promise<ChunkCounts> {
       const ctx = Context.current();
@@ -116,23 +104,63 @@ export function createImportActivities(deps: ServiceDeps) {
       const em = orm.em.fork();
       const imp = await em.findOneOrFail(ContactImport, { id: range.importId, accountId: range.accountId });
       let dataKey = await dataKeyFor(em, imp.accountId);
-      // Chunk n+1 is prepared on another thread while chunk n commits; commits stay in file order.
-      const prefetch = (chunkNo: number) => {
-        const next = loadPrepared(imp, dataKey, chunkNo);
-        next.catch(() => undefined); // observed when awaited below
-        return next;
+      const applied = await appliedChunks(pgPool, imp.id, start, range.toChunk);
+      const todo: number[] = [];
+      for (let chunkNo = start; chunkNo < range.toChunk; chunkNo++) if (!applied.has(chunkNo)) todo.push(chunkNo);
+
+      const prefix = new AppliedPrefix(start, applied);
+      const chunkApplied = (chunkNo: number) => {
+        ctx.heartbeat({ nextChunk: prefix.add(chunkNo) } satisfies ChunkHeartbeat);
+        progress.request();
       };
-      let next = start < range.toChunk ? prefetch(start) : undefined;
-      for (let chunkNo = start; chunkNo < range.toChunk; chunkNo++) {
-        const { prepared, rowCount } = await next!;
-        next = chunkNo + 1 < range.toChunk ? prefetch(chunkNo + 1) : undefined;
-        ctx.heartbeat({ nextChunk: chunkNo } satisfies ChunkHeartbeat);
-        ctx.cancellationSignal.throwIfAborted();
-        dataKey = await dataKeyFor(em, imp.accountId); // a key destroyed mid-import stops it before the next chunk
-        await applyChunk(pgPool, { importId: imp.id, accountId: imp.accountId, chunkNo, rowCount, dataKey }, prepared);
+      // The view's counts only; a failed refresh is retried on the next chunk, final counts come from the claims.
+      const progress = new CoalescedTask(
+        () => recordImportProgress(pgPool, imp.id),
+        () => deps.logger.warn({ importId: imp.id }, 'import progress could not be recorded'),
+      );
+
+      const preparing = new Map<number, ReturnType<typeof loadPrepared>>();
+      const prepareAhead = preparePool().size + APPLY_CONCURRENCY;
+      let prepared = 0;
+      const topUp = () => {
+        for (; prepared < todo.length && preparing.size < prepareAhead; prepared++) {
+          const chunkNo = todo[prepared]!;
+          const next = loadPrepared(imp, dataKey, chunkNo);
+          next.catch(() => undefined); // observed when awaited below
+          preparing.set(chunkNo, next);
+        }
+      };
+
+      const dedupe = new FileOrderDedupe();
+      const hint: ApplyHint = { numbersMayExist: false };
+      const applying = new Set<Promise<void>>();
+      let failed: { err: unknown } | undefined;
+      try {
+        for (const chunkNo of todo) {
+          topUp();
+          const { prepared: chunk, rowCount } = await preparing.get(chunkNo)!;
+          preparing.delete(chunkNo);
+          const admitted = dedupe.admit(chunk);
+          while (applying.size >= APPLY_CONCURRENCY) await Promise.race(applying);
+          if (failed) break;
+          ctx.heartbeat({ nextChunk: prefix.nextChunk } satisfies ChunkHeartbeat);
+          ctx.cancellationSignal.throwIfAborted();
+          dataKey = await dataKeyFor(em, imp.accountId); // a key destroyed mid-import stops it before the next chunk
+          const target = { importId: imp.id, accountId: imp.accountId, chunkNo, rowCount, dataKey };
+          const applyingOne: Promise<void> = applyChunk(pgPool, target, admitted, hint).then(
+            () => chunkApplied(chunkNo),
+            (err: unknown) => void (failed ??= { err }),
+          );
+          applying.add(applyingOne);
+          void applyingOne.finally(() => applying.delete(applyingOne));
+        }
+      } finally {
+        await Promise.all(applying);
       }
+      if (failed) throw failed.err;
+      await progress.settled();
       ctx.heartbeat({ nextChunk: range.toChunk } satisfies ChunkHeartbeat);
-      return sumChunkResults(range.importId, range.fromChunk, range.toChunk);
+      return sumChunkResults(pgPool, range.importId, range.fromChunk, range.toChunk);
     },
 
     /** Final counts come from the per-chunk claims, so they are exact whatever was retried. */
@@ -141,7 +169,7 @@ export function createImportActivities(deps: ServiceDeps) {
       return em.transactional(async (tem) => {
         const imp = await tem.findOneOrFail(ContactImport, { id: importId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
         if (imp.status !== 'completed') {
-          const { rows, ...counts } = await sumChunkResults(importId, 0, imp.chunkCount);
+          const { rows, ...counts } = await sumChunkResults(pgPool, importId, 0, imp.chunkCount);
           Object.assign(imp, { ...counts, status: 'completed', processedRows: rows, completedAt: new Date(), updatedAt: new Date() });
           await tem.flush();
           await discardStagedRows(tem, importId);

@@ -15,5 +15,9 @@ function ownedCopy(view: Uint8Array): Uint8Array {
 export function transferablePacked(packed: PackedChunk): { packed: PackedChunk; transfer: ArrayBuffer[] } {
   const hashes = ownedCopy(packed.hashes);
   const sealed = ownedCopy(packed.sealed);
-  return { packed: { ...packed, hashes, sealed }, transfer: [hashes.buffer as ArrayBuffer, sealed.buffer as ArrayBuffer] };
+  const copyTuples = ownedCopy(packed.copyTuples);
+  return {
+    packed: { ...packed, hashes, sealed, copyTuples },
+    transfer: [hashes.buffer as ArrayBuffer, sealed.buffer as ArrayBuffer, copyTuples.buffer as ArrayBuffer],
+  };
 }

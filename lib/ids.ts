@@ -31,3 +31,8 @@ export function derivedUuidv7(timeMs: number, ...parts: string[]): string {
   bytes.writeUIntBE(timeMs, 0, 6);
   return formatV7(bytes);
 }
+
+/** A uuid's 16 bytes (as a binary protocol writes it). */
+export function uuidToBytes(id: string): Buffer {
+  return Buffer.from(id.replaceAll('-', ''), 'hex');
+}

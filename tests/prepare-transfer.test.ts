@@ -5,7 +5,7 @@ import { transferablePacked } from '../activities/packed-transfer';
 import { PreparePool } from '../activities/prepare-pool';
 import { sealJson } from '../lib/crypto/sealed-json';
 import { openPii } from '../services/contacts/contact-pii';
-import { prepareChunk, unpackChunk, type ChunkPreparationInput, type PackedChunk } from '../services/imports/chunk-preparation';
+import { prepareChunk, unpackContacts, type ChunkPreparationInput, type PackedChunk } from '../services/imports/chunk-preparation';
 import { stagedChunkBinding, type StagedRow } from '../services/imports/staged-row';
 import type { DataKey } from '../lib/crypto/sealed-field';
 
@@ -31,11 +31,12 @@ function input(): ChunkPreparationInput {
 }
 
 function expectPrepared(packed: PackedChunk): void {
-  const prepared = unpackChunk(packed);
-  expect(prepared.errors).toEqual([{ row: 3, column: 'phone', reason: 'not a phone number' }]);
-  expect(prepared.contacts.map((c) => c.row)).toEqual([2]);
-  expect(prepared.contacts[0]!.optInAt).toEqual(new Date('2024-05-01T12:00:00Z'));
-  expect(openPii(dataKey, prepared.contacts[0]!.id, prepared.contacts[0]!.sealed)).toEqual({
+  expect(packed.errors).toEqual([{ row: 3, column: 'phone', reason: 'not a phone number' }]);
+  const contacts = unpackContacts(packed, [0]);
+  expect(contacts.map((c) => c.row)).toEqual([2]);
+  expect(contacts[0]!.optInAt).toEqual(new Date('2024-05-01T12:00:00Z'));
+  expect(contacts[0]!.tuple.byteLength).toBe(packed.copyTuples.byteLength);
+  expect(openPii(dataKey, contacts[0]!.id, contacts[0]!.sealed)).toEqual({
     phone: '+14155550001',
     name: 'Ann',
     attributes: {},
@@ -55,7 +56,7 @@ describe('prepared chunks cross threads by transfer', () => {
   // DataCloneError. Only a buffer the chunk owns is really moved (and detached here).
   it('transfers only ArrayBuffers it owns, so the transfer really moves them on every Node version', async () => {
     const { packed, transfer } = transferablePacked(prepareChunk(input()));
-    for (const view of [packed.hashes, packed.sealed]) {
+    for (const view of [packed.hashes, packed.sealed, packed.copyTuples]) {
       expect(view.byteOffset).toBe(0);
       expect(view.buffer.byteLength).toBe(view.byteLength);
     }
@@ -64,6 +65,7 @@ describe('prepared chunks cross threads by transfer', () => {
     port1.postMessage(packed, transfer);
     expect(packed.hashes.byteLength).toBe(0); // moved, not cloned
     expect(packed.sealed.byteLength).toBe(0);
+    expect(packed.copyTuples.byteLength).toBe(0);
     expectPrepared(await received);
     port1.close();
     port2.close();

@@ -6,6 +6,7 @@ import {
   continueAsNew,
   defineQuery,
   isCancellation,
+  patched,
   proxyActivities,
   setHandler,
 } from '@temporalio/workflow';
@@ -25,8 +26,10 @@ export interface ImportContactsInput {
 
 export const importProgressQuery = defineQuery<ImportProgress>('importProgress');
 
-/** Chunks per activity: small enough for steady progress, large enough to keep history short. */
-export const CHUNKS_PER_ACTIVITY = 10;
+/** Chunks per activity: the window its pipeline keeps busy (it drains at the end), and steady progress. */
+export const CHUNKS_PER_ACTIVITY = 100;
+/** What runs started before the pipeline were given; their histories replay with it. */
+const CHUNKS_PER_ACTIVITY_BEFORE_PIPELINE = 10;
 /** Activities per run before continuing as new, so history stays bounded for any file size. */
 export const ACTIVITIES_PER_RUN = 500;
 
@@ -65,13 +68,15 @@ export async function importContactsWorkflow(input: ImportContactsInput): Promis
   setHandler(importProgressQuery, () => progress);
 
   try {
+    // A run already under way when the window grew keeps its old stride, or replaying it would skip chunks.
+    const chunksPerActivity = patched('import-pipeline-window') ? CHUNKS_PER_ACTIVITY : CHUNKS_PER_ACTIVITY_BEFORE_PIPELINE;
     if (!input.resume) await markImportRunning(input.importId);
     let activities = 0;
-    for (let from = input.resume?.nextChunk ?? 0; from < input.chunkCount; from += CHUNKS_PER_ACTIVITY) {
+    for (let from = input.resume?.nextChunk ?? 0; from < input.chunkCount; from += chunksPerActivity) {
       if (activities === ACTIVITIES_PER_RUN) {
         await continueAsNew<typeof importContactsWorkflow>({ ...input, resume: { nextChunk: from, progress } });
       }
-      const to = Math.min(from + CHUNKS_PER_ACTIVITY, input.chunkCount);
+      const to = Math.min(from + chunksPerActivity, input.chunkCount);
       const done = await processImportChunks({ importId: input.importId, accountId: input.accountId, fromChunk: from, toChunk: to });
       activities += 1;
       progress = { ...progress, ...addImportCounts(progress, done), processedRows: progress.processedRows + done.rows };

@@ -13,6 +13,7 @@ import { Migration20261125030000_campaign_wait_reason } from './Migration2026112
 import { Migration20261125060000_notices } from './Migration20261125060000_notices';
 import { Migration20261125050000_dsr_retention } from './Migration20261125050000_dsr_retention';
 import { Migration20261125020000_campaign_counters } from './Migration20261125020000_campaign_counters';
+import { Migration20261125010000_import_staging_storage } from './Migration20261125010000_import_staging_storage';
 
 /** Listed explicitly so migrations run the same from ts sources, bundles and tests. */
 export const migrations = [
@@ -31,4 +32,5 @@ export const migrations = [
   { name: 'Migration20261125060000_notices', class: Migration20261125060000_notices },
   { name: 'Migration20261125050000_dsr_retention', class: Migration20261125050000_dsr_retention },
   { name: 'Migration20261125020000_campaign_counters', class: Migration20261125020000_campaign_counters },
+  { name: 'Migration20261125010000_import_staging_storage', class: Migration20261125010000_import_staging_storage },
 ];

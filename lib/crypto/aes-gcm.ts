@@ -13,6 +13,21 @@ export function seal(key: Uint8Array, plaintext: Buffer, aad: Buffer): Buffer {
   return Buffer.concat([iv, body, final, cipher.getAuthTag()]);
 }
 
+/** seal, with `prefix` written before the iv in the same output buffer. */
+export function sealInto(key: Uint8Array, plaintext: Buffer, aad: Buffer, prefix: Buffer): Buffer {
+  const out = Buffer.allocUnsafe(prefix.length + IV_BYTES + plaintext.length + TAG_BYTES);
+  prefix.copy(out, 0);
+  const iv = out.subarray(prefix.length, prefix.length + IV_BYTES);
+  pooledRandomBytes(IV_BYTES).copy(iv);
+  const cipher = createCipheriv('aes-256-gcm', key, iv);
+  cipher.setAAD(aad);
+  let at = prefix.length + IV_BYTES;
+  at += cipher.update(plaintext).copy(out, at);
+  at += cipher.final().copy(out, at);
+  cipher.getAuthTag().copy(out, at);
+  return out;
+}
+
 export function open(key: Uint8Array, sealed: Buffer, aad: Buffer): Buffer {
   const iv = sealed.subarray(0, IV_BYTES);
   const tag = sealed.subarray(sealed.length - TAG_BYTES);

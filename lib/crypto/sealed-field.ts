@@ -1,4 +1,4 @@
-import { open, seal } from './aes-gcm';
+import { open, seal, sealInto } from './aes-gcm';
 
 /**
  * An account's unwrapped data key. `version` is written into every ciphertext sealed under it, so
@@ -51,6 +51,18 @@ export function fieldAad(accountId: string, binding: FieldBinding, headerBytes: 
 export function sealField(dataKey: DataKey, binding: FieldBinding, plaintext: Buffer): Buffer {
   const h = header(dataKey.version);
   return Buffer.concat([h, seal(dataKey.key, plaintext, fieldAad(dataKey.accountId, binding, h))]);
+}
+
+/**
+ * sealField for many rows of one column: the header is built once and each row's output written
+ * in one allocation (the same bytes sealField gives).
+ */
+export function fieldSealer(dataKey: DataKey, purpose: string): (rowId: string, plaintext: Buffer) => Buffer {
+  const h = header(dataKey.version);
+  return (rowId, plaintext) => {
+    const aad = fieldAad(dataKey.accountId, { purpose, rowId }, h);
+    return sealInto(dataKey.key, plaintext, aad, h);
+  };
 }
 
 export function openField(dataKey: DataKey, binding: FieldBinding, sealed: Buffer): Buffer {

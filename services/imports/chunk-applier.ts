@@ -1,10 +1,15 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type { Pool, PoolClient } from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
 import { checkAttributes } from '../../lib/contact-limits';
 import type { DataKey } from '../../lib/crypto/sealed-field';
 import { openPii, sealPii, type ContactPii } from '../contacts/contact-pii';
 import type { ImportCounts } from '../../workflows/import-counts';
-import { rowRejectionReason, storableText } from './row-rejection';
-import type { PreparedChunk, PreparedContact, RowError } from './row-preparation';
+import type { AdmittedChunk, ApplicableContact } from './chunk-preparation';
+import { CONTACTS_COPY_COLUMNS, copyStreamOf } from './contacts-copy';
+import { rowRejectionReason, sqlStateOf, storableText } from './row-rejection';
+import type { RowError } from './row-preparation';
 
 export interface ChunkCounts extends ImportCounts {
   rows: number;
@@ -22,6 +27,8 @@ export interface StoredCounts {
 export function countsFromRow(r: StoredCounts): ImportCounts {
   return { created: r.created, updated: r.updated, duplicates: r.duplicates, invalid: r.invalid, optedOut: r.opted_out };
 }
+
+const UNIQUE_VIOLATION = '23505';
 
 export interface ChunkTarget {
   importId: string;
@@ -59,7 +66,7 @@ function mergedPii(fromFile: ContactPii, previous: ContactPii): ContactPii {
  * New numbers in one statement, with the ids their PII was sealed for; the hashes that already had
  * a contact come back as conflicts.
  */
-async function insertNew(client: PoolClient, t: ChunkTarget, contacts: PreparedContact[], now: Date): Promise<Set<string>> {
+async function insertNew(client: PoolClient, t: ChunkTarget, contacts: ApplicableContact[], now: Date): Promise<Set<string>> {
   const inserted = await client.query<{ phone_hash: Buffer }>(
     `insert into contacts (id, account_id, phone_hash, pii, opt_in_source, opt_in_at, last_import_id, created_at, updated_at)
      select u.id, $1, u.hash, u.pii, u.source, u.at, $2, $3, $3
@@ -80,18 +87,45 @@ async function insertNew(client: PoolClient, t: ChunkTarget, contacts: PreparedC
   return new Set(inserted.rows.map((r) => r.phone_hash.toString('hex')));
 }
 
+interface ExistingContact {
+  id: string;
+  phone_hash: Buffer;
+  pii: Buffer;
+  last_import_id: string | null;
+}
+
+const HASH_BYTES = 32;
+const concatHashes = (hashes: Buffer[]) => Buffer.concat(hashes);
+
+/**
+ * The contacts that already exist for these numbers, locked for the merge. The numbers go as one
+ * bytea of 32-byte hashes, probed one by one through the unique index (a nested loop by design).
+ */
+async function lockExisting(client: PoolClient, accountId: string, contacts: ApplicableContact[]): Promise<ExistingContact[]> {
+  const { rows } = await client.query<ExistingContact>(
+    `select c.id, c.phone_hash, c.pii, c.last_import_id from generate_series(0, $3::int - 1) as i
+     cross join lateral (
+       select id, phone_hash, pii, last_import_id from contacts
+       where account_id = $1 and phone_hash = substring($2::bytea from i * ${HASH_BYTES} + 1 for ${HASH_BYTES})
+       for update
+     ) c`,
+    [accountId, concatHashes(contacts.map((c) => c.phoneHash)), contacts.length],
+  );
+  return rows;
+}
+
 /**
  * Existing contacts get the file's values merged in. One already written by this import (an
  * earlier chunk) is a duplicate and stays as that earlier row left it. A merge that would break
  * the attribute limits is that row's error, and the contact stays as it was.
  */
-async function updateExisting(client: PoolClient, t: ChunkTarget, contacts: PreparedContact[], now: Date) {
+async function updateExisting(client: PoolClient, t: ChunkTarget, contacts: ApplicableContact[], now: Date) {
   if (contacts.length === 0) return { updated: [] as Buffer[], duplicates: 0, rejected: [] as RowError[] };
-  const existing = await client.query<{ id: string; phone_hash: Buffer; pii: Buffer; last_import_id: string | null }>(
-    `select id, phone_hash, pii, last_import_id from contacts where account_id = $1 and phone_hash = any($2::bytea[]) for update`,
-    [t.accountId, contacts.map((c) => c.phoneHash)],
-  );
-  const byHash = new Map(existing.rows.map((r) => [r.phone_hash.toString('hex'), r]));
+  return mergeInto(client, t, contacts, await lockExisting(client, t.accountId, contacts), now);
+}
+
+async function mergeInto(client: PoolClient, t: ChunkTarget, contacts: ApplicableContact[], existing: ExistingContact[], now: Date) {
+  const byHash = new Map(existing.map((r) => [r.phone_hash.toString('hex'), r]));
   const rejected: RowError[] = [];
   const updates = contacts.flatMap((c) => {
     const row = byHash.get(c.phoneHash.toString('hex'));
@@ -127,39 +161,90 @@ async function updateExisting(client: PoolClient, t: ChunkTarget, contacts: Prep
 }
 
 interface WrittenContacts {
-  created: Buffer[];
-  updated: Buffer[];
+  created: number;
+  updated: number;
+  /** The created and updated contacts' phone hashes, in pieces to concatenate. */
+  hashes: Buffer[];
   duplicates: number;
   /** Rows that passed validation but cannot be written: a merge over the limits, or refused by PostgreSQL. */
   rejected: RowError[];
 }
 
-/** The chunk's contacts in two set-based statements: new numbers inserted, existing ones merged. */
-async function writeContacts(client: PoolClient, t: ChunkTarget, contacts: PreparedContact[], now: Date): Promise<WrittenContacts> {
+async function copyNewContacts(client: PoolClient, tuples: Buffer[]): Promise<void> {
+  if (tuples.length === 0) return;
+  await pipeline(
+    Readable.from(copyStreamOf(tuples)),
+    client.query(copyFrom(`copy contacts (${CONTACTS_COPY_COLUMNS}) from stdin (format binary)`)),
+  );
+}
+
+/**
+ * The chunk's numbers taken to be all new: one COPY of the rows the preparation thread already
+ * encoded, nothing looked up. A number that already has a contact (an earlier import, the API, an
+ * earlier window of this import) fails it on the unique index; the chunk is then applied again
+ * with writeContactsByCopy.
+ */
+async function writeNewContacts(client: PoolClient, _t: ChunkTarget, chunk: AdmittedChunk): Promise<WrittenContacts> {
+  if (chunk.size > 0) await copyNewContacts(client, chunk.copyTuples());
+  return { created: chunk.size, updated: 0, hashes: [chunk.hashes()], duplicates: 0, rejected: [] };
+}
+
+/**
+ * The numbers that already have a contact are locked and merged, the rest go in by COPY. A contact
+ * created meanwhile by someone else (the API) makes the COPY fail on the unique index; the chunk is
+ * then applied again with writeContacts.
+ */
+async function writeContactsByCopy(client: PoolClient, t: ChunkTarget, chunk: AdmittedChunk, now: Date): Promise<WrittenContacts> {
+  const contacts = chunk.contacts();
+  const existing = contacts.length === 0 ? [] : await lockExisting(client, t.accountId, contacts);
+  const known = new Set(existing.map((r) => r.phone_hash.toString('latin1')));
+  const fresh: ApplicableContact[] = [];
+  const conflicting: ApplicableContact[] = [];
+  for (const c of contacts) (known.has(c.phoneHash.toString('latin1')) ? conflicting : fresh).push(c);
+  await copyNewContacts(
+    client,
+    fresh.map((c) => c.tuple),
+  );
+  const merged =
+    conflicting.length === 0
+      ? { updated: [] as Buffer[], duplicates: 0, rejected: [] as RowError[] }
+      : await mergeInto(client, t, conflicting, existing, now);
+  return {
+    created: fresh.length,
+    updated: merged.updated.length,
+    hashes: [...fresh.map((c) => c.phoneHash), ...merged.updated],
+    duplicates: merged.duplicates,
+    rejected: merged.rejected,
+  };
+}
+
+/** The contacts in two set-based statements: new numbers inserted, existing ones merged. */
+async function writeContacts(client: PoolClient, t: ChunkTarget, contacts: ApplicableContact[], now: Date): Promise<WrittenContacts> {
   const created = await insertNew(client, t, contacts, now);
   const createdHashes: Buffer[] = [];
-  const conflicting: PreparedContact[] = [];
+  const conflicting: ApplicableContact[] = [];
   for (const c of contacts) {
     if (created.has(c.phoneHash.toString('hex'))) createdHashes.push(c.phoneHash);
     else conflicting.push(c);
   }
   const { updated, duplicates, rejected } = await updateExisting(client, t, conflicting, now);
-  return { created: createdHashes, updated, duplicates, rejected };
+  return { created: createdHashes.length, updated: updated.length, hashes: [...createdHashes, ...updated], duplicates, rejected };
 }
 
 /**
  * The fallback when the set-based write hit a data error: each row under its own savepoint, so the
  * rows PostgreSQL refuses become row errors and the rest of the chunk still lands.
  */
-async function writeContactsRowByRow(client: PoolClient, t: ChunkTarget, contacts: PreparedContact[], now: Date): Promise<WrittenContacts> {
-  const all: WrittenContacts = { created: [], updated: [], duplicates: 0, rejected: [] };
-  for (const c of contacts) {
+async function writeContactsRowByRow(client: PoolClient, t: ChunkTarget, chunk: AdmittedChunk, now: Date): Promise<WrittenContacts> {
+  const all: WrittenContacts = { created: 0, updated: 0, hashes: [], duplicates: 0, rejected: [] };
+  for (const c of chunk.contacts()) {
     await client.query('savepoint contact_row');
     try {
       const one = await writeContacts(client, t, [c], now);
       await client.query('release savepoint contact_row');
-      all.created.push(...one.created);
-      all.updated.push(...one.updated);
+      all.created += one.created;
+      all.updated += one.updated;
+      all.hashes.push(...one.hashes);
       all.duplicates += one.duplicates;
       all.rejected.push(...one.rejected);
     } catch (err) {
@@ -172,10 +257,26 @@ async function writeContactsRowByRow(client: PoolClient, t: ChunkTarget, contact
   return all;
 }
 
-type WriteMode = 'set' | 'row-by-row';
+/** From cheapest to most forgiving; a chunk starts at the cheapest its hint allows and falls back. */
+type WriteMode = 'new' | 'copy' | 'set' | 'row-by-row';
+const WRITERS: Record<WriteMode, (client: PoolClient, t: ChunkTarget, chunk: AdmittedChunk, now: Date) => Promise<WrittenContacts>> = {
+  new: writeNewContacts,
+  copy: writeContactsByCopy,
+  set: (client, t, chunk, now) => writeContacts(client, t, chunk.contacts(), now),
+  'row-by-row': writeContactsRowByRow,
+};
+
+/**
+ * What the chunks applied so far learned, shared by the chunks of one run: once a chunk met
+ * numbers that already had contacts, the next ones look their numbers up instead of trying a
+ * COPY that would likely fail.
+ */
+export interface ApplyHint {
+  numbersMayExist: boolean;
+}
 
 /** One attempt at the whole chunk in one transaction; if another attempt already applied it, its stored counts. */
-async function applyInTransaction(client: PoolClient, t: ChunkTarget, prepared: PreparedChunk, mode: WriteMode): Promise<ChunkCounts> {
+async function applyInTransaction(client: PoolClient, t: ChunkTarget, prepared: AdmittedChunk, mode: WriteMode): Promise<ChunkCounts> {
   await client.query('begin');
   const done = await alreadyApplied(client, t);
   if (done) {
@@ -183,11 +284,16 @@ async function applyInTransaction(client: PoolClient, t: ChunkTarget, prepared: 
     return done;
   }
   const now = new Date();
-  const write = mode === 'set' ? writeContacts : writeContactsRowByRow;
-  const written = await write(client, t, prepared.contacts, now);
+  const written = await WRITERS[mode](client, t, prepared, now);
+  const writtenHashes = Buffer.concat(written.hashes);
+  // An account without opt-outs (the common case for a first upload) is not probed number by number.
   const optedOut = await client.query<{ n: number }>(
-    `select count(*)::int as n from opt_outs where account_id = $1 and phone_hash = any($2::bytea[])`,
-    [t.accountId, [...written.created, ...written.updated]],
+    `select case when not exists (select 1 from opt_outs where account_id = $1) then 0
+       else (select count(*)::int from generate_series(0, $3::int - 1) as i
+             where exists (select 1 from opt_outs
+                           where account_id = $1 and phone_hash = substring($2::bytea from i * ${HASH_BYTES} + 1 for ${HASH_BYTES})))
+       end as n`,
+    [t.accountId, writtenHashes, writtenHashes.length / HASH_BYTES],
   );
   const errors = [...prepared.errors, ...written.rejected];
   if (errors.length > 0) {
@@ -200,8 +306,8 @@ async function applyInTransaction(client: PoolClient, t: ChunkTarget, prepared: 
   }
   const counts: ChunkCounts = {
     rows: t.rowCount,
-    created: written.created.length,
-    updated: written.updated.length,
+    created: written.created,
+    updated: written.updated,
     duplicates: prepared.duplicates + written.duplicates,
     invalid: errors.length,
     optedOut: optedOut.rows[0]!.n,
@@ -211,12 +317,6 @@ async function applyInTransaction(client: PoolClient, t: ChunkTarget, prepared: 
      where import_id = $1 and chunk_no = $2`,
     [t.importId, t.chunkNo, counts.created, counts.updated, counts.duplicates, counts.invalid, counts.optedOut],
   );
-  await client.query(
-    `update contact_imports set processed_rows = processed_rows + $2, created = created + $3, updated = updated + $4,
-       duplicates = duplicates + $5, invalid = invalid + $6, opted_out = opted_out + $7, updated_at = now()
-     where id = $1`,
-    [t.importId, counts.rows, counts.created, counts.updated, counts.duplicates, counts.invalid, counts.optedOut],
-  );
   await client.query('commit');
   return counts;
 }
@@ -224,22 +324,34 @@ async function applyInTransaction(client: PoolClient, t: ChunkTarget, prepared: 
 /**
  * Applies one prepared chunk in one transaction, claimed by its chunk_results row: a retried or
  * concurrent attempt of the same chunk waits for the first and then reads its counts instead.
- * Should PostgreSQL still refuse a row's data, the chunk is applied again row by row and that row
- * becomes the row's error; the claim keeps it exactly once either way.
+ * New contacts go in by COPY: without looking anything up while the hint says the numbers are
+ * new, else after locking the contacts that exist; if a number turns out to have a contact after
+ * all, the chunk is applied again one step more forgiving (lookup, then INSERT … ON CONFLICT). Should PostgreSQL still refuse a row's data, the chunk
+ * is applied again row by row and that row becomes the row's error. The claim keeps it exactly
+ * once either way.
  */
-export async function applyChunk(pool: Pool, t: ChunkTarget, prepared: PreparedChunk): Promise<ChunkCounts> {
+export async function applyChunk(
+  pool: Pool,
+  t: ChunkTarget,
+  prepared: AdmittedChunk,
+  hint: ApplyHint = { numbersMayExist: true },
+): Promise<ChunkCounts> {
   const client = await pool.connect();
   try {
-    try {
-      return await applyInTransaction(client, t, prepared, 'set');
-    } catch (err) {
-      await client.query('rollback').catch(() => undefined);
-      if (rowRejectionReason(err) === null) throw err;
+    let mode: WriteMode = hint.numbersMayExist ? 'copy' : 'new';
+    for (;;) {
+      try {
+        return await applyInTransaction(client, t, prepared, mode);
+      } catch (err) {
+        await client.query('rollback').catch(() => undefined);
+        if (mode === 'new' && sqlStateOf(err) === UNIQUE_VIOLATION) {
+          hint.numbersMayExist = true;
+          mode = 'copy';
+        } else if (mode === 'copy' && sqlStateOf(err) === UNIQUE_VIOLATION) mode = 'set';
+        else if (mode !== 'row-by-row' && rowRejectionReason(err) !== null) mode = 'row-by-row';
+        else throw err;
+      }
     }
-    return await applyInTransaction(client, t, prepared, 'row-by-row');
-  } catch (err) {
-    await client.query('rollback').catch(() => undefined);
-    throw err;
   } finally {
     client.release();
   }

@@ -22,14 +22,16 @@ export function recordTooLarge(row: number, reason: string): AppError {
   return new AppError('validation', `row ${row}: ${reason}`, { fields: [{ field: 'file', reason: `row ${row}: ${reason}` }] });
 }
 
-/** csv-parse calls this per field with its position; throwing stops the parse before the record grows further. */
-export function checkField(value: string, context: { column: number | string; records: number }): string {
-  const row = context.records + 1;
-  if (typeof context.column === 'number' && context.column >= CSV_LIMITS.maxColumns) {
+/**
+ * Holds one parsed record to the column and field bounds. Checked on the whole record rather than
+ * in csv-parse's per-field cast, which builds a context object for every field; the record itself
+ * is already bounded by maxRecordChars while it is parsed.
+ */
+export function checkRecord(record: string[], row: number): void {
+  if (record.length > CSV_LIMITS.maxColumns) {
     throw recordTooLarge(row, `the record has more than ${CSV_LIMITS.maxColumns} columns`);
   }
-  if (value.length > CSV_LIMITS.maxFieldChars) {
-    throw recordTooLarge(row, `a field exceeds ${CSV_LIMITS.maxFieldChars} characters`);
+  for (const value of record) {
+    if (value.length > CSV_LIMITS.maxFieldChars) throw recordTooLarge(row, `a field exceeds ${CSV_LIMITS.maxFieldChars} characters`);
   }
-  return value;
 }

@@ -7,7 +7,9 @@ import type { DataKey } from '../../lib/crypto/sealed-field';
 import { sealJson } from '../../lib/crypto/sealed-json';
 import { AppError } from '../../lib/errors';
 import { resolveColumns, type ColumnOverrides, type ResolvedColumns } from './column-mapping';
-import { checkField, CSV_LIMITS, recordTooLarge } from './csv-limits';
+import { COPY_BINARY_HEADER, COPY_BINARY_TRAILER, writeBytesField, writeInt4Field } from '../../db/copy-binary';
+import { uuidToBytes } from '../../lib/ids';
+import { checkRecord, CSV_LIMITS, recordTooLarge } from './csv-limits';
 import { stagedChunkBinding, type StagedRow } from './staged-row';
 
 export interface StageResult {
@@ -69,24 +71,23 @@ function toStagedRow(record: string[], row: number, cols: ResolvedColumns, width
 
 const PARSE_SLICE_BYTES = 4096;
 
-const HEX_DIGITS = Buffer.from('0123456789abcdef');
+/** The most bytes a record within the limits can span: 3 UTF-8 bytes per character, 2 quotes and a delimiter per column, CRLF. */
+const RAW_RECORD_MAX_BYTES = 3 * CSV_LIMITS.maxRecordChars + 3 * CSV_LIMITS.maxColumns + 2;
 
 /**
- * Encodes one COPY text-format line; the sealed chunk goes in as a hex bytea literal, written
- * straight into one Buffer instead of two more chunk-sized strings (the hex, then the line).
+ * Encodes one staged chunk as a COPY BINARY tuple: the sealed payload goes in as its bytes, with
+ * no hex text to write here or to decode in PostgreSQL.
  */
-function copyLine(importId: string, chunkNo: number, rows: StagedRow[], dataKey: DataKey): Buffer {
-  const payload = sealJson(dataKey, stagedChunkBinding(importId, chunkNo), rows);
-  const head = Buffer.from(`${importId}\t${chunkNo}\t${rows[0]!.row}\t${rows.length}\t\\\\x`);
-  const line = Buffer.allocUnsafe(head.length + payload.length * 2 + 1);
-  head.copy(line);
-  let at = head.length;
-  for (const byte of payload) {
-    line[at++] = HEX_DIGITS[byte >> 4]!;
-    line[at++] = HEX_DIGITS[byte & 15]!;
-  }
-  line[at] = 0x0a;
-  return line;
+function copyTuple(importId: Buffer, chunkNo: number, rows: StagedRow[], dataKey: DataKey, importIdText: string): Buffer {
+  const payload = sealJson(dataKey, stagedChunkBinding(importIdText, chunkNo), rows);
+  const tuple = Buffer.allocUnsafe(2 + 4 + importId.length + 3 * (4 + 4) + 4 + payload.length);
+  let at = tuple.writeInt16BE(5, 0);
+  at = writeBytesField(tuple, at, importId);
+  at = writeInt4Field(tuple, at, chunkNo);
+  at = writeInt4Field(tuple, at, rows[0]!.row);
+  at = writeInt4Field(tuple, at, rows.length);
+  writeBytesField(tuple, at, payload);
+  return tuple;
 }
 
 /**
@@ -103,6 +104,11 @@ export async function stageCsv(pool: Pool, source: Readable, options: StageOptio
         done(new AppError('payload_too_large', `the file is larger than ${options.maxBytes} bytes`));
         return;
       }
+      const tooWide = wideRecord();
+      if (tooWide) {
+        done(tooWide);
+        return;
+      }
       // csv-parse emits every record of a chunk at once, ignoring backpressure; small slices keep
       // that burst (and what it keeps alive) small when lines are short.
       for (let at = 0; at < buf.length; at += PARSE_SLICE_BYTES) this.push(buf.subarray(at, at + PARSE_SLICE_BYTES));
@@ -115,8 +121,23 @@ export async function stageCsv(pool: Pool, source: Readable, options: StageOptio
     skip_empty_lines: true,
     relax_quotes: true,
     max_record_size: CSV_LIMITS.maxRecordChars,
-    cast: checkField,
   });
+
+  // csv-parse's record size counts characters, and an empty field has none: a line of commas would
+  // grow one record without bound. A record within the limits spans at most RAW_RECORD_MAX_BYTES,
+  // so more bytes parsed without a record ending can only be too many columns.
+  let recordsSeen = -1;
+  let recordStartBytes = 0;
+  const wideRecord = (): AppError | undefined => {
+    const { records, bytes } = parser.info;
+    if (records !== recordsSeen) {
+      recordsSeen = records;
+      recordStartBytes = bytes;
+      return undefined;
+    }
+    if (bytes - recordStartBytes <= RAW_RECORD_MAX_BYTES) return undefined;
+    return recordTooLarge(records + 1, `the record has more than ${CSV_LIMITS.maxColumns} columns`);
+  };
 
   let columns: ResolvedColumns | undefined;
   let width = 0;
@@ -124,11 +145,21 @@ export async function stageCsv(pool: Pool, source: Readable, options: StageOptio
   let chunkNo = 0;
   let pending: StagedRow[] = [];
   let pendingChars = 0;
+  const importId = uuidToBytes(options.importId);
+  let headerSent = false;
+  /** The next chunk's tuple, after the stream's header if it is the first. */
+  const tuple = (rows: StagedRow[]) => {
+    const t = copyTuple(importId, chunkNo++, rows, options.dataKey, options.importId);
+    if (headerSent) return t;
+    headerSent = true;
+    return Buffer.concat([COPY_BINARY_HEADER, t]);
+  };
 
   const chunker = new Transform({
     writableObjectMode: true,
     transform(record: string[], _enc, done) {
       try {
+        checkRecord(record, columns ? rowNo + 1 : 1); // the header is row 1, the next record rowNo + 1
         if (!columns) {
           columns = resolveColumns(record, options.overrides);
           width = record.length;
@@ -143,7 +174,7 @@ export async function stageCsv(pool: Pool, source: Readable, options: StageOptio
         pending.push(toStagedRow(record, rowNo, columns, width));
         pendingChars += stagedChars(record, columns);
         if (pending.length >= options.chunkRows || pendingChars >= CSV_LIMITS.chunkMaxChars) {
-          const line = copyLine(options.importId, chunkNo++, pending, options.dataKey);
+          const line = tuple(pending);
           pending = [];
           pendingChars = 0;
           done(null, line);
@@ -155,7 +186,9 @@ export async function stageCsv(pool: Pool, source: Readable, options: StageOptio
       }
     },
     flush(done) {
-      if (pending.length > 0) this.push(copyLine(options.importId, chunkNo++, pending, options.dataKey));
+      if (pending.length > 0) this.push(tuple(pending));
+      if (!headerSent) this.push(COPY_BINARY_HEADER);
+      this.push(COPY_BINARY_TRAILER);
       done();
     },
   });
@@ -164,7 +197,7 @@ export async function stageCsv(pool: Pool, source: Readable, options: StageOptio
   let failed = false;
   try {
     const copy = client.query(
-      copyFrom('copy contact_import_chunks (import_id, chunk_no, first_row, row_count, payload) from stdin'),
+      copyFrom('copy contact_import_chunks (import_id, chunk_no, first_row, row_count, payload) from stdin (format binary)'),
     ) as Writable;
     await pipeline(source, limiter, parser, chunker, copy);
   } catch (err) {

@@ -1,4 +1,3 @@
-import { phoneHash } from '../../lib/crypto/phone-hash';
 import { uuidv7 } from '../../lib/ids';
 import { normalizePhone } from '../../lib/phone';
 import type { ImportMapping } from '../../db/entities/contact-import';
@@ -37,7 +36,7 @@ export interface PreparedChunk {
 export function prepareRows(
   rows: StagedRow[],
   mapping: ImportMapping,
-  phoneHashKey: Buffer,
+  phoneHash: (e164: string) => Buffer,
   sealPii: (contactId: string, pii: ContactPii) => Buffer,
 ): PreparedChunk {
   const contacts: PreparedContact[] = [];
@@ -60,7 +59,7 @@ export function prepareRows(
       errors.push({ row: r.row, column: mapping.phone, reason: phone.reason });
       continue;
     }
-    const hash = phoneHash(phoneHashKey, phone.e164);
+    const hash = phoneHash(phone.e164);
     const hex = hash.toString('hex');
     if (seen.has(hex)) {
       duplicates += 1;
