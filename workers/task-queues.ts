@@ -5,4 +5,6 @@ export const TASK_QUEUES = {
   maintenance: 'massivesms-maintenance',
   messaging: 'massivesms-messaging',
   webhooks: 'massivesms-webhooks',
+  /** Data-lifecycle processes: account termination (and data subject requests, retention). */
+  lifecycle: 'massivesms-lifecycle',
 } as const;

@@ -4,3 +4,4 @@ export { auditAnchorWorkflow } from './audit-anchor';
 export { dispatchWorkflow } from './messaging/dispatch';
 export { webhookDeliveriesWorkflow } from './webhooks/webhook-deliveries';
 export { campaignWorkflow } from './campaigns/campaign';
+export { terminationWorkflow } from './lifecycle/termination';

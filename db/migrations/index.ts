@@ -9,6 +9,7 @@ import { Migration20261124060100_customer_webhooks } from './Migration2026112406
 import { Migration20261124080000_campaigns } from './Migration20261124080000_campaigns';
 import { Migration20261124080100_campaign_recipients } from './Migration20261124080100_campaign_recipients';
 import { Migration20261124090000_staff_identity } from './Migration20261124090000_staff_identity';
+import { Migration20261125040000_account_termination } from './Migration20261125040000_account_termination';
 
 /** Listed explicitly so migrations run the same from ts sources, bundles and tests. */
 export const migrations = [
@@ -23,4 +24,5 @@ export const migrations = [
   { name: 'Migration20261124080000_campaigns', class: Migration20261124080000_campaigns },
   { name: 'Migration20261124080100_campaign_recipients', class: Migration20261124080100_campaign_recipients },
   { name: 'Migration20261124090000_staff_identity', class: Migration20261124090000_staff_identity },
+  { name: 'Migration20261125040000_account_termination', class: Migration20261125040000_account_termination },
 ];
