@@ -100,6 +100,10 @@ describe('staff role matrix', () => {
       'POST /staff/v1/staff-users': ['admin'],
       'GET /staff/v1/staff-users': ['admin'],
       'POST /staff/v1/staff-users/{id}/disable': ['admin'],
+      'POST /staff/v1/accounts/{id}/terminate': ['privacy', 'admin'],
+      'POST /staff/v1/accounts/{id}/confirm-deletion': ['privacy', 'admin'],
+      'POST /staff/v1/accounts/{id}/reactivate': ['privacy', 'admin'],
+      'GET /staff/v1/accounts/{id}/termination': ['privacy', 'admin', 'support'],
     });
   });
 });

@@ -8,7 +8,7 @@ import { accountDeletionStuckEmail, accountDeletionStuckKey } from '../../servic
 import { accountTerminatedEmail, accountTerminatedKey } from '../../services/email/templates/account-terminated';
 import { signDeletionCertificate } from '../../services/termination/deletion-certificate';
 import { countPersonalRows, runDeletionStep } from '../../services/termination/deletion-runner';
-import { DELETION_STEPS } from '../../services/termination/deletion-steps';
+import { DELETION_STEPS, deletionLanes } from '../../services/termination/deletion-steps';
 import { appendAuditOnConnection } from '../../services/termination/termination-audit';
 import type { TerminationKey } from '../../services/termination/termination-key';
 import { readTermination } from '../../services/termination/termination-store';
@@ -116,7 +116,7 @@ export function createTerminationActivities({ deps, temporal, email, termination
     },
 
     /** Deletion begins: recorded once (with the counts before), whatever retries follow. */
-    async beginDeletion(input: { accountId: string; trigger: 'confirmed' | 'grace_ended' }): Promise<{ steps: string[] }> {
+    async beginDeletion(input: { accountId: string; trigger: 'confirmed' | 'grace_ended' }): Promise<{ lanes: string[][] }> {
       const row = await requireRow(input.accountId);
       if (row.status === 'pending') {
         const before = await countPersonalRows(pool, input.accountId);
@@ -140,7 +140,7 @@ export function createTerminationActivities({ deps, temporal, email, termination
           }
         });
       }
-      return { steps: DELETION_STEPS.map((s) => s.name) };
+      return { lanes: deletionLanes() };
     },
 
     /** One step to its end, resuming from its checkpoint; heartbeats carry the step and a count only. */

@@ -54,4 +54,5 @@ export const TerminationSchema = z.object({
     steps: z.array(StepSchema),
   }),
   certificate: z.record(z.string(), z.unknown()).nullable().describe('The signed deletion certificate, once deleted.'),
+  certificateEmailed: z.boolean(),
 });

@@ -2,6 +2,8 @@ import type { StaffCommand } from '../lib/staff-command';
 import { createUserCommand } from './create-user';
 import { loginCommand } from './login';
 import { logoutCommand } from './logout';
+import { terminateCommand } from './terminate';
+import { terminationCommands } from './termination';
 import { usersCommand } from './users';
 import { whoamiCommand } from './whoami';
 
@@ -9,4 +11,12 @@ import { whoamiCommand } from './whoami';
  * Every staff CLI command, in the order `--help` lists them. A new command is one file in this
  * folder (over `ctx.client()`, with `pollUntilDone` for long operations) and one line here.
  */
-export const STAFF_COMMANDS: StaffCommand[] = [createUserCommand, loginCommand, logoutCommand, whoamiCommand, usersCommand];
+export const STAFF_COMMANDS: StaffCommand[] = [
+  createUserCommand,
+  loginCommand,
+  logoutCommand,
+  whoamiCommand,
+  usersCommand,
+  terminateCommand,
+  terminationCommands,
+];

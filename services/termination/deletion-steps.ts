@@ -20,6 +20,8 @@ export interface DeletionStep {
   /** The table whose rows the step removes or scrubs. */
   table: string;
   mode: 'delete' | 'scrub';
+  /** Steps of different lanes touch unrelated tables and run side by side; a lane runs in order. */
+  lane: 'messages' | 'main';
   batch(client: PoolClient, accountId: string, cursor: string | null, limit: number): Promise<BatchResult>;
 }
 
@@ -34,6 +36,7 @@ function byAccountId(name: string, table: string, mode: DeletionStep['mode'], ac
     name,
     table,
     mode,
+    lane: table === 'messages' ? 'messages' : 'main',
     async batch(client, accountId, cursor, limit) {
       const { rows } = await client.query<{ n: number; last: string | null }>(
         `with batch as (
@@ -65,6 +68,7 @@ function byParent(
     name,
     table,
     mode: 'delete',
+    lane: 'main',
     async batch(client, accountId, cursor, limit) {
       const slash = cursor?.indexOf('/') ?? -1;
       let parentId = cursor && slash > 0 ? cursor.slice(0, slash) : null;
@@ -108,6 +112,7 @@ function byAccountKey(name: string, table: string, key: { column: string; type: 
     name,
     table,
     mode: 'delete',
+    lane: 'main',
     async batch(client, accountId, cursor, limit) {
       const after = cursor === null ? (key.type === 'bytea' ? '\\x' : '') : cursor;
       const { rows } = await client.query<{ n: number; last: string | null }>(
@@ -130,6 +135,7 @@ function small(name: string, table: string): DeletionStep {
     name,
     table,
     mode: 'delete',
+    lane: 'main',
     async batch(client, accountId, _cursor, limit) {
       const res = await client.query(
         `delete from ${table} where ctid = any (array(select ctid from ${table} where account_id = $1 limit $2))`,
@@ -205,6 +211,10 @@ export const DELETION_STEPS: readonly DeletionStep[] = [
   byAccountId('api_keys', 'api_keys', 'delete', deleteById('api_keys')),
   small('users', 'users'),
 ];
+
+/** The steps by lane, each lane in order: what the workflow runs side by side. */
+export const deletionLanes = (): string[][] =>
+  (['main', 'messages'] as const).map((lane) => DELETION_STEPS.filter((s) => s.lane === lane).map((s) => s.name));
 
 /**
  * What "personal data left" means per table, for the counts before and after: every row of a

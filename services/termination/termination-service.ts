@@ -224,6 +224,8 @@ export function toTerminationView(
       steps,
     },
     certificate: row.certificate,
+    /** The certificate went out (the holder's address is forgotten once it has). */
+    certificateEmailed: row.certificate !== null && row.notify_email === null,
   };
 }
 

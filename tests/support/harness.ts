@@ -9,6 +9,7 @@ import type { ServiceDeps } from '../../services/deps';
 import { createLogger } from '../../lib/logger';
 import { createCampaignWorker } from '../../workers/create-campaign-worker';
 import { createImportWorker } from '../../workers/create-import-worker';
+import { createLifecycleWorker } from '../../workers/create-lifecycle-worker';
 import { createMessagingWorker, ensureDispatchWorkflows, type MessagingWorkerOptions } from '../../workers/create-messaging-worker';
 import { createSmsCarriers } from '../../providers/sms/registry';
 import { dispatchWorkflowId } from '../../workflows/messaging/dispatch';
@@ -45,6 +46,8 @@ export interface HarnessOptions {
   /** Receives every log line the API and worker write (at `logLevel`, default info), to check what logs may contain. */
   logLines?: string[];
   logLevel?: string;
+  /** Runs the lifecycle worker (account termination) on the run's Temporal server. */
+  lifecycle?: boolean;
   /** Runs the send path (dispatcher shards and their activities) against the carriers `env` points at. */
   messaging?: boolean | { settings?: MessagingWorkerOptions['settings'] };
 }
@@ -75,6 +78,17 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       });
       plainWorkers.push({ worker, running: worker.run() });
     }
+  }
+  if (options.lifecycle) {
+    workerConnection ??= await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+    const worker = await createLifecycleWorker({
+      connection: workerConnection,
+      namespace: config.TEMPORAL_NAMESPACE,
+      deps,
+      workflowBundle: { codePath: inject('workflowBundlePath') },
+      temporal,
+    });
+    plainWorkers.push({ worker, running: worker.run() });
   }
   let messagingWorker: Worker | undefined;
   let messagingRunning: Promise<void> | undefined;

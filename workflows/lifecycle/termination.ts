@@ -38,6 +38,7 @@ export interface TerminationProgress {
   trigger: 'confirmed' | 'grace_ended' | null;
   stepsTotal: number;
   stepsDone: number;
+  /** The steps running now (comma-separated), or null. */
   currentStep: string | null;
   /** Rows deleted or scrubbed so far, all steps together. */
   rowsAffected: number;
@@ -141,20 +142,29 @@ export async function terminationWorkflow(input: TerminationInput): Promise<Term
   return view();
 }
 
-/** Every step (each resumes from its checkpoint), the key, a verification by counting, the certificate. */
+/**
+ * Every step (each resumes from its checkpoint; the lanes side by side), the key, a verification by
+ * counting, the certificate.
+ */
 async function deleteEverything(accountId: string, progress: TerminationProgress): Promise<void> {
-  const { steps } = await beginDeletion({ accountId, trigger: progress.trigger ?? 'confirmed' });
-  progress.stepsTotal = steps.length;
-  for (;;) {
-    progress.stepsDone = 0;
-    progress.rowsAffected = 0;
+  const { lanes } = await beginDeletion({ accountId, trigger: progress.trigger ?? 'confirmed' });
+  progress.stepsTotal = lanes.flat().length;
+  const running = new Set<string>();
+  const runLane = async (steps: string[]) => {
     for (const step of steps) {
-      progress.currentStep = step;
+      running.add(step);
+      progress.currentStep = [...running].join(', ');
       const done = await runDeletionStep({ accountId, step });
+      running.delete(step);
+      progress.currentStep = running.size > 0 ? [...running].join(', ') : null;
       progress.rowsAffected += done.affected;
       progress.stepsDone++;
     }
-    progress.currentStep = null;
+  };
+  for (;;) {
+    progress.stepsDone = 0;
+    progress.rowsAffected = 0;
+    await Promise.all(lanes.map(runLane));
     await destroyDataKey(accountId);
     // Rows written after their step ran (an import finishing late) are caught here: their steps run again.
     const { left } = await verifyDeletion(accountId);
