@@ -22,6 +22,7 @@ import { createStaffUser, staffBearer, staffSignIn, type TestStaffUser } from '.
 import {
   emailsTo,
   expectStatus,
+  HOLDER_PASSWORD,
   linkTokens,
   personalRows,
   scanDatabase,
@@ -137,6 +138,11 @@ describe('account termination at the real 30 days', () => {
     expect(keys.rows[0].n).toBe(0);
     expect(before.sessions).toBe(1);
     expect((await personalRows(pool(), acct.accountId)).sessions).toBe(0);
+    // Nor can the holder sign in to make new keys.
+    const signIn = await request(app)
+      .post('/v1/sessions')
+      .send({ email: acct.email, password: HOLDER_PASSWORD, accountId: acct.accountId });
+    expectProblem(signIn, 403, 'forbidden');
     const queued = await pool().query('select status, error_code from messages where id = $1', [acct.queuedMessageId]);
     expect(queued.rows[0]).toEqual({ status: 'failed', error_code: 'account_terminated' });
 
@@ -283,6 +289,24 @@ describe('account termination at the real 30 days', () => {
     expect((await pool().query('select status from accounts where id = $1', [acct.accountId])).rows[0].status).toBe('active');
     expect({ ...(await personalRows(pool(), acct.accountId)), sessions: before.sessions }).toEqual(before);
     expectProblem(await request(app).get('/v1/account').set(acct.auth), 401, 'unauthorized');
+    // The holder signs in again and makes a new key.
+    const session = expectStatus(
+      await request(app).post('/v1/sessions').send({ email: acct.email, password: HOLDER_PASSWORD, accountId: acct.accountId }),
+      201,
+    );
+    const newKey = expectStatus(
+      await request(app)
+        .post('/v1/api-keys')
+        .set({ Authorization: `Bearer ${session.body.token as string}` })
+        .send({ name: 'after reactivation', scopes: ['read'] }),
+      201,
+    );
+    expectStatus(
+      await request(app)
+        .get('/v1/account')
+        .set({ Authorization: `Bearer ${newKey.body.key as string}` }),
+      200,
+    );
     const audit = await pool().query<{ actor_type: string; actor_id: string; details: { reason: string } }>(
       `select actor_type, actor_id, details from audit_log where account_id = $1 and action = 'account.reactivated'`,
       [acct.accountId],

@@ -69,7 +69,8 @@ export function createTerminationActivities({ deps, temporal, email, termination
 
     async sendTerminationEmail(accountId: string): Promise<{ sent: boolean }> {
       const row = await requireRow(accountId);
-      if (row.status !== 'pending' || !row.notify_email) return { sent: false };
+      // Also once deletion has begun (confirmed at once): the holder still learns what happened.
+      if (row.status === 'reactivated' || row.status === 'deleted' || !row.notify_email) return { sent: false };
       const key = await terminationKey.get();
       const exportToken = signTerminationToken(key, 'export', accountId, row.delete_by);
       const content = accountTerminatedEmail({

@@ -27,6 +27,9 @@ export function expectStatus(res: request.Response, status: number): request.Res
   return res;
 }
 
+/** The account holder's password in every seeded account. */
+export const HOLDER_PASSWORD = 'correct horse battery staple';
+
 const randomPhone = () => `+1628555${String(randomInt(0, 10_000)).padStart(4, '0')}`;
 
 /**
@@ -42,7 +45,7 @@ export async function seedAccount(
   options: { importVia: 'api' | 'sql' } = { importVia: 'api' },
 ): Promise<SeededAccount> {
   const email = `holder-${randomBytes(6).toString('hex')}@example.com`;
-  const password = 'correct horse battery staple';
+  const password = HOLDER_PASSWORD;
   const signUp = expectStatus(await request(app).post('/v1/accounts').send({ accountName: 'Leaving Ltd', email, password }), 201);
   const accountId: string = signUp.body.account.id;
   const auth = { Authorization: `Bearer ${signUp.body.apiKey.key as string}` };

@@ -108,12 +108,16 @@ export async function terminationWorkflow(input: TerminationInput): Promise<Term
     return view();
   });
 
+  // The grace timer starts with the process, and nothing below delays it: a stuck email provider
+  // (the email is retried on its own) never pushes the deletion past the deadline.
+  const graceOver = condition(() => confirmed || !inGrace(), DELETION_GRACE);
   await stopAccountWork(accountId);
   if (inGrace()) progress.phase = 'grace';
-  await sendTerminationEmail(accountId);
-  await condition(() => confirmed || !inGrace(), DELETION_GRACE);
+  const emailed = sendTerminationEmail(accountId);
+  await graceOver;
   if (progress.phase === 'reactivating' || progress.phase === 'reactivated') {
     await condition(() => progress.phase === 'reactivated' && allHandlersFinished());
+    await emailed;
     return view();
   }
 
@@ -138,6 +142,7 @@ export async function terminationWorkflow(input: TerminationInput): Promise<Term
     progress.staffAlerted = true;
   }
   await deletion;
+  await emailed;
   await condition(allHandlersFinished);
   return view();
 }
