@@ -217,7 +217,7 @@ describe('bad input on every endpoint → 4xx problem+json, never 5xx', () => {
     for (const token of ['x', 'mse_short.sig', `mse_${'A'.repeat(60)}.${'B'.repeat(43)}x`, `mse_${'A'.repeat(300)}`]) {
       const res = await request(h.app).get(`/v1/account/export/${token}`).set(from);
       expectProblem(res, 422, 'validation');
-      expect(res.body.errors.map((e: { field: string }) => e.field)).toEqual(['params.token']);
+      expect([...new Set(res.body.errors.map((e: { field: string }) => e.field))]).toEqual(['params.token']);
     }
     const notFound = [
       signTerminationToken(key, 'export', acct.accountId, new Date(Date.now() - 1000)), // expired
