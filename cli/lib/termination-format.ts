@@ -7,7 +7,9 @@ export const terminationDone = (t: TerminationView) => t.status === 'deleted' ||
 
 /** One line of progress while it runs. */
 export function terminationProgress(t: TerminationView): string {
-  if (t.status === 'pending') return `terminated, in grace until ${t.deleteBy} (${t.phase ?? 'process not answering'})`;
+  if (t.status === 'pending' && t.phase !== 'deleting') {
+    return `terminated, in grace until ${t.deleteBy} (${t.phase ?? 'process not answering'})`;
+  }
   const d = t.deletion;
   return `deleting: ${d.stepsDone}/${d.stepsTotal} steps, ${n(d.rowsAffected)} rows${t.phase ? ` (${t.phase})` : ''}`;
 }
