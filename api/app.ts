@@ -41,6 +41,10 @@ import { staffUserRoutes } from './routes/staff-users';
 import { isStaffToken, StaffSessionService } from '../services/staff/staff-sessions';
 import { StaffUsersService } from '../services/staff/staff-users-service';
 import { webhookEndpointRoutes } from './routes/webhook-endpoints';
+import { accountTerminationRoutes } from './routes/account-termination';
+import { staffAccountRoutes } from './routes/staff-accounts';
+import { TerminationKey } from '../services/termination/termination-key';
+import { TerminationService } from '../services/termination/termination-service';
 import { campaignRoutes } from './routes/campaigns';
 import { CampaignsService } from '../services/campaigns/campaigns-service';
 import { CampaignRuns } from '../services/campaigns/campaign-runs';
@@ -200,6 +204,13 @@ export function createApp(deps: ApiDeps, options: AppOptions = {}) {
   const dsrs = new DsrService(deps);
   dataSubjectRequestRoutes(host, dsrs);
   staffDataSubjectRequestRoutes(host, dsrs);
+  const terminations = new TerminationService({
+    pgPool: deps.pgPool,
+    temporal: deps.temporal,
+    terminationKey: new TerminationKey(deps.pgPool, deps.keys.master),
+  });
+  accountTerminationRoutes(host, deps, terminations);
+  staffAccountRoutes(host, terminations);
 
   const openApi = buildOpenApiDocument(registry);
   router.get('/openapi.json', (_req, res) => {

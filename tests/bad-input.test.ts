@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,6 +6,8 @@ import { expectProblem, signUp, type TestAccount } from './support/accounts';
 import { startHarness, type Harness } from './support/harness';
 import { STAFF_SECURITY_SCHEME } from '../api/http/define-route';
 import { createStaffUser, staffBearer, staffSignIn } from './support/staff';
+import { TerminationKey } from '../services/termination/termination-key';
+import { signTerminationToken } from '../services/termination/termination-tokens';
 
 let h: Harness;
 let acct: TestAccount;
@@ -98,6 +100,10 @@ const VALID_BODIES: Record<string, Record<string, unknown>> = {
   },
   'POST /staff/v1/data-subject-requests/{id}/extensions': { days: 10, reason: 'complex request' },
   'POST /staff/v1/data-subject-requests/{id}/complete': { note: 'done' },
+  'POST /v1/account/termination': { disposition: 'delete', deleteEarly: false },
+  'POST /v1/account/termination/confirm': { token: `msc_${'A'.repeat(60)}.${'B'.repeat(43)}` },
+  'POST /staff/v1/accounts/{id}/terminate': { reason: 'asked', disposition: 'delete', deleteEarly: false },
+  'POST /staff/v1/accounts/{id}/reactivate': { reason: 'by mistake' },
 };
 const PHONE_ROUTES = ['POST /v1/contacts', 'PATCH /v1/contacts/{id}', 'POST /v1/opt-outs', 'POST /v1/sender-numbers'];
 
@@ -244,6 +250,28 @@ describe('bad input on every endpoint → 4xx problem+json, never 5xx', () => {
         expectProblem(res, 422, 'validation');
         expect(res.body.errors[0]).toMatchObject({ field: 'phone', reason: expect.any(String) });
       }
+    }
+  });
+
+  it('termination links: a malformed token is 422 naming it; a forged, expired, misused or not-yet-terminated one 404', async () => {
+    const key = await new TerminationKey(h.deps.pgPool, h.deps.keys.master).get();
+    const soon = new Date(Date.now() + 60_000);
+    // Public routes are limited per address, and the cases above used this one's budget up.
+    const from = { 'X-Forwarded-For': '203.0.113.77' };
+    for (const token of ['x', 'mse_short.sig', `mse_${'A'.repeat(60)}.${'B'.repeat(43)}x`, `mse_${'A'.repeat(300)}`]) {
+      const res = await request(h.app).get(`/v1/account/export/${token}`).set(from);
+      expectProblem(res, 422, 'validation');
+      expect([...new Set(res.body.errors.map((e: { field: string }) => e.field))]).toEqual(['params.token']);
+    }
+    const notFound = [
+      signTerminationToken(key, 'export', acct.accountId, new Date(Date.now() - 1000)), // expired
+      signTerminationToken(key, 'confirm', acct.accountId, soon), // a confirmation token used as an export link
+      signTerminationToken(randomBytes(32), 'export', acct.accountId, soon), // signed with another key
+      signTerminationToken(key, 'export', acct.accountId, soon), // valid, but the account is not terminated
+    ];
+    for (const token of notFound) expectProblem(await request(h.app).get(`/v1/account/export/${token}`).set(from), 404, 'not_found');
+    for (const token of [notFound[0]!.replace('mse_', 'msc_'), signTerminationToken(key, 'confirm', acct.accountId, soon)]) {
+      expectProblem(await request(h.app).post('/v1/account/termination/confirm').set(from).send({ token }), 404, 'not_found');
     }
   });
 

@@ -11,6 +11,8 @@ import { pollUntilDone } from '../cli/lib/poll-status';
 import { startHarness, testEnvironment, type Harness } from './support/harness';
 import { freePort } from './support/free-port';
 import { staffBearer } from './support/staff';
+import { signUp } from './support/accounts';
+import { DELETION_STEPS } from '../services/termination/deletion-steps';
 
 let h: Harness;
 let server: Server;
@@ -60,7 +62,7 @@ const mode = (path: string) => statSync(path).mode & 0o777;
 const enrolledTotp = (stdout: string) => URI.parse(/^otpauth:\/\/\S+$/m.exec(stdout)![0]) as TOTP;
 
 beforeAll(async () => {
-  h = await startHarness();
+  h = await startHarness({ lifecycle: true });
   const port = await freePort();
   server = h.app.listen(port, '127.0.0.1');
   await new Promise<void>((resolve) => server.once('listening', resolve));
@@ -186,6 +188,40 @@ describe('npm run staff', () => {
     const status = await new Promise((resolve) => child.once('close', resolve));
     expect(status).toBe(0);
     expect(JSON.parse(stdout)).toMatchObject({ email: admin.email, role: 'admin' });
+  });
+
+  it('terminate --delete-early shows progress on stderr and one summary line; termination-status --json; reactivate', async () => {
+    const leaving = await signUp(h.app, 'CLI leaving');
+    expect((await request(h.app).post('/v1/contacts').set(leaving.auth).send({ phone: '+14155559901' })).status).toBe(201);
+    const run = await runCli(['terminate', leaving.accountId, '--reason', 'asked by phone', '--delete-early']);
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(
+      new RegExp(
+        `^account ${leaving.accountId} deleted at \\S+Z: \\d+ rows in ${DELETION_STEPS.length} steps, data key destroyed at \\S+Z, certificate [0-9a-f]{16}… (emailed|owed: no email provider)\n$`,
+      ),
+    );
+    expect(run.stderr).not.toContain('error');
+    const status = JSON.parse(ok(await runCli(['--json', 'termination-status', leaving.accountId])).stdout);
+    expect(status).toMatchObject({
+      accountId: leaving.accountId,
+      status: 'deleted',
+      deletion: { stepsTotal: DELETION_STEPS.length, stepsDone: DELETION_STEPS.length },
+      certificate: { accountId: leaving.accountId, tables: expect.objectContaining({ contacts: { before: 1, after: 0 } }) },
+    });
+
+    const staying = await signUp(h.app, 'CLI staying');
+    const terminated = ok(await runCli(['terminate', staying.accountId, '--reason', 'asked by email']));
+    expect(terminated.stdout).toMatch(
+      new RegExp(`^account ${staying.accountId} terminated at \\S+: API keys revoked, .* deleted by \\S+\n$`),
+    );
+    const reactivated = ok(await runCli(['reactivate', staying.accountId, '--reason', 'closed by mistake']));
+    expect(reactivated.stdout).toMatch(
+      new RegExp(`^account ${staying.accountId} reactivated at \\S+; its API keys stay revoked \\(the holder creates new ones\\)\n$`),
+    );
+    failed(
+      await runCli(['reactivate', leaving.accountId, '--reason', 'too late']),
+      'deletion has begun: the account can no longer be reactivated (HTTP 409)',
+    );
   });
 
   it('logout revokes the token on the server and deletes the file', async () => {

@@ -104,6 +104,17 @@ afterAll(() => h.close());
 
 /** One case per customer route: what account B gets when it aims at account A's data. */
 const cases: Record<string, () => Promise<void>> = {
+  'POST /v1/account/termination': async () => {
+    // A third account terminates itself (b must stay usable for the other cases): A is untouched.
+    const c = await signUp(h.app, 'Leaving C');
+    const res = expectStatus(await request(h.app).post('/v1/account/termination').set(c.auth).send({ disposition: 'delete' }), 201);
+    expect(res.body.accountId).toBe(c.accountId);
+    expect(expectStatus(await request(h.app).get('/v1/account').set(a.auth), 200).body).toMatchObject({
+      id: a.accountId,
+      status: 'active',
+    });
+    expectStatus(await request(h.app).get('/v1/account').set(c.auth), 401);
+  },
   'GET /v1/account': async () => {
     const res = expectStatus(await request(h.app).get('/v1/account').set(b.auth), 200);
     expect(res.body.id).toBe(b.accountId);

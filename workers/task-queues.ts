@@ -7,4 +7,6 @@ export const TASK_QUEUES = {
   messaging: 'massivesms-messaging',
   notices: 'massivesms-notices',
   webhooks: 'massivesms-webhooks',
+  /** Data-lifecycle processes: account termination (and data subject requests, retention). */
+  lifecycle: 'massivesms-lifecycle',
 } as const;

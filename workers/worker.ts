@@ -4,6 +4,7 @@ import { Client } from '@temporalio/client';
 import { bundleWorkflowCode, Runtime } from '@temporalio/worker';
 import { createCampaignWorker } from './create-campaign-worker';
 import { createImportWorker } from './create-import-worker';
+import { createLifecycleWorker } from './create-lifecycle-worker';
 import { ensureAuditAnchorSchedule } from './audit-anchor-schedule';
 import { createMaintenanceWorker } from './create-maintenance-worker';
 import { createMessagingWorker, ensureDispatchWorkflows } from './create-messaging-worker';
@@ -35,17 +36,19 @@ async function main(): Promise<void> {
   const campaigns = await createCampaignWorker(options);
   const notices = await createNoticesWorker(options);
   const dsr = await createDsrWorker(options);
+  // Kept open while the workers run: lifecycle activities steer other workflows through it.
   const clientConnection = await connectClient(config);
   const client = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE });
+  const lifecycle = await createLifecycleWorker({ ...options, temporal: client });
   await ensureIdempotencyPurgeSchedule(client);
   await ensureAuditAnchorSchedule(client);
   await ensureRetentionSchedule(client);
   if (messaging) await ensureDispatchWorkflows(client, config);
   await ensureWebhookDeliveriesWorkflow(client);
-  await clientConnection.close();
-  const workers = [worker, maintenance, webhooks, campaigns, notices, dsr, ...(messaging ? [messaging] : [])];
+  const workers = [worker, maintenance, webhooks, campaigns, notices, dsr, lifecycle, ...(messaging ? [messaging] : [])];
   deps.logger.info({ taskQueues: workers.map((w) => w.options.taskQueue) }, 'worker started');
   await Promise.all(workers.map((w) => w.run()));
+  await clientConnection.close();
   await connection.close();
   await closeServiceDeps(deps);
 }

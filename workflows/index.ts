@@ -9,3 +9,4 @@ export { subprocessorWorkflow } from './notices/subprocessor';
 export { policyWorkflow } from './notices/policy';
 export { dsrWorkflow } from './lifecycle/dsr';
 export { retentionWorkflow } from './lifecycle/retention';
+export { terminationWorkflow } from './lifecycle/termination';

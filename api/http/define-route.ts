@@ -209,6 +209,7 @@ export function defineRoute<
       }
       if (!('replayed' in result && result.replayed)) await idempotency.complete(result);
     }
+    if (res.headersSent) return; // the handler streamed its answer itself
     if ('replayed' in result && result.replayed) res.setHeader('Idempotent-Replayed', 'true');
     for (const [name, value] of Object.entries(result.headers ?? {})) res.setHeader(name, value);
     if (result.body === undefined) res.status(result.status).end();

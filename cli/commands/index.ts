@@ -3,6 +3,8 @@ import { createUserCommand } from './create-user';
 import { dsrCommand } from './dsr';
 import { loginCommand } from './login';
 import { logoutCommand } from './logout';
+import { terminateCommand } from './terminate';
+import { terminationCommands } from './termination';
 import { usersCommand } from './users';
 import { whoamiCommand } from './whoami';
 import { breachesCommand } from './breaches';
@@ -23,4 +25,6 @@ export const STAFF_COMMANDS: StaffCommand[] = [
   breachesCommand,
   subprocessorsCommand,
   policiesCommand,
+  terminateCommand,
+  terminationCommands,
 ];

@@ -3,7 +3,7 @@ import { EntitySchema } from '@mikro-orm/core';
 export class Account {
   id!: string;
   name!: string;
-  status!: 'active' | 'closed';
+  status!: 'active' | 'closed' | 'terminated' | 'deleted';
   createdAt!: Date;
   updatedAt!: Date;
 }

@@ -14,6 +14,7 @@ import { Migration20261125060000_notices } from './Migration20261125060000_notic
 import { Migration20261125050000_dsr_retention } from './Migration20261125050000_dsr_retention';
 import { Migration20261125020000_campaign_counters } from './Migration20261125020000_campaign_counters';
 import { Migration20261125010000_import_staging_storage } from './Migration20261125010000_import_staging_storage';
+import { Migration20261125040000_account_termination } from './Migration20261125040000_account_termination';
 
 /** Listed explicitly so migrations run the same from ts sources, bundles and tests. */
 export const migrations = [
@@ -33,4 +34,5 @@ export const migrations = [
   { name: 'Migration20261125050000_dsr_retention', class: Migration20261125050000_dsr_retention },
   { name: 'Migration20261125020000_campaign_counters', class: Migration20261125020000_campaign_counters },
   { name: 'Migration20261125010000_import_staging_storage', class: Migration20261125010000_import_staging_storage },
+  { name: 'Migration20261125040000_account_termination', class: Migration20261125040000_account_termination },
 ];

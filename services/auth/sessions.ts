@@ -50,6 +50,11 @@ export class SessionService {
       this.gate.charge(address, subject);
       throw new AppError('unauthorized', 'the email or password is wrong');
     }
+    // A terminated account's keys are revoked; a session would let its holder make new ones.
+    const [account] = await em.execute<{ status: string }[]>('select status from accounts where id = ?', [user.accountId]);
+    if (account?.status !== 'active') {
+      throw new AppError('forbidden', `the account is ${account?.status ?? 'gone'}: it can no longer be signed in to`);
+    }
     const now = new Date();
     const expiresAt = new Date(now.getTime() + SESSION_TTL_MS);
     const token = `${SESSION_TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;

@@ -10,6 +10,7 @@ import { createLogger } from '../../lib/logger';
 import { createCampaignWorker } from '../../workers/create-campaign-worker';
 import { createImportWorker } from '../../workers/create-import-worker';
 import { createNoticesWorker } from '../../workers/create-notices-worker';
+import { createLifecycleWorker } from '../../workers/create-lifecycle-worker';
 import { createMessagingWorker, ensureDispatchWorkflows, type MessagingWorkerOptions } from '../../workers/create-messaging-worker';
 import { createSmsCarriers } from '../../providers/sms/registry';
 import { dispatchWorkflowId } from '../../workflows/messaging/dispatch';
@@ -46,6 +47,8 @@ export interface HarnessOptions {
   /** Receives every log line the API and worker write (at `logLevel`, default info), to check what logs may contain. */
   logLines?: string[];
   logLevel?: string;
+  /** Runs the lifecycle worker (account termination) on the run's Temporal server. */
+  lifecycle?: boolean;
   /** Runs the send path (dispatcher shards and their activities) against the carriers `env` points at. */
   messaging?: boolean | { settings?: MessagingWorkerOptions['settings'] };
   /** Runs the notice processes (breach, subprocessor, policy) on the dev server; time-skipping tests use tests/support/notices.ts. */
@@ -82,6 +85,17 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       });
       plainWorkers.push({ worker, running: worker.run() });
     }
+  }
+  if (options.lifecycle) {
+    workerConnection ??= await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+    const worker = await createLifecycleWorker({
+      connection: workerConnection,
+      namespace: config.TEMPORAL_NAMESPACE,
+      deps,
+      workflowBundle: { codePath: inject('workflowBundlePath') },
+      temporal,
+    });
+    plainWorkers.push({ worker, running: worker.run() });
   }
   let messagingWorker: Worker | undefined;
   let messagingRunning: Promise<void> | undefined;

@@ -27,10 +27,14 @@ export async function createStaffUser(h: Harness, role: StaffRole): Promise<Test
 
 export const staffBearer = (token: string) => ({ Authorization: `Bearer ${token}` });
 
-/** Signs in through the API with the code of the moment `atMs` (the app's auth clock must show the same time). */
-export async function staffSignIn(app: Express, user: TestStaffUser, atMs = Date.now()): Promise<string> {
+/**
+ * Signs in through the API with the code of the moment `atMs` (the app's auth clock must show the same time),
+ * optionally from another client address (sign-ins are public routes, limited per address).
+ */
+export async function staffSignIn(app: Express, user: TestStaffUser, atMs = Date.now(), fromAddress?: string): Promise<string> {
   const res = await request(app)
     .post('/staff/v1/sessions')
+    .set(fromAddress ? { 'X-Forwarded-For': fromAddress } : {})
     .send({ email: user.email, password: user.password, code: user.totp.generate({ timestamp: atMs }) });
   expect(res.status, JSON.stringify(res.body)).toBe(201);
   return res.body.token as string;

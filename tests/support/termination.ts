@@ -1,0 +1,206 @@
+import { randomBytes, randomInt } from 'node:crypto';
+import type { Express } from 'express';
+import type { Pool } from 'pg';
+import request from 'supertest';
+import { expect } from 'vitest';
+import { phoneHash } from '../../lib/crypto/phone-hash';
+import { PERSONAL_ROWS } from '../../services/termination/deletion-steps';
+import type { SimulatorControl } from '../../simulator/control-client';
+import { csvOf } from './csv';
+import { uploadCsv } from './imports';
+
+export interface SeededAccount {
+  accountId: string;
+  email: string;
+  auth: { Authorization: string };
+  /** Every phone the account holds (contacts, opt-out, message recipient, inbound sender). */
+  phones: string[];
+  contactIds: string[];
+  listId: string;
+  senderPhone: string;
+  queuedMessageId: string;
+}
+
+/** Asserts the exact status and returns the response. */
+export function expectStatus(res: request.Response, status: number): request.Response {
+  expect(res.status, `answered ${res.status}: ${JSON.stringify(res.body)}`).toBe(status);
+  return res;
+}
+
+/** The account holder's password in every seeded account. */
+export const HOLDER_PASSWORD = 'correct horse battery staple';
+
+const randomPhone = () => `+1628555${String(randomInt(0, 10_000)).padStart(4, '0')}`;
+
+/**
+ * An account holding some of every class of personal data, made through the API as a customer
+ * would (plus one inbound message written as the carrier webhook would): contacts in a list, an
+ * opt-out, a queued message, a staged import, a webhook endpoint, a draft campaign, a holder session,
+ * an Idempotency-Key answer and a restriction.
+ */
+export async function seedAccount(
+  app: Express,
+  pool: Pool,
+  phoneHashKey: Buffer,
+  options: { importVia: 'api' | 'sql' } = { importVia: 'api' },
+): Promise<SeededAccount> {
+  const email = `holder-${randomBytes(6).toString('hex')}@example.com`;
+  const password = HOLDER_PASSWORD;
+  const signUp = expectStatus(await request(app).post('/v1/accounts').send({ accountName: 'Leaving Ltd', email, password }), 201);
+  const accountId: string = signUp.body.account.id;
+  const auth = { Authorization: `Bearer ${signUp.body.apiKey.key as string}` };
+  const phones = [randomPhone(), randomPhone(), randomPhone()];
+  const contactIds: string[] = [];
+  for (const [i, phone] of phones.entries()) {
+    const res = await request(app)
+      .post('/v1/contacts')
+      .set(auth)
+      .set('Idempotency-Key', `contact-${i}`)
+      .send({ phone, name: `Person ${i}`, attributes: { city: 'Lyon' }, optIn: { source: 'web form' } });
+    contactIds.push(expectStatus(res, 201).body.id);
+  }
+  const listId: string = expectStatus(await request(app).post('/v1/lists').set(auth).send({ name: 'Customers' }), 201).body.id;
+  expectStatus(await request(app).post(`/v1/lists/${listId}/contacts`).set(auth).send({ contactIds }), 200);
+  const optOutPhone = randomPhone();
+  expectStatus(await request(app).post('/v1/opt-outs').set(auth).send({ phone: optOutPhone, reason: 'asked' }), 201);
+  const senderPhone = randomPhone();
+  expectStatus(await request(app).post('/v1/sender-numbers').set(auth).send({ phone: senderPhone }), 201);
+  expectStatus(await request(app).put('/v1/account/messaging').set(auth).send({ companyName: 'Leaving', helpText: 'Leaving help' }), 200);
+  const recipient = phones[0]!;
+  const queued = expectStatus(
+    await request(app).post('/v1/messages').set(auth).send({ to: recipient, from: senderPhone, body: 'your order shipped' }),
+    202,
+  );
+  expectStatus(
+    await request(app)
+      .post('/v1/webhook-endpoints')
+      .set(auth)
+      .send({ url: 'https://1.1.1.1/hook', eventTypes: ['message.status'] }),
+    201,
+  );
+  expectStatus(
+    await request(app)
+      .post('/v1/campaigns')
+      .set(auth)
+      .send({ name: 'Spring', template: 'Hi {{name | "there"}}', from: senderPhone, audience: { listIds: [listId] }, ratePerSecond: 5 }),
+    201,
+  );
+  if (options.importVia === 'api') {
+    expectStatus(
+      await uploadCsv(
+        app,
+        auth,
+        csvOf(
+          ['phone', 'name'],
+          [
+            [randomPhone(), 'Imported'],
+            ['bad', 'Bad row'],
+          ],
+        ),
+      ),
+      202,
+    );
+  } else {
+    // Staged as the upload stages it, with no import workflow (a time-skipping server would wait on its unpolled task).
+    const { rows } = await pool.query<{ id: string }>(
+      `insert into contact_imports (id, account_id, status, mapping, total_rows, chunk_count, created_at, updated_at)
+       values (gen_random_uuid(), $1, 'completed', '{}', 2, 1, now(), now()) returning id`,
+      [accountId],
+    );
+    await pool.query(`insert into contact_import_chunks (import_id, chunk_no, first_row, row_count, payload) values ($1, 0, 1, 2, $2)`, [
+      rows[0]!.id,
+      randomBytes(64),
+    ]);
+    await pool.query(
+      `insert into contact_import_errors (import_id, row_no, column_name, reason) values ($1, 2, 'phone', 'not a phone number')`,
+      [rows[0]!.id],
+    );
+  }
+  expectStatus(await request(app).post('/v1/sessions').send({ email, password, accountId }), 201);
+  // An inbound reply, as the carrier webhook stores it (the other party's number only as its hash here).
+  await pool.query(
+    `insert into messages (id, account_id, direction, kind, recipient_hash, sender, encoding, segments, status, created_at, updated_at)
+     values (gen_random_uuid(), $1, 'inbound', 'inbound', $2, $3, 'GSM-7', 1, 'received', now(), now())`,
+    [accountId, phoneHash(phoneHashKey, phones[1]!), senderPhone],
+  );
+  await pool.query(
+    `insert into recipient_restrictions (account_id, phone_hash, reason, created_at) values ($1, $2, 'restriction', now())`,
+    [accountId, phoneHash(phoneHashKey, phones[2]!)],
+  );
+  return { accountId, email, auth, phones: [...phones, optOutPhone], contactIds, listId, senderPhone, queuedMessageId: queued.body.id };
+}
+
+/** Per table, the account's rows still holding personal data. */
+export async function personalRows(pool: Pool, accountId: string): Promise<Record<string, number>> {
+  const counts: Record<string, number> = {};
+  for (const [table, sql] of Object.entries(PERSONAL_ROWS))
+    counts[table] = Number((await pool.query<{ count: string }>(sql, [accountId])).rows[0]!.count);
+  return counts;
+}
+
+/** Tables that keep rows naming a deleted account, by design (SPEC §2): checked column by column instead. */
+export const KEPT_TABLES = [
+  'audit_log',
+  'opt_outs',
+  'messages',
+  'message_attempts',
+  'accounts',
+  'account_data_keys',
+  'account_terminations',
+  'account_deletion_checkpoints',
+];
+
+/**
+ * Every column of every table (from information_schema), searched for the account id (uuid, text
+ * and json columns) and for the phone hashes (bytea columns). Kept tables are skipped for the id;
+ * only opt-outs and the audit log may hold a hash. Returns "table.column" for every hit.
+ */
+export async function scanDatabase(pool: Pool, accountId: string, hashes: Buffer[]): Promise<string[]> {
+  const { rows: columns } = await pool.query<{ table_name: string; column_name: string; data_type: string }>(
+    `select c.table_name, c.column_name, c.data_type from information_schema.columns c
+       join information_schema.tables t on t.table_schema = c.table_schema and t.table_name = c.table_name and t.table_type = 'BASE TABLE'
+      where c.table_schema = 'public' order by c.table_name, c.ordinal_position`,
+  );
+  const hits: string[] = [];
+  for (const c of columns) {
+    const column = `"${c.column_name}"`;
+    let sql: string | null = null;
+    let params: unknown[] = [];
+    if (['uuid', 'text', 'jsonb', 'json', 'character varying', 'ARRAY'].includes(c.data_type) && !KEPT_TABLES.includes(c.table_name)) {
+      sql = `select count(*)::int as n from "${c.table_name}" where ${column}::text like $1`;
+      params = [`%${accountId}%`];
+    } else if (c.data_type === 'bytea' && !['opt_outs', 'audit_log'].includes(c.table_name)) {
+      sql = `select count(*)::int as n from "${c.table_name}" where ${column} = any ($1::bytea[])`;
+      params = [hashes];
+    }
+    if (!sql) continue;
+    const { rows } = await pool.query<{ n: number }>(sql, params);
+    if (rows[0]!.n > 0) hits.push(`${c.table_name}.${c.column_name}`);
+  }
+  return hits;
+}
+
+/** Polls `check` until it returns a value (not undefined) or the deadline passes. */
+export async function waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** The emails the simulator accepted for `to` whose subject matches. */
+export async function emailsTo(control: SimulatorControl, to: string, subject: RegExp) {
+  return (await control.emails(to)).filter((e) => subject.test(e.subject));
+}
+
+/** The tokens in the termination email's text. */
+export function linkTokens(text: string): { exportToken: string; confirmToken: string } {
+  const exportToken = /\/v1\/account\/export\/(mse_[A-Za-z0-9_.-]+)/.exec(text)?.[1];
+  const confirmToken = /"token": "(msc_[A-Za-z0-9_.-]+)"/.exec(text)?.[1];
+  expect(exportToken).toBeDefined();
+  expect(confirmToken).toBeDefined();
+  return { exportToken: exportToken!, confirmToken: confirmToken! };
+}
