@@ -190,6 +190,21 @@ describe('account termination at the real 30 days', () => {
     const after = await personalRows(pool(), acct.accountId);
     expect(sum(after)).toBe(0);
     expect(await scanDatabase(pool(), acct.accountId, hashes)).toEqual([]);
+    expect(before).toMatchObject({
+      data_subject_requests: 1,
+      data_subject_request_extensions: 1,
+      customer_notices: 1,
+      subprocessor_objections: 1,
+      notice_deliveries: 1,
+    });
+    // Kept as records without their subject: the request (type, dates) and the notice delivery (when).
+    const dsr = await pool().query(
+      'select type, subject_pii, requester_pii, subject_phone_hash from data_subject_requests where account_id = $1',
+      [acct.accountId],
+    );
+    expect(dsr.rows).toEqual([{ type: 'rectification', subject_pii: null, requester_pii: null, subject_phone_hash: null }]);
+    const delivery = await pool().query(`select email from notice_deliveries where recipient_id = $1`, [acct.accountId]);
+    expect(delivery.rows).toEqual([{ email: '' }]);
     // Kept: the opt-out as its hash, the messages' metadata, the audit trail.
     const optOut = await pool().query('select phone_hash, phone_pii from opt_outs where account_id = $1', [acct.accountId]);
     expect(optOut.rows).toEqual([{ phone_hash: hashes[3], phone_pii: null }]);

@@ -196,6 +196,23 @@ export const DELETION_STEPS: readonly DeletionStep[] = [
      from batch b where t.id = b.id`,
     `direction = 'outbound'`,
   ),
+  // Data subject requests stay as the record that they were answered, without who or what they were about.
+  byParent(
+    'data_subject_request_extensions',
+    'data_subject_request_extensions',
+    { table: 'data_subject_requests', column: 'request_id' },
+    { column: 'id', type: 'uuid' },
+  ),
+  byAccountId(
+    'data_subject_request_subjects',
+    'data_subject_requests',
+    'scrub',
+    `update data_subject_requests t set subject_contact_id = null, subject_phone_hash = null, subject_pii = null,
+       requester_pii = null, completion_note = null
+     from batch b where t.id = b.id`,
+    `(subject_contact_id is not null or subject_phone_hash is not null or subject_pii is not null
+      or requester_pii is not null or completion_note is not null)`,
+  ),
   byAccountId('contacts', 'contacts', 'delete', deleteById('contacts')),
   byAccountId('lists', 'lists', 'delete', deleteById('lists')),
   byAccountId('contact_imports', 'contact_imports', 'delete', deleteById('contact_imports')),
@@ -207,6 +224,24 @@ export const DELETION_STEPS: readonly DeletionStep[] = [
   byAccountId('opt_out_numbers', 'opt_outs', 'scrub', `update opt_outs t set phone_pii = null from batch b where t.id = b.id`),
   byAccountId('sender_numbers', 'sender_numbers', 'delete', deleteById('sender_numbers')),
   small('messaging_settings', 'messaging_settings'),
+  small('customer_notices', 'customer_notices'),
+  small('subprocessor_objections', 'subprocessor_objections'),
+  // A notice's delivery record stays (the breach register shows it was sent); the holder's address goes.
+  {
+    name: 'notice_delivery_addresses',
+    table: 'notice_deliveries',
+    mode: 'scrub',
+    lane: 'main',
+    async batch(client, accountId, _cursor, limit) {
+      const res = await client.query(
+        `update notice_deliveries set email = '' where ctid = any (array(
+           select ctid from notice_deliveries where recipient_kind = 'account' and recipient_id = $1 and email <> '' limit $2))`,
+        [accountId, limit],
+      );
+      const n = res.rowCount ?? 0;
+      return { affected: n, cursor: n < limit ? null : 'more' };
+    },
+  },
   small('sessions', 'sessions'),
   byAccountId('api_keys', 'api_keys', 'delete', deleteById('api_keys')),
   small('users', 'users'),
@@ -222,6 +257,14 @@ export const deletionLanes = (): string[][] =>
  */
 export const PERSONAL_ROWS: Readonly<Record<string, string>> = {
   contacts: 'select count(*)::bigint from contacts where account_id = $1',
+  data_subject_requests: `select count(*)::bigint from data_subject_requests where account_id = $1
+      and (subject_contact_id is not null or subject_phone_hash is not null or subject_pii is not null
+           or requester_pii is not null or completion_note is not null)`,
+  data_subject_request_extensions:
+    'select count(*)::bigint from data_subject_request_extensions x join data_subject_requests r on r.id = x.request_id where r.account_id = $1',
+  customer_notices: 'select count(*)::bigint from customer_notices where account_id = $1',
+  subprocessor_objections: 'select count(*)::bigint from subprocessor_objections where account_id = $1',
+  notice_deliveries: `select count(*)::bigint from notice_deliveries where recipient_kind = 'account' and recipient_id = $1 and email <> ''`,
   lists: 'select count(*)::bigint from lists where account_id = $1',
   list_memberships: 'select count(*)::bigint from list_memberships where account_id = $1',
   contact_imports: 'select count(*)::bigint from contact_imports where account_id = $1',
@@ -257,5 +300,7 @@ export const KEPT_CLASSES: readonly string[] = [
   'messages, message_attempts: outbound message metadata without recipient or body, 24 months',
   'accounts, account_data_keys: the account tombstone and the destroyed key record',
   'account_terminations: this certificate',
+  'data_subject_requests: that each request was received and answered (type, dates, outcome), without its subject or requester',
+  'breach_affected_accounts, notice_deliveries: the breach and notice register (when each notice was sent), without addresses',
   'billing records, 7 years',
 ];

@@ -127,6 +127,36 @@ export async function seedAccount(
     `insert into recipient_restrictions (account_id, phone_hash, reason, created_at) values ($1, $2, 'restriction', now())`,
     [accountId, phoneHash(phoneHashKey, phones[2]!)],
   );
+  // A data subject request about a recipient (sealed subject and requester, as the DSR service writes
+  // them), an extension, and the account's notice records (written as the DSR and notice workflows
+  // would; a time-skipping server would wait on their unpolled tasks).
+  const { rows: dsr } = await pool.query<{ id: string }>(
+    `insert into data_subject_requests (id, account_id, origin, type, status, subject_contact_id, subject_phone_hash, subject_pii,
+       requester_pii, created_by_type, created_by_id, received_at, due_at, completion_note, updated_at)
+     values (gen_random_uuid(), $1, 'staff', 'rectification', 'open', $2, $3, $4, $5, 'staff', 'seed', now(), now() + interval '30 days',
+       'fixed the name of Person 0', now()) returning id`,
+    [accountId, contactIds[0], phoneHash(phoneHashKey, phones[0]!), randomBytes(48), randomBytes(48)],
+  );
+  await pool.query(
+    `insert into data_subject_request_extensions (id, request_id, days, reason, status, requested_by, created_at)
+     values (gen_random_uuid(), $1, 10, 'Person 0 sent more documents', 'pending', gen_random_uuid(), now())`,
+    [dsr[0]!.id],
+  );
+  await pool.query(
+    `insert into customer_notices (id, process_id, phase, account_id, title, body, content_version, shown_from)
+     values (gen_random_uuid(), 'breach:seed', 'full', $1, 'A breach', 'Details', 'v1', now())`,
+    [accountId],
+  );
+  await pool.query(
+    `insert into subprocessor_objections (id, subprocessor_id, account_id, reason, status, created_at)
+     select gen_random_uuid(), id, $1, 'not in our region', 'open', now() from subprocessors order by vendor limit 1`,
+    [accountId],
+  );
+  await pool.query(
+    `insert into notice_deliveries (process_id, phase, recipient_kind, recipient_id, content_version, sent_at, email)
+     values ($1, 'full', 'account', $2, 'v1', now(), $3)`,
+    [`breach:${randomBytes(4).toString('hex')}`, accountId, email],
+  );
   return { accountId, email, auth, phones: [...phones, optOutPhone], contactIds, listId, senderPhone, queuedMessageId: queued.body.id };
 }
 
@@ -148,6 +178,8 @@ export const KEPT_TABLES = [
   'account_data_keys',
   'account_terminations',
   'account_deletion_checkpoints',
+  'data_subject_requests',
+  'notice_deliveries',
 ];
 
 /**
