@@ -223,6 +223,10 @@ describe('an account whose data key is destroyed', () => {
       .catch((err: unknown) => err);
     expect(failure).toBeInstanceOf(ApplicationFailure);
     expect(failure).toMatchObject({ type: 'AccountDataKeyDestroyed', nonRetryable: true });
+    // Staff still list and read it, without the fields that can no longer be opened.
+    const shown = await request(h.app).get(`/staff/v1/data-subject-requests/${created.body.id}`).set(staff);
+    expect(shown.status).toBe(200);
+    expect(shown.body).toMatchObject({ id: created.body.id, requester: null, subject: { phone: null } });
     await h.temporal.workflow.getHandle(dsrWorkflowId(created.body.id)).terminate('test done');
   });
 });

@@ -1,3 +1,4 @@
+import { DataKeyDestroyedError } from '../keyring';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
@@ -287,7 +288,14 @@ export class DsrService {
   }
 
   private async view(em: EntityManager, row: DsrRow, options: { staff: boolean; extensions?: ExtensionRow[] }) {
-    const key = row.subject_pii || row.requester_pii ? await this.deps.keyring.keyFor(em, row.account_id) : null;
+    // A terminated account's key is destroyed: its requests still list, without the sealed fields.
+    const key =
+      row.subject_pii || row.requester_pii
+        ? await this.deps.keyring.keyFor(em, row.account_id).catch((err: unknown) => {
+            if (err instanceof DataKeyDestroyedError) return null;
+            throw err;
+          })
+        : null;
     const extensions = (options.extensions ?? (await extensionsOf(em, [row.id]))).filter((e) => e.request_id === row.id);
     return {
       id: row.id,
