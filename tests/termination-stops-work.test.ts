@@ -16,7 +16,7 @@ afterAll(() => h.close());
 
 describe('termination stops the account’s running work at once', () => {
   it('a launched campaign is cancelled through its workflow and queued messages never go out', async () => {
-    const acct = await seedAccount(h.app, h.deps.pgPool, h.deps.keys.phoneHashKey);
+    const acct = await seedAccount(h.app, h.deps.pgPool, h.deps);
     const later = new Date(Date.now() + 3600_000).toISOString();
     const campaign = expectStatus(
       await request(h.app)

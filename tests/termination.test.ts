@@ -117,7 +117,7 @@ afterAll(async () => {
 
 describe('account termination at the real 30 days', () => {
   it('revokes at once, keeps everything through 29 d 23 h (export works), deletes all by 30 d, certificate emailed once', async () => {
-    const acct = await seedAccount(app, pool(), h.deps.keys.phoneHashKey, { importVia: 'sql' });
+    const acct = await seedAccount(app, pool(), h.deps, { importVia: 'sql' });
     const hashes = acct.phones.map((p) => phoneHash(h.deps.keys.phoneHashKey, p));
     const before = await personalRows(pool(), acct.accountId);
     const [{ pii: sealedPii, id: sealedContactId }] = (
@@ -256,7 +256,7 @@ describe('account termination at the real 30 days', () => {
   });
 
   it('the controller confirms with the emailed token: deletion runs at once, not at the deadline', async () => {
-    const acct = await seedAccount(app, pool(), h.deps.keys.phoneHashKey, { importVia: 'sql' });
+    const acct = await seedAccount(app, pool(), h.deps, { importVia: 'sql' });
     await terminate(acct);
     const { confirmToken } = await terminationEmail(acct);
     expectProblem(
@@ -279,14 +279,14 @@ describe('account termination at the real 30 days', () => {
   });
 
   it('deleteEarly at termination deletes at once', async () => {
-    const acct = await seedAccount(app, pool(), h.deps.keys.phoneHashKey, { importVia: 'sql' });
+    const acct = await seedAccount(app, pool(), h.deps, { importVia: 'sql' });
     await terminate(acct, { disposition: 'delete', deleteEarly: true });
     await waitUntilDeleted(acct.accountId);
     expect(sum(await personalRows(pool(), acct.accountId))).toBe(0);
   });
 
   it('staff reactivate before deletion: the account is active with its data, keys stay revoked, nothing is deleted at 30 days', async () => {
-    const acct = await seedAccount(app, pool(), h.deps.keys.phoneHashKey, { importVia: 'sql' });
+    const acct = await seedAccount(app, pool(), h.deps, { importVia: 'sql' });
     const before = await personalRows(pool(), acct.accountId);
     expectStatus(
       await request(app).post(`/staff/v1/accounts/${acct.accountId}/terminate`).set(staff).send({ reason: 'customer asked by phone' }),
@@ -338,7 +338,7 @@ describe('account termination at the real 30 days', () => {
   });
 
   it('staff cannot reactivate once deletion has begun', async () => {
-    const acct = await seedAccount(app, pool(), h.deps.keys.phoneHashKey, { importVia: 'sql' });
+    const acct = await seedAccount(app, pool(), h.deps, { importVia: 'sql' });
     await terminate(acct, { disposition: 'delete', deleteEarly: true });
     await waitUntilDeleted(acct.accountId);
     const res = await request(app).post(`/staff/v1/accounts/${acct.accountId}/reactivate`).set(staff).send({ reason: 'too late' });
@@ -351,7 +351,7 @@ describe('account termination at the real 30 days', () => {
   });
 
   it('a step that keeps failing alerts privacy staff at +25 days (not before), and deletion still completes before +30 days', async () => {
-    const acct = await seedAccount(app, pool(), h.deps.keys.phoneHashKey, { importVia: 'sql' });
+    const acct = await seedAccount(app, pool(), h.deps, { importVia: 'sql' });
     failingSteps.add('contacts');
     try {
       await terminate(acct, { disposition: 'delete', deleteEarly: true });

@@ -1,3 +1,6 @@
+import type { ServiceDeps } from '../../services/deps';
+import { sealRequester, sealSubject } from '../../services/dsr/dsr-subject';
+import { uuidv7 } from '../../lib/ids';
 import { randomBytes, randomInt } from 'node:crypto';
 import type { Express } from 'express';
 import type { Pool } from 'pg';
@@ -41,9 +44,10 @@ const randomPhone = () => `+1628555${String(randomInt(0, 10_000)).padStart(4, '0
 export async function seedAccount(
   app: Express,
   pool: Pool,
-  phoneHashKey: Buffer,
+  deps: Pick<ServiceDeps, 'keys' | 'keyring' | 'orm'>,
   options: { importVia: 'api' | 'sql' } = { importVia: 'api' },
 ): Promise<SeededAccount> {
+  const phoneHashKey = deps.keys.phoneHashKey;
   const email = `holder-${randomBytes(6).toString('hex')}@example.com`;
   const password = HOLDER_PASSWORD;
   const signUp = expectStatus(await request(app).post('/v1/accounts').send({ accountName: 'Leaving Ltd', email, password }), 201);
@@ -130,12 +134,21 @@ export async function seedAccount(
   // A data subject request about a recipient (sealed subject and requester, as the DSR service writes
   // them), an extension, and the account's notice records (written as the DSR and notice workflows
   // would; a time-skipping server would wait on their unpolled tasks).
+  const dataKey = await deps.keyring.keyFor(deps.orm.em.fork(), accountId);
+  const dsrId = uuidv7();
   const { rows: dsr } = await pool.query<{ id: string }>(
     `insert into data_subject_requests (id, account_id, origin, type, status, subject_contact_id, subject_phone_hash, subject_pii,
        requester_pii, created_by_type, created_by_id, received_at, due_at, completion_note, updated_at)
-     values (gen_random_uuid(), $1, 'staff', 'rectification', 'open', $2, $3, $4, $5, 'staff', 'seed', now(), now() + interval '30 days',
+     values ($6, $1, 'staff', 'rectification', 'open', $2, $3, $4, $5, 'staff', 'seed', now(), now() + interval '30 days',
        'fixed the name of Person 0', now()) returning id`,
-    [accountId, contactIds[0], phoneHash(phoneHashKey, phones[0]!), randomBytes(48), randomBytes(48)],
+    [
+      accountId,
+      contactIds[0],
+      phoneHash(phoneHashKey, phones[0]!),
+      sealSubject(dataKey, dsrId, { phone: phones[0]! }),
+      sealRequester(dataKey, dsrId, { email: 'person0@example.com' }),
+      dsrId,
+    ],
   );
   await pool.query(
     `insert into data_subject_request_extensions (id, request_id, days, reason, status, requested_by, created_at)
