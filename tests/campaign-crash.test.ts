@@ -8,7 +8,7 @@ import { insertAudience, zoneAtLocalHour } from './support/audience';
 import { phoneFor } from './support/csv';
 import { startHarness, type Harness } from './support/harness';
 import { allEntries, checkAgainstLedger } from './support/ledger-check';
-import { registerSender } from './support/messaging';
+import { freshPhone, registerSender } from './support/messaging';
 import { waitFor } from './support/outbox';
 import { startSimulatorProcess, type SimulatorProcess } from './support/simulator-process';
 import { killHard, spawnWorkerProcess } from './support/worker-process';
@@ -79,7 +79,8 @@ describe('campaign under worker crashes and carrier faults', () => {
       callbacks: { mode: 'none' },
     });
     const acct = await signUp(h.app, 'Campaign crash');
-    const from = await registerSender(h.app, acct, '+14155550142');
+    // A number no other test file registers (sender numbers are unique across accounts).
+    const from = await registerSender(h.app, acct, freshPhone());
     const phones = Array.from({ length: RECIPIENTS }, (_, i) => phoneFor(i));
     // Mid-afternoon where every recipient is, for the whole run: quiet hours hold nobody back.
     const { listId } = await insertAudience(h.deps, acct.accountId, phones, { timezone: zoneAtLocalHour(14) });
