@@ -5,8 +5,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Agent, request as httpRequest } from 'node:http';
 import { join } from 'node:path';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { SmsCarrier } from '../providers/sms/carrier';
 import { mapBounded } from '../services/messaging/send-concurrency';
+import { dispatchWorkflowId } from '../workflows/messaging/dispatch';
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -98,4 +100,36 @@ export async function waitUntil(check: () => Promise<boolean>, what: string, tim
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await sleep(250);
   }
+}
+
+/**
+ * Waits until the spawned API answers and the worker has started its last dispatcher shard, then
+ * signs up the bench account and registers its sender number: what every send-path bench does first.
+ */
+export async function readyAccount(
+  http: ApiCaller,
+  temporal: Client,
+  shards: number,
+  from: string,
+): Promise<{ auth: Record<string, string>; accountId: string }> {
+  await waitUntil(async () => (await http.call('GET', '/healthz', {})).status === 200, 'the API');
+  await waitUntil(async () => {
+    try {
+      return (await temporal.workflow.getHandle(dispatchWorkflowId(shards - 1)).describe()).status.name === 'RUNNING';
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return false;
+      throw err;
+    }
+  }, 'the dispatcher shards');
+  const signUp = await http.call(
+    'POST',
+    '/v1/accounts',
+    {},
+    { accountName: 'Bench', email: 'bench@example.com', password: 'bench password 123' },
+  );
+  if (signUp.status !== 201) throw new Error(`sign-up answered ${signUp.status}`);
+  const auth = { authorization: `Bearer ${signUp.json.apiKey!.key}` };
+  const sender = await http.call('POST', '/v1/sender-numbers', auth, { phone: from });
+  if (sender.status !== 201) throw new Error(`sender number answered ${sender.status}`);
+  return { auth, accountId: signUp.json.account!.id };
 }

@@ -15,7 +15,7 @@ import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream, mkdirSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
-import { Client, WorkflowNotFoundError } from '@temporalio/client';
+import { Client } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { DEFAULT_DISPATCH_SETTINGS } from '../activities/messaging/messaging-deps';
@@ -37,7 +37,7 @@ import { campaignWorkflowId } from '../workflows/campaigns/campaign';
 import { importWorkflowId } from '../workflows/import-contacts';
 import { dispatchWorkflowId } from '../workflows/messaging/dispatch';
 import { SEARCH_ATTRIBUTE_KEYS } from '../workflows/search-attributes';
-import { ApiCaller, sdkFloor, sleep, spawnProduct, stopProcess, waitUntil } from './bench-kit';
+import { ApiCaller, readyAccount, sdkFloor, sleep, spawnProduct, stopProcess, waitUntil } from './bench-kit';
 
 const RECIPIENTS = Number(process.env.BENCH_RECIPIENTS ?? 1_000_000);
 const SHARDS = Number(process.env.BENCH_SHARDS ?? 2);
@@ -134,26 +134,7 @@ async function main(): Promise<void> {
 
     api = spawnProduct('api/server.ts', { ...productEnv, NODE_OPTIONS: API_HEAP_FLAG });
     worker = spawnProduct('workers/worker.ts', productEnv, PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : []);
-    await waitUntil(async () => (await http.call('GET', '/healthz', {})).status === 200, 'the API');
-    await waitUntil(async () => {
-      try {
-        return (await temporal.workflow.getHandle(dispatchWorkflowId(SHARDS - 1)).describe()).status.name === 'RUNNING';
-      } catch (err) {
-        if (err instanceof WorkflowNotFoundError) return false;
-        throw err;
-      }
-    }, 'the dispatcher shards');
-
-    const signUp = await http.call(
-      'POST',
-      '/v1/accounts',
-      {},
-      { accountName: 'Bench', email: 'bench@example.com', password: 'bench password 123' },
-    );
-    if (signUp.status !== 201) throw new Error(`sign-up answered ${signUp.status}`);
-    const auth = { authorization: `Bearer ${signUp.json.apiKey!.key}` };
-    const accountId = signUp.json.account!.id;
-    if ((await http.call('POST', '/v1/sender-numbers', auth, { phone: FROM })).status !== 201) throw new Error('sender number refused');
+    const { auth, accountId } = await readyAccount(http, temporal, SHARDS, FROM);
 
     log(`importing ${RECIPIENTS} contacts through the API (timezone ${timezone})`);
     const importStarted = performance.now();

@@ -10,7 +10,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { Client, WorkflowNotFoundError } from '@temporalio/client';
+import { Client } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { API_HEAP_FLAG } from '../api/heap-budget';
@@ -29,7 +29,7 @@ import { startSimulatorProcess } from '../tests/support/simulator-process';
 import { dispatchWorkflowId } from '../workflows/messaging/dispatch';
 import { SEARCH_ATTRIBUTE_KEYS } from '../workflows/search-attributes';
 import { freePort } from '../tests/support/free-port';
-import { ApiCaller, sdkFloor, sleep, spawnProduct, stopProcess, waitUntil } from './bench-kit';
+import { ApiCaller, readyAccount, sdkFloor, sleep, spawnProduct, stopProcess } from './bench-kit';
 
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 100_000);
 const SHARDS = Number(process.env.BENCH_SHARDS ?? 2);
@@ -109,27 +109,7 @@ async function main(): Promise<void> {
       PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [],
     );
     worker = spawnProduct('workers/worker.ts', productEnv, PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : []);
-    await waitUntil(async () => (await http.call('GET', '/healthz', {})).status === 200, 'the API');
-    await waitUntil(async () => {
-      try {
-        return (await temporal.workflow.getHandle(dispatchWorkflowId(SHARDS - 1)).describe()).status.name === 'RUNNING';
-      } catch (err) {
-        if (err instanceof WorkflowNotFoundError) return false;
-        throw err;
-      }
-    }, 'the dispatcher shards');
-
-    const signUp = await http.call(
-      'POST',
-      '/v1/accounts',
-      {},
-      { accountName: 'Bench', email: 'bench@example.com', password: 'bench password 123' },
-    );
-    if (signUp.status !== 201) throw new Error(`sign-up answered ${signUp.status}`);
-    const auth = { authorization: `Bearer ${signUp.json.apiKey!.key}` };
-    const accountId = signUp.json.account!.id;
-    const sender = await http.call('POST', '/v1/sender-numbers', auth, { phone: FROM });
-    if (sender.status !== 201) throw new Error(`sender number answered ${sender.status}`);
+    const { auth, accountId } = await readyAccount(http, temporal, SHARDS, FROM);
 
     log(
       `${VIA_OUTBOX ? 'queueing' : `posting`} ${MESSAGES} messages${VIA_OUTBOX ? ' into the outbox' : ` with ${CLIENTS} clients`}${FAULTS ? ', under faults' : ''}`,
