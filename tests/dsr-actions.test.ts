@@ -10,6 +10,7 @@ import { dsrWorkflowId } from '../workflows/lifecycle/dsr';
 import { expectProblem, signUp, type TestAccount } from './support/accounts';
 import { startDsrWorker } from './support/dsr-worker';
 import { startHarness, type Harness } from './support/harness';
+import { columnsHolding } from './support/database-scan';
 import { createStaffUser, staffBearer, staffSignIn } from './support/staff';
 
 let h: Harness;
@@ -55,6 +56,15 @@ async function messagesTo(acct: TestAccount, phone: string, statuses: ('delivere
     );
   }
   return rows.map((r) => r.id);
+}
+
+/** Polls `check` until it holds (a bounded wait on a condition, not a sleep). */
+async function waitUntil(check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 async function requestAndWait(acct: TestAccount, body: Record<string, unknown>) {
@@ -128,6 +138,115 @@ describe('what the product does itself for a data subject request', () => {
     const history = await historyText(dsr.id);
     expect(history).toContain(`{\\"requestId\\":\\"${dsr.id}\\",`); // the decoded input, JSON inside JSON
     for (const pii of [phone, phone.slice(2), 'Erin']) expect(history).not.toContain(pii);
+  });
+
+  it('erasure: no column of any table keeps the number hash (only the opt-out) nor a campaign recipient row of the subject', async () => {
+    const acct = await signUp(h.app, 'Erase all');
+    const phone = '+14155553101';
+    const other = '+14155553102';
+    const sender = '+14155553100';
+    const contactId = await contact(acct, phone, 'Eve');
+    const otherId = await contact(acct, other, 'Olaf');
+    const list = await request(h.app).post('/v1/lists').set(acct.auth).send({ name: 'All' });
+    await request(h.app)
+      .post(`/v1/lists/${list.body.id}/contacts`)
+      .set(acct.auth)
+      .send({ contactIds: [contactId, otherId] });
+    expect((await request(h.app).post('/v1/sender-numbers').set(acct.auth).send({ phone: sender })).status).toBe(201);
+    const campaign = async (name: string) => {
+      const res = await request(h.app)
+        .post('/v1/campaigns')
+        .set(acct.auth)
+        .send({ name, template: 'Hi {{name}}', from: sender, audience: { listIds: [list.body.id] }, ratePerSecond: 5 });
+      expect(res.status, JSON.stringify(res.body)).toBe(201);
+      return res.body.id as string;
+    };
+    const [sent, running] = [await campaign('Sent'), await campaign('Running')];
+    // The snapshots as the campaign workflow leaves them: the subject queued in one, still pending in the other.
+    await sql(
+      `insert into campaign_recipients (campaign_id, account_id, contact_id, phone_hash, state) values
+         (?, ?, ?, ?, 'queued'), (?, ?, ?, ?, 'pending'), (?, ?, ?, ?, 'pending')`,
+      [
+        sent,
+        acct.accountId,
+        contactId,
+        hashOf(phone),
+        running,
+        acct.accountId,
+        contactId,
+        hashOf(phone),
+        running,
+        acct.accountId,
+        otherId,
+        hashOf(other),
+      ],
+    );
+    expect((await request(h.app).post('/v1/opt-outs').set(acct.auth).send({ phone })).status).toBe(201);
+    await sql(`insert into recipient_restrictions (account_id, phone_hash, reason, created_at) values (?, ?, 'asked', now())`, [
+      acct.accountId,
+      hashOf(phone),
+    ]);
+    await messagesTo(acct, phone, ['delivered', 'queued']);
+    // A reply from the subject, as the carrier webhook stores it.
+    await sql(
+      `insert into messages (id, account_id, direction, kind, recipient_hash, sender, body, encoding, segments, status, created_at, updated_at)
+       values (?, ?, 'inbound', 'inbound', ?, ?, ?, 'GSM-7', 1, 'received', now(), now())`,
+      [uuidv7(), acct.accountId, hashOf(phone), sender, randomBytes(40)],
+    );
+    const [untouched] = await messagesTo(acct, other, ['delivered']);
+    const access = await requestAndWait(acct, { type: 'access', phone });
+
+    const dsr = await requestAndWait(acct, { type: 'erasure', contactId });
+    expect(dsr).toMatchObject({
+      status: 'completed',
+      subject: { contactId, phone: null },
+      outcome: { action: 'erased', contactDeleted: true, messagesPurged: 3, messagesSuppressed: 1 },
+    });
+    expect(await columnsHolding(h.deps.pgPool, [hashOf(phone)], ['opt_outs'])).toEqual([]);
+    expect(await columnsHolding(h.deps.pgPool, [hashOf(phone)])).toEqual(['opt_outs.phone_hash']);
+    expect(await sql('select 1 from campaign_recipients where contact_id = ?', [contactId])).toHaveLength(0);
+    // The pending one is counted skipped, as the campaign counts a deleted contact; the other recipient stays.
+    const totals = await sql<{ id: string; skipped_counts: Record<string, number> }>(
+      'select id, skipped_counts from campaigns where account_id = ? order by id',
+      [acct.accountId],
+    );
+    expect(Object.fromEntries(totals.map((t) => [t.id, t.skipped_counts]))).toEqual({ [sent]: {}, [running]: { contact_deleted: 1 } });
+    expect(await sql('select contact_id, state from campaign_recipients where account_id = ?', [acct.accountId])).toEqual([
+      { contact_id: otherId, state: 'pending' },
+    ]);
+    const [kept] = await sql<{ recipient_hash: Buffer }>('select recipient_hash from messages where id = ?', [untouched]);
+    expect(kept!.recipient_hash.equals(hashOf(other))).toBe(true);
+    // The earlier access request stays as a record that it was answered, without the number.
+    const accessRow = await request(h.app).get(`/v1/data-subject-requests/${access.id}`).set(acct.auth);
+    expect(accessRow.body).toMatchObject({ status: 'completed', subject: { contactId, phone: null } });
+  });
+
+  it('erasure: a message in a carrier call keeps its number until the call ends, then loses it; the counts add up over the retries', async () => {
+    const acct = await signUp(h.app, 'Erase sending');
+    const phone = '+14155553111';
+    const [delivered, sending] = await messagesTo(acct, phone, ['delivered', 'delivered']);
+    await sql(`update messages set status = 'sending' where id = ?`, [sending]);
+    const res = await request(h.app).post('/v1/data-subject-requests').set(acct.auth).send({ type: 'erasure', phone });
+    expect(res.status).toBe(201);
+    const handle = h.temporal.workflow.getHandle(dsrWorkflowId(res.body.id));
+    await waitUntil(async () => {
+      const { pendingActivities } = await handle.describe().then((d) => d.raw);
+      return (pendingActivities ?? []).some((a) => a.lastFailure?.applicationFailureInfo?.type === 'ErasureWaitsForSend');
+    });
+    const [waiting] = await sql<{ recipient_hash: Buffer | null; body: Buffer | null }>(
+      'select recipient_hash, body from messages where id = ?',
+      [sending],
+    );
+    expect(waiting!.recipient_hash!.equals(hashOf(phone))).toBe(true);
+    await sql(`update messages set status = 'delivered' where id = ?`, [sending]);
+    await handle.result();
+    const done = await request(h.app).get(`/v1/data-subject-requests/${res.body.id}`).set(acct.auth);
+    expect(done.body).toMatchObject({ status: 'completed', outcome: { action: 'erased', messagesPurged: 2, messagesSuppressed: 0 } });
+    const rows = await sql<{ id: string; recipient_hash: Buffer | null; body: Buffer | null }>(
+      'select id, recipient_hash, body from messages where account_id = ? order by id',
+      [acct.accountId],
+    );
+    expect(rows).toEqual([delivered!, sending!].sort().map((id) => ({ id, recipient_hash: null, body: null })));
   });
 
   it('restriction: the number is flagged and a send to it is refused; another number still goes', async () => {

@@ -4,11 +4,12 @@ import type { EmailSender } from '../../providers/email/email-sender';
 import { createEmailSender } from '../../providers/email/registry';
 import { appendAudit } from '../../services/audit-log';
 import type { ServiceDeps } from '../../services/deps';
-import { carryOutDsr } from '../../services/dsr/dsr-actions';
+import { carryOutDsr, type ErasureCounts } from '../../services/dsr/dsr-actions';
 import {
   accountHolderEmails,
   decideExtension,
   findDsr,
+  forgetErasedSubject,
   markCompleted,
   markIdentityVerified,
   markOverdue,
@@ -85,7 +86,12 @@ export function createDsrActivities(deps: Deps, email: EmailSender | null = crea
 
     async carryOutDsr(requestId: string): Promise<DsrOutcome> {
       const row = await requireRow(requestId);
-      return carryOutDsr(deps, row, (done) => Context.current().heartbeat(done));
+      // Read lazily: only an erasure heartbeats, and reports the counts of the attempts before it.
+      const resumed = (): ErasureCounts | undefined => {
+        const details: unknown = Context.current().info.heartbeatDetails;
+        return typeof details === 'object' && details !== null ? (details as ErasureCounts) : undefined;
+      };
+      return carryOutDsr(deps, row, { heartbeat: (counts) => Context.current().heartbeat(counts), resumed });
     },
 
     async recordDsrCompletion(requestId: string, outcome: DsrOutcome, atMs: number): Promise<void> {
@@ -93,6 +99,7 @@ export function createDsrActivities(deps: Deps, email: EmailSender | null = crea
         const row = await findDsr(em, requestId);
         if (!row) throw ApplicationFailure.nonRetryable('the request no longer exists', 'DsrNotFound');
         if (!(await markCompleted(em, requestId, outcome, new Date(atMs)))) return;
+        if (row.type === 'erasure' && row.subject_phone_hash) await forgetErasedSubject(em, row.account_id, row.subject_phone_hash);
         await appendAudit(em, {
           actorType: 'system',
           actorId: 'dsr',

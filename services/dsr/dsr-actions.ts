@@ -3,6 +3,7 @@ import { sealField } from '../../lib/crypto/sealed-field';
 import { uuidv7 } from '../../lib/ids';
 import type { DsrOutcome } from '../../workflows/lifecycle/dsr';
 import { appendAudit } from '../audit-log';
+import { eraseCampaignRecipients } from '../campaigns/recipient-erasure';
 import type { ServiceDeps } from '../deps';
 import { dropSubjectPii, type DsrRow } from './dsr-store';
 import { openSubject } from './dsr-subject';
@@ -16,7 +17,7 @@ type Deps = Pick<ServiceDeps, 'orm' | 'keyring'>;
  * Carries out what the product can do itself for a request about one of the account's recipients.
  * Each step is idempotent (a retried activity finds its work done) and returns counts only.
  */
-export async function carryOutDsr(deps: Deps, row: DsrRow, onProgress?: (done: number) => void): Promise<DsrOutcome> {
+export async function carryOutDsr(deps: Deps, row: DsrRow, progress?: ErasureProgress): Promise<DsrOutcome> {
   const hash = row.subject_phone_hash;
   if (!hash) throw new Error('the request names no recipient');
   const em = deps.orm.em.fork();
@@ -55,47 +56,84 @@ export async function carryOutDsr(deps: Deps, row: DsrRow, onProgress?: (done: n
       });
       return { action: 'opted_out' };
     case 'erasure':
-      return erase(em, row, hash, onProgress);
+      return erase(em, row, hash, { suppressed: 0, purged: 0, ...progress?.resumed() }, progress?.heartbeat);
     case 'rectification':
       throw new Error('a rectification is done by a person');
   }
 }
 
+/** An erasure's counts so far: heartbeated, so a retried activity reports the attempts before it too. */
+export interface ErasureCounts {
+  suppressed: number;
+  purged: number;
+}
+
+/** How a long erasure reports its counts (an activity's heartbeat) and finds those of an earlier attempt. */
+export interface ErasureProgress {
+  heartbeat: (counts: ErasureCounts) => void;
+  resumed: () => ErasureCounts | undefined;
+}
+
+/** A message to the subject is in a carrier call: it keeps its number until the call ends, so the erasure waits (retried). */
+export class ErasureWaitsForSend extends Error {
+  override name = 'ErasureWaitsForSend';
+  constructor() {
+    super('a message to the subject is being sent: the erasure finishes after it');
+  }
+}
+
 /**
- * The contact (its list memberships cascade), every message body and sealed number of the subject,
- * and the opt-out's sealed number go; the opt-out's hash stays, so the number stays opted out.
- * Still-queued messages to the number are suppressed first (they could not be sent without a body).
+ * The contact (its list memberships cascade), every message body, sealed number and number hash of
+ * the subject, their campaign recipient rows and any restriction go; so does the request's own copy
+ * of the number (sealed now, the hash at completion). The opt-out's sealed number goes but its hash
+ * stays, so the number stays opted out: the one trace the policy keeps. Still-queued messages to the
+ * number are suppressed first (they could not be sent without a body).
  */
-async function erase(em: EntityManager, row: DsrRow, hash: Buffer, onProgress?: (done: number) => void): Promise<DsrOutcome> {
+async function erase(
+  em: EntityManager,
+  row: DsrRow,
+  hash: Buffer,
+  counts: ErasureCounts,
+  onProgress?: (counts: ErasureCounts) => void,
+): Promise<DsrOutcome> {
   const suppressed = await em.execute<{ id: string }[]>(
     `update messages set status = 'suppressed', error_code = 'erased', next_attempt_at = null, updated_at = now()
      where account_id = ? and recipient_hash = ? and direction = 'outbound' and status = 'queued' returning id`,
     [row.account_id, hash],
   );
-  let purged = 0;
+  counts.suppressed += suppressed.length;
+  onProgress?.(counts);
   for (;;) {
+    // The hash goes too: without it the metadata kept for billing cannot be joined back to the number.
     const batch = await em.execute<{ id: string }[]>(
-      `update messages set body = null, recipient_pii = null, body_purged_at = coalesce(body_purged_at, now()), updated_at = now()
-       where id in (select id from messages where account_id = ? and recipient_hash = ? and status <> 'sending'
-                      and (body is not null or recipient_pii is not null) limit ?)
+      `update messages set body = null, recipient_pii = null, recipient_hash = null,
+              body_purged_at = coalesce(body_purged_at, now()), updated_at = now()
+       where id in (select id from messages where account_id = ? and recipient_hash = ? and status not in ('queued', 'sending') limit ?)
        returning id`,
       [row.account_id, hash, DSR_ERASURE_BATCH],
     );
-    purged += batch.length;
-    onProgress?.(purged);
+    counts.purged += batch.length;
+    onProgress?.(counts);
     if (batch.length < DSR_ERASURE_BATCH) break;
   }
+  while ((await eraseCampaignRecipients(em, row.account_id, hash, DSR_ERASURE_BATCH)) === DSR_ERASURE_BATCH) onProgress?.(counts);
+  const [left] = await em.execute<{ n: number }[]>('select count(*)::int as n from messages where account_id = ? and recipient_hash = ?', [
+    row.account_id,
+    hash,
+  ]);
+  if (left!.n > 0) throw new ErasureWaitsForSend();
   const contactDeleted = await em.transactional(async (tem) => {
     const deleted = await tem.execute<{ id: string }[]>('delete from contacts where account_id = ? and phone_hash = ? returning id', [
       row.account_id,
       hash,
     ]);
     await tem.execute('update opt_outs set phone_pii = null where account_id = ? and phone_hash = ?', [row.account_id, hash]);
+    await tem.execute('delete from recipient_restrictions where account_id = ? and phone_hash = ?', [row.account_id, hash]);
     await dropSubjectPii(tem, row.id);
     for (const { id } of deleted) await auditDsrAction(tem, row, 'contact.deleted', { type: 'contact', id });
     return deleted.length > 0;
   });
-  return { action: 'erased', contactDeleted, messagesPurged: purged, messagesSuppressed: suppressed.length };
+  return { action: 'erased', contactDeleted, messagesPurged: counts.purged, messagesSuppressed: counts.suppressed };
 }
 
 function auditDsrAction(

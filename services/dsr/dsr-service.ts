@@ -204,9 +204,11 @@ export class DsrService {
     if (row.type !== 'access' && row.type !== 'portability') {
       throw new AppError('conflict', `a ${row.type} request has no export; only access and portability requests do`);
     }
-    if (row.status !== 'completed' || !row.subject_phone_hash) {
+    if (row.status !== 'completed') {
       throw new AppError('conflict', 'the export is ready once the request is completed', { retryAfterSeconds: 5 });
     }
+    if (!row.subject_phone_hash)
+      throw new AppError('conflict', 'the request names no recipient, or its subject was erased since: there is nothing to export');
     return buildDsrExport(em, await this.deps.keyring.keyFor(em, row.account_id), row);
   }
 
@@ -304,7 +306,8 @@ export class DsrService {
       type: row.type,
       status: row.status,
       subject:
-        row.subject_phone_hash === null
+        // An erasure forgets the number's hash; the contact id (of a contact now deleted) still says whom it was about.
+        row.subject_phone_hash === null && row.subject_contact_id === null
           ? null
           : { contactId: row.subject_contact_id, phone: key && row.subject_pii ? openSubject(key, row.id, row.subject_pii).phone : null },
       ...(options.staff ? { requester: key && row.requester_pii ? openRequester(key, row.id, row.requester_pii) : null } : {}),

@@ -191,6 +191,19 @@ export async function dropSubjectPii(em: EntityManager, id: string): Promise<voi
   await em.execute('update data_subject_requests set subject_pii = null where id = ?', [id]);
 }
 
+/**
+ * Once an erasure is completed, no request of the account keeps the subject's number: the completed
+ * ones (the erasure itself included) lose the hash and the sealed number; they stay as the record
+ * that each was received and answered. Open ones keep theirs until they are done.
+ */
+export async function forgetErasedSubject(em: EntityManager, accountId: string, phoneHash: Buffer): Promise<void> {
+  await em.execute(
+    `update data_subject_requests set subject_phone_hash = null, subject_pii = null
+     where account_id = ? and subject_phone_hash = ? and status = 'completed'`,
+    [accountId, phoneHash],
+  );
+}
+
 /** Active privacy staff: who the reminders and overdue notices go to. */
 export async function privacyStaffEmails(em: EntityManager): Promise<string[]> {
   const rows = await em.execute<{ email: string }[]>(
