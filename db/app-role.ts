@@ -4,6 +4,8 @@ import { Client } from 'pg';
 const APPEND_ONLY_TABLES = ['audit_log', 'audit_checkpoints', 'audit_retention_cuts'];
 /** Rows the app disables but never deletes: audit entries keep naming who acted. */
 const NEVER_DELETED_TABLES = ['staff_users'];
+/** Owner functions the app calls: EXECUTE is revoked from PUBLIC (migration …20261206021000) and granted here. */
+const APP_FUNCTIONS = ['audit_log_retention_cut(bigint, bytea, text, bytea)'];
 /** Owner-only bookkeeping. */
 const OWNER_ONLY_TABLES = ['mikro_orm_migrations'];
 
@@ -61,6 +63,7 @@ export async function grantAppRole(ownerUrl: string, appUrl: string): Promise<vo
       revoke update, delete, truncate on ${APPEND_ONLY_TABLES.join(', ')} from ${r};
       revoke delete, truncate on ${NEVER_DELETED_TABLES.join(', ')} from ${r};
       revoke all on ${OWNER_ONLY_TABLES.join(', ')} from ${r};
+      grant execute on function ${APP_FUNCTIONS.join(', ')} to ${r};
     `);
   } finally {
     await owner.end();

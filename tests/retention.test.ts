@@ -185,6 +185,43 @@ describe('retention classes (SPEC §2), purged as of a moment', () => {
   });
 });
 
+describe('who may cut the audit log', () => {
+  /** Runs `sql` as a role the owner just created with no grant at all: what PUBLIC may do. */
+  async function asFreshRole(sql: string): Promise<unknown> {
+    const role = `massivesms_nobody_${randomBytes(4).toString('hex')}`;
+    const owner = new PgClient({ connectionString: ownerUrl });
+    await owner.connect();
+    try {
+      await owner.query(`create role ${role} nologin`);
+      await owner.query('begin');
+      await owner.query(`set local role ${role}`);
+      return await owner.query(sql).then(
+        () => 'executed',
+        (err: { code?: string }) => err.code,
+      );
+    } finally {
+      await owner.query('rollback').catch(() => undefined);
+      await owner.query(`drop role if exists ${role}`).catch(() => undefined);
+      await owner.end();
+    }
+  }
+
+  it('a role without grants (PUBLIC) may not execute the cut; the app role may (and the function refuses to cut the head)', async () => {
+    // Asks for a cut through the largest seq: whoever may run the body hears it refuse to cut the head.
+    const call = `select audit_log_retention_cut(9223372036854775807, '\\x00'::bytea, 'k', '\\x00'::bytea)`;
+    expect(await asFreshRole(call)).toBe('42501'); // insufficient_privilege
+    await expect(sql(call)).rejects.toThrow(/the head of the audit chain is never cut/);
+  });
+
+  it('no security definer function of the schema is executable by PUBLIC', async () => {
+    const open = await sql<{ name: string }>(
+      `select p.oid::regprocedure::text as name from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+        where n.nspname = 'public' and p.prosecdef and has_function_privilege('public', p.oid, 'execute')`,
+    );
+    expect(open).toEqual([]);
+  });
+});
+
 describe('the retention workflow and its Schedule (dev server)', () => {
   let connection: Connection;
   let client: Client;
