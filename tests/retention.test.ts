@@ -15,7 +15,8 @@ import { appendAudit, cutAuditPrefix, verifyAuditChain } from '../services/audit
 import { closeServiceDeps, createServiceDeps } from '../services/bootstrap';
 import type { ServiceDeps } from '../services/deps';
 import { IdempotencyStore } from '../services/idempotency/idempotency-store';
-import { RETENTION } from '../services/retention/retention-policy';
+import { DECLARED_ONLY_CLASSES, NOT_DAILY_CLASSES, PURGED_CLASSES, RETENTION } from '../services/retention/retention-policy';
+import { TABLE_RETENTION } from '../services/retention/table-retention';
 import { purgeRetentionClass } from '../services/retention/retention-store';
 import { TASK_QUEUES } from '../workers/task-queues';
 import { ensureRetentionSchedule } from '../workers/retention-schedule';
@@ -141,6 +142,154 @@ describe('retention classes (SPEC §2), purged as of a moment', () => {
     expect(await sql('select id from staff_sessions')).toEqual([keptSession]);
   });
 
+  it('every table of the database belongs to a retention class, and every class named exists', async () => {
+    // pg_catalog, not information_schema: the latter hides tables the app role may not read (migration bookkeeping).
+    const tables = (
+      await sql<{ table_name: string }>(`select tablename as table_name from pg_catalog.pg_tables where schemaname = 'public' order by 1`)
+    ).map((t) => t.table_name);
+    expect(tables.filter((t) => !(t in TABLE_RETENTION))).toEqual([]);
+    expect(Object.keys(TABLE_RETENTION).filter((t) => !tables.includes(t))).toEqual([]);
+    const classes = new Set(Object.keys(RETENTION));
+    expect(
+      Object.values(TABLE_RETENTION)
+        .flat()
+        .filter((c) => !classes.has(c)),
+    ).toEqual([]);
+    // Each class is purged daily, declared for later, or enforced elsewhere / kept: exactly one of them.
+    expect([...PURGED_CLASSES, ...DECLARED_ONLY_CLASSES, ...NOT_DAILY_CLASSES].sort()).toEqual([...classes].sort());
+  });
+
+  it('the new classes: their durations and policy sentences', () => {
+    expect(RETENTION.providerWebhookEvents.keep).toEqual({ days: 30 });
+    expect(RETENTION.webhookDeliveries.keep).toEqual({ days: 30 });
+    expect(RETENTION.campaignRecipients.keep).toEqual({ days: 90 });
+    expect(RETENTION.finishedImports.keep).toEqual({ days: 30 });
+    expect(RETENTION.noticeDeliveries.keep).toEqual({ years: 7 });
+  });
+
+  it('carrier callback ids 30 days after receipt; 30 days less an hour stay', async () => {
+    const asOf = new Date();
+    const event = (id: string, receivedAt: Date) =>
+      sql(`insert into provider_webhook_events (vendor, event_id, received_at) values ('telnyx', ?, ?)`, [id, receivedAt]);
+    await event('evt-30d', new Date(asOf.getTime() - 30 * DAY));
+    await event('evt-30d-1h', new Date(asOf.getTime() - 30 * DAY + HOUR));
+    expect(await purge('providerWebhookEvents', asOf)).toBe(1);
+    expect(await sql('select event_id from provider_webhook_events order by event_id')).toEqual([{ event_id: 'evt-30d-1h' }]);
+    expect(await purge('providerWebhookEvents', asOf)).toBe(0);
+  });
+
+  it('customer webhook deliveries (and their attempts) 30 days after they ended; a pending one stays', async () => {
+    const asOf = new Date();
+    const endpointId = uuidv7();
+    await sql(
+      `insert into webhook_endpoints (id, account_id, url, event_types, secret, created_at, updated_at)
+       values (?, ?, 'https://1.1.1.1/hook', '{message.status}', ?, now(), now())`,
+      [endpointId, accountId, randomBytes(32)],
+    );
+    const delivery = async (status: string, completedAt: Date | null) => {
+      const eventId = uuidv7();
+      await sql(
+        `insert into webhook_deliveries (endpoint_id, event_id, account_id, event_type, status, attempts, created_at, completed_at)
+         values (?, ?, ?, 'message.status', ?, 1, ?, ?)`,
+        [endpointId, eventId, accountId, status, new Date(asOf.getTime() - 100 * DAY), completedAt],
+      );
+      await sql(
+        `insert into webhook_delivery_attempts (endpoint_id, event_id, attempt_no, attempted_at, status_code, duration_ms) values (?, ?, 1, ?, 500, 10)`,
+        [endpointId, eventId, new Date(asOf.getTime() - 100 * DAY)],
+      );
+      return eventId;
+    };
+    const gone = await delivery('delivered', new Date(asOf.getTime() - 30 * DAY));
+    const failedYoung = await delivery('failed', new Date(asOf.getTime() - 30 * DAY + HOUR));
+    const pending = await delivery('pending', null);
+    expect(await purge('webhookDeliveries', asOf)).toBe(1);
+    const left = await sql<{ event_id: string }>('select event_id from webhook_deliveries where endpoint_id = ? order by event_id', [
+      endpointId,
+    ]);
+    expect(left.map((r) => r.event_id)).toEqual([failedYoung, pending].sort());
+    expect(await sql('select 1 from webhook_delivery_attempts where event_id = ?', [gone])).toHaveLength(0);
+    expect(await sql('select 1 from webhook_delivery_attempts where endpoint_id = ?', [endpointId])).toHaveLength(2);
+    expect(await purge('webhookDeliveries', asOf)).toBe(0);
+  });
+
+  it("a campaign's recipient snapshot 90 days after it ended; 90 days less an hour, or still running, stays", async () => {
+    const asOf = new Date();
+    const campaign = async (status: string, finishedAt: Date | null, recipients: number) => {
+      const id = uuidv7();
+      await sql(
+        `insert into campaigns (id, account_id, name, template, template_variables, sender, list_ids, rate_per_second,
+           quiet_start_minute, quiet_end_minute, status, finished_at, created_at, updated_at)
+         values (?, ?, 'C', ?, '{}', '+14155550999', '{}', 5, 480, 1260, ?, ?, now(), now())`,
+        [id, accountId, randomBytes(16), status, finishedAt],
+      );
+      for (let i = 0; i < recipients; i++) {
+        await sql(
+          `insert into campaign_recipients (campaign_id, account_id, contact_id, phone_hash, state) values (?, ?, ?, ?, 'queued')`,
+          [id, accountId, uuidv7(), randomBytes(32)],
+        );
+      }
+      return id;
+    };
+    await campaign('completed', new Date(asOf.getTime() - 90 * DAY), 2);
+    const young = await campaign('cancelled', new Date(asOf.getTime() - 90 * DAY + HOUR), 1);
+    const running = await campaign('running', null, 1);
+    expect(await purge('campaignRecipients', asOf)).toBe(2);
+    const left = await sql<{ campaign_id: string }>('select campaign_id from campaign_recipients order by campaign_id');
+    expect(left.map((r) => r.campaign_id)).toEqual([young, running].sort());
+    expect(await purge('campaignRecipients', asOf)).toBe(0);
+  });
+
+  it('a finished import with its errors and chunk results 30 days after it ended; younger or running ones stay', async () => {
+    const asOf = new Date();
+    const contactImport = async (status: string, ended: Date | null, errors: number) => {
+      const id = uuidv7();
+      const at = ended ?? new Date(asOf.getTime() - 100 * DAY);
+      await sql(
+        `insert into contact_imports (id, account_id, status, mapping, created_at, updated_at, completed_at) values (?, ?, ?, '{}', ?, ?, ?)`,
+        [id, accountId, status, at, at, ended],
+      );
+      for (let i = 0; i < errors; i++) {
+        await sql(
+          `insert into contact_import_errors (import_id, row_no, column_name, reason) values (?, ?, 'phone', 'not a phone number')`,
+          [id, i + 2],
+        );
+      }
+      await sql(
+        `insert into contact_import_chunk_results (import_id, chunk_no, created, updated, duplicates, invalid, opted_out) values (?, 0, 1, 0, 0, ?, 0)`,
+        [id, errors],
+      );
+      return id;
+    };
+    const gone = await contactImport('completed', new Date(asOf.getTime() - 30 * DAY), 2);
+    const young = await contactImport('failed', new Date(asOf.getTime() - 30 * DAY + HOUR), 1);
+    const running = await contactImport('running', null, 1);
+    // The import, its 2 errors and its chunk result.
+    expect(await purge('finishedImports', asOf)).toBe(4);
+    expect(await sql('select 1 from contact_imports where id = ?', [gone])).toHaveLength(0);
+    const errorsLeft = await sql<{ import_id: string }>(
+      'select distinct import_id from contact_import_errors where import_id in (?, ?, ?)',
+      [gone, young, running],
+    );
+    expect(errorsLeft.map((r) => r.import_id).sort()).toEqual([young, running].sort());
+    expect(await purge('finishedImports', asOf)).toBe(0);
+  });
+
+  it('notice delivery records 7 years after they were sent; 7 years less an hour stay', async () => {
+    const asOf = new Date();
+    const sevenYears = DateTime.fromJSDate(asOf, { zone: 'utc' }).minus({ years: 7 }).toJSDate();
+    const delivery = (processId: string, sentAt: Date) =>
+      sql(
+        `insert into notice_deliveries (process_id, phase, recipient_kind, recipient_id, content_version, sent_at, email)
+         values (?, 'full', 'account', ?, 'v1', ?, '')`,
+        [processId, accountId, sentAt],
+      );
+    await delivery('breach:old', sevenYears);
+    await delivery('breach:young', new Date(sevenYears.getTime() + HOUR));
+    expect(await purge('noticeDeliveries', asOf)).toBe(1);
+    expect(await sql('select process_id from notice_deliveries')).toEqual([{ process_id: 'breach:young' }]);
+    expect(await purge('noticeDeliveries', asOf)).toBe(0);
+  });
+
   it('the audit log: entries older than 7 years are cut after a checkpoint, and the chain still verifies; what remains cannot be cut', async () => {
     const asOf = new Date();
     const eightYears = DateTime.fromJSDate(asOf).minus({ years: 8 }).toJSDate();
@@ -248,6 +397,9 @@ describe('the retention workflow and its Schedule (dev server)', () => {
     });
     try {
       const old = await message(new Date(Date.now() - 91 * DAY));
+      await sql(`insert into provider_webhook_events (vendor, event_id, received_at) values ('twilio', 'SM-old', ?)`, [
+        new Date(Date.now() - 31 * DAY),
+      ]);
       const report = await worker.runUntil(
         client.workflow.execute(retentionWorkflow, { taskQueue, workflowId: `retention-test-${taskQueue}` }),
       );
@@ -259,6 +411,12 @@ describe('the retention workflow and its Schedule (dev server)', () => {
         idempotencyKeys: 0,
         sessions: 0,
         auditLog: 0,
+        // An id received 31 days ago, added below; nothing else of the new classes is past its time.
+        providerWebhookEvents: 1,
+        webhookDeliveries: 0,
+        campaignRecipients: 0,
+        finishedImports: 0,
+        noticeDeliveries: 0,
         billingRecords: null,
         exportTokens: null,
       });

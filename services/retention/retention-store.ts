@@ -8,7 +8,7 @@ import { RETENTION, type PurgedClass } from './retention-policy';
 export const RETENTION_BATCH = 1000;
 
 /** The moment before which (inclusive) a class's rows are past their retention, as of `asOf`. */
-export function retentionCutoff(cls: keyof typeof RETENTION, asOf: Date): Date {
+export function retentionCutoff(cls: PurgedClass, asOf: Date): Date {
   return DateTime.fromJSDate(asOf, { zone: 'utc' }).minus(RETENTION[cls].keep).toJSDate();
 }
 
@@ -16,8 +16,11 @@ type Batch = (em: EntityManager, cutoff: Date, limit: number) => Promise<number>
 
 const rowsOf = async (em: EntityManager, sql: string, params: unknown[]) => (await em.execute<unknown[]>(sql, params)).length;
 
-/** Each batch removes at most `limit` rows and returns how many; a retried run finds fewer. */
-const BATCHES: Record<Exclude<PurgedClass, 'idempotencyKeys' | 'auditLog'>, Batch> = {
+/**
+ * Each batch removes at most `limit` rows and returns how many; a retried run finds fewer. A class
+ * of several tables is a list of batches, children first, each run until it comes back short.
+ */
+const BATCHES: Record<Exclude<PurgedClass, 'idempotencyKeys' | 'auditLog'>, Batch | Batch[]> = {
   // Queued or sending messages are left alone: they still need their body to go out.
   messageBodies: (em, cutoff, limit) =>
     rowsOf(
@@ -56,6 +59,64 @@ const BATCHES: Record<Exclude<PurgedClass, 'idempotencyKeys' | 'auditLog'>, Batc
       cutoff,
       limit,
     ])),
+  providerWebhookEvents: (em, cutoff, limit) =>
+    rowsOf(
+      em,
+      `delete from provider_webhook_events where (vendor, event_id) in
+         (select vendor, event_id from provider_webhook_events where received_at <= ? limit ?)
+       returning event_id`,
+      [cutoff, limit],
+    ),
+  // A pending delivery is still being retried: only ended ones go (their attempts cascade, a handful each).
+  webhookDeliveries: (em, cutoff, limit) =>
+    rowsOf(
+      em,
+      `delete from webhook_deliveries where (endpoint_id, event_id) in
+         (select endpoint_id, event_id from webhook_deliveries where status in ('delivered', 'failed') and completed_at <= ? limit ?)
+       returning event_id`,
+      [cutoff, limit],
+    ),
+  campaignRecipients: (em, cutoff, limit) =>
+    rowsOf(
+      em,
+      `delete from campaign_recipients where (campaign_id, contact_id) in
+         (select r.campaign_id, r.contact_id from campaigns c join campaign_recipients r on r.campaign_id = c.id
+          where c.status in ('completed', 'cancelled') and c.finished_at <= ? limit ?)
+       returning contact_id`,
+      [cutoff, limit],
+    ),
+  // An import can have many refused rows: its errors and chunk results go in bounded batches before it.
+  finishedImports: ['contact_import_errors', 'contact_import_chunk_results', 'contact_import_chunks']
+    .map(
+      (child): Batch =>
+        (em, cutoff, limit) =>
+          rowsOf(
+            em,
+            `delete from ${child} where (import_id, ${child === 'contact_import_errors' ? 'row_no' : 'chunk_no'}) in
+             (select x.import_id, x.${child === 'contact_import_errors' ? 'row_no' : 'chunk_no'}
+                from contact_imports i join ${child} x on x.import_id = i.id
+               where i.status in ('completed', 'failed') and coalesce(i.completed_at, i.updated_at) <= ? limit ?)
+           returning import_id`,
+            [cutoff, limit],
+          ),
+    )
+    .concat((em, cutoff, limit) =>
+      rowsOf(
+        em,
+        `delete from contact_imports where id in
+         (select id from contact_imports where status in ('completed', 'failed') and coalesce(completed_at, updated_at) <= ? limit ?)
+       returning id`,
+        [cutoff, limit],
+      ),
+    ),
+  noticeDeliveries: (em, cutoff, limit) =>
+    rowsOf(
+      em,
+      `delete from notice_deliveries where (process_id, phase, recipient_kind, recipient_id) in
+         (select process_id, phase, recipient_kind, recipient_id from notice_deliveries where sent_at <= ? limit ?)
+       returning recipient_id`,
+      [cutoff, limit],
+    ),
 };
 
 /**
@@ -72,14 +133,17 @@ export async function purgeRetentionClass(
   if (cls === 'idempotencyKeys') return deps.idempotency.purgeExpired(em, RETENTION_BATCH, onBatch);
   const cutoff = retentionCutoff(cls, asOf);
   if (cls === 'auditLog') return purgeAuditLog(em, cutoff, onBatch);
-  const batch = BATCHES[cls];
+  const batches = BATCHES[cls];
   let purged = 0;
-  for (;;) {
-    const n = await batch(em, cutoff, RETENTION_BATCH);
-    purged += n;
-    onBatch?.(purged);
-    if (n < RETENTION_BATCH) return purged;
+  for (const batch of Array.isArray(batches) ? batches : [batches]) {
+    for (;;) {
+      const n = await batch(em, cutoff, RETENTION_BATCH);
+      purged += n;
+      onBatch?.(purged);
+      if (n < RETENTION_BATCH) break;
+    }
   }
+  return purged;
 }
 
 /** Checkpoint first, then cut the oldest entries batch by batch (each cut its own transaction). */

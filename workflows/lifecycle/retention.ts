@@ -1,6 +1,6 @@
-import { proxyActivities } from '@temporalio/workflow';
+import { patched, proxyActivities } from '@temporalio/workflow';
 import type { RetentionActivities } from '../../activities/retention';
-import { PURGED_CLASSES, type RetentionReport } from '../../services/retention/retention-policy';
+import { PURGED_CLASSES, PURGED_CLASSES_V1, type RetentionReport } from '../../services/retention/retention-policy';
 
 const { purgeRetentionClass, recordRetentionRun } = proxyActivities<RetentionActivities>({
   startToCloseTimeout: '2 hours',
@@ -9,6 +9,8 @@ const { purgeRetentionClass, recordRetentionRun } = proxyActivities<RetentionAct
 });
 
 export const RETENTION_SCHEDULE_ID = 'retention-daily';
+/** The run purges the classes added so every table has one (a run started before replays the six it had). */
+export const RETENTION_EVERY_TABLE_PATCH = 'retention-every-table';
 
 /**
  * Run daily by the `retention-daily` Schedule: every class of SPEC §2 purged as of the run's start
@@ -18,7 +20,9 @@ export const RETENTION_SCHEDULE_ID = 'retention-daily';
 export async function retentionWorkflow(): Promise<RetentionReport> {
   const asOfMs = Date.now();
   const purged = {} as RetentionReport['purged'];
-  for (const cls of PURGED_CLASSES) purged[cls] = await purgeRetentionClass(cls, asOfMs);
+  for (const cls of PURGED_CLASSES) purged[cls] = null;
+  const classes = patched(RETENTION_EVERY_TABLE_PATCH) ? PURGED_CLASSES : PURGED_CLASSES_V1;
+  for (const cls of classes) purged[cls] = await purgeRetentionClass(cls, asOfMs);
   purged.billingRecords = null;
   purged.exportTokens = null;
   const report: RetentionReport = { asOf: new Date(asOfMs).toISOString(), purged };

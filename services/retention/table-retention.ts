@@ -1,0 +1,59 @@
+import type { RetentionClass } from './retention-policy';
+
+/**
+ * SPEC §2: every table belongs to a retention class. One line per table of the public schema,
+ * naming the class(es) whose rule removes its rows (or columns); tests/retention.test.ts lists the
+ * database's tables and fails for a table missing here. A new table gets its line with its migration.
+ */
+export const TABLE_RETENTION: Readonly<Record<string, readonly RetentionClass[]>> = {
+  // Account data: deleted (or scrubbed) by the termination workflow within 30 days of closure.
+  accounts: ['accountData'],
+  account_data_keys: ['accountData'],
+  api_keys: ['accountData'],
+  users: ['accountData'],
+  contacts: ['accountData'],
+  lists: ['accountData'],
+  list_memberships: ['accountData'],
+  campaigns: ['accountData'],
+  webhook_endpoints: ['accountData'],
+  sender_numbers: ['accountData'],
+  messaging_settings: ['accountData'],
+  recipient_restrictions: ['accountData'],
+  subprocessor_objections: ['accountData'],
+  // Messages: the body after 90 days, the row after 24 months; attempts go with their message.
+  messages: ['messageBodies', 'messageMetadata'],
+  message_attempts: ['messageMetadata'],
+  opt_outs: ['optOuts'],
+  audit_log: ['auditLog'],
+  // The chain's checkpoints and cut records are kept with the log they vouch for.
+  audit_checkpoints: ['auditLog'],
+  audit_retention_cuts: ['auditLog'],
+  idempotency_keys: ['idempotencyKeys'],
+  sessions: ['sessions'],
+  staff_sessions: ['sessions'],
+  contact_import_chunks: ['stagedImportRows'],
+  contact_imports: ['finishedImports'],
+  contact_import_errors: ['finishedImports'],
+  contact_import_chunk_results: ['finishedImports'],
+  provider_webhook_events: ['providerWebhookEvents'],
+  webhook_deliveries: ['webhookDeliveries'],
+  webhook_delivery_attempts: ['webhookDeliveries'],
+  campaign_recipients: ['campaignRecipients'],
+  notice_deliveries: ['noticeDeliveries'],
+  account_terminations: ['complianceRecords'],
+  account_deletion_checkpoints: ['complianceRecords'],
+  data_subject_requests: ['complianceRecords'],
+  data_subject_request_extensions: ['complianceRecords'],
+  breaches: ['complianceRecords'],
+  breach_affected_accounts: ['complianceRecords'],
+  breach_updates: ['complianceRecords'],
+  // An account's banners go with the account; the broadcast ones (no account) are kept as records.
+  customer_notices: ['accountData', 'complianceRecords'],
+  staff_users: ['staffAccounts'],
+  system_keys: ['systemRecords'],
+  carrier_health: ['systemRecords'],
+  subprocessors: ['systemRecords'],
+  policy_versions: ['systemRecords'],
+  changelog_entries: ['systemRecords'],
+  mikro_orm_migrations: ['systemRecords'],
+};
