@@ -1,8 +1,9 @@
 import { MockActivityEnvironment } from '@temporalio/testing';
 import request from 'supertest';
 import { createNoticeActivities } from '../activities/notices';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { breachStatusQuery, type BreachStatus } from '../workflows/notices/breach';
+import { Client as PgClient } from 'pg';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { breachStatusQuery, breachUpdateSignal, type BreachStatus } from '../workflows/notices/breach';
 import { expectProblem, signUp, type TestAccount } from './support/accounts';
 import { adminEmailOf, startNoticeStack, type NoticeStack } from './support/notices';
 import { waitFor } from './support/outbox';
@@ -193,6 +194,58 @@ describe('breach notification (breach:<id>) at the real 72-hour constants', () =
     expect(notices.map((n) => `${n.phase}/${n.contentVersion}`).sort()).toEqual(
       ['initial/v1', 'initial/v1', 'follow-up/v2', 'follow-up/v2', 'update-1/v2+u1', 'update-1/v2+u1'].sort(),
     );
+  });
+
+  it('a decision rolled back at its commit is never applied; stored, it is applied once however often the process is told', async () => {
+    const awareAt = s.now();
+    const breach = await declare(awareAt);
+    await s.sleep('10 hours');
+    // The approval's transaction fails at COMMIT (a deferred trigger the owner adds for this breach only).
+    const owner = new PgClient({ connectionString: inject('ownerDatabaseUrl') });
+    await owner.connect();
+    const fn = `test_refuse_commit_${breach.id.replaceAll('-', '')}`;
+    try {
+      await owner.query(`create function ${fn}() returns trigger language plpgsql as $$ begin raise exception 'commit refused'; end $$`);
+      await owner.query(
+        `create constraint trigger ${fn} after update on breaches deferrable initially deferred
+           for each row when (new.id = '${breach.id}'::uuid) execute function ${fn}()`,
+      );
+      const refused = await request(s.app).post(`/staff/v1/breaches/${breach.id}/approval`).set(auth).send({ assessment });
+      expect(refused.status).toBe(500);
+    } finally {
+      await owner.query(`drop trigger if exists ${fn} on breaches`);
+      await owner.query(`drop function if exists ${fn}()`);
+      await owner.end();
+    }
+    expect((await request(s.app).get(`/staff/v1/breaches/${breach.id}`).set(auth)).body).toMatchObject({
+      status: 'assessing',
+      contentVersion: 1,
+    });
+    expect(await status(breach.id)).toMatchObject({ approved: false, phases: [] });
+    // Never told: at 66 h the process sends the initial notice, not the full one.
+    await s.sleep('57 hours');
+    const initial = await waitStatus(breach.id, (x) => x.phases.length > 0);
+    expect(initial.phases.map((p) => p.phase)).toEqual(['initial']);
+
+    const approved = await request(s.app).post(`/staff/v1/breaches/${breach.id}/approval`).set(auth).send({ assessment });
+    expect(approved.status, JSON.stringify(approved.body)).toBe(200);
+    await waitStatus(breach.id, (x) => x.phases.length === 2);
+    expect((await request(s.app).post(`/staff/v1/breaches/${breach.id}/updates`).set(auth).send({ summary: 'Contained.' })).status).toBe(
+      201,
+    );
+    await waitStatus(breach.id, (x) => x.phases.length === 3);
+    // A signal retried by hand, then the close (which tells every stored decision again, update 1 included).
+    const handle = s.env.client.workflow.getHandle(`breach:${breach.id}`);
+    await handle.signal(breachUpdateSignal, { seq: 1 });
+    expect((await request(s.app).post(`/staff/v1/breaches/${breach.id}/close`).set(auth).send()).status).toBe(200);
+    // Not result(): awaiting it would skip the server's virtual time far ahead for the tests after this one.
+    const done = await waitStatus(breach.id, (x) => x.state === 'closed');
+    expect(done.phases.map((p) => p.phase)).toEqual(['initial', 'follow-up', 'update-1']);
+    for (const a of affected) {
+      expect(await breachEmails(breach.id, emailOf.get(a.accountId)!)).toEqual(
+        ['initial', 'follow-up', 'update-1'].map((p) => `breach:${breach.id}:${p}:${a.accountId}`),
+      );
+    }
   });
 
   it('declared 70 h after awareness: the initial notice goes out at once and the risk to the deadline is audited', async () => {

@@ -200,3 +200,11 @@ export async function breachUpdates(em: EntityManager, breachId: string): Promis
   );
   return rows.map((r) => ({ seq: r.seq, summary: r.summary, createdAt: new Date(r.created_at) }));
 }
+
+/** Whether staff asked to close the breach: the audit entry written in that decision's transaction is its record. */
+export async function closeRequested(em: EntityManager, breachId: string): Promise<boolean> {
+  const rows = await em.execute(`select 1 from audit_log where action = 'breach.close_requested' and target_id = ? limit 1`, [
+    `breach:${breachId}`,
+  ]);
+  return rows.length > 0;
+}

@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { Client as TemporalClient } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client as TemporalClient } from '@temporalio/client';
 import { AppError } from '../../lib/errors';
 import { uuidv7 } from '../../lib/ids';
 import { TASK_QUEUES } from '../../workers/task-queues';
@@ -19,6 +19,7 @@ import {
   affectedAccounts,
   approveBreach,
   breachUpdates,
+  closeRequested,
   existingAccounts,
   findBreach,
   insertBreach,
@@ -42,8 +43,10 @@ const CLOCK_SKEW_MS = 60_000;
 
 /**
  * The breach register and its process (`breach:<id>` on the notices queue). The database holds the
- * assessment and the timeline; the workflow holds the deadlines and is told of each staff decision by
- * a signal sent in the decision's transaction (so a refused signal rolls the decision back).
+ * assessment, the timeline and every staff decision (the source of truth); the workflow holds the
+ * deadlines and is told of the decisions only after they commit, so a decision rolled back is never
+ * applied. Each call tells it every stored decision again (the workflow applies each once), so one
+ * whose signal was lost is told with the next decision on the breach.
  */
 export class BreachesService {
   constructor(
@@ -134,8 +137,8 @@ export class BreachesService {
       await approveBreach(tem, id, actor.staffUserId, this.clock(), assessment);
       const contentVersion = breach.contentVersion + 1;
       await auditByStaff(tem, actor, 'breach.approved', { type: 'breach', id: breachWorkflowId(id) }, { contentVersion });
-      await this.signal(id, (h) => h.signal(approveBreachSignal, { contentVersion }));
     });
+    await this.tellProcess(em.fork(), id);
     return this.get(em.fork(), id);
   }
 
@@ -146,8 +149,8 @@ export class BreachesService {
       if (breach.status === 'no_notice') throw new AppError('conflict', 'this breach was recorded as needing no notice');
       const seq = await insertBreachUpdate(tem, id, summary, actor.staffUserId, this.clock());
       await auditByStaff(tem, actor, 'breach.update_posted', { type: 'breach', id: breachWorkflowId(id) }, { seq });
-      await this.signal(id, (h) => h.signal(breachUpdateSignal, { seq }));
     });
+    await this.tellProcess(em.fork(), id);
     return this.get(em.fork(), id);
   }
 
@@ -156,19 +159,32 @@ export class BreachesService {
       const breach = await findBreach(tem, id, { forUpdate: true });
       if (!breach) throw AppError.notFound('breach');
       await auditByStaff(tem, actor, 'breach.close_requested', { type: 'breach', id: breachWorkflowId(id) });
-      await this.signal(id, (h) => h.signal(closeBreachSignal));
     });
+    await this.tellProcess(em.fork(), id);
     return this.get(em.fork(), id);
   }
 
-  private async signal(id: string, send: (h: ReturnType<TemporalClient['workflow']['getHandle']>) => Promise<void>) {
+  /**
+   * After the commit: signals the process every stored decision (the approval with its content
+   * version, each update by seq, a close). Idempotent: the workflow applies each decision once. A
+   * process that has ended needs telling nothing.
+   */
+  private async tellProcess(em: EntityManager, id: string): Promise<void> {
+    const breach = await findBreach(em, id);
+    if (!breach) return;
+    const [updates, close] = await Promise.all([breachUpdates(em, id), closeRequested(em, id)]);
+    const handle = this.deps.temporal.workflow.getHandle(breachWorkflowId(id));
     try {
-      await send(this.deps.temporal.workflow.getHandle(breachWorkflowId(id)));
+      if (breach.status === 'approved') await handle.signal(approveBreachSignal, { contentVersion: breach.contentVersion });
+      for (const u of updates) await handle.signal(breachUpdateSignal, { seq: u.seq });
+      if (close) await handle.signal(closeBreachSignal);
     } catch (err) {
-      throw new AppError('unavailable', 'the breach process could not be reached; nothing was changed, try again', {
-        retryAfterSeconds: 5,
-        cause: err,
-      });
+      if (err instanceof WorkflowNotFoundError) return;
+      throw new AppError(
+        'unavailable',
+        'the decision is stored, but the breach process could not be told yet: it is told with the next decision on this breach (repeating a close is harmless)',
+        { retryAfterSeconds: 5, cause: err },
+      );
     }
   }
 

@@ -1,4 +1,4 @@
-import { condition, defineQuery, defineSignal, proxyActivities, setHandler } from '@temporalio/workflow';
+import { condition, defineQuery, defineSignal, patched, proxyActivities, setHandler } from '@temporalio/workflow';
 import { msToNumber } from '@temporalio/common/lib/time';
 import type { NoticeActivities } from '../../activities/notices';
 
@@ -41,6 +41,8 @@ export const approveBreachSignal = defineSignal<[{ contentVersion: number }]>('a
 /** Staff posted update `seq` (stored first); sent as its own phase once a notice has gone out. */
 export const breachUpdateSignal = defineSignal<[{ seq: number }]>('update');
 export const closeBreachSignal = defineSignal('close');
+/** The API tells the process every stored decision after each commit: an update told again is sent once. */
+export const BREACH_UPDATE_ONCE_PATCH = 'breach-update-once';
 
 const { sendBreachReminders, sendBreachNotices, recordBreachStep } = proxyActivities<NoticeActivities>({
   startToCloseTimeout: '10 minutes',
@@ -70,7 +72,10 @@ export async function breachWorkflow(input: BreachInput): Promise<BreachStatus> 
     approvedVersion = contentVersion;
     status.approved = true;
   });
-  setHandler(breachUpdateSignal, ({ seq }) => void updates.push(seq));
+  setHandler(breachUpdateSignal, ({ seq }) => {
+    if (updates.includes(seq) && patched(BREACH_UPDATE_ONCE_PATCH)) return;
+    updates.push(seq);
+  });
   setHandler(closeBreachSignal, () => void (closed = true));
 
   if (!input.noticeRequired) {
