@@ -45,9 +45,18 @@ async function attemptTimes(messageId: string) {
 
 beforeAll(async () => {
   stack = await startWebhookStack({
-    env: { CARRIER_TIMEOUT_MS: '5000' },
-    // A first retry 20 s after two failed calls: the evening's first round is alone before 20:00 is reached.
-    messaging: { settings: { clock, requeue: { maxFailedAttempts: 10, baseBackoffMs: 5_000, maxBackoffMs: 5 * 60_000 } } },
+    // One shard, and one carrier call at a time per send: a batch's calls run one after another.
+    env: { CARRIER_TIMEOUT_MS: '5000', DISPATCH_SHARDS: '1' },
+    messaging: {
+      settings: {
+        clock,
+        sendConcurrency: 1,
+        reconcileWaitMs: 1_500,
+        lookupRetryMs: 500,
+        // A first retry 20 s after two failed calls: the evening's first round is alone before 20:00 is reached.
+        requeue: { maxFailedAttempts: 10, baseBackoffMs: 5_000, maxBackoffMs: 5 * 60_000 },
+      },
+    },
   });
   ({ sim, h } = stack);
   acct = await signUp(h.app, 'Florida evening');
@@ -136,6 +145,77 @@ describe('a Telnyx outage that outlasts a Florida recipient’s 20:00 close', ()
       ]);
       const morning = (await request(h.app).get(`/v1/campaigns/${campaignId}`).set(acct.auth)).body.progress;
       expect(morning.messages).toMatchObject({ queued: 0, waiting: 0, sending: 0, sent: 1 });
+    },
+  );
+});
+
+describe('a call that would start after the close', () => {
+  it(
+    'is not made when it waited behind a slow call begun at 19:59: that message waits for 08:00, the slow one is reconciled and sent once',
+    { timeout: 120_000 },
+    async () => {
+      const numbers = [freshPhone('+1305'), freshPhone('+1305')];
+      // Telnyx takes either message and never answers (the client gives up after 5 s): the call is in flight, not refused.
+      await sim.control.setFaults({
+        rules: numbers.map((to) => ({
+          vendor: 'telnyx' as const,
+          op: 'send' as const,
+          rate: 1,
+          to,
+          fault: { kind: 'ambiguous' as const, mode: 'timeout' as const, callback: false },
+        })),
+        callbacks: { mode: 'none' },
+      });
+      await setClock(at('2026-12-08T00:59:00Z')); // 19:59 EST
+      const { messageIds } = await campaignEnqueuedAt(h, acct, FROM, numbers, clock());
+      const ledgerOf = async (to: string) => (await sim.control.ledger({ to })).entries;
+
+      // Both messages are in one send to Telnyx, one call at a time; the first reached Telnyx at 19:59 and hangs.
+      const seen = await waitFor(
+        () => Promise.all(numbers.map(ledgerOf)),
+        (entries) => entries.flat().length === 1,
+        20_000,
+        20,
+      );
+      const firstTo = numbers[seen.findIndex((e) => e.length === 1)]!;
+      const secondTo = numbers.find((n) => n !== firstTo)!;
+      expect(localHour(seen.flat()[0]!.acceptedAt)).toBe(19);
+      await setClock(at('2026-12-08T01:00:30Z')); // 20:00:30 EST, while the first call hangs
+
+      // The second call would start after 20:00: not made (nothing sent), and its failover finds the window closed.
+      const second = messageIds[secondTo]!;
+      const waiting = await waitFor(
+        () => windowStateOf(h, second),
+        (s) => s.waitReason === 'quiet_hours' && s.nextAttemptAt === '2026-12-08T13:00:00.000Z',
+        30_000,
+      );
+      expect(waiting).toMatchObject({ status: 'queued', sendBefore: '2026-12-09T01:00:00.000Z', claimed: false });
+      expect((await attemptTimes(second)).map((a) => [a.carrier, a.outcome, a.error_code])).toEqual([
+        ['telnyx', 'transient', 'send_window_closed'],
+      ]);
+      expect(await ledgerOf(secondTo)).toEqual([]);
+
+      // The first call began inside its window: the carrier has it (found by the lookup), sent once.
+      const first = messageIds[firstTo]!;
+      const [firstState] = await waitFor(
+        () => messageStates(h.deps, [first]),
+        ([s]) => s?.status === 'sent',
+        30_000,
+      );
+      expect(firstState).toMatchObject({ status: 'sent', carrier: 'telnyx' });
+      expect((await attemptTimes(first)).map((a) => [a.carrier, a.outcome])).toEqual([['telnyx', 'confirmed_sent']]);
+      expect((await ledgerOf(firstTo)).map((e) => [e.vendor, e.m, localHour(e.acceptedAt)])).toEqual([['telnyx', first, 19]]);
+
+      // Next morning, Telnyx answering again: the second goes once, at 08:00.
+      await sim.control.setFaults({ callbacks: { mode: 'none' } });
+      await setClock(at('2026-12-08T13:00:30Z'));
+      await waitFor(
+        () => messageStates(h.deps, [second]),
+        ([s]) => s?.status === 'sent',
+        30_000,
+      );
+      expect((await ledgerOf(secondTo)).map((e) => [e.vendor, e.m, localHour(e.acceptedAt)])).toEqual([['telnyx', second, 8]]);
+      expect((await ledgerOf(firstTo)).map((e) => e.m)).toEqual([first]);
     },
   );
 });
