@@ -134,11 +134,12 @@ describe('prepareSend, before every attempt', () => {
     // First attempt, inside the window: both go to Telnyx, which fails them (nothing sent).
     const first = await send('telnyx', at('2026-12-08T00:59:59.999Z'));
     expect(first).toMatchObject({ windowClosed: [], lost: [], suppressed: [] });
-    expect(first.toSend.map((m) => [m.messageId, m.sendBefore?.toISOString()])).toEqual(
+    const byId = (a: (string | undefined)[], b: (string | undefined)[]) => (a[0]! < b[0]! ? -1 : 1);
+    expect(first.toSend.map((m) => [m.messageId, m.sendBefore?.toISOString()]).sort(byId)).toEqual(
       [
         [messageIds[fl], FL_CLOSE],
         [messageIds[ny], NY_CLOSE],
-      ].sort((a, b) => (a[0]! < b[0]! ? -1 : 1)),
+      ].sort(byId),
     );
     await recordAttemptResults(
       h.deps.pgPool,

@@ -122,10 +122,10 @@ export interface PrepareSendInput {
 export function prepareSend(pool: Pool, events: DispatchStatusEvents, input: PrepareSendInput): Promise<PreparedSend> {
   const now = input.now ?? new Date();
   return withPgTransaction(pool, async (client) => {
-    const owned = await client.query<{ id: string; account_id: string; kind: string; recipient_hash: Buffer }>(
+    const owned = await client.query<{ id: string; account_id: string; kind: string; recipient_hash: Buffer; send_before: Date | null }>(
       `update messages set claimed_until = now() + make_interval(secs => $3::double precision / 1000), updated_at = now()
         where id in (select id from messages where id = any($1::uuid[]) and claim_token = $2 and status = 'sending' order by id for update)
-        returning id, account_id, kind, recipient_hash`,
+        returning id, account_id, kind, recipient_hash, send_before`,
       [input.messageIds, input.claimToken, input.leaseMs],
     );
     const ownedIds = new Set(owned.rows.map((r) => r.id));
@@ -162,15 +162,18 @@ export function prepareSend(pool: Pool, events: DispatchStatusEvents, input: Pre
     const suppressedSet = new Set(suppressed);
     const suppressedOwned = owned.rows.filter((r) => suppressedSet.has(r.id)).map((r) => ({ id: r.id, accountId: r.account_id }));
     await events.changedFrom(client, suppressedOwned, 'sending'); // locked above while 'sending'
-    // No call is in flight for a fresh message (the dispatcher never resends one with an undecided
-    // attempt), so handing it back is the claim undoing itself, like a requeue.
-    const closedRows = await client.query<{ id: string }>(
-      `update messages set status = 'queued', claim_token = null, claimed_until = null, wait_reason = 'quiet_hours', updated_at = now()
-        where id = any($1::uuid[]) and send_before <= $2
-        returning id`,
-      [fresh.filter((r) => !suppressedSet.has(r.id)).map((r) => r.id), now],
-    );
-    const windowClosed = closedRows.rows.map((r) => r.id);
+    // send_before was read under the row lock above. No call is in flight for a fresh message (the
+    // dispatcher never resends one with an undecided attempt): handing it back is the claim undoing itself.
+    const windowClosed = fresh
+      .filter((r) => !suppressedSet.has(r.id) && r.send_before !== null && r.send_before.getTime() <= now.getTime())
+      .map((r) => r.id);
+    if (windowClosed.length > 0) {
+      await client.query(
+        `update messages set status = 'queued', claim_token = null, claimed_until = null, wait_reason = 'quiet_hours', updated_at = now()
+          where id = any($1::uuid[])`,
+        [windowClosed],
+      );
+    }
     const closedSet = new Set(windowClosed);
     const sendIds = fresh.filter((r) => !suppressedSet.has(r.id) && !closedSet.has(r.id)).map((r) => r.id);
     if (sendIds.length === 0) return { lost, suppressed, windowClosed, earlier, toSend: [] };
