@@ -132,7 +132,7 @@ export function acceptMessage(
     from: send.from ?? '',
     segments,
     encoding,
-    acceptedAt: new Date().toISOString(),
+    acceptedAt: sim.clock.now().toISOString(),
     sentAt: null,
     completedAt: null,
     status: 'queued',

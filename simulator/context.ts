@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { CallbackLog } from './callback-log';
 import type { CallbackDispatcher } from './callbacks';
+import type { SimClock } from './clock';
 import type { Ledger } from './ledger';
 import type { TelnyxSigner } from './signing';
 import type { CarrierVendor, FaultPlan } from './types';
@@ -30,6 +31,8 @@ export interface SimContext {
   targets: Targets;
   plan: FaultPlan;
   ledger: Ledger;
+  /** The (shiftable) time stamped on accepted messages. */
+  clock: SimClock;
   callbacks: CallbackDispatcher;
   callbackLog: CallbackLog;
   telnyx: TelnyxSigner;

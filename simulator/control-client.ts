@@ -83,6 +83,11 @@ export class SimulatorControl {
     return this.call('GET', `/_sim/ledger${queryString(query)}`);
   }
 
+  /** Shifts the time stamped on accepted messages (ledger and carrier dates) by `offsetMs` from real time. */
+  setClock(offsetMs: number): Promise<{ offsetMs: number; now: string }> {
+    return this.call('POST', '/_sim/clock', { offsetMs });
+  }
+
   summary(): Promise<LedgerSummary> {
     return this.call('GET', '/_sim/ledger/summary');
   }

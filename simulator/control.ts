@@ -35,6 +35,9 @@ const completeSetupSchema = z
   .object({ setupIntent: z.string().max(200).optional(), checkoutSession: z.string().max(200).optional(), card: cardSchema.optional() })
   .strict()
   .refine((v) => v.setupIntent !== undefined || v.checkoutSession !== undefined, 'setupIntent or checkoutSession is required');
+/** Ten years either way is far more than any test shifts. */
+const MAX_CLOCK_OFFSET_MS = 10 * 366 * 24 * 3600_000;
+const clockSchema = z.object({ offsetMs: z.number().int().min(-MAX_CLOCK_OFFSET_MS).max(MAX_CLOCK_OFFSET_MS) }).strict();
 const stripeEventSchema = z.object({ type: z.string().min(1).max(100), object: z.record(z.string(), z.unknown()) }).strict();
 
 export interface ControlDeps {
@@ -104,6 +107,14 @@ export function controlHandler(deps: ControlDeps) {
             offset,
           }),
         );
+      }
+      case 'GET /_sim/clock':
+        return sendJson(res, 200, { offsetMs: sim.clock.offsetMs, now: sim.clock.now().toISOString() });
+      case 'POST /_sim/clock': {
+        const parsed = clockSchema.safeParse(await jsonBody(req));
+        if (!parsed.success) return bad(res, z.prettifyError(parsed.error));
+        sim.clock.offsetMs = parsed.data.offsetMs;
+        return sendJson(res, 200, { offsetMs: sim.clock.offsetMs, now: sim.clock.now().toISOString() });
       }
       case 'GET /_sim/ledger/summary':
         return sendJson(res, 200, sim.ledger.summary());

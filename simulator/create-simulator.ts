@@ -5,6 +5,7 @@ import type { SimContext, SimulatorSecrets, Targets } from './context';
 import { controlHandler } from './control';
 import { defaultPlan, parseFaultPlan } from './faults';
 import { BodyTooLarge, pathOf, sendJson } from './http-util';
+import { SimClock } from './clock';
 import { Ledger } from './ledger';
 import { OutageController, VendorListener } from './outages';
 import { ResendSimulator } from './resend';
@@ -53,11 +54,13 @@ export async function createSimulator(options: SimulatorOptions): Promise<Runnin
   const callbacks = new CallbackDispatcher(callbackLog, initialPlan.callbacks.concurrency);
   const targets: Targets = { telnyxInboundUrl: null, twilioInboundUrl: null, stripeWebhookUrl: null, ...options.targets };
   let outages: OutageController | null = null;
+  const clock = new SimClock();
   const sim: SimContext = {
     secrets: options.secrets,
     targets,
     plan: initialPlan,
-    ledger: new Ledger(),
+    ledger: new Ledger(() => clock.now()),
+    clock,
     callbacks,
     callbackLog,
     telnyx: telnyxSigner(options.secrets.telnyxSigningSeed),
@@ -93,6 +96,7 @@ export async function createSimulator(options: SimulatorOptions): Promise<Runnin
     applyPlan,
     async reset() {
       sim.ledger.clear();
+      clock.offsetMs = 0;
       callbacks.reset();
       callbackLog.clear();
       releaseHeld();

@@ -27,6 +27,8 @@ export class Ledger {
   private readonly statusCounts: Record<MessageStatus, number> = { queued: 0, sent: 0, delivered: 0, failed: 0 };
   private withoutM = 0;
 
+  constructor(private readonly now: () => Date = () => new Date()) {}
+
   record(entry: LedgerEntry): void {
     this.entries.push(entry);
     this.byId.set(entry.id, entry);
@@ -47,7 +49,7 @@ export class Ledger {
     this.statusCounts[status] += 1;
     entry.status = status;
     entry.errorCode = errorCode;
-    const now = new Date().toISOString();
+    const now = this.now().toISOString();
     if (status === 'sent') entry.sentAt = now;
     if (status === 'delivered' || status === 'failed') entry.completedAt = now;
   }

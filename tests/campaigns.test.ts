@@ -68,7 +68,7 @@ describe('campaign drafts', () => {
       progress: {
         live: false,
         state: 'draft',
-        messages: { queued: 0, sending: 0, sent: 0, delivered: 0, undelivered: 0, failed: 0, suppressed: 0 },
+        messages: { queued: 0, waiting: 0, sending: 0, sent: 0, delivered: 0, undelivered: 0, failed: 0, suppressed: 0 },
       },
     });
     expect(await auditActions(res.body.id)).toEqual(['campaign.created']);

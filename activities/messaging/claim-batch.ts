@@ -1,9 +1,11 @@
 import { Context } from '@temporalio/activity';
 import type { CarrierId } from '../../providers/sms/carrier';
+import { replanClosedWindows } from '../../services/campaigns/closed-window-store';
 import { readAvailability } from '../../services/messaging/carrier-breaker';
 import { claimMessages, releaseExpiredClaims, type ClaimedMessage } from '../../services/messaging/outbox-store';
 import { carriersFor, CARRIER_PREFERENCE } from '../../services/messaging/routing';
 import { loadSubprocessorGate } from '../../services/subprocessors/subprocessor-gate';
+import { keysForAccounts } from './account-keys';
 import type { ClaimBatchInput, ClaimBatchResult } from './dispatch-types';
 import type { MessagingActivityDeps } from './messaging-deps';
 
@@ -38,9 +40,12 @@ export function createClaimBatch(deps: MessagingActivityDeps) {
   return async function claimBatch(input: ClaimBatchInput): Promise<ClaimBatchResult> {
     const ctx = Context.current();
     await releaseExpiredClaims(pgPool);
+    // Messages whose quiet-hours window closed while they waited here go to their next window (never claimed late).
+    if (input.max > 0) await replanClosedWindows(pgPool, (accountIds) => keysForAccounts(deps, accountIds), settings.clock());
     const deadline = Date.now() + input.waitMs;
     // max 0 (a retired shard): only the wait, so its loop paces itself like an idle one.
-    const claim = () => (input.max > 0 ? claimMessages(pgPool, input.claimToken, input.max, settings.claimLeaseMs) : Promise.resolve([]));
+    const claim = () =>
+      input.max > 0 ? claimMessages(pgPool, input.claimToken, input.max, settings.claimLeaseMs, settings.clock()) : Promise.resolve([]);
     let claimed = await claim();
     while (claimed.length === 0 && Date.now() < deadline) {
       ctx.heartbeat();

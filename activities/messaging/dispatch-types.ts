@@ -46,6 +46,11 @@ export interface SendBatchResult {
   suppressed: string[];
   /** No longer held by this claim (suppressed by an opt-out, re-claimed after the lease): dropped. */
   lost: string[];
+  /**
+   * Its quiet-hours window closed before the call: back in the outbox, waiting for the next window
+   * (the claim re-plans it). Dropped by the workflow like `lost`. Absent from results recorded before it existed.
+   */
+  windowClosed?: string[];
 }
 
 export interface ReconcileInput {

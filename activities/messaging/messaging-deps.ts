@@ -20,6 +20,11 @@ export interface DispatchSettings {
   idlePollMs: number;
   breaker: BreakerSettings;
   requeue: RequeuePolicy;
+  /**
+   * The send path's clock for quiet-hours windows and outbox times (claim, attempts, requeue). The
+   * wall clock; a test shifts it to reach 20:00 in Florida without waiting for it.
+   */
+  clock: () => Date;
 }
 
 export const DEFAULT_DISPATCH_SETTINGS: DispatchSettings = {
@@ -30,6 +35,7 @@ export const DEFAULT_DISPATCH_SETTINGS: DispatchSettings = {
   idlePollMs: 100,
   breaker: DEFAULT_BREAKER_SETTINGS,
   requeue: { maxFailedAttempts: 10, baseBackoffMs: 1_000, maxBackoffMs: 5 * 60_000 },
+  clock: () => new Date(),
 };
 
 export interface MessagingActivityDeps {

@@ -7,6 +7,6 @@ import { statusEventsFor } from './status-events';
 export function createRequeueUnsent(deps: MessagingActivityDeps) {
   const statusEvents = statusEventsFor(deps);
   return function requeueUnsent(input: RequeueInput): Promise<RequeueResult> {
-    return requeueOrFail(deps.pgPool, statusEvents, input.claimToken, input.messageIds, deps.settings.requeue);
+    return requeueOrFail(deps.pgPool, statusEvents, input.claimToken, input.messageIds, deps.settings.requeue, deps.settings.clock());
   };
 }

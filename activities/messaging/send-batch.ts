@@ -6,6 +6,7 @@ import {
   failUnsendable,
   prepareSend,
   recordAttemptResults,
+  SEND_WINDOW_CLOSED,
   settleAttempts,
   type AttemptResult,
   type SettledAttempt,
@@ -121,6 +122,7 @@ export function createSendBatch(deps: MessagingActivityDeps) {
       messageIds: input.messageIds,
       leaseMs: settings.claimLeaseMs,
       reconcileWaitMs: settings.reconcileWaitMs,
+      now: settings.clock(),
     });
 
     const accountIds = prepared.toSend.map((m) => m.accountId);
@@ -129,6 +131,7 @@ export function createSendBatch(deps: MessagingActivityDeps) {
     // itself (one query per batch), so no path reaches a vendor the account may not use.
     const gate = accountIds.length > 0 ? await loadSubprocessorGate(pgPool, accountIds) : null;
     const requests: CarrierSendRequest[] = [];
+    const sendBefore = new Map(prepared.toSend.map((m) => [m.attemptId, m.sendBefore]));
     const unsendable: { messageId: string; attemptId: string; code: string }[] = [];
     const notAllowed: AttemptResult[] = [];
     for (const m of prepared.toSend) {
@@ -161,6 +164,13 @@ export function createSendBatch(deps: MessagingActivityDeps) {
     let results: AttemptResult[];
     try {
       results = await mapBounded(requests, settings.sendConcurrency, async (request) => {
+        // prepareSend checked the window; calls queued behind slow ones are checked again as they start.
+        const closesAt = sendBefore.get(request.attemptId);
+        if (closesAt && settings.clock() >= closesAt) {
+          const notCalled: AttemptResult = { attemptId: request.attemptId, outcome: 'transient', errorCode: SEND_WINDOW_CLOSED };
+          recorder.add(notCalled);
+          return notCalled;
+        }
         const result = toAttemptResult(request.attemptId, await carrier.send(request).catch(() => THREW));
         recorder.add(result);
         return result;
@@ -174,13 +184,19 @@ export function createSendBatch(deps: MessagingActivityDeps) {
       input.carrier,
       {
         accepted: results.filter((r) => r.outcome === 'accepted').length,
-        failed: results.filter((r) => r.outcome === 'transient' || r.outcome === 'ambiguous').length,
+        failed: results.filter((r) => (r.outcome === 'transient' && r.errorCode !== SEND_WINDOW_CLOSED) || r.outcome === 'ambiguous')
+          .length,
       },
       settings.breaker,
     );
 
     const attemptIds = [...prepared.earlier.map((e) => e.attemptId), ...prepared.toSend.map((m) => m.attemptId)];
     const settled = attemptIds.length > 0 ? await settleAttempts(pgPool, statusEvents, input.claimToken, attemptIds) : [];
-    return { ...classify(input.carrier, settled), suppressed: prepared.suppressed, lost: prepared.lost };
+    return {
+      ...classify(input.carrier, settled),
+      suppressed: prepared.suppressed,
+      lost: prepared.lost,
+      windowClosed: prepared.windowClosed,
+    };
   };
 }

@@ -76,6 +76,12 @@ export const CampaignPreviewSchema = z.object({
 
 const MessageCounts = z.object({
   queued: z.number().int(),
+  waiting: z
+    .number()
+    .int()
+    .describe(
+      'Queued messages whose quiet-hours window closed before a carrier took them (a retry or an outage): sent at the next opening',
+    ),
   sending: z.number().int(),
   sent: z.number().int(),
   delivered: z.number().int(),
@@ -102,7 +108,10 @@ export const CampaignProgressSchema = z
       duplicates: z.number().int().describe('List memberships naming a contact already targeted'),
       queued: z.number().int(),
       skipped: z.record(z.string(), z.number().int()).describe('By reason: opted_out, restricted, contact_deleted, timezone_unknown, …'),
-      waitingQuietHours: z.number().int().describe('Pending recipients outside their quiet hours (their state rule included)'),
+      waitingQuietHours: z
+        .number()
+        .int()
+        .describe('Recipients outside their quiet hours (their state rule included): pending ones, and messages.waiting'),
       waitingMessageCap: z.number().int().describe("Pending recipients over their state's cap on marketing messages per 24 h"),
       pausedReason: z
         .string()

@@ -29,6 +29,10 @@ export class Message {
   errorCode?: string | null;
   errorDetail?: string | null;
   nextAttemptAt?: Date | null;
+  /** A campaign message's end of its permitted window (quiet hours): never handed to a carrier at or after it. */
+  sendBefore?: Date | null;
+  /** Set while a queued message waits for its next window (`quiet_hours`). */
+  waitReason?: string | null;
   createdAt!: Date;
   sentAt?: Date | null;
   deliveredAt?: Date | null;
@@ -58,6 +62,8 @@ export const MessageSchema = new EntitySchema<Message>({
     errorCode: { type: 'text', nullable: true },
     errorDetail: { type: 'text', nullable: true },
     nextAttemptAt: { type: 'Date', columnType: 'timestamptz', nullable: true },
+    sendBefore: { type: 'Date', columnType: 'timestamptz', nullable: true },
+    waitReason: { type: 'text', nullable: true },
     createdAt: { type: 'Date', columnType: 'timestamptz' },
     sentAt: { type: 'Date', columnType: 'timestamptz', nullable: true },
     deliveredAt: { type: 'Date', columnType: 'timestamptz', nullable: true },

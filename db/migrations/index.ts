@@ -17,6 +17,7 @@ import { Migration20261125010000_import_staging_storage } from './Migration20261
 import { Migration20261125040000_account_termination } from './Migration20261125040000_account_termination';
 import { Migration20261206021000_data_audit_cut_execute } from './Migration20261206021000_data_audit_cut_execute';
 import { Migration20261206022000_data_retention_indexes } from './Migration20261206022000_data_retention_indexes';
+import { Migration20261206021000_quiet_send_before } from './Migration20261206021000_quiet_send_before';
 
 /** Listed explicitly so migrations run the same from ts sources, bundles and tests. */
 export const migrations = [
@@ -39,4 +40,5 @@ export const migrations = [
   { name: 'Migration20261125040000_account_termination', class: Migration20261125040000_account_termination },
   { name: 'Migration20261206021000_data_audit_cut_execute', class: Migration20261206021000_data_audit_cut_execute },
   { name: 'Migration20261206022000_data_retention_indexes', class: Migration20261206022000_data_retention_indexes },
+  { name: 'Migration20261206021000_quiet_send_before', class: Migration20261206021000_quiet_send_before },
 ];

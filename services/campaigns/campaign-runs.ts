@@ -144,7 +144,7 @@ export class CampaignRuns {
   }
 }
 
-const MESSAGE_STATUSES = ['queued', 'sending', 'sent', 'delivered', 'undelivered', 'failed', 'suppressed'] as const;
+const MESSAGE_STATUSES = ['queued', 'waiting', 'sending', 'sent', 'delivered', 'undelivered', 'failed', 'suppressed'] as const;
 
 function progressView(campaign: Campaign, live: CampaignProgress | null, messages: Record<string, number>) {
   const counts = Object.fromEntries(MESSAGE_STATUSES.map((s) => [s, messages[s] ?? 0])) as Record<
@@ -164,7 +164,8 @@ function progressView(campaign: Campaign, live: CampaignProgress | null, message
     duplicates: live.duplicates,
     queued: live.queued,
     skipped: live.skipped,
-    waitingQuietHours: live.waitingQuietHours,
+    // The workflow counts pending recipients; messages whose window closed in the outbox wait too.
+    waitingQuietHours: live.waitingQuietHours + counts.waiting,
     waitingMessageCap: live.waitingMessageCap ?? 0,
     pausedReason: live.pausedReason ?? null,
     nextOpeningAt: live.nextOpeningAt === null ? null : new Date(live.nextOpeningAt).toISOString(),

@@ -9,7 +9,7 @@ import { insertMessagesPooled, type MessageRow } from '../messaging/message-stor
 import { sealBody, sealRecipient } from '../messaging/send-fields';
 import { openTemplate } from './campaign-fields';
 import { recipientPlace } from './recipient-zone';
-import { capFreeAt, insideWindow, nextOpening, sendWindowFor, stateRule, type SendWindow } from './send-window';
+import { capFreeAt, insideWindow, nextOpening, sendWindowFor, stateRule, windowClosesAt, type SendWindow } from './send-window';
 import { renderTemplate, requireTemplate } from './template';
 
 /** Why a recipient of the snapshot gets no message; counted per reason in the progress. */
@@ -213,7 +213,8 @@ export async function enqueuePage(pool: Pool, dataKey: DataKey, campaignId: stri
       }
       const rule = stateRule(place.region);
       const window = sendWindowFor(campaignWindow, rule);
-      eligible.push({ r, pii, zones: place.zones, rule, window, open: windowAt(place.zones, window).open });
+      const at = windowAt(place.zones, window);
+      eligible.push({ r, pii, zones: place.zones, rule, window, open: at.open, closesAt: at.closesAt });
     }
     // Only a recipient that could go now is counted against its cap (one outside its window is re-checked when it opens).
     const capped = eligible.filter((e) => e.open && e.rule?.cap);
@@ -224,7 +225,7 @@ export async function enqueuePage(pool: Pool, dataKey: DataKey, campaignId: stri
       now,
       Math.max(0, ...capped.map((e) => e.rule!.cap!.hours)),
     );
-    for (const { r, pii, zones, rule, window, open } of eligible) {
+    for (const { r, pii, zones, rule, window, open, closesAt } of eligible) {
       const capFree = open && rule?.cap ? capFreeAt(recent.get(r.phone_hash.toString('hex')) ?? [], rule.cap, now) : null;
       const capWait = capFree && capFree > now ? capFree : null;
       if (capWait || !open) {
@@ -249,6 +250,8 @@ export async function enqueuePage(pool: Pool, dataKey: DataKey, campaignId: stri
         segments,
         status: 'queued',
         campaignId: campaign.id,
+        // The dispatchers check it before every attempt: a retried or failed-over message never goes late.
+        sendBefore: closesAt(),
         createdAt: now,
       });
       queued.push({ contactId: r.contact_id, messageId: id });
@@ -267,19 +270,32 @@ export async function enqueuePage(pool: Pool, dataKey: DataKey, campaignId: stri
   });
 }
 
+interface PageWindow {
+  open: boolean;
+  opening: () => Date | null;
+  /** When the window open at the page's instant closes (asked only when open). */
+  closesAt: () => Date;
+}
+
 /**
  * A page's recipients share a handful of (zones, window) pairs: whether each is open at the page's
- * instant, and when it next opens, is worked out once a page (each is several luxon zone conversions).
+ * instant, when it next opens and when it closes, is worked out once a page (each is several luxon
+ * zone conversions).
  */
-function pageWindows(now: Date): (zones: string[], window: SendWindow) => { open: boolean; opening: () => Date | null } {
-  const known = new Map<string, { open: boolean; opening: () => Date | null }>();
+function pageWindows(now: Date): (zones: string[], window: SendWindow) => PageWindow {
+  const known = new Map<string, PageWindow>();
   return (zones, window) => {
     const key = `${zones.join(' ')}|${JSON.stringify(window)}`;
     let answer = known.get(key);
     if (!answer) {
       const open = insideWindow(zones, now, window);
       let opening: Date | null | undefined;
-      answer = { open, opening: () => (opening === undefined ? (opening = open ? now : nextOpening(zones, now, window)) : opening) };
+      let closes: Date | undefined;
+      answer = {
+        open,
+        opening: () => (opening === undefined ? (opening = open ? now : nextOpening(zones, now, window)) : opening),
+        closesAt: () => (closes ??= windowClosesAt(zones, now, window)),
+      };
       known.set(key, answer);
     }
     return answer;
@@ -421,10 +437,14 @@ export async function hasUnfinishedMessages(pool: Pool, campaignId: string): Pro
   return rows[0]!.unfinished;
 }
 
-/** The campaign's messages per status (one indexed scan of its messages). */
+/**
+ * The campaign's messages per status (one indexed scan of its messages); queued ones waiting for
+ * their next window (it closed before a carrier took them) are counted as `waiting`.
+ */
 export async function messageStatusCounts(db: Pool | PoolClient, campaignId: string): Promise<Record<string, number>> {
   const { rows } = await db.query<{ status: string; n: number }>(
-    'select status, count(*)::int as n from messages where campaign_id = $1 group by status',
+    `select case when status = 'queued' and wait_reason is not null then 'waiting' else status end as status, count(*)::int as n
+       from messages where campaign_id = $1 group by 1`,
     [campaignId],
   );
   return Object.fromEntries(rows.map((r) => [r.status, r.n]));

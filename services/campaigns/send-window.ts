@@ -64,6 +64,23 @@ export function nextOpening(zones: string[], at: Date, window: SendWindow): Date
 }
 
 /**
+ * When a window open at `at` in every zone closes: the earliest end of that day's window across the
+ * zones (the shared window ends with its first zone). luxon sets the local wall time, so DST is right.
+ */
+export function windowClosesAt(zones: string[], at: Date, window: SendWindow): Date {
+  const ends = zones.map((zone) => {
+    const local = DateTime.fromJSDate(at, { zone });
+    const today = windowOn(local, window);
+    if (!today) return at.getTime();
+    return local
+      .startOf('day')
+      .set({ hour: Math.floor(today.endMinute / 60), minute: today.endMinute % 60 })
+      .toMillis();
+  });
+  return new Date(Math.min(...ends));
+}
+
+/**
  * When a recipient under a per-recipient cap may get its next message: null while it is under the
  * cap at `now`, else when enough of its counted messages (`sentAt`, ascending) have aged out of the
  * trailing period to leave room for one more.

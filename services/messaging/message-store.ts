@@ -22,12 +22,14 @@ export interface MessageRow {
   carrier?: CarrierId | null;
   carrierMessageId?: string | null;
   campaignId?: string | null;
+  /** A campaign message's end of its permitted window (null: one-off, no window). */
+  sendBefore?: Date | null;
   createdAt: Date;
 }
 
 const INSERT_COLUMNS =
-  '(id, account_id, direction, kind, recipient_hash, recipient_pii, sender, body, encoding, segments, status, carrier, carrier_message_id, campaign_id, next_attempt_at, created_at, updated_at)';
-const INSERT_COLUMN_COUNT = 17;
+  '(id, account_id, direction, kind, recipient_hash, recipient_pii, sender, body, encoding, segments, status, carrier, carrier_message_id, campaign_id, send_before, next_attempt_at, created_at, updated_at)';
+const INSERT_COLUMN_COUNT = 18;
 const ROW_PLACEHOLDERS = `(${Array(INSERT_COLUMN_COUNT).fill('?').join(', ')})`;
 
 function rowValues(r: MessageRow): unknown[] {
@@ -47,6 +49,7 @@ function rowValues(r: MessageRow): unknown[] {
     r.carrier ?? null,
     r.carrierMessageId ?? null,
     r.campaignId ?? null,
+    r.sendBefore ?? null,
     queued ? r.createdAt : null,
     r.createdAt,
     r.createdAt,
@@ -59,7 +62,7 @@ export async function insertMessages(em: EntityManager, rows: MessageRow[]): Pro
   await em.execute(`insert into messages ${INSERT_COLUMNS} values ${rows.map(() => ROW_PLACEHOLDERS).join(', ')}`, rows.flatMap(rowValues));
 }
 
-/** Most rows one pooled insert takes: 17 parameters each, under Postgres's 65,535 per statement. */
+/** Most rows one pooled insert takes: 18 parameters each, under Postgres's 65,535 per statement. */
 export const POOLED_INSERT_MAX_ROWS = 3000;
 
 /**

@@ -24,9 +24,16 @@ export interface ClaimedMessage {
  * Claims up to `max` due queued messages for `claimToken`, oldest due first (the partial outbox index
  * serves both the filter and the order: the outbox writer sets next_attempt_at, normally to now). Idempotent: when rows already carry the
  * token (a retried claim whose first run committed but whose answer was lost) those rows are returned
- * and nothing new is claimed, so no claimed message is ever stranded.
+ * and nothing new is claimed, so no claimed message is ever stranded. `now` is the send path's clock:
+ * a message whose window closed (`send_before`) is not claimed; it waits for its next window instead.
  */
-export async function claimMessages(pool: Pool, claimToken: string, max: number, leaseMs: number): Promise<ClaimedMessage[]> {
+export async function claimMessages(
+  pool: Pool,
+  claimToken: string,
+  max: number,
+  leaseMs: number,
+  now = new Date(),
+): Promise<ClaimedMessage[]> {
   const held = await pool.query<{ id: string; account_id: string }>(
     `select id, account_id from messages where claim_token = $1 and status = 'sending' order by id`,
     [claimToken],
@@ -35,15 +42,15 @@ export async function claimMessages(pool: Pool, claimToken: string, max: number,
   const claimed = await pool.query<{ id: string; account_id: string }>(
     `update messages m
         set status = 'sending', claim_token = $1, claimed_until = now() + make_interval(secs => $3::double precision / 1000),
-            updated_at = now()
+            wait_reason = null, updated_at = now()
        from (select id from messages
-              where status = 'queued' and next_attempt_at <= now()
+              where status = 'queued' and next_attempt_at <= $4 and (send_before is null or send_before > $4)
               order by next_attempt_at
               limit $2
               for update skip locked) due
       where m.id = due.id
       returning m.id, m.account_id`,
-    [claimToken, max, leaseMs],
+    [claimToken, max, leaseMs, now],
   );
   return claimed.rows.map((r) => ({ id: r.id, accountId: r.account_id })).sort((a, b) => (a.id < b.id ? -1 : 1));
 }
@@ -69,6 +76,8 @@ export interface SendableMessage {
   sender: string;
   recipientSealed: Buffer;
   bodySealed: Buffer;
+  /** The end of a campaign message's window (null: none): the call itself must start before it. */
+  sendBefore: Date | null;
 }
 
 export type RecordedOutcome = 'pending' | 'accepted' | 'permanent' | 'transient' | 'ambiguous' | 'confirmed_sent' | 'confirmed_not_sent';
@@ -85,6 +94,8 @@ export interface PreparedSend {
   lost: string[];
   /** Opted out or restricted since it was queued: now 'suppressed', never sent. */
   suppressed: string[];
+  /** Its window closed since the claim: back in the outbox, waiting (`wait_reason`) for the next one. */
+  windowClosed: string[];
   /** Attempts this same send wrote before (the activity is a retry); pending ones are now ambiguous. */
   earlier: EarlierAttempt[];
   /** Fresh pending attempts, written and committed: call the carrier for these. */
@@ -98,19 +109,23 @@ export interface PrepareSendInput {
   messageIds: string[];
   leaseMs: number;
   reconcileWaitMs: number;
+  /** The send path's clock (the activities' injected one): the window check and the attempts' time. */
+  now?: Date;
 }
 
 /**
  * One transaction before any carrier call: renews the claim's lease (and locks the rows), turns this
  * send's leftover pending attempts into ambiguous ones (never resent blindly), suppresses recipients
- * who opted out or were restricted since the claim, and writes a pending attempt per message to send.
+ * who opted out or were restricted since the claim, hands back to the outbox those whose window
+ * closed (first send, failover or retry alike), and writes a pending attempt per message to send.
  */
 export function prepareSend(pool: Pool, events: DispatchStatusEvents, input: PrepareSendInput): Promise<PreparedSend> {
+  const now = input.now ?? new Date();
   return withPgTransaction(pool, async (client) => {
-    const owned = await client.query<{ id: string; account_id: string; kind: string; recipient_hash: Buffer }>(
+    const owned = await client.query<{ id: string; account_id: string; kind: string; recipient_hash: Buffer; send_before: Date | null }>(
       `update messages set claimed_until = now() + make_interval(secs => $3::double precision / 1000), updated_at = now()
         where id in (select id from messages where id = any($1::uuid[]) and claim_token = $2 and status = 'sending' order by id for update)
-        returning id, account_id, kind, recipient_hash`,
+        returning id, account_id, kind, recipient_hash, send_before`,
       [input.messageIds, input.claimToken, input.leaseMs],
     );
     const ownedIds = new Set(owned.rows.map((r) => r.id));
@@ -147,8 +162,21 @@ export function prepareSend(pool: Pool, events: DispatchStatusEvents, input: Pre
     const suppressedSet = new Set(suppressed);
     const suppressedOwned = owned.rows.filter((r) => suppressedSet.has(r.id)).map((r) => ({ id: r.id, accountId: r.account_id }));
     await events.changedFrom(client, suppressedOwned, 'sending'); // locked above while 'sending'
-    const sendIds = fresh.filter((r) => !suppressedSet.has(r.id)).map((r) => r.id);
-    if (sendIds.length === 0) return { lost, suppressed, earlier, toSend: [] };
+    // send_before was read under the row lock above. No call is in flight for a fresh message (the
+    // dispatcher never resends one with an undecided attempt): handing it back is the claim undoing itself.
+    const windowClosed = fresh
+      .filter((r) => !suppressedSet.has(r.id) && r.send_before !== null && r.send_before.getTime() <= now.getTime())
+      .map((r) => r.id);
+    if (windowClosed.length > 0) {
+      await client.query(
+        `update messages set status = 'queued', claim_token = null, claimed_until = null, wait_reason = 'quiet_hours', updated_at = now()
+          where id = any($1::uuid[])`,
+        [windowClosed],
+      );
+    }
+    const closedSet = new Set(windowClosed);
+    const sendIds = fresh.filter((r) => !suppressedSet.has(r.id) && !closedSet.has(r.id)).map((r) => r.id);
+    if (sendIds.length === 0) return { lost, suppressed, windowClosed, earlier, toSend: [] };
 
     const attemptIds = sendIds.map(() => uuidv7());
     const rows = await client.query<{
@@ -158,15 +186,16 @@ export function prepareSend(pool: Pool, events: DispatchStatusEvents, input: Pre
       sender: string;
       recipient_pii: Buffer;
       body: Buffer;
+      send_before: Date | null;
     }>(
       `with fresh as (
          insert into message_attempts (id, message_id, account_id, carrier, outcome, send_id, created_at)
-         select a.attempt_id, m.id, m.account_id, $3, 'pending', $4, now()
+         select a.attempt_id, m.id, m.account_id, $3, 'pending', $4, $5
            from unnest($1::uuid[], $2::uuid[]) as a(message_id, attempt_id) join messages m on m.id = a.message_id
          returning id, message_id)
-       select f.id as attempt_id, m.id, m.account_id, m.sender, m.recipient_pii, m.body
+       select f.id as attempt_id, m.id, m.account_id, m.sender, m.recipient_pii, m.body, m.send_before
          from fresh f join messages m on m.id = f.message_id`,
-      [sendIds, attemptIds, input.carrier, input.sendId],
+      [sendIds, attemptIds, input.carrier, input.sendId, now],
     );
     const toSend = rows.rows.map((r) => ({
       messageId: r.id,
@@ -175,8 +204,9 @@ export function prepareSend(pool: Pool, events: DispatchStatusEvents, input: Pre
       sender: r.sender,
       recipientSealed: r.recipient_pii,
       bodySealed: r.body,
+      sendBefore: r.send_before,
     }));
-    return { lost, suppressed, earlier, toSend };
+    return { lost, suppressed, windowClosed, earlier, toSend };
   });
 }
 
@@ -412,10 +442,14 @@ export interface RequeuePolicy {
   maxBackoffMs: number;
 }
 
+/** A call not made because the message's window closed meanwhile: nothing was sent, and no carrier failed. */
+export const SEND_WINDOW_CLOSED = 'send_window_closed';
+
 /**
- * Hands messages no carrier could take back to the outbox with a backoff, or fails them once their
- * failed calls reach the bound. Going back from 'sending' to 'queued' is the claim undoing itself
- * (guarded by the token), and never happens while a call may have gone through.
+ * Hands messages no carrier could take back to the outbox with a backoff (from `now`, the send
+ * path's clock), or fails them once their failed calls reach the bound. Going back from 'sending' to
+ * 'queued' is the claim undoing itself (guarded by the token), and never happens while a call may
+ * have gone through.
  */
 export async function requeueOrFail(
   pool: Pool,
@@ -423,6 +457,7 @@ export async function requeueOrFail(
   claimToken: string,
   messageIds: string[],
   policy: RequeuePolicy,
+  now = new Date(),
 ): Promise<{ queued: number; failed: number }> {
   if (messageIds.length === 0) return { queued: 0, failed: 0 };
   const { rows } = await withPgTransaction(pool, async (client) => {
@@ -430,7 +465,8 @@ export async function requeueOrFail(
     const result = await client.query<{ status: string }>(
       `with tries as (
        select m.id, (select count(*) from message_attempts a
-                      where a.message_id = m.id and a.outcome in ('transient', 'confirmed_not_sent'))::int as failed_calls
+                      where a.message_id = m.id and a.outcome in ('transient', 'confirmed_not_sent')
+                        and a.error_code is distinct from '${SEND_WINDOW_CLOSED}')::int as failed_calls
          from messages m where m.id = any($2::uuid[]) and m.claim_token = $1 and m.status = 'sending'
           and not exists (select 1 from message_attempts a
                            where a.message_id = m.id and a.outcome in ('pending', 'ambiguous', 'accepted', 'confirmed_sent', 'permanent')))
@@ -438,12 +474,12 @@ export async function requeueOrFail(
         set status = case when t.failed_calls >= $3 then 'failed' else 'queued' end,
             error_code = case when t.failed_calls >= $3 then 'all_routes_failed' else m.error_code end,
             failed_at = case when t.failed_calls >= $3 then now() else m.failed_at end,
-            next_attempt_at = now() + make_interval(secs => least($5::double precision, $4::double precision * power(2, t.failed_calls)) / 1000),
+            next_attempt_at = $6::timestamptz + make_interval(secs => least($5::double precision, $4::double precision * power(2, t.failed_calls)) / 1000),
             claim_token = case when t.failed_calls >= $3 then m.claim_token end,
             claimed_until = null, updated_at = now()
        from tries t where m.id = t.id
      returning m.status`,
-      [claimToken, messageIds, policy.maxFailedAttempts, policy.baseBackoffMs, policy.maxBackoffMs],
+      [claimToken, messageIds, policy.maxFailedAttempts, policy.baseBackoffMs, policy.maxBackoffMs, now],
     );
     await watch.publish(client);
     return result;
