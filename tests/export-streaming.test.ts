@@ -68,11 +68,12 @@ function stalledDownload(port: number, token: string): Socket {
 const observer = new Pool({ connectionString: inject('databaseUrl'), max: 1 });
 afterAll(() => observer.end());
 
-/** Export transactions parked between two pages of messages: the server is waiting for its reader. */
+/** Export transactions parked between two pages of messages for over a second: the server is waiting for its reader. */
 async function stalledExportSessions(): Promise<number> {
   const { rows } = await observer.query<{ n: number }>(
     `select count(*)::int as n from pg_stat_activity
-     where datname = current_database() and state = 'idle in transaction' and query like '%from messages where account_id = $1 and id > $2%'`,
+     where datname = current_database() and state = 'idle in transaction' and query like '%from messages where account_id = $1 and id > $2%'
+       and clock_timestamp() - state_change > interval '1 second'`,
   );
   return rows[0]!.n;
 }
