@@ -1,9 +1,10 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import { connect, type AddressInfo, type Socket } from 'node:net';
 import request from 'supertest';
 import { Pool } from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { phoneHash } from '../lib/crypto/phone-hash';
 import { TerminationKey } from '../services/termination/termination-key';
 import { signTerminationToken } from '../services/termination/termination-tokens';
 import { terminationWorkflowId } from '../workflows/lifecycle/termination';
@@ -154,6 +155,39 @@ describe('stalled export downloads', () => {
     const types = lines.map((l) => (JSON.parse(l) as { type: string }).type);
     expect(types.filter((t) => t === 'message')).toHaveLength(SEEDED_MESSAGES);
     expect(types[0]).toBe('account');
+    expect(inUse(api.h)).toBe(0);
+  });
+});
+
+describe('the DSR export', () => {
+  let api: Listening;
+
+  beforeAll(async () => {
+    api = await listen({});
+  });
+  afterAll(() => close(api));
+
+  it("streams a subject's whole history across pages as one JSON document, messages in id order", async () => {
+    const account = await signUp(api.h.app, 'Asked for access');
+    const hash = phoneHash(api.h.deps.keys.phoneHashKey, '+14155550188');
+    const { rows } = await api.h.deps.pgPool.query<{ id: string }>(
+      `insert into messages (id, account_id, direction, kind, recipient_hash, sender, encoding, segments, status, created_at, updated_at)
+       select gen_random_uuid(), $1, 'outbound', 'api', $2, '+14155550100', 'GSM-7', 1, 'delivered', now(), now()
+       from generate_series(1, 2500) returning id`,
+      [account.accountId, hash],
+    );
+    const requestId = randomUUID();
+    await api.h.deps.pgPool.query(
+      `insert into data_subject_requests (id, account_id, origin, type, status, subject_phone_hash, created_by_type, created_by_id,
+         received_at, due_at, updated_at)
+       values ($1, $2, 'customer', 'access', 'completed', $3, 'api_key', $4, now(), now() + interval '30 days', now())`,
+      [requestId, account.accountId, hash, account.apiKeyId],
+    );
+    const res = await request(api.h.app).get(`/v1/data-subject-requests/${requestId}/export`).set(account.auth);
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
+    expect(res.body).toMatchObject({ requestId, subject: { phone: null }, contact: null, lists: [], optOut: null, restricted: null });
+    expect((res.body as { messages: { id: string }[] }).messages.map((m) => m.id)).toEqual(rows.map((r) => r.id).sort());
     expect(inUse(api.h)).toBe(0);
   });
 });
