@@ -202,7 +202,7 @@ export function createApp(deps: ApiDeps, options: AppOptions = {}) {
   policyRoutes(host, policies);
   staffPolicyRoutes(host, policies);
   const dsrs = new DsrService(deps);
-  dataSubjectRequestRoutes(host, dsrs);
+  dataSubjectRequestRoutes(host, dsrs, deps);
   staffDataSubjectRequestRoutes(host, dsrs);
   const terminations = new TerminationService({
     pgPool: deps.pgPool,

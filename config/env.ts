@@ -15,6 +15,14 @@ const schema = z.object({
   PG_POOL_MAX: z.coerce.number().int().positive().default(4),
   /** Concurrent CSV uploads per API process; each holds one connection of its own pool while it streams. */
   IMPORT_UPLOAD_CONCURRENCY: z.coerce.number().int().positive().default(2),
+  /** How long anything waits for a connection of any pool before giving up (the API answers 503 + Retry-After). */
+  DATABASE_ACQUIRE_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
+  /** Concurrent account exports per API process; each holds one connection of its own pool while it streams. */
+  EXPORT_POOL_MAX: z.coerce.number().int().positive().default(2),
+  /** On the export pool's connections: one statement may run this long. */
+  EXPORT_STATEMENT_TIMEOUT_SECONDS: z.coerce.number().int().positive().default(30),
+  /** A download whose client reads nothing for this long is cut off (its connection and snapshot released). */
+  EXPORT_STALL_SECONDS: z.coerce.number().int().positive().default(30),
   TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().default('default'),
   TEMPORAL_API_KEY: z.string().optional(),

@@ -4,22 +4,24 @@ import { grantAppRole } from './app-role';
 import { ensureDatabase } from './create-database';
 import { entities } from './entities';
 import { migrations } from './migrations';
+import { DEFAULT_ACQUIRE_TIMEOUT_MS } from './pg-pool';
 
-export function ormConfig(databaseUrl: string, poolMax = 10) {
+export function ormConfig(databaseUrl: string, poolMax = 10, acquireTimeoutMs = DEFAULT_ACQUIRE_TIMEOUT_MS) {
   return defineConfig({
     clientUrl: databaseUrl,
     entities,
     extensions: [Migrator],
     migrations: { migrationsList: migrations, transactional: true, allOrNothing: true, silent: true },
-    pool: { min: 0, max: poolMax },
+    // tarn's own default waits 60 s for a free connection; callers give up sooner (the API answers 503).
+    pool: { min: 0, max: poolMax, acquireTimeoutMillis: acquireTimeoutMs },
     discovery: { warnWhenNoEntities: true },
     debug: false,
     allowGlobalContext: false,
   });
 }
 
-export async function openOrm(databaseUrl: string, poolMax?: number): Promise<MikroORM> {
-  return MikroORM.init(ormConfig(databaseUrl, poolMax));
+export async function openOrm(databaseUrl: string, poolMax?: number, acquireTimeoutMs?: number): Promise<MikroORM> {
+  return MikroORM.init(ormConfig(databaseUrl, poolMax, acquireTimeoutMs));
 }
 
 /**

@@ -1,8 +1,43 @@
 import { Pool, type PoolClient } from 'pg';
 
-/** Plain pg connections for COPY streaming, which the ORM does not expose; connections open lazily. */
-export function createPgPool(databaseUrl: string, max: number): Pool {
-  return new Pool({ connectionString: databaseUrl, max });
+/** Scripts and tests that build a pool without the config: a caller gives up after this long. */
+export const DEFAULT_ACQUIRE_TIMEOUT_MS = 5000;
+
+export interface PgPoolLimits {
+  /** How long a caller waits for a connection (a free one, or a new one to open) before the pool gives up. */
+  acquireTimeoutMs: number;
+  /** Sent as the sessions' `statement_timeout`: the server cancels a statement running longer. */
+  statementTimeoutMs?: number;
+  /** Sent as the sessions' `idle_in_transaction_session_timeout`: the server ends a session (and its snapshot) left idle inside a transaction. */
+  idleInTransactionTimeoutMs?: number;
+}
+
+/** Plain pg connections for COPY streaming and long reads, which the ORM does not expose; connections open lazily. */
+export function createPgPool(
+  databaseUrl: string,
+  max: number,
+  limits: PgPoolLimits = { acquireTimeoutMs: DEFAULT_ACQUIRE_TIMEOUT_MS },
+): Pool {
+  return new Pool({
+    connectionString: databaseUrl,
+    max,
+    connectionTimeoutMillis: limits.acquireTimeoutMs,
+    ...(limits.statementTimeoutMs ? { statement_timeout: limits.statementTimeoutMs } : {}),
+    ...(limits.idleInTransactionTimeoutMs ? { idle_in_transaction_session_timeout: limits.idleInTransactionTimeoutMs } : {}),
+  });
+}
+
+/** What pg-pool and knex (tarn) raise when no connection came within the acquire timeout. */
+const ACQUIRE_TIMEOUT_MESSAGES = [
+  'timeout exceeded when trying to connect',
+  'Connection terminated due to connection timeout',
+  'Knex: Timeout acquiring a connection',
+];
+
+/** Whether `err` says a pool had no connection to give in time (MikroORM wraps knex's error, keeping its message). */
+export function isPoolAcquireTimeout(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  return err.name === 'KnexTimeoutError' || ACQUIRE_TIMEOUT_MESSAGES.some((m) => err.message.startsWith(m));
 }
 
 /** Runs `work` in one transaction on one pooled connection: committed if it returns, rolled back if it throws. */

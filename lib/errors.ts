@@ -13,6 +13,8 @@ export type AppErrorKind =
   | 'idempotency_key_reused'
   | 'rate_limited'
   | 'unavailable'
+  /** No database connection came free in time (a pool's acquire timeout): retry shortly. */
+  | 'database_busy'
   /** The account's data key was destroyed (crypto-shredded): its sealed data is gone for good. */
   | 'data_key_destroyed'
   /** A stored ciphertext did not open (tampered or moved to another row): a server-side fault, no internals. */

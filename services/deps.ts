@@ -24,6 +24,8 @@ export interface ServiceDeps {
   pgPool: Pool;
   /** The API's upload COPYs only; IMPORT_UPLOAD_CONCURRENCY per process, so uploads cannot starve pgPool or the ORM. */
   uploadPool: Pool;
+  /** Streamed exports (account, DSR) only; EXPORT_POOL_MAX per process, with statement and idle-in-transaction timeouts. */
+  exportPool: Pool;
   keys: ProcessKeys;
   keyring: DataKeyring;
   logger: Logger;

@@ -92,7 +92,10 @@ function securityOf(auth: RouteAuth): RouteConfig['security'] {
 function register(host: RouteHost, spec: RouteSpec<ZodObject, ZodObject, ZodType>): void {
   const authenticated = spec.auth !== 'public';
   const staff = isStaffAuth(spec.auth);
-  const errorStatuses = [400, 401, ...(authenticated ? [403] : []), 404, 409, 413, 415, 422, 429, ...(spec.problems ?? [])];
+  // 503: any route may find every database connection busy (database_busy, with Retry-After).
+  const errorStatuses = [
+    ...new Set([400, 401, ...(authenticated ? [403] : []), 404, 409, 413, 415, 422, 429, 503, ...(spec.problems ?? [])]),
+  ];
   const security = securityOf(spec.auth);
   const route: RouteConfig = {
     method: spec.method,
@@ -124,10 +127,9 @@ function register(host: RouteHost, spec: RouteSpec<ZodObject, ZodObject, ZodType
         ]),
       ),
       ...Object.fromEntries(
-        errorStatuses.map((s) => [
-          s,
-          { description: 'Problem (RFC 9457)', content: { 'application/problem+json': { schema: ProblemSchema } } },
-        ]),
+        errorStatuses
+          .filter((s) => !(s in spec.responses))
+          .map((s) => [s, { description: 'Problem (RFC 9457)', content: { 'application/problem+json': { schema: ProblemSchema } } }]),
       ),
     },
   };

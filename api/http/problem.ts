@@ -1,6 +1,7 @@
 import { DriverException, UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
+import { isPoolAcquireTimeout } from '../../db/pg-pool';
 import { SealedFieldError } from '../../lib/crypto/sealed-field';
 import { closeAfterAnswer } from './lingering-close';
 import { AppError, type AppErrorKind, type FieldError } from '../../lib/errors';
@@ -19,6 +20,7 @@ const STATUS: Record<AppErrorKind, number> = {
   idempotency_key_reused: 422,
   rate_limited: 429,
   unavailable: 503,
+  database_busy: 503,
   data_key_destroyed: 410,
   stored_data_unreadable: 500,
   recipient_opted_out: 422,
@@ -40,6 +42,7 @@ const TITLE: Record<AppErrorKind, string> = {
   idempotency_key_reused: 'Idempotency key reused with a different request',
   rate_limited: 'Too many requests',
   unavailable: 'Service unavailable',
+  database_busy: 'Server busy',
   data_key_destroyed: 'Account data erased',
   stored_data_unreadable: 'Stored data failed its integrity check',
   recipient_opted_out: 'Recipient opted out',
@@ -119,9 +122,21 @@ function fromBodyParserError(err: ParserError): AppError | undefined {
   return undefined;
 }
 
+/** Seconds a client is told to wait when no database connection came free in time. */
+const DATABASE_BUSY_RETRY_AFTER_SECONDS = 2;
+
+/** Every pool gives up after DATABASE_ACQUIRE_TIMEOUT_MS: the caller is told to come back, never left hanging. */
+function fromPoolTimeout(err: unknown): AppError | undefined {
+  if (!isPoolAcquireTimeout(err)) return undefined;
+  return new AppError('database_busy', 'every database connection of this server is busy; retry after Retry-After seconds', {
+    retryAfterSeconds: DATABASE_BUSY_RETRY_AFTER_SECONDS,
+    cause: err,
+  });
+}
+
 /** Errors we recognise without an AppError; everything else unknown is a 500 with no internals. */
 function fromKnownError(err: ParserError): AppError | undefined {
-  return fromStorageError(err) ?? fromBodyParserError(err);
+  return fromStorageError(err) ?? fromPoolTimeout(err) ?? fromBodyParserError(err);
 }
 
 /** Driver errors quote the failing SQL with its values (emails, hashes): log only what identifies them. */

@@ -1,8 +1,8 @@
-import { once } from 'node:events';
 import type { ApiDeps } from '../../services/deps';
 import { exportAccount } from '../../services/termination/account-export';
 import type { TerminationService } from '../../services/termination/termination-service';
 import { defineRoute, type RouteHost } from '../http/define-route';
+import { ndjsonLines, streamGenerated } from '../http/stream-response';
 import { ConfirmDeletionBody, ExportParams, TerminateAccountBody, TerminationSchema } from '../schemas/termination';
 
 export function accountTerminationRoutes(host: RouteHost, deps: ApiDeps, terminations: TerminationService): void {
@@ -59,21 +59,16 @@ export function accountTerminationRoutes(host: RouteHost, deps: ApiDeps, termina
     },
     handler: async ({ params, res }) => {
       const accountId = await terminations.accountOfToken('export', params.token);
-      res.status(200);
-      res.setHeader('Content-Type', 'application/x-ndjson; charset=utf-8');
-      res.setHeader('Content-Disposition', `attachment; filename="massivesms-export-${accountId}.ndjson"`);
-      res.setHeader('Cache-Control', 'no-store');
-      try {
-        for await (const record of exportAccount(deps.pgPool, deps.keyring, accountId)) {
-          if (res.destroyed) break;
-          if (!res.write(`${JSON.stringify(record)}\n`)) await once(res, 'drain');
-        }
-        res.end();
-      } catch (err) {
-        // Headers are gone: the client sees a cut stream (no final newline-terminated end), never half a problem.
-        deps.logger.error({ err: { type: (err as Error).name } }, 'account export failed mid-stream');
-        res.destroy();
-      }
+      await streamGenerated(res, exportAccount(deps.exportPool, deps.keyring, accountId), {
+        headers: {
+          'Content-Type': 'application/x-ndjson; charset=utf-8',
+          'Content-Disposition': `attachment; filename="massivesms-export-${accountId}.ndjson"`,
+          'Cache-Control': 'no-store',
+        },
+        serialize: ndjsonLines,
+        stallMs: deps.config.EXPORT_STALL_SECONDS * 1000,
+        logger: deps.logger,
+      });
       return { status: 200 };
     },
   });

@@ -1,12 +1,14 @@
 import type { DsrService } from '../../services/dsr/dsr-service';
 import type { AccountActor } from '../../services/actor';
+import type { ApiDeps } from '../../services/deps';
 import { defineRoute, type RouteHost } from '../http/define-route';
 import type { ReplayRule } from '../http/idempotency';
+import { jsonWithTrailingArray, streamGenerated } from '../http/stream-response';
 import { IdParams, PageQuery, pageOf } from '../schemas/common';
 import { CreateDsrBody, DsrDetailSchema, DsrExportSchema, DsrSchema } from '../schemas/data-subject-requests';
 
 /** A customer's data subject requests about its own recipients. */
-export function dataSubjectRequestRoutes(host: RouteHost, dsrs: DsrService): void {
+export function dataSubjectRequestRoutes(host: RouteHost, dsrs: DsrService, deps: Pick<ApiDeps, 'config' | 'logger'>): void {
   const tag = 'Data subject requests';
   // The answer holds the subject's number: a replay re-renders the request as it is now.
   const replay: ReplayRule<AccountActor> = {
@@ -53,6 +55,16 @@ export function dataSubjectRequestRoutes(host: RouteHost, dsrs: DsrService): voi
     auth: 'read',
     params: IdParams,
     responses: { 200: { description: 'The export, machine-readable JSON', schema: DsrExportSchema } },
-    handler: async ({ em, actor, params }) => ({ status: 200, body: await dsrs.exportForAccount(em, actor, params.id) }),
+    handler: async ({ em, actor, params, res }) => {
+      // Streamed: the subject's message history can be long, and is never built in memory.
+      const { head, messages } = await dsrs.openExportForAccount(em, actor, params.id);
+      await streamGenerated(res, messages, {
+        headers: { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' },
+        serialize: jsonWithTrailingArray(head, 'messages'),
+        stallMs: deps.config.EXPORT_STALL_SECONDS * 1000,
+        logger: deps.logger,
+      });
+      return { status: 200 };
+    },
   });
 }

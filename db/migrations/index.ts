@@ -18,6 +18,7 @@ import { Migration20261125040000_account_termination } from './Migration20261125
 import { Migration20261206021000_data_audit_cut_execute } from './Migration20261206021000_data_audit_cut_execute';
 import { Migration20261206022000_data_retention_indexes } from './Migration20261206022000_data_retention_indexes';
 import { Migration20261206021000_quiet_send_before } from './Migration20261206021000_quiet_send_before';
+import { Migration20261206021500_streams_webhook_endpoint_due } from './Migration20261206021500_streams_webhook_endpoint_due';
 
 /** Listed explicitly so migrations run the same from ts sources, bundles and tests. */
 export const migrations = [
@@ -41,4 +42,5 @@ export const migrations = [
   { name: 'Migration20261206021000_data_audit_cut_execute', class: Migration20261206021000_data_audit_cut_execute },
   { name: 'Migration20261206022000_data_retention_indexes', class: Migration20261206022000_data_retention_indexes },
   { name: 'Migration20261206021000_quiet_send_before', class: Migration20261206021000_quiet_send_before },
+  { name: 'Migration20261206021500_streams_webhook_endpoint_due', class: Migration20261206021500_streams_webhook_endpoint_due },
 ];

@@ -1,10 +1,11 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Pool } from 'pg';
 import type { DataKey } from '../../lib/crypto/sealed-field';
 import { openPii } from '../contacts/contact-pii';
 import type { DsrRow } from './dsr-store';
 import { openSubject } from './dsr-subject';
 
-/** Messages per read while building an export: one subject's history is read in bounded pages. */
+/** Messages per read while an export streams: one subject's history is read in bounded pages. */
 const EXPORT_PAGE = 1000;
 
 interface MessageMetaRow {
@@ -28,10 +29,11 @@ const iso = (d: Date | string | null) => (d === null ? null : isoOf(d));
 
 /**
  * What the account holds about the request's subject, read now: the contact (opened), its lists,
- * opt-out and restriction status, and the metadata of every message to or from the number (bodies
- * are not part of it: they are purged after 90 days and a copy would outlive that).
+ * opt-out and restriction status (the head, small, read at once), and the metadata of every message
+ * to or from the number, which the caller streams (bodies are not part of it: they are purged after
+ * 90 days and a copy would outlive that).
  */
-export async function buildDsrExport(em: EntityManager, key: DataKey, row: DsrRow) {
+export async function openDsrExport(em: EntityManager, pool: Pool, key: DataKey, row: DsrRow) {
   const hash = row.subject_phone_hash!;
   const [contact] = await em.execute<
     { id: string; pii: Buffer; opt_in_source: string | null; opt_in_at: Date | null; created_at: Date; updated_at: Date }[]
@@ -55,19 +57,7 @@ export async function buildDsrExport(em: EntityManager, key: DataKey, row: DsrRo
     'select created_at from recipient_restrictions where account_id = ? and phone_hash = ?',
     [row.account_id, hash],
   );
-  const messages: ReturnType<typeof messageView>[] = [];
-  let after = '00000000-0000-0000-0000-000000000000';
-  for (;;) {
-    const page = await em.execute<MessageMetaRow[]>(
-      `select id, direction, kind, status, sender, segments, encoding, campaign_id, created_at, sent_at, delivered_at, failed_at
-       from messages where account_id = ? and recipient_hash = ? and id > ? order by id limit ?`,
-      [row.account_id, hash, after, EXPORT_PAGE],
-    );
-    messages.push(...page.map(messageView));
-    if (page.length < EXPORT_PAGE) break;
-    after = page[page.length - 1]!.id;
-  }
-  return {
+  const head = {
     requestId: row.id,
     generatedAt: new Date().toISOString(),
     subject: { phone: pii?.phone ?? (row.subject_pii ? openSubject(key, row.id, row.subject_pii).phone : null) },
@@ -86,8 +76,26 @@ export async function buildDsrExport(em: EntityManager, key: DataKey, row: DsrRo
     lists: lists.map((l) => ({ id: l.id, name: l.name, addedAt: isoOf(l.added_at) })),
     optOut: optOut ? { source: optOut.source, since: isoOf(optOut.created_at) } : null,
     restricted: restriction ? { since: isoOf(restriction.created_at) } : null,
-    messages,
   };
+  return { head, messages: subjectMessages(pool, row.account_id, hash) };
+}
+
+/**
+ * The subject's messages page by page: each page is one short statement on its own pooled
+ * connection, so a slow reader holds no connection (and no snapshot) between pages.
+ */
+async function* subjectMessages(pool: Pool, accountId: string, hash: Buffer): AsyncGenerator<ReturnType<typeof messageView>> {
+  let after = '00000000-0000-0000-0000-000000000000';
+  for (;;) {
+    const { rows } = await pool.query<MessageMetaRow>(
+      `select id, direction, kind, status, sender, segments, encoding, campaign_id, created_at, sent_at, delivered_at, failed_at
+       from messages where account_id = $1 and recipient_hash = $2 and id > $3 order by id limit $4`,
+      [accountId, hash, after, EXPORT_PAGE],
+    );
+    yield* rows.map(messageView);
+    if (rows.length < EXPORT_PAGE) return;
+    after = rows[rows.length - 1]!.id;
+  }
 }
 
 function messageView(m: MessageMetaRow) {
@@ -107,4 +115,4 @@ function messageView(m: MessageMetaRow) {
   };
 }
 
-export type DsrExport = Awaited<ReturnType<typeof buildDsrExport>>;
+export type DsrExportHead = Awaited<ReturnType<typeof openDsrExport>>['head'];

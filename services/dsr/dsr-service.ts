@@ -27,7 +27,7 @@ import { auditByKey, auditByStaff } from '../audit-log';
 import { openPii } from '../contacts/contact-pii';
 import type { ServiceDeps } from '../deps';
 import { decodeCursor, toPage, type PageRequest } from '../pagination';
-import { buildDsrExport } from './dsr-export';
+import { openDsrExport } from './dsr-export';
 import {
   deleteDsr,
   extensionsOf,
@@ -49,7 +49,7 @@ export interface DsrSubjectInput {
   contactId?: string;
 }
 
-type Deps = Pick<ServiceDeps, 'keyring' | 'keys'> & { temporal: Client };
+type Deps = Pick<ServiceDeps, 'keyring' | 'keys' | 'exportPool'> & { temporal: Client };
 
 const REFUSAL_DETAIL: Record<string, string> = {
   [DSR_REFUSALS.completed]: 'the request is already completed',
@@ -198,7 +198,8 @@ export class DsrService {
     return { ...(await this.view(em, row, { staff: true })), process: await this.liveStatus(row) };
   }
 
-  async exportForAccount(em: EntityManager, actor: AccountActor, id: string) {
+  /** The export's head, and its messages to stream; refused (404, 409) before anything is read. */
+  async openExportForAccount(em: EntityManager, actor: AccountActor, id: string) {
     const row = await findDsr(em, id, actor.accountId);
     if (!row) throw AppError.notFound('data subject request');
     if (row.type !== 'access' && row.type !== 'portability') {
@@ -209,7 +210,7 @@ export class DsrService {
     }
     if (!row.subject_phone_hash)
       throw new AppError('conflict', 'the request names no recipient, or its subject was erased since: there is nothing to export');
-    return buildDsrExport(em, await this.deps.keyring.keyFor(em, row.account_id), row);
+    return openDsrExport(em, this.deps.exportPool, await this.deps.keyring.keyFor(em, row.account_id), row);
   }
 
   async verifyIdentity(em: EntityManager, actor: StaffActor, id: string) {

@@ -26,10 +26,16 @@ async function* pages<R extends { id: string }>(client: PoolClient, sql: string,
  * A terminated account's data for the controller, one JSON record per line (NDJSON), read page by
  * page in one repeatable-read snapshot and opened with the account's data key: contacts with their
  * opt-in metadata, lists and memberships, opt-outs, and message metadata (no bodies). Nothing is
- * written anywhere: the caller streams the records straight to the response.
+ * written anywhere: the caller streams the records straight to the response. The connection is
+ * released when the generator finishes, throws or is returned early (a download cut off).
  */
 export async function* exportAccount(pool: Pool, keyring: DataKeyring, accountId: string): AsyncGenerator<ExportRecord> {
   const client = await pool.connect();
+  // The server may end the session while the download waits (idle-in-transaction timeout): the next
+  // query then fails, instead of the driver's unhandled 'error' event taking the process down.
+  let sessionEnded: Error | undefined;
+  const onSessionEnd = (err: Error) => (sessionEnded = err);
+  client.on('error', onSessionEnd);
   try {
     await client.query('begin isolation level repeatable read read only');
     const dataKey: DataKey = await keyring.keyForOnConnection(client, accountId);
@@ -120,7 +126,8 @@ export async function* exportAccount(pool: Pool, keyring: DataKeyring, accountId
     await client.query('commit');
   } finally {
     await client.query('rollback').catch(() => undefined);
-    client.release();
+    client.off('error', onSessionEnd);
+    client.release(sessionEnded); // a connection the server ended is dropped, not pooled
   }
 }
 

@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { PoolClient } from 'pg';
 import type { WebhookEventType } from '../../db/entities/webhook-endpoint';
+import type { EndpointCaps } from './endpoint-slots';
 
 /** The SQL of customer-webhook deliveries (claiming, outcomes, endpoint health, listing). */
 
@@ -138,11 +139,30 @@ export class WebhookDeliveryStore {
   }
 
   /**
-   * Claims up to `limit` due deliveries of active endpoints. The claim is a lease: next_attempt_at
+   * Claims up to `limit` due deliveries of active endpoints, endpoint by endpoint: at most its cap
+   * from each (`caps`, else `defaultCap`; 0 skips it), taking endpoints in id order from just after
+   * `after` and wrapping around (round-robin), each endpoint's rows oldest due first. So a backlog
+   * or a slow receiver of one endpoint never fills a claim. The claim is a lease: next_attempt_at
    * moves to the lease's end, so a drain that dies leaves its rows due again then (at-least-once;
    * receivers dedupe on webhook-id). Rows another drain holds are skipped, not waited for.
    */
-  async claimDue(em: EntityManager, now: Date, limit: number, leaseMs: number): Promise<ClaimedDelivery[]> {
+  async claimDue(
+    em: EntityManager,
+    now: Date,
+    claim: { limit: number; after: string; caps: EndpointCaps },
+    leaseMs: number,
+  ): Promise<ClaimedDelivery[]> {
+    const { limit, after, caps } = claim;
+    const capIds = uuidArray(caps.endpointIds);
+    const capValues = `{${caps.caps.join(',')}}`;
+    const endpoints = (from: string) => `
+      select e.id, coalesce(c.cap, ?) as cap, ${from === '>' ? 0 : 1} as lap
+      from webhook_endpoints e left join caps c on c.endpoint_id = e.id
+      where e.status = 'active' and e.id ${from} ? and coalesce(c.cap, ?) > 0
+        and exists (select 1 from webhook_deliveries d where d.endpoint_id = e.id and d.status = 'pending' and d.next_attempt_at <= ?)
+      order by e.id
+      limit ?`;
+    const endpointArgs = [caps.defaultCap, after, caps.defaultCap, now, limit];
     const rows = await em.execute<
       {
         endpoint_id: string;
@@ -156,21 +176,32 @@ export class WebhookDeliveryStore {
         secret: Buffer;
       }[]
     >(
-      `with due as (
-         select d.endpoint_id, d.event_id
-         from webhook_deliveries d
-         join webhook_endpoints e on e.id = d.endpoint_id and e.status = 'active'
-         where d.status = 'pending' and d.next_attempt_at <= ?
-         order by d.next_attempt_at
+      `with caps as (
+         select * from unnest(?::uuid[], ?::int[]) as c (endpoint_id, cap)
+       ),
+       turn as (
+         select id, cap from ((${endpoints('>')}) union all (${endpoints('<=')})) t
+         order by lap, id
          limit ?
-         for update of d skip locked
+       ),
+       due as (
+         select x.endpoint_id, x.event_id
+         from turn cross join lateral (
+           select d.endpoint_id, d.event_id
+           from webhook_deliveries d
+           where d.endpoint_id = turn.id and d.status = 'pending' and d.next_attempt_at <= ?
+           order by d.next_attempt_at
+           limit turn.cap
+           for update of d skip locked
+         ) x
+         limit ?
        )
        update webhook_deliveries d
        set next_attempt_at = ?
        from due, webhook_endpoints e
        where d.endpoint_id = due.endpoint_id and d.event_id = due.event_id and e.id = d.endpoint_id
        returning d.endpoint_id, d.event_id, d.account_id, d.event_type, d.payload, d.attempts, d.first_attempt_at, e.url, e.secret`,
-      [now, limit, new Date(now.getTime() + leaseMs)],
+      [capIds, capValues, ...endpointArgs, ...endpointArgs, limit, now, limit, new Date(now.getTime() + leaseMs)],
     );
     return rows.map((r) => ({
       endpointId: r.endpoint_id,
