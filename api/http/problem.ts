@@ -24,6 +24,7 @@ const STATUS: Record<AppErrorKind, number> = {
   recipient_opted_out: 422,
   recipient_restricted: 422,
   sender_not_registered: 422,
+  opt_out_not_removable: 409,
 };
 
 const TITLE: Record<AppErrorKind, string> = {
@@ -45,6 +46,7 @@ const TITLE: Record<AppErrorKind, string> = {
   recipient_opted_out: 'Recipient opted out',
   recipient_restricted: 'Recipient restricted',
   sender_not_registered: 'Sender number not registered',
+  opt_out_not_removable: 'Opt-out not removable by the account',
 };
 
 export const PROBLEM_TYPE_BASE = 'https://massivesms.dev/problems/';
