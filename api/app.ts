@@ -5,6 +5,7 @@ import { pinoHttp } from 'pino-http';
 import swaggerUi from 'swagger-ui-express';
 import { dummyArgon2Hash } from '../lib/crypto/argon2';
 import { AppError } from '../lib/errors';
+import { loggablePath } from '../lib/logger';
 import { ApiKeyAuthenticator } from '../services/auth/api-key-authenticator';
 import { isSessionToken, SessionService } from '../services/auth/sessions';
 import { ContactsService } from '../services/contacts/contacts-service';
@@ -102,7 +103,8 @@ export function createApp(deps: ApiDeps, options: AppOptions = {}) {
       pinoHttp({
         logger: deps.logger,
         serializers: {
-          req: (req: { method: string; url: string }) => ({ method: req.method, path: req.url.split('?')[0] }),
+          // Signed links carry their token in the path (GET /v1/account/export/:token): never logged.
+          req: (req: { method: string; url: string }) => ({ method: req.method, path: loggablePath(req.url.split('?')[0] ?? '') }),
           res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
         },
       }),

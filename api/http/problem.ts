@@ -2,6 +2,7 @@ import { DriverException, UniqueConstraintViolationException } from '@mikro-orm/
 import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
 import { SealedFieldError } from '../../lib/crypto/sealed-field';
+import { loggablePath } from '../../lib/logger';
 import { closeAfterAnswer } from './lingering-close';
 import { AppError, type AppErrorKind, type FieldError } from '../../lib/errors';
 
@@ -152,14 +153,14 @@ export function problemErrorHandler(logger: Logger): ErrorRequestHandler {
     const known = err instanceof AppError ? err : fromKnownError(err as ParserError);
     if (known) {
       if (known.kind === 'stored_data_unreadable')
-        logger.error({ problem: known.message, method: req.method, path: req.path }, 'stored data unreadable');
+        logger.error({ problem: known.message, method: req.method, path: loggablePath(req.path) }, 'stored data unreadable');
       if (known.extras.cause !== undefined) {
-        logger.warn({ err: loggableError(known.extras.cause), method: req.method, path: req.path }, known.message);
+        logger.warn({ err: loggableError(known.extras.cause), method: req.method, path: loggablePath(req.path) }, known.message);
       }
       sendProblem(req, res, known);
       return;
     }
-    logger.error({ err: loggableError(err), method: req.method, path: req.path }, 'unhandled error');
+    logger.error({ err: loggableError(err), method: req.method, path: loggablePath(req.path) }, 'unhandled error');
     res
       .status(500)
       .type('application/problem+json')
