@@ -40,6 +40,8 @@ import { sessionRoutes } from './routes/sessions';
 import { staffSessionRoutes } from './routes/staff-sessions';
 import { staffUserRoutes } from './routes/staff-users';
 import { isStaffToken, StaffSessionService } from '../services/staff/staff-sessions';
+import { createEmailSender } from '../providers/email/registry';
+import { StaffEnrolmentService } from '../services/staff/staff-enrolments';
 import { StaffUsersService } from '../services/staff/staff-users-service';
 import { webhookEndpointRoutes } from './routes/webhook-endpoints';
 import { accountTerminationRoutes } from './routes/account-termination';
@@ -194,7 +196,16 @@ export function createApp(deps: ApiDeps, options: AppOptions = {}) {
   campaignRoutes(host, campaigns, new CampaignRuns(deps, campaigns));
   const staffUsers = new StaffUsersService(deps.keys.staffTotpKey, options.authClock);
   staffSessionRoutes(host, staffSessions, staffUsers);
-  staffUserRoutes(host, staffUsers);
+  staffUserRoutes(
+    host,
+    staffUsers,
+    new StaffEnrolmentService({
+      staffTotpKey: deps.keys.staffTotpKey,
+      email: createEmailSender(deps.config),
+      apiBaseUrl: deps.config.PUBLIC_BASE_URL,
+      ...(options.authClock ? { clock: options.authClock } : {}),
+    }),
+  );
   staffBreachRoutes(host, new BreachesService(deps, options.noticeClock));
   noticeRoutes(host, new NoticesService(options.noticeClock));
   const subprocessors = new SubprocessorsService(deps, options.noticeClock);

@@ -114,6 +114,7 @@ describe('staff role matrix', () => {
       'POST /staff/v1/staff-users': ['admin'],
       'GET /staff/v1/staff-users': ['admin'],
       'POST /staff/v1/staff-users/{id}/disable': ['admin'],
+      'POST /staff/v1/staff-users/{id}/reset-enrolment': ['admin'],
       'POST /staff/v1/breaches': ['security', 'privacy'],
       'GET /staff/v1/breaches': ['security', 'privacy'],
       'GET /staff/v1/breaches/{id}': ['security', 'privacy'],

@@ -16,6 +16,7 @@ import { Migration20261125020000_campaign_counters } from './Migration2026112502
 import { Migration20261125010000_import_staging_storage } from './Migration20261125010000_import_staging_storage';
 import { Migration20261125040000_account_termination } from './Migration20261125040000_account_termination';
 import { Migration20261206020500_misc_keyword_replies } from './Migration20261206020500_misc_keyword_replies';
+import { Migration20261206023500_misc_staff_enrolment } from './Migration20261206023500_misc_staff_enrolment';
 
 /** Listed explicitly so migrations run the same from ts sources, bundles and tests. */
 export const migrations = [
@@ -37,4 +38,5 @@ export const migrations = [
   { name: 'Migration20261125010000_import_staging_storage', class: Migration20261125010000_import_staging_storage },
   { name: 'Migration20261125040000_account_termination', class: Migration20261125040000_account_termination },
   { name: 'Migration20261206020500_misc_keyword_replies', class: Migration20261206020500_misc_keyword_replies },
+  { name: 'Migration20261206023500_misc_staff_enrolment', class: Migration20261206023500_misc_staff_enrolment },
 ];
