@@ -64,6 +64,7 @@ export class StaffEnrolmentService {
 
   /** Clears the user's factors (sessions revoked) and emails a new enrolment token. */
   async reset(em: EntityManager, actor: StaffUserCreator, id: string) {
+    if (!(await findStaffUser(em, id))) throw AppError.notFound('staff user');
     const email = this.requireEmail();
     const { user, enrolment } = await this.resetUser(em, actor, id);
     await this.send(email, user.email, enrolment, true);
