@@ -5,6 +5,7 @@ import { pinoHttp } from 'pino-http';
 import swaggerUi from 'swagger-ui-express';
 import { dummyArgon2Hash } from '../lib/crypto/argon2';
 import { AppError } from '../lib/errors';
+import { loggablePath } from '../lib/logger';
 import { ApiKeyAuthenticator } from '../services/auth/api-key-authenticator';
 import { isSessionToken, SessionService } from '../services/auth/sessions';
 import { ContactsService } from '../services/contacts/contacts-service';
@@ -39,6 +40,8 @@ import { sessionRoutes } from './routes/sessions';
 import { staffSessionRoutes } from './routes/staff-sessions';
 import { staffUserRoutes } from './routes/staff-users';
 import { isStaffToken, StaffSessionService } from '../services/staff/staff-sessions';
+import { createEmailSender } from '../providers/email/registry';
+import { StaffEnrolmentService } from '../services/staff/staff-enrolments';
 import { StaffUsersService } from '../services/staff/staff-users-service';
 import { webhookEndpointRoutes } from './routes/webhook-endpoints';
 import { accountTerminationRoutes } from './routes/account-termination';
@@ -102,7 +105,8 @@ export function createApp(deps: ApiDeps, options: AppOptions = {}) {
       pinoHttp({
         logger: deps.logger,
         serializers: {
-          req: (req: { method: string; url: string }) => ({ method: req.method, path: req.url.split('?')[0] }),
+          // Signed links carry their token in the path (GET /v1/account/export/:token): never logged.
+          req: (req: { method: string; url: string }) => ({ method: req.method, path: loggablePath(req.url.split('?')[0] ?? '') }),
           res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
         },
       }),
@@ -192,7 +196,16 @@ export function createApp(deps: ApiDeps, options: AppOptions = {}) {
   campaignRoutes(host, campaigns, new CampaignRuns(deps, campaigns));
   const staffUsers = new StaffUsersService(deps.keys.staffTotpKey, options.authClock);
   staffSessionRoutes(host, staffSessions, staffUsers);
-  staffUserRoutes(host, staffUsers);
+  staffUserRoutes(
+    host,
+    staffUsers,
+    new StaffEnrolmentService({
+      staffTotpKey: deps.keys.staffTotpKey,
+      email: createEmailSender(deps.config),
+      apiBaseUrl: deps.config.PUBLIC_BASE_URL,
+      ...(options.authClock ? { clock: options.authClock } : {}),
+    }),
+  );
   staffBreachRoutes(host, new BreachesService(deps, options.noticeClock));
   noticeRoutes(host, new NoticesService(options.noticeClock));
   const subprocessors = new SubprocessorsService(deps, options.noticeClock);

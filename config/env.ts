@@ -6,6 +6,9 @@ const schema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Also appends every line at LOG_FILE_LEVEL or above to this file (the tests' log scan reads it). */
+  LOG_FILE: z.string().min(1).max(4096).optional(),
+  LOG_FILE_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
   /** The app's login role: data access only, no DDL, audit tables insert-only. */
   DATABASE_URL: z.string().url().default('postgres://massivesms_app@127.0.0.1:5432/massivesms'),
   /** The schema owner, used only to migrate (`npm run migrate`, dev, tests); never by the API or worker. */

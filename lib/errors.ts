@@ -24,7 +24,9 @@ export type AppErrorKind =
   /** Messaging: a data subject restricted processing of this number for this account. */
   | 'recipient_restricted'
   /** Messaging: `from` is not one of the account's registered sender numbers. */
-  | 'sender_not_registered';
+  | 'sender_not_registered'
+  /** Opt-outs: the recipient's own STOP (lifted by START) or a data subject's objection (lifted by staff). */
+  | 'opt_out_not_removable';
 
 export interface FieldError {
   field: string;

@@ -28,6 +28,31 @@ export const REDACTED_PATHS = [
   '*.optIn.ip',
 ];
 
-export function createLogger(level: string, name: string, destination?: pino.DestinationStream): pino.Logger {
-  return pino({ level, name, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } }, destination);
+/** Our tokens (API keys msk_, sessions mss_, staff mst_, termination links mse_/msc_, …) all open with ms?_. */
+const TOKEN_SEGMENT = /^ms[a-z]_/;
+
+/** A request path as it may be logged: a segment that is one of our tokens (a signed link) is replaced. */
+export function loggablePath(path: string): string {
+  return path
+    .split('/')
+    .map((segment) => (TOKEN_SEGMENT.test(segment) ? '[redacted]' : segment))
+    .join('/');
+}
+
+/** A second copy of every line at or above its own level, appended to a file (LOG_FILE / LOG_FILE_LEVEL). */
+export interface LogFileCopy {
+  path: string;
+  level: string;
+}
+
+export function createLogger(level: string, name: string, destination?: pino.DestinationStream, copy?: LogFileCopy): pino.Logger {
+  const options = { name, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } };
+  if (!copy) return pino({ ...options, level }, destination);
+  const streams: pino.StreamEntry[] = [
+    { level: copy.level as pino.Level, stream: pino.destination({ dest: copy.path, append: true, mkdir: true, sync: true }) },
+  ];
+  if (level !== 'silent') streams.push({ level: level as pino.Level, stream: destination ?? pino.destination(1) });
+  const rank = (l: string) => pino.levels.values[l] ?? Infinity;
+  const lowest = level !== 'silent' && rank(level) < rank(copy.level) ? level : copy.level;
+  return pino({ ...options, level: lowest }, pino.multistream(streams));
 }

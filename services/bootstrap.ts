@@ -2,7 +2,7 @@ import type { AppConfig } from '../config/env';
 import { createPgPool } from '../db/pg-pool';
 import { openOrm } from '../db/orm';
 import { deriveMasterKeys } from '../lib/crypto/keys';
-import { createLogger } from '../lib/logger';
+import { createLogger, type LogFileCopy } from '../lib/logger';
 import { configureAuditLog } from './audit-log';
 import type { ServiceDeps } from './deps';
 import { DataKeyring } from './keyring';
@@ -32,7 +32,7 @@ export async function createServiceDeps(config: AppConfig, processName: string):
         ttlMs: config.KEYRING_CACHE_TTL_SECONDS * 1000,
         maxEntries: config.KEYRING_CACHE_MAX_ENTRIES,
       }),
-      logger: createLogger(config.LOG_LEVEL, processName),
+      logger: createLogger(config.LOG_LEVEL, processName, undefined, logFileCopy(config)),
     };
   } catch (err) {
     await orm.close();
@@ -61,4 +61,9 @@ function createExportPool(config: AppConfig) {
     statementTimeoutMs: config.EXPORT_STATEMENT_TIMEOUT_SECONDS * 1000,
     idleInTransactionTimeoutMs: 2 * config.EXPORT_STALL_SECONDS * 1000,
   });
+}
+
+/** The config's LOG_FILE copy, when one is set. */
+export function logFileCopy(config: Pick<AppConfig, 'LOG_FILE' | 'LOG_FILE_LEVEL'>): LogFileCopy | undefined {
+  return config.LOG_FILE ? { path: config.LOG_FILE, level: config.LOG_FILE_LEVEL } : undefined;
 }

@@ -38,6 +38,16 @@ function auditOptOut(em: EntityManager, actor: OptOutActor, action: string, id: 
   return auditByKey(em, actor, action, { type: 'opt_out', id }, details);
 }
 
+const CUSTOMER_REMOVABLE_SOURCE: OptOutSource = 'api';
+
+function notRemovable(source: string): AppError {
+  const who =
+    source === 'inbound_keyword'
+      ? 'the recipient opted out by replying STOP: only the recipient can opt in again, by replying START'
+      : 'this opt-out records a data subject request or a staff decision: only MassiveSMS staff can lift it';
+  return new AppError('opt_out_not_removable', who);
+}
+
 export class OptOutsService {
   constructor(private readonly deps: Pick<ServiceDeps, 'keyring' | 'keys'>) {}
 
@@ -83,11 +93,19 @@ export class OptOutsService {
     return toPage(rows, page.limit, (o) => this.view(o, dataKey));
   }
 
-  /** Removing an opt-out re-permits sending, so it needs a reason, and the reason is audited. */
+  /**
+   * Removing an opt-out re-permits sending, so it needs a reason, and the reason is audited. Only
+   * the account's own (source api) opt-outs are its to remove: a recipient's STOP is lifted by that
+   * recipient's START, a data subject's objection by staff.
+   */
   async remove(em: EntityManager, actor: AccountActor, id: string, reason: string) {
     await em.transactional(async (tem) => {
-      const deleted = await tem.nativeDelete(OptOut, { id, accountId: actor.accountId });
-      if (deleted === 0) throw AppError.notFound('opt-out');
+      const deleted = await tem.nativeDelete(OptOut, { id, accountId: actor.accountId, source: CUSTOMER_REMOVABLE_SOURCE });
+      if (deleted === 0) {
+        const kept = await tem.findOne(OptOut, { id, accountId: actor.accountId }, { fields: ['source'] });
+        if (!kept) throw AppError.notFound('opt-out');
+        throw notRemovable(kept.source);
+      }
       await auditOptOut(tem, actor, 'opt_out.removed', id, { reason });
     });
   }

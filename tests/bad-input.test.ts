@@ -71,7 +71,8 @@ const VALID_BODIES: Record<string, Record<string, unknown>> = {
   'POST /v1/campaigns': CAMPAIGN,
   'PATCH /v1/campaigns/{id}': CAMPAIGN,
   'POST /staff/v1/sessions': { email: 'x@example.com', password: 'long enough password', code: '123456' },
-  'POST /staff/v1/staff-users': { email: 'x@example.com', role: 'support', password: 'long enough password' },
+  'POST /staff/v1/staff-users': { email: 'x@example.com', role: 'support' },
+  'POST /staff/v1/enrolments': { token: `msn_${'a'.repeat(43)}`, password: 'long enough password' },
   'POST /staff/v1/breaches': {
     ...BREACH_ASSESSMENT,
     awareAt: '2026-11-24T10:00:00Z',

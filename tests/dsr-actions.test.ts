@@ -261,7 +261,7 @@ describe('what the product does itself for a data subject request', () => {
     expect(other.status).toBe(202);
   });
 
-  it('objection: the number is opted out (source dsr) and a send to it is refused', async () => {
+  it('objection: the number is opted out (source dsr), the account cannot remove it, and a send to it is refused', async () => {
     const acct = await signUp(h.app, 'Object');
     const phone = '+14155553021';
     await request(h.app).post('/v1/sender-numbers').set(acct.auth).send({ phone: '+14155553020' });
@@ -269,6 +269,13 @@ describe('what the product does itself for a data subject request', () => {
     expect(dsr).toMatchObject({ status: 'completed', outcome: { action: 'opted_out' } });
     const optOuts = await request(h.app).get('/v1/opt-outs').set(acct.auth);
     expect(optOuts.body.data).toEqual([expect.objectContaining({ phone, source: 'dsr', reason: 'data subject objection' })]);
+    const removal = await request(h.app)
+      .delete(`/v1/opt-outs/${optOuts.body.data[0].id}`)
+      .set(acct.auth)
+      .send({ reason: 'customer says fine' });
+    expectProblem(removal, 409, 'opt_out_not_removable');
+    expect(removal.body.detail).toBe('this opt-out records a data subject request or a staff decision: only MassiveSMS staff can lift it');
+    expect((await request(h.app).get('/v1/opt-outs').set(acct.auth)).body.data).toEqual(optOuts.body.data);
     const refused = await request(h.app).post('/v1/messages').set(acct.auth).send({ to: phone, from: '+14155553020', body: 'hi' });
     expectProblem(refused, 422, 'recipient_opted_out');
   });

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
@@ -9,6 +9,7 @@ import { dropDatabase } from '../db/create-database';
 import { prepareDatabase } from '../db/orm';
 import { temporalPaths } from '../scripts/temporal-paths';
 import { SEARCH_ATTRIBUTE_KEYS } from '../workflows/search-attributes';
+import { describeFindings, scanLogDir } from './support/log-scan';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -20,6 +21,8 @@ declare module 'vitest' {
     masterKey: string;
     workflowBundlePath: string;
     temporalCliPath: string;
+    /** Where every process of the run appends its info-level log lines for the log scan (tests/support/log-scan.ts). */
+    logScanDir: string;
   }
 }
 
@@ -50,16 +53,26 @@ export default async function setup(project: TestProject) {
     logger: new DefaultLogger('WARN'),
   });
   writeFileSync(workflowBundlePath, bundle.code);
+  const logScanDir = join(outDir, `logs-${process.pid}`);
+  mkdirSync(logScanDir, { recursive: true });
+  const masterKey = randomBytes(32).toString('base64');
 
   project.provide('databaseUrl', databaseUrl);
   project.provide('ownerDatabaseUrl', ownerDatabaseUrl);
   project.provide('temporalAddress', env.address);
-  project.provide('masterKey', randomBytes(32).toString('base64'));
+  project.provide('masterKey', masterKey);
+  project.provide('logScanDir', logScanDir);
   project.provide('workflowBundlePath', workflowBundlePath);
   project.provide('temporalCliPath', paths.cli);
 
   return async () => {
     await env.teardown();
     await dropDatabase(ownerDatabaseUrl);
+    // Each file's logs were scanned when it ended; this catches lines written after that (a process outliving its file).
+    const findings = readdirSync(logScanDir).flatMap((d) =>
+      scanLogDir(join(logScanDir, d), [masterKey]).map((f) => ({ ...f, file: `${d}/${f.file}` })),
+    );
+    if (findings.length > 0) throw new Error(`${describeFindings(findings)}\n(the logs are kept in ${logScanDir})`);
+    rmSync(logScanDir, { recursive: true, force: true });
   };
 }

@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { phoneHash } from '../lib/crypto/phone-hash';
-import { signUp, type TestAccount } from './support/accounts';
+import { expectProblem, signUp, type TestAccount } from './support/accounts';
 import { freshPhone, registerSender } from './support/messaging';
 import { waitFor } from './support/outbox';
 import { startWebhookStack, type WebhookStack } from './support/webhook-stack';
@@ -132,17 +132,112 @@ describe('inbound messages', () => {
 
   it('HELP and INFO answer with the help text (the default, then the account’s own)', async () => {
     const from = freshPhone();
+    const other = freshPhone();
     expect(await inbound('twilio', from, 'help')).toBe(200);
     await request(stack.h.app)
       .put('/v1/account/messaging')
       .set(acct.auth)
       .send({ companyName: null, helpText: 'Keyword Shop help: call us.' });
-    expect(await inbound('telnyx', from, 'INFO')).toBe(200);
+    expect(await inbound('telnyx', other, 'INFO')).toBe(200);
     expect((await repliesTo(from)).map((r) => r.body)).toEqual([
       'Keyword Shop: Reply STOP to unsubscribe, START to resubscribe. Msg & data rates may apply.',
-      'Keyword Shop help: call us.',
     ]);
+    expect((await repliesTo(other)).map((r) => r.body)).toEqual(['Keyword Shop help: call us.']);
     await request(stack.h.app).put('/v1/account/messaging').set(acct.auth).send({ companyName: null, helpText: null });
+  });
+
+  it('HELP is answered once per number per day: a second HELP or INFO within 24 hours gets no reply, a day later it does', async () => {
+    const from = freshPhone();
+    for (const text of ['HELP', 'help', 'INFO']) expect(await inbound('telnyx', from, text)).toBe(200);
+    const replies = await repliesTo(from);
+    expect(replies).toHaveLength(1);
+    // A day later (the reply's time moved back, as the clock would) the budget is whole again.
+    await sql(`update messages set created_at = created_at - interval '24 hours 1 second' where id = ?`, [replies[0]!.id]);
+    expect(await inbound('twilio', from, 'HELP')).toBe(200);
+    expect(await repliesTo(from)).toHaveLength(2);
+  });
+
+  it('two HELPs at the same moment are answered once', async () => {
+    const from = freshPhone();
+    const statuses = await Promise.all([inbound('telnyx', from, 'HELP'), inbound('twilio', from, 'INFO')]);
+    expect(statuses).toEqual([200, 200]);
+    expect(await repliesTo(from)).toHaveLength(1);
+  });
+
+  it('a HELP ping-pong between two accounts’ numbers stops at once: no keyword is answered to a platform number', async () => {
+    const other = await signUp(stack.h.app, 'Echo Shop');
+    const THEIRS = await registerSender(stack.h.app, other, freshPhone());
+    // Help texts saved before keywords were refused in them: each one is itself a HELP.
+    for (const a of [acct, other]) {
+      await sql(
+        `insert into messaging_settings (account_id, company_name, help_text, updated_at) values (?, null, 'HELP', now())
+                 on conflict (account_id) do update set help_text = 'HELP'`,
+        [a.accountId],
+      );
+    }
+    const side = { [OUR]: acct, [THEIRS]: other };
+    const keywordReplies = async (a: TestAccount) =>
+      sql<{ id: string }>(`select id from messages where account_id = ? and kind = 'keyword_reply' order by id`, [a.accountId]);
+    const before = { [OUR]: (await keywordReplies(acct)).length, [THEIRS]: 0 };
+    // Each reply one number queues is delivered to the other as an inbound message, as a carrier would.
+    let message: { from: string; to: string; text: string } | null = { from: THEIRS, to: OUR, text: 'HELP' };
+    let rounds = 0;
+    while (message && rounds < 6) {
+      rounds += 1;
+      expect(await inbound(rounds % 2 ? 'telnyx' : 'twilio', message.from, message.text, message.to)).toBe(200);
+      const answering: TestAccount = side[message.to]!;
+      const replies = await keywordReplies(answering);
+      if (replies.length === before[message.to]) message = null;
+      else {
+        before[message.to] = replies.length;
+        const got: request.Response = await request(stack.h.app)
+          .get(`/v1/messages/${replies.at(-1)!.id}`)
+          .set(answering.auth);
+        message = { from: message.to, to: message.from, text: got.body.body as string };
+      }
+    }
+    expect(rounds).toBe(1);
+    expect((await keywordReplies(other)).length).toBe(0);
+    await sql(`delete from messaging_settings where account_id in (?, ?)`, [acct.accountId, other.accountId]);
+  });
+
+  it('a help text that is, or begins with, a keyword is refused (422) and the stored one is kept', async () => {
+    await request(stack.h.app).put('/v1/account/messaging').set(acct.auth).send({ companyName: null, helpText: 'Keyword Shop: call us.' });
+    for (const helpText of ['HELP', ' info ', 'Stop', 'opt out', 'STOP: to unsubscribe', 'Yes! We can help', 'Opt  Out below']) {
+      const res = await request(stack.h.app).put('/v1/account/messaging').set(acct.auth).send({ companyName: null, helpText });
+      expectProblem(res, 422, 'validation');
+      expect(res.body.errors).toEqual([
+        { field: 'body.helpText', reason: 'must not be or begin with a keyword (STOP, START, HELP, …): it could start a reply loop' },
+      ]);
+    }
+    expect((await request(stack.h.app).get('/v1/account/messaging').set(acct.auth)).body.helpText).toBe('Keyword Shop: call us.');
+    for (const helpText of ['Information desk: call 555-0100', 'Keyword Shop help: reply STOP to unsubscribe']) {
+      const res = await request(stack.h.app).put('/v1/account/messaging').set(acct.auth).send({ companyName: null, helpText });
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+    }
+    await request(stack.h.app).put('/v1/account/messaging').set(acct.auth).send({ companyName: null, helpText: null });
+  });
+
+  it('the account cannot remove a recipient’s own STOP (409): the number stays opted out and a send to it is refused', async () => {
+    const from = freshPhone();
+    expect(await inbound('twilio', from, 'STOP')).toBe(200);
+    const optOut = (await request(stack.h.app).get('/v1/opt-outs').set(acct.auth)).body.data.find(
+      (o: { phone: string }) => o.phone === from,
+    );
+    expect(optOut).toMatchObject({ source: 'inbound_keyword' });
+    const removal = await request(stack.h.app).delete(`/v1/opt-outs/${optOut.id}`).set(acct.auth).send({ reason: 'they like us really' });
+    expectProblem(removal, 409, 'opt_out_not_removable');
+    expect(removal.body.detail).toBe('the recipient opted out by replying STOP: only the recipient can opt in again, by replying START');
+    const kept = (await request(stack.h.app).get('/v1/opt-outs').set(acct.auth)).body.data.filter(
+      (o: { phone: string }) => o.phone === from,
+    );
+    expect(kept).toEqual([optOut]);
+    const send = await request(stack.h.app).post('/v1/messages').set(acct.auth).send({ to: from, from: OUR, body: 'we are back' });
+    expectProblem(send, 422, 'recipient_opted_out');
+    const audit = await sql<{ n: number }>(`select count(*)::int as n from audit_log where action = 'opt_out.removed' and target_id = ?`, [
+      optOut.id,
+    ]);
+    expect(audit).toEqual([{ n: 0 }]);
   });
 
   it('START removes the opt-out (audited with its reason) and confirms; START without an opt-out says nothing', async () => {

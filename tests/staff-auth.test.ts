@@ -11,15 +11,18 @@ import { ARGON2_HASH_PREFIX, dummyArgon2Hash, verifySecret } from '../lib/crypto
 import { SealedFieldError } from '../lib/crypto/sealed-field';
 import { AppError } from '../lib/errors';
 import { verifyAuditChain } from '../services/audit-log';
+import { STAFF_ENROLMENT_TTL_MS } from '../services/staff/staff-enrolments';
 import { STAFF_SESSION_TTL_MS, StaffSessionService } from '../services/staff/staff-sessions';
 import { markStaffUserDisabled } from '../services/staff/staff-user-store';
 import { openTotpSecret } from '../services/staff/totp-secret';
 import { expectProblem, signUp } from './support/accounts';
 import { afterTampering } from './support/audit-tampering';
 import { startHarness, type Harness } from './support/harness';
+import { startSimulatorProcess, type SimulatorProcess } from './support/simulator-process';
 import { createStaffUser, staffBearer, type TestStaffUser } from './support/staff';
 
 let h: Harness;
+let sim: SimulatorProcess;
 /** The product's app with the auth clock (failure budgets, TOTP steps, staff token expiry) at `now`. */
 let app: Express;
 const logLines: string[] = [];
@@ -73,10 +76,23 @@ async function tokenFor(user: TestStaffUser): Promise<string> {
 const me = (token: string) => request(app).get('/staff/v1/me').set(staffBearer(token));
 
 beforeAll(async () => {
-  h = await startHarness({ logLines, logLevel: 'debug' });
+  // The simulator's Resend takes the enrolment emails.
+  sim = await startSimulatorProcess();
+  h = await startHarness({ logLines, logLevel: 'debug', env: sim.env() });
   app = createApp({ ...h.deps, temporal: h.temporal }, { authClock: () => now });
 });
-afterAll(() => h.close());
+afterAll(async () => {
+  await h.close();
+  await sim.stop();
+});
+
+/** The token of the newest enrolment email sent to `email` (what the staff member reads in their mailbox). */
+async function enrolmentTokenSentTo(email: string): Promise<string> {
+  const sent = await sim.control.emails(email);
+  const token = /msn_[A-Za-z0-9_-]{43}/.exec(sent.at(-1)?.text ?? '')?.[0];
+  expect(token, `an enrolment email to ${email}`).toBeDefined();
+  return token!;
+}
 
 describe('staff sign-in', () => {
   it('email, password and the current TOTP code give a 12-hour mst_ token that reaches /staff/v1/me', async () => {
@@ -293,15 +309,16 @@ describe('staff tokens', () => {
 });
 
 describe('staff users through the API', () => {
-  it('an admin creates a staff user (the otpauth URI once; the new user signs in with it), lists them without secrets', async () => {
+  it('an admin creates a staff user: the answer holds no factor; the emailed token enrols once, and the user signs in with it', async () => {
     const admin = await newStaff('admin');
     const adminToken = await tokenFor(admin);
-    const password = 'a long staff password 7';
     const email = `New.Privacy.${Date.now()}@MassiveSMS.example`;
-    const created = await request(app)
+    const refusedPassword = await request(app)
       .post('/staff/v1/staff-users')
       .set(staffBearer(adminToken))
-      .send({ email, role: 'privacy', password });
+      .send({ email, role: 'privacy', password: 'the admin picks it' });
+    expectProblem(refusedPassword, 422, 'validation');
+    const created = await request(app).post('/staff/v1/staff-users').set(staffBearer(adminToken)).send({ email, role: 'privacy' });
     expect(created.status).toBe(201);
     expect(created.body).toEqual({
       id: expect.any(String),
@@ -309,11 +326,38 @@ describe('staff users through the API', () => {
       role: 'privacy',
       createdAt: new Date(now).toISOString(),
       disabledAt: null,
+      enrolment: { expiresAt: new Date(now + STAFF_ENROLMENT_TTL_MS).toISOString(), emailed: true },
+    });
+    expect(STAFF_ENROLMENT_TTL_MS).toBe(72 * 60 * 60 * 1000);
+    // Not enrolled yet: no factor exists, so nothing signs in.
+    const [row] = await h.deps.orm.em
+      .fork()
+      .execute<{ password_hash: string | null; totp_secret: Buffer | null }[]>(
+        'select password_hash, totp_secret from staff_users where id = ?',
+        [created.body.id],
+      );
+    expect(row).toEqual({ password_hash: null, totp_secret: null });
+
+    const token = await enrolmentTokenSentTo(email.toLowerCase());
+    secretsSeen.add(token);
+    const password = 'a long staff password 7';
+    const enrolled = await request(app).post('/staff/v1/enrolments').send({ token, password });
+    expect(enrolled.status, JSON.stringify(enrolled.body)).toBe(200);
+    expect(enrolled.body).toEqual({
+      staffUser: { id: created.body.id, email: email.toLowerCase(), role: 'privacy', createdAt: created.body.createdAt, disabledAt: null },
       otpauthUri: expect.stringMatching(/^otpauth:\/\/totp\/MassiveSMS:.+\?.*secret=[A-Z2-7]+/),
     });
-    const enrolled = new URL(created.body.otpauthUri);
-    expect(Object.fromEntries(enrolled.searchParams)).toMatchObject({ issuer: 'MassiveSMS', algorithm: 'SHA1', digits: '6', period: '30' });
-    const secret = Secret.fromBase32(enrolled.searchParams.get('secret')!);
+    const again = await request(app).post('/staff/v1/enrolments').send({ token, password: 'a second password here' });
+    expectProblem(again, 401, 'unauthorized');
+    expect(again.body.detail).toBe('the enrolment token is unknown, used, expired or revoked; ask an admin to reset your enrolment');
+    const enrolledUri = new URL(enrolled.body.otpauthUri);
+    expect(Object.fromEntries(enrolledUri.searchParams)).toMatchObject({
+      issuer: 'MassiveSMS',
+      algorithm: 'SHA1',
+      digits: '6',
+      period: '30',
+    });
+    const secret = Secret.fromBase32(enrolledUri.searchParams.get('secret')!);
     secretsSeen.add(secret.base32).add(secret.hex).add(password);
 
     const newUser = remember({
@@ -321,8 +365,8 @@ describe('staff users through the API', () => {
       email: created.body.email,
       password,
       role: 'privacy',
-      otpauthUri: created.body.otpauthUri,
-      totp: URI.parse(created.body.otpauthUri) as TOTP,
+      otpauthUri: enrolled.body.otpauthUri,
+      totp: URI.parse(enrolled.body.otpauthUri) as TOTP,
     });
     expect((await me(await tokenFor(newUser))).body.role).toBe('privacy');
 
@@ -351,9 +395,66 @@ describe('staff users through the API', () => {
     const duplicate = await request(app)
       .post('/staff/v1/staff-users')
       .set(staffBearer(adminToken))
-      .send({ email: email.toUpperCase(), role: 'support', password });
+      .send({ email: email.toUpperCase(), role: 'support' });
     expectProblem(duplicate, 409, 'conflict');
     expect(duplicate.body.detail).toBe('a staff user with this email already exists');
+  });
+
+  it('an expired enrolment token is refused; a reset clears both factors, ends the sessions and the old token, and only the new token enrols', async () => {
+    const admin = await newStaff('admin');
+    const adminToken = await tokenFor(admin);
+    const email = `reset-${Date.now()}@massivesms.example`;
+    const created = await request(app).post('/staff/v1/staff-users').set(staffBearer(adminToken)).send({ email, role: 'support' });
+    expect(created.status).toBe(201);
+    const expired = await enrolmentTokenSentTo(email);
+    secretsSeen.add(expired);
+    now += STAFF_ENROLMENT_TTL_MS;
+    expectProblem(
+      await request(app).post('/staff/v1/enrolments').send({ token: expired, password: 'too late a password' }),
+      401,
+      'unauthorized',
+    );
+    nextStep();
+    const adminToken2 = await tokenFor(admin); // the admin's session is 12 hours; the clock moved 72
+
+    const first = await request(app).post(`/staff/v1/staff-users/${created.body.id}/reset-enrolment`).set(staffBearer(adminToken2));
+    expect(first.status).toBe(200);
+    expect(first.body).toMatchObject({
+      id: created.body.id,
+      enrolment: { expiresAt: new Date(now + STAFF_ENROLMENT_TTL_MS).toISOString(), emailed: true },
+    });
+    const token = await enrolmentTokenSentTo(email);
+    expect(token).not.toBe(expired);
+    secretsSeen.add(token);
+    const enrolled = await request(app).post('/staff/v1/enrolments').send({ token, password: 'my own first password' });
+    expect(enrolled.status).toBe(200);
+    const user = remember({
+      id: created.body.id,
+      email,
+      password: 'my own first password',
+      role: 'support',
+      otpauthUri: enrolled.body.otpauthUri,
+      totp: URI.parse(enrolled.body.otpauthUri) as TOTP,
+    });
+    const session = await tokenFor(user);
+    expect((await me(session)).status).toBe(200);
+
+    const second = await request(app).post(`/staff/v1/staff-users/${created.body.id}/reset-enrolment`).set(staffBearer(adminToken2));
+    expect(second.status).toBe(200);
+    expect((await me(session)).status).toBe(401);
+    expect((await signIn({ email, password: user.password, code: codeAt(user) })).status).toBe(401);
+    const [row] = await h.deps.orm.em
+      .fork()
+      .execute<{ password_hash: string | null; totp_secret: Buffer | null }[]>(
+        'select password_hash, totp_secret from staff_users where id = ?',
+        [created.body.id],
+      );
+    expect(row).toEqual({ password_hash: null, totp_secret: null });
+    const third = await enrolmentTokenSentTo(email);
+    secretsSeen.add(third);
+    expectProblem(await request(app).post('/staff/v1/enrolments').send({ token, password: 'reusing the old token' }), 401, 'unauthorized');
+    expect((await request(app).post('/staff/v1/enrolments').send({ token: third, password: 'my own second password' })).status).toBe(200);
+    secretsSeen.add('my own second password');
   });
 
   it('staff users are disabled, never deleted: the app role may not delete them', async () => {
@@ -376,8 +477,10 @@ describe('audit', () => {
     const created = await request(app)
       .post('/staff/v1/staff-users')
       .set(staffBearer(adminToken))
-      .send({ email: `audited-${Date.now()}@massivesms.example`, role: 'support', password: 'a long staff password 8' });
+      .send({ email: `audited-${Date.now()}@massivesms.example`, role: 'support' });
     expect(created.status).toBe(201);
+    const reset = await request(app).post(`/staff/v1/staff-users/${created.body.id}/reset-enrolment`).set(staffBearer(adminToken));
+    expect(reset.status).toBe(200);
     expect((await request(app).post(`/staff/v1/staff-users/${created.body.id}/disable`).set(staffBearer(adminToken))).status).toBe(200);
     expect((await request(app).delete('/staff/v1/sessions/current').set(staffBearer(adminToken))).status).toBe(204);
 
@@ -397,7 +500,14 @@ describe('audit', () => {
         account_id: null,
         target_type: 'staff_user',
         target_id: admin.id,
-        details: { role: 'admin' },
+        details: { role: 'admin', enrolmentId: expect.any(String) },
+      },
+      {
+        action: 'staff_user.enrolled',
+        ...byAdmin,
+        target_type: 'staff_user',
+        target_id: admin.id,
+        details: { enrolmentId: expect.any(String) },
       },
       { action: 'staff_session.created', ...byAdmin, target_type: 'staff_session', target_id: sessionId, details: session },
       {
@@ -405,7 +515,14 @@ describe('audit', () => {
         ...byAdmin,
         target_type: 'staff_user',
         target_id: created.body.id,
-        details: { ...session, role: 'support' },
+        details: { ...session, role: 'support', enrolmentId: expect.any(String) },
+      },
+      {
+        action: 'staff_user.enrolment_reset',
+        ...byAdmin,
+        target_type: 'staff_user',
+        target_id: created.body.id,
+        details: { ...session, revokedSessions: 0, revokedEnrolments: 1, enrolmentId: expect.any(String) },
       },
       {
         action: 'staff_user.disabled',

@@ -10,11 +10,13 @@ import { Output } from '../cli/lib/output';
 import { pollUntilDone } from '../cli/lib/poll-status';
 import { startHarness, testEnvironment, type Harness } from './support/harness';
 import { freePort } from './support/free-port';
+import { startSimulatorProcess, type SimulatorProcess } from './support/simulator-process';
 import { staffBearer } from './support/staff';
 import { signUp } from './support/accounts';
 import { DELETION_STEPS } from '../services/termination/deletion-steps';
 
 let h: Harness;
+let sim: SimulatorProcess;
 let server: Server;
 let api: string;
 let home: string;
@@ -32,7 +34,7 @@ interface CliRun {
 /** The staff CLI as a person runs it: its own process, HOME in a scratch folder, the API on a real port. */
 function runCli(args: string[], options: { input?: string; env?: Record<string, string> } = {}): Promise<CliRun> {
   const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
-    env: { ...process.env, ...testEnvironment(), HOME: home, MASSIVESMS_API_URL: api, ...options.env },
+    env: { ...process.env, ...testEnvironment(), ...sim.env(), HOME: home, MASSIVESMS_API_URL: api, ...options.env },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -61,8 +63,17 @@ const defaultTokenFile = () => join(home, '.config', 'massivesms', 'staff-token'
 const mode = (path: string) => statSync(path).mode & 0o777;
 const enrolledTotp = (stdout: string) => URI.parse(/^otpauth:\/\/\S+$/m.exec(stdout)![0]) as TOTP;
 
+/** The token in the newest enrolment email to `email`: what the staff member pastes into `enrol`. */
+async function enrolmentToken(email: string): Promise<string> {
+  const token = /msn_[A-Za-z0-9_-]{43}/.exec((await sim.control.emails(email)).at(-1)?.text ?? '')?.[0];
+  expect(token, `an enrolment email to ${email}`).toBeDefined();
+  return token!;
+}
+
 beforeAll(async () => {
-  h = await startHarness({ lifecycle: true });
+  // The simulator's Resend takes the enrolment emails (of the API and of create-user on the database).
+  sim = await startSimulatorProcess();
+  h = await startHarness({ lifecycle: true, env: sim.env() });
   const port = await freePort();
   server = h.app.listen(port, '127.0.0.1');
   await new Promise<void>((resolve) => server.once('listening', resolve));
@@ -72,6 +83,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await new Promise<void>((resolve) => server.close(() => resolve()));
   await h.close();
+  await sim.stop();
   rmSync(home, { recursive: true, force: true });
 });
 
@@ -79,21 +91,36 @@ describe('npm run staff', () => {
   let adminTotp: TOTP;
   let supportId = '';
 
-  it('create-user bootstraps the first admin on the database and prints its otpauth:// URI once', async () => {
-    const run = ok(
-      await runCli(['create-user', '--email', admin.email, '--role', 'admin', '--password-stdin'], { input: `${admin.password}\n` }),
-    );
-    const lines = run.stdout.trimEnd().split('\n');
-    expect(lines).toEqual([
-      expect.stringMatching(new RegExp(`^Created staff user ${admin.email} \\(admin\\) active, id [0-9a-f-]{36}\\.$`)),
-      'Add this to an authenticator app now (it is not shown again); sign in with its codes:',
+  it('create-user bootstraps the first admin on the database (no factor shown); the admin enrols with the emailed token, once', async () => {
+    const run = ok(await runCli(['create-user', '--email', admin.email, '--role', 'admin']));
+    expect(run.stdout.trimEnd().split('\n')).toEqual([
+      expect.stringMatching(new RegExp(`^Staff user ${admin.email} \\(admin\\) active, id [0-9a-f-]{36}\\.$`)),
+      expect.stringMatching(new RegExp(`^A one-time enrolment token was emailed to ${admin.email} \\(valid until \\S+Z\\):$`)),
+      'they choose their password and add their authenticator with `npm run staff -- enrol`.',
+    ]);
+    expect(run.stdout).not.toMatch(/otpauth|secret|msn_/i);
+    const token = await enrolmentToken(admin.email);
+    const enrolled = ok(await runCli(['enrol', '--stdin'], { input: `${token}\n${admin.password}\n` }));
+    expect(enrolled.stdout.trimEnd().split('\n')).toEqual([
+      expect.stringMatching(new RegExp(`^Enrolled ${admin.email} \\(admin\\) active, id [0-9a-f-]{36}\\.$`)),
+      'Add this to your authenticator app now (it is not shown again); sign in with its codes:',
       expect.stringMatching(/^otpauth:\/\/totp\/MassiveSMS:.*secret=[A-Z2-7]+/),
     ]);
-    adminTotp = enrolledTotp(run.stdout);
-    const [audit] = await h.deps.orm.em
+    adminTotp = enrolledTotp(enrolled.stdout);
+    failed(
+      await runCli(['enrol', '--stdin'], { input: `${token}\nsomeone else's password\n` }),
+      'the enrolment token is unknown, used, expired or revoked; ask an admin to reset your enrolment (HTTP 401)',
+    );
+    const audit = await h.deps.orm.em
       .fork()
-      .execute<{ actor_type: string }[]>("select actor_type from audit_log where action = 'staff_user.created' order by seq desc limit 1");
-    expect(audit!.actor_type).toBe('operator');
+      .execute<{ action: string; actor_type: string }[]>(
+        'select action, actor_type from audit_log where target_id = (select id::text from staff_users where email = ?) order by seq',
+        [admin.email],
+      );
+    expect(audit).toEqual([
+      { action: 'staff_user.created', actor_type: 'operator' },
+      { action: 'staff_user.enrolled', actor_type: 'staff' },
+    ]);
   });
 
   it('login keeps the token in ~/.config/massivesms/staff-token, the file 0600 and its folder 0700', async () => {
@@ -118,15 +145,19 @@ describe('npm run staff', () => {
   });
 
   it('users create, list --json and disable go through the admin API', async () => {
-    const created = JSON.parse(
-      ok(
-        await runCli(['users', 'create', '--email', support.email, '--role', 'support', '--password-stdin', '--json'], {
-          input: support.password,
-        }),
-      ).stdout,
-    );
-    expect(created).toMatchObject({ email: support.email, role: 'support', otpauthUri: expect.stringMatching(/^otpauth:\/\/totp\//) });
+    const created = JSON.parse(ok(await runCli(['users', 'create', '--email', support.email, '--role', 'support', '--json'])).stdout);
+    expect(created).toEqual({
+      id: expect.any(String),
+      email: support.email,
+      role: 'support',
+      createdAt: expect.any(String),
+      disabledAt: null,
+      enrolment: { expiresAt: expect.any(String), emailed: true },
+    });
     supportId = created.id;
+    const enrolled = JSON.parse(
+      ok(await runCli(['--json', 'enrol', '--stdin'], { input: `${await enrolmentToken(support.email)}\n${support.password}` })).stdout,
+    );
 
     const listed = JSON.parse(ok(await runCli(['users', 'list', '--json'])).stdout) as Record<string, unknown>[];
     expect(listed.map((u) => u.email)).toEqual(expect.arrayContaining([admin.email, support.email]));
@@ -142,7 +173,7 @@ describe('npm run staff', () => {
     // The support user signs in with a token file of its own, named by MASSIVESMS_STAFF_TOKEN_FILE.
     const supportFile = join(home, 'elsewhere', 'support-token');
     const env = { MASSIVESMS_STAFF_TOKEN_FILE: supportFile };
-    const code = (URI.parse(created.otpauthUri) as TOTP).generate();
+    const code = (URI.parse(enrolled.otpauthUri) as TOTP).generate();
     ok(await runCli(['login', '--email', support.email, '--code', code, '--password-stdin'], { input: support.password, env }));
     expect(mode(supportFile)).toBe(0o600);
     failed(await runCli(['users', 'list'], { env }), 'this endpoint is for staff with the role admin; yours is support (HTTP 403)');
@@ -157,12 +188,7 @@ describe('npm run staff', () => {
 
   it('problems and mistakes are one line on stderr and exit 1', async () => {
     failed(await runCli(['users', 'disable', 'not-an-id']), 'params.id: Invalid UUID (HTTP 422)');
-    failed(
-      await runCli(['create-user', '--email', `short-${tag}@massivesms.example`, '--role', 'privacy', '--password-stdin'], {
-        input: 'short',
-      }),
-      'password: must be at least 12 characters',
-    );
+    failed(await runCli(['enrol', '--stdin'], { input: `msn_${'a'.repeat(43)}\nshort` }), 'password: must be at least 12 characters');
     failed(
       await runCli(['login', '--email', admin.email, '--code', '123456']),
       'no terminal to ask for the password: pass it with --password-stdin',

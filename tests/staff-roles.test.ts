@@ -69,11 +69,11 @@ beforeAll(async () => {
 afterAll(() => h.close());
 
 describe('staff routes, read from the route definitions', () => {
-  it('every route under /staff/ takes a staff token except the sign-in, and no route elsewhere takes one', async () => {
+  it('every route under /staff/ takes a staff token except the sign-in and the enrolment, and no route elsewhere takes one', async () => {
     const ops = await documentedOperations(app);
     const staffKeys = staffOps.map((op) => `${op.method} ${op.path}`);
     const underStaff = ops.filter((op) => op.path.startsWith('/staff/')).map((op) => `${op.method} ${op.path}`);
-    expect(underStaff.sort()).toEqual([...staffKeys, 'POST /staff/v1/sessions'].sort());
+    expect(underStaff.sort()).toEqual([...staffKeys, 'POST /staff/v1/sessions', 'POST /staff/v1/enrolments'].sort());
     expect(staffOps.every((op) => op.path.startsWith('/staff/v1/'))).toBe(true);
     expect(staffOps.length).toBeGreaterThanOrEqual(5);
     for (const op of staffOps) {
@@ -114,6 +114,7 @@ describe('staff role matrix', () => {
       'POST /staff/v1/staff-users': ['admin'],
       'GET /staff/v1/staff-users': ['admin'],
       'POST /staff/v1/staff-users/{id}/disable': ['admin'],
+      'POST /staff/v1/staff-users/{id}/reset-enrolment': ['admin'],
       'POST /staff/v1/breaches': ['security', 'privacy'],
       'GET /staff/v1/breaches': ['security', 'privacy'],
       'GET /staff/v1/breaches/{id}': ['security', 'privacy'],

@@ -3,6 +3,7 @@ import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'exp
 import type { Logger } from 'pino';
 import { isPoolAcquireTimeout } from '../../db/pg-pool';
 import { SealedFieldError } from '../../lib/crypto/sealed-field';
+import { loggablePath } from '../../lib/logger';
 import { closeAfterAnswer } from './lingering-close';
 import { AppError, type AppErrorKind, type FieldError } from '../../lib/errors';
 
@@ -26,6 +27,7 @@ const STATUS: Record<AppErrorKind, number> = {
   recipient_opted_out: 422,
   recipient_restricted: 422,
   sender_not_registered: 422,
+  opt_out_not_removable: 409,
 };
 
 const TITLE: Record<AppErrorKind, string> = {
@@ -48,6 +50,7 @@ const TITLE: Record<AppErrorKind, string> = {
   recipient_opted_out: 'Recipient opted out',
   recipient_restricted: 'Recipient restricted',
   sender_not_registered: 'Sender number not registered',
+  opt_out_not_removable: 'Opt-out not removable by the account',
 };
 
 export const PROBLEM_TYPE_BASE = 'https://massivesms.dev/problems/';
@@ -165,14 +168,14 @@ export function problemErrorHandler(logger: Logger): ErrorRequestHandler {
     const known = err instanceof AppError ? err : fromKnownError(err as ParserError);
     if (known) {
       if (known.kind === 'stored_data_unreadable')
-        logger.error({ problem: known.message, method: req.method, path: req.path }, 'stored data unreadable');
+        logger.error({ problem: known.message, method: req.method, path: loggablePath(req.path) }, 'stored data unreadable');
       if (known.extras.cause !== undefined) {
-        logger.warn({ err: loggableError(known.extras.cause), method: req.method, path: req.path }, known.message);
+        logger.warn({ err: loggableError(known.extras.cause), method: req.method, path: loggablePath(req.path) }, known.message);
       }
       sendProblem(req, res, known);
       return;
     }
-    logger.error({ err: loggableError(err), method: req.method, path: req.path }, 'unhandled error');
+    logger.error({ err: loggableError(err), method: req.method, path: loggablePath(req.path) }, 'unhandled error');
     res
       .status(500)
       .type('application/problem+json')

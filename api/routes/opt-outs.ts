@@ -36,7 +36,7 @@ export function optOutRoutes(host: RouteHost, optOuts: OptOutsService): void {
   defineRoute(host, {
     method: 'delete',
     path: '/v1/opt-outs/:id',
-    summary: 'Remove an opt-out (a reason is required and audited)',
+    summary: 'Remove an opt-out the account added itself (a reason is required and audited)',
     tag,
     auth: 'write',
     params: IdParams,

@@ -1,18 +1,44 @@
+import type { StaffEnrolmentService } from '../../services/staff/staff-enrolments';
 import type { StaffUsersService } from '../../services/staff/staff-users-service';
 import { defineRoute, type RouteHost } from '../http/define-route';
 import { IdParams, PageQuery, pageOf } from '../schemas/common';
-import { CreateStaffUserBody, StaffUserSchema, StaffUserWithEnrolment } from '../schemas/staff';
+import { CreateStaffUserBody, EnrolStaffBody, StaffEnrolled, StaffUserInvited, StaffUserSchema } from '../schemas/staff';
 
-export function staffUserRoutes(host: RouteHost, users: StaffUsersService): void {
+export function staffUserRoutes(host: RouteHost, users: StaffUsersService, enrolments: StaffEnrolmentService): void {
   defineRoute(host, {
     method: 'post',
     path: '/staff/v1/staff-users',
-    summary: 'Create a staff user (the otpauth:// enrolment URI is shown once)',
+    summary: 'Create a staff user: they get a one-time enrolment token by email and set their own password and TOTP',
     tag: 'Staff',
     auth: { staff: ['admin'] },
     body: CreateStaffUserBody,
-    responses: { 201: { description: 'Staff user created', schema: StaffUserWithEnrolment } },
-    handler: async ({ em, actor, body }) => ({ status: 201, body: await users.create(em, body, actor) }),
+    responses: { 201: { description: 'Staff user created, enrolment token emailed', schema: StaffUserInvited } },
+    // 503: no email provider, or the email could not be sent.
+    problems: [503],
+    handler: async ({ em, actor, body }) => ({ status: 201, body: await enrolments.invite(em, body, actor) }),
+  });
+
+  defineRoute(host, {
+    method: 'post',
+    path: '/staff/v1/staff-users/:id/reset-enrolment',
+    summary: "Reset a staff user's password and TOTP: sessions revoked, a new enrolment token emailed",
+    tag: 'Staff',
+    auth: { staff: ['admin'] },
+    params: IdParams,
+    responses: { 200: { description: 'Factors cleared, enrolment token emailed', schema: StaffUserInvited } },
+    problems: [503],
+    handler: async ({ em, actor, params }) => ({ status: 200, body: await enrolments.reset(em, actor, params.id) }),
+  });
+
+  defineRoute(host, {
+    method: 'post',
+    path: '/staff/v1/enrolments',
+    summary: 'Enrol with the emailed one-time token: choose a password, receive the otpauth:// URI (once)',
+    tag: 'Staff',
+    auth: 'public',
+    body: EnrolStaffBody,
+    responses: { 200: { description: 'Enrolled: sign in with the password and the authenticator codes', schema: StaffEnrolled } },
+    handler: async ({ em, body }) => ({ status: 200, body: await enrolments.enrol(em, body.token, body.password) }),
   });
 
   defineRoute(host, {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ENROLMENT_TOKEN_PATTERN } from '../../services/staff/staff-enrolments';
 import { STAFF_ROLES } from '../../services/staff/staff-roles';
 import { EmailAddress } from './accounts';
 
@@ -37,10 +38,24 @@ export const CreateStaffUserBody = z
   .object({
     email: EmailAddress,
     role: StaffRoleSchema,
+  })
+  .strict()
+  .describe('No password: the new staff member sets their own factors with the enrolment token emailed to them.');
+
+export const StaffUserInvited = StaffUserSchema.extend({
+  enrolment: z
+    .object({ expiresAt: z.string(), emailed: z.literal(true) })
+    .describe('A one-time enrolment token was emailed to the staff member (never shown here).'),
+});
+
+export const EnrolStaffBody = z
+  .object({
+    token: z.string().regex(ENROLMENT_TOKEN_PATTERN, 'must be the msn_… token from the enrolment email'),
     password: z.string().min(12, 'must be at least 12 characters').max(256),
   })
   .strict();
 
-export const StaffUserWithEnrolment = StaffUserSchema.extend({
-  otpauthUri: z.string().describe('otpauth://totp/… for the authenticator app. Shown once; never stored in clear.'),
+export const StaffEnrolled = z.object({
+  staffUser: StaffUserSchema,
+  otpauthUri: z.string().describe('otpauth://totp/… for your authenticator app. Shown once, to you only; never stored in clear.'),
 });

@@ -1,6 +1,7 @@
 import type { StaffCommand } from '../lib/staff-command';
 import { createUserCommand } from './create-user';
 import { dsrCommand } from './dsr';
+import { enrolCommand } from './enrol';
 import { loginCommand } from './login';
 import { logoutCommand } from './logout';
 import { terminateCommand } from './terminate';
@@ -17,6 +18,7 @@ import { subprocessorsCommand } from './subprocessors';
  */
 export const STAFF_COMMANDS: StaffCommand[] = [
   createUserCommand,
+  enrolCommand,
   loginCommand,
   logoutCommand,
   whoamiCommand,

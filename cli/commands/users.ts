@@ -1,9 +1,9 @@
 import type { StaffUserView } from '../../services/staff/staff-users-service';
 import { newStaffUserInput, newStaffUserOptions, type NewStaffUserOptions } from '../lib/new-staff-user';
 import { action, type StaffCommand } from '../lib/staff-command';
-import { describeStaffUser, enrolmentText } from '../lib/staff-user-format';
+import { describeStaffUser, invitedText, type InvitedStaffUser } from '../lib/staff-user-format';
 
-/** `users list | create | disable`: the admin-only /staff/v1/staff-users endpoints. */
+/** `users list | create | reset | disable`: the admin-only /staff/v1/staff-users endpoints. */
 export const usersCommand: StaffCommand = (program) => {
   const users = program.command('users').description('staff users (admin role)');
 
@@ -25,13 +25,23 @@ export const usersCommand: StaffCommand = (program) => {
       }),
     );
 
-  newStaffUserOptions(users.command('create').description('create a staff user; prints the otpauth:// URI once')).action(
+  newStaffUserOptions(users.command('create').description('create a staff user; they get a one-time enrolment token by email')).action(
     action<NewStaffUserOptions>(async (ctx, options) => {
       const client = ctx.client();
-      const body = await newStaffUserInput(options);
-      ctx.output.result(await client.post<StaffUserView & { otpauthUri: string }>('/staff/v1/staff-users', body), enrolmentText);
+      ctx.output.result(await client.post<InvitedStaffUser>('/staff/v1/staff-users', newStaffUserInput(options)), invitedText);
     }),
   );
+
+  users
+    .command('reset')
+    .description("reset a staff user's password and authenticator: sessions revoked, a new enrolment token emailed to them")
+    .argument('<id>', 'the staff user id')
+    .action(
+      action(async (ctx, _options, [id]) => {
+        const user = await ctx.client().post<InvitedStaffUser>(`/staff/v1/staff-users/${encodeURIComponent(id!)}/reset-enrolment`);
+        ctx.output.result(user, invitedText);
+      }),
+    );
 
   users
     .command('disable')

@@ -4,11 +4,13 @@ export function describeStaffUser(user: StaffUserView): string {
   return `${user.email} (${user.role}) ${user.disabledAt ? `disabled since ${user.disabledAt}` : 'active'}, id ${user.id}`;
 }
 
-/** Shown once, right after a staff user is created: the enrolment URI is never shown again. */
-export function enrolmentText(user: StaffUserView & { otpauthUri: string }): string {
+export type InvitedStaffUser = StaffUserView & { enrolment: { expiresAt: string; emailed: true } };
+
+/** After a create or a reset: neither factor exists yet, and the token went to the staff member only. */
+export function invitedText(user: InvitedStaffUser): string {
   return [
-    `Created staff user ${describeStaffUser(user)}.`,
-    'Add this to an authenticator app now (it is not shown again); sign in with its codes:',
-    user.otpauthUri,
+    `Staff user ${describeStaffUser(user)}.`,
+    `A one-time enrolment token was emailed to ${user.email} (valid until ${user.enrolment.expiresAt}):`,
+    'they choose their password and add their authenticator with `npm run staff -- enrol`.',
   ].join('\n');
 }

@@ -19,6 +19,8 @@ import { Migration20261206021000_data_audit_cut_execute } from './Migration20261
 import { Migration20261206022000_data_retention_indexes } from './Migration20261206022000_data_retention_indexes';
 import { Migration20261206021000_quiet_send_before } from './Migration20261206021000_quiet_send_before';
 import { Migration20261206021500_streams_webhook_endpoint_due } from './Migration20261206021500_streams_webhook_endpoint_due';
+import { Migration20261206020500_misc_keyword_replies } from './Migration20261206020500_misc_keyword_replies';
+import { Migration20261206023500_misc_staff_enrolment } from './Migration20261206023500_misc_staff_enrolment';
 
 /** Listed explicitly so migrations run the same from ts sources, bundles and tests. */
 export const migrations = [
@@ -43,4 +45,6 @@ export const migrations = [
   { name: 'Migration20261206022000_data_retention_indexes', class: Migration20261206022000_data_retention_indexes },
   { name: 'Migration20261206021000_quiet_send_before', class: Migration20261206021000_quiet_send_before },
   { name: 'Migration20261206021500_streams_webhook_endpoint_due', class: Migration20261206021500_streams_webhook_endpoint_due },
+  { name: 'Migration20261206020500_misc_keyword_replies', class: Migration20261206020500_misc_keyword_replies },
+  { name: 'Migration20261206023500_misc_staff_enrolment', class: Migration20261206023500_misc_staff_enrolment },
 ];

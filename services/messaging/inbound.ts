@@ -11,7 +11,7 @@ import { DataKeyDestroyedError } from '../keyring';
 import { optedOutHashes } from '../opt-out-lookup';
 import type { OptOutsService } from '../opt-outs';
 import { keywordOf, startConfirmation, stopConfirmation, type Keyword } from './keywords';
-import { insertInboundOnce, insertMessages, lockRecipient, suppressQueuedTo } from './message-store';
+import { insertInboundOnce, insertMessages, isPlatformNumber, keywordRepliesToday, lockRecipient, suppressQueuedTo } from './message-store';
 import type { MessagingSettingsService } from './messaging-settings';
 import { sealBody, sealRecipient } from './send-fields';
 
@@ -31,14 +31,21 @@ export interface InboundOutcome {
   suppressed?: string[];
   /** The keyword reply written to the outbox. */
   replyId?: string;
+  /** Why a keyword got no reply: the sender is one of our numbers, or HELP was answered today. */
+  replyWithheld?: 'platform_number' | 'daily_limit';
 }
+
+/** HELP answers per (our number, recipient) per 24 hours: a help text answered by a bot cannot loop. */
+export const HELP_REPLIES_PER_DAY = 1;
 
 /**
  * Inbound SMS, inside the caller's transaction: routed to an account by the To number, stored (body
  * and the sender's number sealed), and keywords applied. STOP opts the number out, suppresses every
  * still-queued message to it and confirms once: a STOP from a number already opted out (a repeat, or
  * a second STOP racing the first — serialized per number) is stored but not confirmed again.
- * START confirms only when it removed an opt-out (a "yes" in a conversation gets no reply).
+ * START confirms only when it removed an opt-out (a "yes" in a conversation gets no reply). HELP is
+ * answered once per (our number, sender) per day, and no keyword is ever answered to one of the
+ * platform's own numbers: auto-replies cannot ping-pong between two accounts' numbers.
  */
 export class InboundService {
   constructor(
@@ -85,24 +92,33 @@ export class InboundService {
     const keyword = keywordOf(event.body);
     if (!keyword || !parsedFrom.ok) return outcome;
     outcome.keyword = keyword;
-    const reply = (text: string) => this.queueReply(em, { accountId, dataKey, from: ourNumber, to: from, hash, body: text });
+    // Two of our numbers must never answer each other: the keyword is applied, nothing is sent back.
+    const platformSender = await isPlatformNumber(em, from);
+    if (platformSender) outcome.replyWithheld = 'platform_number';
+    const reply = async (text: () => Promise<string>) => {
+      if (platformSender) return;
+      outcome.replyId = await this.queueReply(em, { accountId, dataKey, from: ourNumber, to: from, hash, keyword, body: await text() });
+    };
+    const settings = () => this.settings.effective(em, accountId);
     const actor = { accountId, inboundKeyword: true as const };
+    await lockRecipient(em, accountId, hash);
     if (keyword === 'help') {
-      outcome.replyId = await reply((await this.settings.effective(em, accountId)).helpText);
+      const answered = await keywordRepliesToday(em, { accountId, sender: ourNumber, recipientHash: hash, keyword });
+      if (answered >= HELP_REPLIES_PER_DAY) outcome.replyWithheld ??= 'daily_limit';
+      else await reply(async () => (await settings()).helpText);
       return outcome;
     }
-    await lockRecipient(em, accountId, hash);
     if (keyword === 'stop') {
       const already = (await optedOutHashes(em, accountId, [hash])).size > 0;
       if (!already)
         await this.optOuts.add(em, actor, { phone: from, reason: `inbound ${event.body.trim().toUpperCase()}` }, 'inbound_keyword');
       outcome.optedOut = !already;
       outcome.suppressed = await suppressQueuedTo(em, accountId, hash);
-      if (!already) outcome.replyId = await reply(stopConfirmation((await this.settings.effective(em, accountId)).companyName));
+      if (!already) await reply(async () => stopConfirmation((await settings()).companyName));
       return outcome;
     }
     outcome.optedIn = await this.optOuts.removeNumber(em, actor, from, 'inbound START');
-    if (outcome.optedIn) outcome.replyId = await reply(startConfirmation((await this.settings.effective(em, accountId)).companyName));
+    if (outcome.optedIn) await reply(async () => startConfirmation((await settings()).companyName));
     return outcome;
   }
 
@@ -120,7 +136,7 @@ export class InboundService {
   /** Keyword replies are ordinary outbound messages in the outbox (exempt from the opt-out check). */
   private async queueReply(
     em: EntityManager,
-    r: { accountId: string; dataKey: DataKey; from: string; to: string; hash: Buffer; body: string },
+    r: { accountId: string; dataKey: DataKey; from: string; to: string; hash: Buffer; keyword: Keyword; body: string },
   ): Promise<string> {
     const now = new Date();
     const id = uuidv7(now.getTime());
@@ -130,6 +146,7 @@ export class InboundService {
         accountId: r.accountId,
         direction: 'outbound',
         kind: 'keyword_reply',
+        answersKeyword: r.keyword,
         recipientHash: r.hash,
         recipientPii: sealRecipient(r.dataKey, id, r.to),
         sender: r.from,

@@ -12,6 +12,16 @@ export function keywordOf(body: string): Keyword | null {
   return KEYWORDS.get(body.replace(/\s+/g, '').toUpperCase()) ?? null;
 }
 
+/**
+ * A text that is, or opens with, a keyword ("HELP", "info: call us", "Opt out below") would be read
+ * as one by another auto-responder: such a help text could start a reply loop, so it is refused.
+ */
+export function opensWithKeyword(text: string): boolean {
+  const words = text.toUpperCase().match(/[A-Z]+/g) ?? [];
+  if (keywordOf(text) !== null) return true;
+  return [words.slice(0, 1), words.slice(0, 2)].some((lead) => lead.length > 0 && KEYWORDS.has(lead.join('')));
+}
+
 export function stopConfirmation(companyName: string): string {
   return `${companyName}: You are unsubscribed and will receive no more messages. Reply START to resubscribe.`;
 }

@@ -24,12 +24,14 @@ export interface MessageRow {
   campaignId?: string | null;
   /** A campaign message's end of its permitted window (null: one-off, no window). */
   sendBefore?: Date | null;
+  /** A keyword reply: the keyword it answers (the HELP budget counts them). */
+  answersKeyword?: 'stop' | 'start' | 'help' | null;
   createdAt: Date;
 }
 
 const INSERT_COLUMNS =
-  '(id, account_id, direction, kind, recipient_hash, recipient_pii, sender, body, encoding, segments, status, carrier, carrier_message_id, campaign_id, send_before, next_attempt_at, created_at, updated_at)';
-const INSERT_COLUMN_COUNT = 18;
+  '(id, account_id, direction, kind, recipient_hash, recipient_pii, sender, body, encoding, segments, status, carrier, carrier_message_id, campaign_id, send_before, answers_keyword, next_attempt_at, created_at, updated_at)';
+const INSERT_COLUMN_COUNT = 19;
 const ROW_PLACEHOLDERS = `(${Array(INSERT_COLUMN_COUNT).fill('?').join(', ')})`;
 
 function rowValues(r: MessageRow): unknown[] {
@@ -50,6 +52,7 @@ function rowValues(r: MessageRow): unknown[] {
     r.carrierMessageId ?? null,
     r.campaignId ?? null,
     r.sendBefore ?? null,
+    r.answersKeyword ?? null,
     queued ? r.createdAt : null,
     r.createdAt,
     r.createdAt,
@@ -62,7 +65,7 @@ export async function insertMessages(em: EntityManager, rows: MessageRow[]): Pro
   await em.execute(`insert into messages ${INSERT_COLUMNS} values ${rows.map(() => ROW_PLACEHOLDERS).join(', ')}`, rows.flatMap(rowValues));
 }
 
-/** Most rows one pooled insert takes: 18 parameters each, under Postgres's 65,535 per statement. */
+/** Most rows one pooled insert takes: 19 parameters each, under Postgres's 65,535 per statement. */
 export const POOLED_INSERT_MAX_ROWS = 3000;
 
 /**
@@ -138,6 +141,29 @@ export async function suppressQueuedTo(em: EntityManager, accountId: string, rec
 }
 
 /** Serializes keyword handling per (account, number), so two STOPs at once confirm once. */
+/**
+ * Keyword replies of one kind from one of our numbers to one recipient in the last day. Race-safe
+ * only under lockRecipient (the caller counts and inserts in one transaction holding it).
+ */
+export async function keywordRepliesToday(
+  em: EntityManager,
+  r: { accountId: string; sender: string; recipientHash: Buffer; keyword: 'stop' | 'start' | 'help' },
+): Promise<number> {
+  const [row] = await em.execute<{ n: number }[]>(
+    `select count(*)::int as n from messages
+      where account_id = ? and recipient_hash = ? and sender = ? and kind = 'keyword_reply' and answers_keyword = ?
+        and created_at > now() - interval '24 hours'`,
+    [r.accountId, r.recipientHash, r.sender, r.keyword],
+  );
+  return row!.n;
+}
+
+/** Whether a number is one of the platform's own (held by any account): keyword replies never go to one. */
+export async function isPlatformNumber(em: EntityManager, e164: string): Promise<boolean> {
+  const rows = await em.execute<{ one: number }[]>('select 1 as one from sender_numbers where phone_e164 = ? limit 1', [e164]);
+  return rows.length > 0;
+}
+
 export async function lockRecipient(em: EntityManager, accountId: string, recipientHash: Buffer): Promise<void> {
   await em.execute(`select pg_advisory_xact_lock(hashtextextended(?::text || ':' || encode(?::bytea, 'hex'), 6))`, [
     accountId,

@@ -50,6 +50,8 @@ export const TABLE_RETENTION: Readonly<Record<string, readonly RetentionClass[]>
   // An account's banners go with the account; the broadcast ones (no account) are kept as records.
   customer_notices: ['accountData', 'complianceRecords'],
   staff_users: ['staffAccounts'],
+  // One-time enrolment links (a SHA-256 of the token, used or expired within 72 h): a handful per staff user.
+  staff_enrolments: ['staffAccounts'],
   system_keys: ['systemRecords'],
   carrier_health: ['systemRecords'],
   subprocessors: ['systemRecords'],

@@ -72,9 +72,11 @@ export class StaffSessionService {
     const nowMs = this.clock();
     const user = await findStaffUserByEmail(em, email);
     const passwordMatches = await this.verify(user?.passwordHash ?? (await dummyArgon2Hash()), input.password);
-    const secret = user ? openTotpSecret(this.staffTotpKey, user.id, user.totpSecret) : this.standInSecret;
+    // A user who has not enrolled (or was reset) has no factors yet: the stand-ins run, and sign-in is refused.
+    const secret = user?.totpSecret ? openTotpSecret(this.staffTotpKey, user.id, user.totpSecret) : this.standInSecret;
     const step = matchingTotpStep(secret, input.code, nowMs);
-    const eligible = user !== null && user.disabledAt === null && passwordMatches && step !== null;
+    const enrolled = user !== null && user.passwordHash !== null;
+    const eligible = enrolled && user.disabledAt === null && passwordMatches && step !== null;
     const now = new Date(nowMs);
     const token = `${STAFF_TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
     const expiresAt = new Date(nowMs + STAFF_SESSION_TTL_MS);

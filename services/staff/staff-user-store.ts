@@ -8,9 +8,10 @@ export interface StaffUserRow {
   id: string;
   email: string;
   role: StaffRole;
-  passwordHash: string;
-  /** Sealed under the staff-TOTP system key, bound to the user's id (totp-secret.ts). */
-  totpSecret: Buffer;
+  /** Null until the user enrols (sets both factors with their one-time link), and again after a reset. */
+  passwordHash: string | null;
+  /** Sealed under the staff-TOTP system key, bound to the user's id (totp-secret.ts); null with passwordHash. */
+  totpSecret: Buffer | null;
   createdAt: Date;
   disabledAt: Date | null;
 }
@@ -19,8 +20,8 @@ interface StoredStaffUser {
   id: string;
   email: string;
   role: StaffRole;
-  password_hash: string;
-  totp_secret: Buffer;
+  password_hash: string | null;
+  totp_secret: Buffer | null;
   /** The ORM's connection hands timestamps back as text. */
   created_at: string | Date;
   disabled_at: string | Date | null;
@@ -82,6 +83,19 @@ export async function lockActiveAdmins(em: EntityManager): Promise<string[]> {
     "select id from staff_users where role = 'admin' and disabled_at is null order by id for update",
   );
   return rows.map((r) => r.id);
+}
+
+/** Sets both factors (enrolment) or clears both (reset); a fresh TOTP secret starts with no step used. */
+export async function setStaffFactors(
+  em: EntityManager,
+  id: string,
+  factors: { passwordHash: string; totpSecret: Buffer } | null,
+): Promise<void> {
+  await em.execute('update staff_users set password_hash = ?, totp_secret = ?, totp_last_step = null where id = ?', [
+    factors?.passwordHash ?? null,
+    factors?.totpSecret ?? null,
+    id,
+  ]);
 }
 
 export async function markStaffUserDisabled(em: EntityManager, id: string, now: Date): Promise<void> {

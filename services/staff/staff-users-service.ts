@@ -1,24 +1,12 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { hashSecret } from '../../lib/crypto/argon2';
 import { AppError } from '../../lib/errors';
-import { uuidv7 } from '../../lib/ids';
-import { normalizeEmail } from '../accounts';
 import type { StaffActor } from '../actor';
-import { appendAudit, auditByStaff } from '../audit-log';
+import { auditByStaff } from '../audit-log';
 import { toPage, type Page, type PageRequest } from '../pagination';
 import type { StaffRole } from './staff-roles';
+import { revokeStaffEnrolmentsOf } from './staff-enrolment-store';
 import { findStaffSessionExpiry, revokeStaffSessionsOf } from './staff-session-store';
-import {
-  findStaffUser,
-  findStaffUserByEmail,
-  insertStaffUser,
-  listStaffUsers,
-  lockActiveAdmins,
-  markStaffUserDisabled,
-  type StaffUserRow,
-} from './staff-user-store';
-import { sealTotpSecret } from './totp-secret';
-import { newTotpSecret, otpauthUri } from './totp';
+import { findStaffUser, listStaffUsers, lockActiveAdmins, markStaffUserDisabled, type StaffUserRow } from './staff-user-store';
 
 export interface StaffUserView {
   id: string;
@@ -26,12 +14,6 @@ export interface StaffUserView {
   role: StaffRole;
   createdAt: string;
   disabledAt: string | null;
-}
-
-export interface NewStaffUser {
-  email: string;
-  role: StaffRole;
-  password: string;
 }
 
 /** Who creates a staff user: an admin through the API, or the operator bootstrapping the first admin (CLI, direct database). */
@@ -46,49 +28,15 @@ export const toStaffUserView = (row: StaffUserRow): StaffUserView => ({
 });
 
 /**
- * Staff accounts: created with an argon2id password and a fresh TOTP secret (sealed; its otpauth://
- * URI is returned once and never again), listed without secrets, disabled (never deleted) with
- * every live session revoked. The last active admin cannot be disabled.
+ * Staff accounts (created and reset by StaffEnrolmentService: the user sets their own factors),
+ * listed without secrets, disabled (never deleted) with every live session and open enrolment
+ * revoked. The last active admin cannot be disabled.
  */
 export class StaffUsersService {
   constructor(
     private readonly staffTotpKey: Buffer,
     private readonly clock: () => number = Date.now,
   ) {}
-
-  async create(em: EntityManager, input: NewStaffUser, by: StaffUserCreator): Promise<StaffUserView & { otpauthUri: string }> {
-    const email = normalizeEmail(input.email);
-    const passwordHash = await hashSecret(input.password);
-    const now = new Date(this.clock());
-    const id = uuidv7(now.getTime());
-    const secret = newTotpSecret();
-    const row: StaffUserRow = {
-      id,
-      email,
-      role: input.role,
-      passwordHash,
-      totpSecret: sealTotpSecret(this.staffTotpKey, id, secret),
-      createdAt: now,
-      disabledAt: null,
-    };
-    await em.transactional(async (tem) => {
-      if (await findStaffUserByEmail(tem, email)) throw new AppError('conflict', 'a staff user with this email already exists');
-      await insertStaffUser(tem, row);
-      const target = { type: 'staff_user', id };
-      if (by === 'operator') {
-        await appendAudit(tem, {
-          actorType: 'operator',
-          action: 'staff_user.created',
-          targetType: target.type,
-          targetId: id,
-          details: { role: row.role },
-        });
-      } else {
-        await auditByStaff(tem, by, 'staff_user.created', target, { role: row.role });
-      }
-    });
-    return { ...toStaffUserView(row), otpauthUri: otpauthUri(secret, email) };
-  }
 
   async list(em: EntityManager, page: PageRequest): Promise<Page<StaffUserView>> {
     return toPage(await listStaffUsers(em, page), page.limit, toStaffUserView);
@@ -120,6 +68,7 @@ export class StaffUsersService {
       const now = new Date(this.clock());
       await markStaffUserDisabled(tem, id, now);
       const revokedSessions = await revokeStaffSessionsOf(tem, id, now);
+      await revokeStaffEnrolmentsOf(tem, id, now);
       await auditByStaff(tem, actor, 'staff_user.disabled', { type: 'staff_user', id }, { revokedSessions });
       return toStaffUserView({ ...user, disabledAt: now });
     });

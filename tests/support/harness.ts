@@ -1,10 +1,11 @@
+import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import type { Express } from 'express';
 import { inject } from 'vitest';
 import { createApp } from '../../api/app';
 import { loadConfig, type AppConfig } from '../../config/env';
-import { closeServiceDeps, createServiceDeps } from '../../services/bootstrap';
+import { closeServiceDeps, createServiceDeps, logFileCopy } from '../../services/bootstrap';
 import type { ServiceDeps } from '../../services/deps';
 import { createLogger } from '../../lib/logger';
 import { createCampaignWorker } from '../../workers/create-campaign-worker';
@@ -15,6 +16,7 @@ import { createMessagingWorker, ensureDispatchWorkflows, type MessagingWorkerOpt
 import { createSmsCarriers } from '../../providers/sms/registry';
 import { dispatchWorkflowId } from '../../workflows/messaging/dispatch';
 import { installTemporalRuntime } from '../../workers/temporal-runtime';
+import { LOG_DIR_ENV } from './log-scan';
 
 export interface Harness {
   app: Express;
@@ -24,11 +26,16 @@ export interface Harness {
   close(): Promise<void>;
 }
 
+let logFiles = 0;
+
 /** The environment a test process runs the product with: the run's database, Temporal and key. */
 export function testEnvironment(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const logDir = process.env[LOG_DIR_ENV];
   return {
     NODE_ENV: 'test',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    // Every line at info, whatever the console level, for the log scan (tests/support/log-scan.ts).
+    ...(logDir ? { LOG_FILE: join(logDir, `${process.pid}-${(logFiles += 1)}.log`), LOG_FILE_LEVEL: 'info' } : {}),
     DATABASE_URL: inject('databaseUrl'),
     TEMPORAL_ADDRESS: inject('temporalAddress'),
     MASTER_KEY: inject('masterKey'),
@@ -61,7 +68,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const deps = await createServiceDeps(config, 'test');
   if (options.logLines) {
     const lines = options.logLines;
-    deps.logger = createLogger(options.logLevel ?? 'info', 'test', { write: (line: string) => void lines.push(line) });
+    deps.logger = createLogger(options.logLevel ?? 'info', 'test', { write: (line: string) => void lines.push(line) }, logFileCopy(config));
   }
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
   const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });

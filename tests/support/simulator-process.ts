@@ -1,7 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { createWriteStream, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { SimulatorControl } from '../../simulator/control-client';
+import { LOG_DIR_ENV } from './log-scan';
 
 export interface SimulatorProcess {
   pid: number;
@@ -98,8 +100,12 @@ export async function startSimulatorProcess(options: SimulatorProcessOptions = {
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   const ready = await waitForReady(child);
-  // Keep draining stdout so the child never blocks on a full pipe.
-  child.stdout.resume();
+  // Keep draining stdout so the child never blocks on a full pipe; kept for the log scan when one runs.
+  const logDir = process.env[LOG_DIR_ENV];
+  if (logDir) {
+    mkdirSync(logDir, { recursive: true });
+    child.stdout.pipe(createWriteStream(join(logDir, `simulator-${child.pid}.log`), { flags: 'a' }));
+  } else child.stdout.resume();
   const url = `http://127.0.0.1:${ready.port}`;
   const control = new SimulatorControl(url);
   const { telnyxPublicKey } = await control.keys();

@@ -4,7 +4,7 @@ import { URI, type TOTP } from 'otpauth';
 import request from 'supertest';
 import { expect } from 'vitest';
 import type { StaffRole } from '../../services/staff/staff-roles';
-import { StaffUsersService } from '../../services/staff/staff-users-service';
+import { StaffEnrolmentService } from '../../services/staff/staff-enrolments';
 import type { Harness } from './harness';
 
 export interface TestStaffUser {
@@ -17,12 +17,17 @@ export interface TestStaffUser {
   totp: TOTP;
 }
 
-/** A staff user made as the bootstrap CLI makes one (directly, audited as the operator). */
+/**
+ * A staff user made as the bootstrap CLI makes one (directly, audited as the operator), then enrolled
+ * as the staff member would with the token of their enrolment email (taken here before it is sent).
+ */
 export async function createStaffUser(h: Harness, role: StaffRole): Promise<TestStaffUser> {
   const email = `staff-${role}-${randomBytes(5).toString('hex')}@massivesms.example`;
   const password = `staff password ${randomBytes(8).toString('hex')}`;
-  const created = await new StaffUsersService(h.deps.keys.staffTotpKey).create(h.deps.orm.em.fork(), { email, role, password }, 'operator');
-  return { id: created.id, email, password, role, otpauthUri: created.otpauthUri, totp: URI.parse(created.otpauthUri) as TOTP };
+  const service = new StaffEnrolmentService({ staffTotpKey: h.deps.keys.staffTotpKey, email: null, apiBaseUrl: h.config.PUBLIC_BASE_URL });
+  const { user, enrolment } = await service.createUser(h.deps.orm.em.fork(), { email, role }, 'operator');
+  const enrolled = await service.enrol(h.deps.orm.em.fork(), enrolment.token, password);
+  return { id: user.id, email, password, role, otpauthUri: enrolled.otpauthUri, totp: URI.parse(enrolled.otpauthUri) as TOTP };
 }
 
 export const staffBearer = (token: string) => ({ Authorization: `Bearer ${token}` });
