@@ -172,6 +172,19 @@ describe('sessions (the way back in)', () => {
     ]);
   });
 
+  it('a live session token is accepted from an address whose bad tokens are already limited (429)', async () => {
+    const holder = await signUpAs();
+    const address = freshAddress();
+    const session = await signIn({ email: holder.email, password: PASSWORD }, address);
+    expect(session.status).toBe(201);
+    const listKeys = (token: string) => request(app).get('/v1/api-keys').set(bearer(token)).set('X-Forwarded-For', address);
+    for (let i = 0; i < 10; i++) expectProblem(await listKeys(`mss_${randomBytes(32).toString('base64url')}`), 401, 'unauthorized');
+    expectProblem(await listKeys(`mss_${randomBytes(32).toString('base64url')}`), 429, 'rate_limited');
+    const listed = await listKeys(session.body.token);
+    expect(listed.status).toBe(200);
+    expect(listed.body.data.map((k: { id: string }) => k.id)).toEqual([holder.keyId]);
+  });
+
   it("a session manages only its own account's keys", async () => {
     const a = await signUpAs();
     const b = await signUpAs();

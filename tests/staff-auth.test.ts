@@ -270,6 +270,18 @@ describe('staff tokens', () => {
     nextStep();
   });
 
+  it('a live staff token is accepted from an address whose bad tokens are already limited (429)', async () => {
+    const user = await newStaff('support');
+    const token = await tokenFor(user);
+    const address = freshAddress();
+    const meFrom = (t: string) => request(app).get('/staff/v1/me').set(staffBearer(t)).set('X-Forwarded-For', address);
+    for (let i = 0; i < 10; i++) expectProblem(await meFrom(`mst_${'x'.repeat(43)}`), 401, 'unauthorized');
+    expectProblem(await meFrom(`mst_${'x'.repeat(43)}`), 429, 'rate_limited');
+    const who = await meFrom(token);
+    expect(who.status).toBe(200);
+    expect(who.body.id).toBe(user.id);
+  });
+
   it("a disabled user's token stops at once, even before its sessions are revoked", async () => {
     const user = await newStaff('support');
     const token = await tokenFor(user);
