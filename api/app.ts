@@ -5,6 +5,7 @@ import { pinoHttp } from 'pino-http';
 import swaggerUi from 'swagger-ui-express';
 import { dummyArgon2Hash } from '../lib/crypto/argon2';
 import { AppError } from '../lib/errors';
+import { clientLimitKey } from '../lib/net/client-address';
 import { ApiKeyAuthenticator } from '../services/auth/api-key-authenticator';
 import { AuthLimits } from '../services/auth/auth-limits';
 import { SecurityAlerts } from '../services/auth/security-alerts';
@@ -167,7 +168,7 @@ export function createApp(deps: ApiDeps, options: AppOptions = {}) {
       return actor;
     },
     publicRateLimit(req) {
-      ipLimiter.take(req.ip ?? 'unknown');
+      ipLimiter.take(clientLimitKey(req.ip ?? 'unknown'));
     },
     idempotency: new IdempotencyStore(deps.keyring),
   };

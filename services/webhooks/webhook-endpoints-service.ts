@@ -9,14 +9,7 @@ import { decodeCursor, findAccountPage, toPage, type PageRequest } from '../pagi
 import { eventIdOf } from './event-ids';
 import { deliveryTimes, WebhookDeliveryStore, type AttemptRow } from './webhook-delivery-store';
 import { generateWebhookSecret, sealWebhookSecret } from './webhook-secret';
-import {
-  checkWebhookUrl,
-  WEBHOOK_DNS_TIMEOUT_MS,
-  WebhookUrlRefused,
-  type ResolveOptions,
-  type UrlRefusal,
-  type WebhookUrlPolicy,
-} from './webhook-url-policy';
+import { checkWebhookUrl, WEBHOOK_DNS_TIMEOUT_MS, WebhookUrlRefused, type UrlRefusal, type WebhookUrlPolicy } from './webhook-url-policy';
 
 /** Endpoints per account: each one multiplies every event into a delivery. */
 export const MAX_WEBHOOK_ENDPOINTS_PER_ACCOUNT = 20;
@@ -78,16 +71,14 @@ export interface UpdateWebhookEndpoint {
 export class WebhookEndpointsService {
   private readonly store = new WebhookDeliveryStore();
   private readonly policy: WebhookUrlPolicy;
-  private readonly dns: ResolveOptions;
 
   constructor(private readonly deps: Pick<ServiceDeps, 'keyring' | 'config'>) {
-    this.policy = { allowLoopback: deps.config.WEBHOOKS_ALLOW_LOOPBACK };
-    this.dns = deps.config.WEBHOOK_DNS_SERVERS.length > 0 ? { servers: deps.config.WEBHOOK_DNS_SERVERS } : {};
+    this.policy = { allowLoopback: deps.config.WEBHOOKS_ALLOW_LOOPBACK, dnsServers: deps.config.WEBHOOK_DNS_SERVERS };
   }
 
   private async checkedUrl(raw: string): Promise<string> {
     try {
-      return (await checkWebhookUrl(raw, this.policy, this.dns)).toString();
+      return (await checkWebhookUrl(raw, this.policy)).toString();
     } catch (err) {
       if (err instanceof WebhookUrlRefused) throw AppError.invalid('body.url', REFUSAL_TEXT[err.reason]);
       throw err;

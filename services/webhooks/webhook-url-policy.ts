@@ -18,6 +18,8 @@ export const WEBHOOK_DNS_TIMEOUT_MS = 5_000;
 export interface WebhookUrlPolicy {
   /** WEBHOOKS_ALLOW_LOOPBACK (dev and tests only; config refuses it in production): http and any address. */
   allowLoopback: boolean;
+  /** WEBHOOK_DNS_SERVERS: the DNS servers hosts are resolved with (default the system's). */
+  dnsServers?: string[];
 }
 
 /** The host of a URL as an IP literal (brackets of a v6 literal stripped), or null for a name. */
@@ -60,7 +62,7 @@ export interface ResolveOptions {
 export async function resolveHost(hostname: string, options: ResolveOptions = {}): Promise<string[]> {
   if (isLocalhostName(hostname)) return ['127.0.0.1', '::1'];
   const resolver = new Resolver({ timeout: options.timeoutMs ?? WEBHOOK_DNS_TIMEOUT_MS, tries: 1 });
-  if (options.servers) resolver.setServers(options.servers);
+  if (options.servers && options.servers.length > 0) resolver.setServers(options.servers);
   const timer = setTimeout(() => resolver.cancel(), options.timeoutMs ?? WEBHOOK_DNS_TIMEOUT_MS);
   try {
     const answers = await Promise.allSettled([resolver.resolve4(hostname), resolver.resolve6(hostname)]);
@@ -78,7 +80,7 @@ export async function resolveHost(hostname: string, options: ResolveOptions = {}
  * public. Delivery checks again on the addresses it actually connects to (webhook-sender.ts), since
  * DNS may answer differently later (rebinding).
  */
-export async function checkWebhookUrl(raw: string, policy: WebhookUrlPolicy, resolve: ResolveOptions = {}): Promise<URL> {
+export async function checkWebhookUrl(raw: string, policy: WebhookUrlPolicy): Promise<URL> {
   let url: URL;
   try {
     url = new URL(raw);
@@ -87,6 +89,6 @@ export async function checkWebhookUrl(raw: string, policy: WebhookUrlPolicy, res
   }
   checkScheme(url, policy);
   const literal = ipLiteralOf(url);
-  checkAddresses(literal ? [literal] : await resolveHost(url.hostname, resolve), policy);
+  checkAddresses(literal ? [literal] : await resolveHost(url.hostname, { servers: policy.dnsServers }), policy);
   return url;
 }
