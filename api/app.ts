@@ -6,7 +6,12 @@ import swaggerUi from 'swagger-ui-express';
 import { dummyArgon2Hash } from '../lib/crypto/argon2';
 import { AppError } from '../lib/errors';
 import { loggablePath } from '../lib/logger';
+import { clientLimitKey } from '../lib/net/client-address';
 import { ApiKeyAuthenticator } from '../services/auth/api-key-authenticator';
+import { AuthLimits } from '../services/auth/auth-limits';
+import { SecurityAlerts } from '../services/auth/security-alerts';
+import { createEmailSender } from '../providers/email/registry';
+import type { EmailSender } from '../providers/email/email-sender';
 import { isSessionToken, SessionService } from '../services/auth/sessions';
 import { ContactsService } from '../services/contacts/contacts-service';
 import { IdempotencyStore } from '../services/idempotency/idempotency-store';
@@ -19,7 +24,6 @@ import type { RouteHost } from './http/define-route';
 import { methodNotAllowedHandler, optionsHandler, recordRouteMethod } from './http/method-not-allowed';
 import { notFoundHandler, problemErrorHandler } from './http/problem';
 import { healthRoutes } from './health';
-import { FailedAuthLimiter } from './middleware/failed-auth-limiter';
 import { createMetrics, metricsRoute } from './metrics';
 import { RateLimiter } from './middleware/rate-limiter';
 import { buildOpenApiDocument } from './openapi';
@@ -70,8 +74,10 @@ const SIGNUPS_PER_MINUTE_PER_IP = 30;
 export interface AppOptions {
   /** Rows per staged import chunk; tests lower it to exercise many chunks with small files. */
   importChunkRows?: number;
-  /** Time source of the failed-authentication limiter and of staff sign-in (TOTP steps, the 12-hour expiry); tests move it. */
+  /** Time source of staff sign-in (TOTP steps, the 12-hour expiry); tests move it. */
   authClock?: () => number;
+  /** Where security alerts are emailed; default the configured provider (none without RESEND_API_KEY). */
+  alertEmail?: EmailSender | null;
   /** Time source of the notice processes' rules (breach awareness, 30-day notice periods, the policy in force); tests on a time-skipping server pass its clock. */
   noticeClock?: () => Date;
 }
@@ -86,18 +92,26 @@ function bearerToken(req: Request): string | null {
 export function createApp(deps: ApiDeps, options: AppOptions = {}) {
   const app = express();
   const metrics = createMetrics();
-  const failedAuth = new FailedAuthLimiter(deps.config.AUTH_FAILURES_PER_MINUTE, options.authClock);
-  const authenticator = new ApiKeyAuthenticator(failedAuth);
-  const sessions = new SessionService(failedAuth);
-  const staffSessions = new StaffSessionService(failedAuth, deps.keys.staffTotpKey, { clock: options.authClock });
-  void dummyArgon2Hash(); // made now, so the first unknown-prefix request costs what the others cost
+  const authLimits = new AuthLimits(deps.pgPool, deps.keys.authDigestKey, {
+    failuresPerMinute: deps.config.AUTH_FAILURES_PER_MINUTE,
+    keyCreationsPerHour: deps.config.API_KEY_CREATIONS_PER_HOUR,
+  });
+  const alerts = new SecurityAlerts({
+    email: options.alertEmail === undefined ? createEmailSender(deps.config) : options.alertEmail,
+    logger: deps.logger,
+  });
+  const authenticator = new ApiKeyAuthenticator(deps.keys.authDigestKey, authLimits);
+  const sessions = new SessionService(authLimits, alerts);
+  const staffSessions = new StaffSessionService(authLimits, alerts, deps.keys.staffTotpKey, { clock: options.authClock });
+  void dummyArgon2Hash(); // made now, so the first sign-in with an unknown email costs what the others cost
   const keyLimiter = new RateLimiter(deps.config.RATE_LIMIT_PER_MINUTE);
   const ipLimiter = new RateLimiter(SIGNUPS_PER_MINUTE_PER_IP);
 
   app.disable('x-powered-by');
   // No conditional GETs in this API: an ETag would only cost a SHA-1 of every response body.
   app.disable('etag');
-  app.set('trust proxy', 'loopback');
+  // X-Forwarded-For only from the configured proxies (none by default): client addresses feed every address limit.
+  app.set('trust proxy', deps.config.TRUSTED_PROXIES.length > 0 ? deps.config.TRUSTED_PROXIES : false);
   // One line per request at info; below that level only errors are logged (by the problem handler),
   // so the per-request logger is not built at all.
   if (deps.logger.isLevelEnabled('info')) {
@@ -158,7 +172,7 @@ export function createApp(deps: ApiDeps, options: AppOptions = {}) {
       return actor;
     },
     publicRateLimit(req) {
-      ipLimiter.take(req.ip ?? 'unknown');
+      ipLimiter.take(clientLimitKey(req.ip ?? 'unknown'));
     },
     idempotency: new IdempotencyStore(deps.keyring),
   };
@@ -167,7 +181,7 @@ export function createApp(deps: ApiDeps, options: AppOptions = {}) {
   // Express tries routes in order: the send path, by far the busiest, goes first.
   messageRoutes(host, new MessagesService(deps));
   accountRoutes(host, deps);
-  apiKeyRoutes(host);
+  apiKeyRoutes(host, { digestKey: deps.keys.authDigestKey, limits: authLimits });
   sessionRoutes(host, sessions);
   importRoutes(
     host,

@@ -1,4 +1,22 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
+
+/** An address or CIDR block (v4 or v6) Express may trust X-Forwarded-For from. */
+const isAddressOrCidr = (entry: string) => {
+  const [address, prefix, ...rest] = entry.split('/');
+  const family = isIP(address ?? '');
+  if (family === 0 || rest.length > 0) return false;
+  return prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128));
+};
+
+/** What c-ares' setServers takes: an address, a.b.c.d:port or [v6]:port. */
+const isDnsServer = (entry: string) => {
+  if (isIP(entry) !== 0) return true;
+  const v4 = /^([\d.]+):(\d{1,5})$/.exec(entry);
+  const v6 = /^\[([0-9a-fA-F:.]+)\]:(\d{1,5})$/.exec(entry);
+  const port = Number((v4 ?? v6)?.[2]);
+  return port <= 65535 && ((v4 !== null && isIP(v4[1]!) === 4) || (v6 !== null && isIP(v6[1]!) === 6));
+};
 
 const base64Key = z.string().refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 bytes, base64-encoded');
 
@@ -43,8 +61,25 @@ const schema = z.object({
   /** A checkpoint (entry count + head MAC) is written every this many audit entries. */
   AUDIT_CHECKPOINT_EVERY: z.coerce.number().int().positive().default(1),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(600),
-  /** Failed authentications (API key or sign-in) a minute, per client address and per key prefix or email. */
+  /** Failed authentications (bad tokens and failed sign-ins) a minute, per client address (an IPv6 client by its /64). */
   AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().positive().default(10),
+  /** New API keys an account may create an hour (shared store, across replicas). */
+  API_KEY_CREATIONS_PER_HOUR: z.coerce.number().int().positive().default(60),
+  /**
+   * Comma-separated addresses or CIDR blocks of the reverse proxies in front of the API: only a peer
+   * in this list has its X-Forwarded-For believed (client addresses feed every address limit).
+   * Default none: the TCP peer is the client.
+   */
+  TRUSTED_PROXIES: z
+    .string()
+    .default('')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((e) => e.trim())
+        .filter((e) => e.length > 0),
+    )
+    .refine((list) => list.length <= 64 && list.every(isAddressOrCidr), 'must be a comma-separated list of IP addresses or CIDR blocks'),
   /** Bearer token that /metrics requires; unset, /metrics is not served. */
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   REQUEST_BODY_LIMIT: z.string().default('1mb'),
@@ -87,6 +122,23 @@ const schema = z.object({
   STRIPE_SECRET_KEY: z.string().min(1).optional(),
   STRIPE_BASE_URL: z.string().url().optional(),
   STRIPE_WEBHOOK_SECRET: z.string().min(1).optional(),
+  /**
+   * Comma-separated DNS servers (address or address:port) that resolve customer webhook hosts when
+   * a URL is created or changed; default the system's resolvers.
+   */
+  WEBHOOK_DNS_SERVERS: z
+    .string()
+    .default('')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((e) => e.trim())
+        .filter((e) => e.length > 0),
+    )
+    .refine(
+      (list) => list.length <= 8 && list.every(isDnsServer),
+      'must be a comma-separated list of IP addresses (a.b.c.d:port or [v6]:port for another port)',
+    ),
   /** Customer webhook URLs must be https to public addresses; 'true' also allows http and loopback (dev and tests only). */
   WEBHOOKS_ALLOW_LOOPBACK: z
     .enum(['true', 'false'])

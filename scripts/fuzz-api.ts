@@ -79,6 +79,7 @@ async function main(): Promise<number> {
     // from one address; the limits themselves have their own tests (operations, authentication).
     RATE_LIMIT_PER_MINUTE: '1000000',
     AUTH_FAILURES_PER_MINUTE: '1000000',
+    API_KEY_CREATIONS_PER_HOUR: '1000000',
   });
   const deps = await createServiceDeps(config, 'fuzz');
   cleanups.push(() => closeServiceDeps(deps));

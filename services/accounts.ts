@@ -32,7 +32,7 @@ export const normalizeEmail = (email: string) => email.trim().toLowerCase();
  * transaction. An email may own several accounts, so sign-up never looks the email up: its answer
  * and its cost are the same whether or not the email is already registered.
  */
-export async function signUp(em: EntityManager, keyring: DataKeyring, input: SignUpInput) {
+export async function signUp(em: EntityManager, keys: { keyring: DataKeyring; authDigestKey: Buffer }, input: SignUpInput) {
   const email = normalizeEmail(input.email);
   const passwordHash = await hashSecret(input.password);
   return em.transactional(async (tem) => {
@@ -46,8 +46,8 @@ export async function signUp(em: EntityManager, keyring: DataKeyring, input: Sig
     });
     await tem.flush(); // entities reference each other by id only, so the account row must exist first
     tem.create(User, { id: uuidv7(), accountId: account.id, email, passwordHash, role: 'owner', createdAt: now });
-    keyring.create(tem, account.id, now);
-    const { key, token } = await issueApiKey(tem, account.id, 'default', ['read', 'write', 'admin'], now);
+    keys.keyring.create(tem, account.id, now);
+    const { key, token } = issueApiKey(tem, keys.authDigestKey, account.id, 'default', ['read', 'write', 'admin'], now);
     await tem.flush();
     await appendAudit(tem, {
       actorType: 'signup',

@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { ApiKey, type ApiKeyScope } from '../db/entities/api-key';
-import { hashSecret } from '../lib/crypto/argon2';
 import { AppError } from '../lib/errors';
 import { uuidv7 } from '../lib/ids';
 import type { KeyManager } from './actor';
 import { auditByKey } from './audit-log';
+import { apiKeyDigest } from './auth/auth-digest';
+import type { AuthLimits } from './auth/auth-limits';
 import { findAccountPage, toPage, type PageRequest } from './pagination';
 
 export interface ApiKeyView {
@@ -30,14 +31,24 @@ export function toApiKeyView(key: ApiKey): ApiKeyView {
   };
 }
 
-/** Creates a key; the plaintext token is returned once and only its argon2id hash is stored. */
-export async function issueApiKey(
+/** Active (unrevoked) keys an account may hold: each is a credential to watch, so there is a ceiling. */
+export const MAX_ACTIVE_API_KEYS = 50;
+
+/** What creating a key needs beyond the database: the digest key and the shared creation budget. */
+export interface KeyIssuing {
+  digestKey: Buffer;
+  limits: AuthLimits;
+}
+
+/** Creates a key; the plaintext token is returned once and only its HMAC digest is stored. */
+export function issueApiKey(
   em: EntityManager,
+  digestKey: Buffer,
   accountId: string,
   name: string,
   scopes: ApiKeyScope[],
   now = new Date(),
-): Promise<{ key: ApiKey; token: string }> {
+): { key: ApiKey; token: string } {
   const prefix = `msk_${randomBytes(6).toString('hex')}`;
   const secret = randomBytes(24).toString('base64url');
   const token = `${prefix}_${secret}`;
@@ -46,16 +57,34 @@ export async function issueApiKey(
   key.accountId = accountId;
   key.name = name;
   key.prefix = prefix;
-  key.keyHash = await hashSecret(token);
+  key.keyHash = apiKeyDigest(digestKey, token);
   key.scopes = [...new Set(scopes)];
   key.createdAt = now;
   em.persist(key);
   return { key, token };
 }
 
-export async function createApiKey(em: EntityManager, actor: KeyManager, input: { name: string; scopes: ApiKeyScope[] }) {
+/**
+ * A new key, within the account's creation budget (shared store) and its cap of active keys. The
+ * account row is locked before counting, so concurrent creations cannot pass the cap together.
+ */
+export async function createApiKey(
+  em: EntityManager,
+  issuing: KeyIssuing,
+  actor: KeyManager,
+  input: { name: string; scopes: ApiKeyScope[] },
+) {
+  await issuing.limits.takeKeyCreation(actor.accountId);
   return em.transactional(async (tem) => {
-    const issued = await issueApiKey(tem, actor.accountId, input.name, input.scopes);
+    await tem.execute('select 1 from accounts where id = ? for update', [actor.accountId]);
+    const active = await tem.count(ApiKey, { accountId: actor.accountId, revokedAt: null });
+    if (active >= MAX_ACTIVE_API_KEYS) {
+      throw new AppError(
+        'conflict',
+        `the account already has ${MAX_ACTIVE_API_KEYS} active API keys, the most it may hold; revoke one (DELETE /v1/api-keys/{id}) before creating another`,
+      );
+    }
+    const issued = issueApiKey(tem, issuing.digestKey, actor.accountId, input.name, input.scopes);
     await tem.flush();
     await auditByKey(tem, actor, 'api_key.created', { type: 'api_key', id: issued.key.id }, { scopes: issued.key.scopes });
     return { ...toApiKeyView(issued.key), key: issued.token };

@@ -6,7 +6,7 @@ import { createLogger, type LogFileCopy } from '../lib/logger';
 import { configureAuditLog } from './audit-log';
 import type { ServiceDeps } from './deps';
 import { DataKeyring } from './keyring';
-import { loadAuditMacKey, loadPhoneHashKey, loadStaffTotpKey } from './system-keys';
+import { loadAuditMacKey, loadAuthDigestKey, loadPhoneHashKey, loadStaffTotpKey } from './system-keys';
 
 /** Everything a process needs to run services, built from the parsed config. */
 export async function createServiceDeps(config: AppConfig, processName: string): Promise<ServiceDeps> {
@@ -20,6 +20,7 @@ export async function createServiceDeps(config: AppConfig, processName: string):
     const phoneHashKey = await loadPhoneHashKey(pgPool, master, config.MASTER_KEY);
     const auditMacKey = await loadAuditMacKey(pgPool, master, config.MASTER_KEY);
     const staffTotpKey = await loadStaffTotpKey(pgPool, master, config.MASTER_KEY);
+    const authDigestKey = await loadAuthDigestKey(pgPool, master);
     configureAuditLog(auditMacKey, config.AUDIT_CHECKPOINT_EVERY);
     return {
       config,
@@ -27,7 +28,7 @@ export async function createServiceDeps(config: AppConfig, processName: string):
       pgPool,
       uploadPool,
       exportPool,
-      keys: { master, phoneHashKey, auditMacKey, staffTotpKey },
+      keys: { master, phoneHashKey, auditMacKey, staffTotpKey, authDigestKey },
       keyring: new DataKeyring(master, {
         ttlMs: config.KEYRING_CACHE_TTL_SECONDS * 1000,
         maxEntries: config.KEYRING_CACHE_MAX_ENTRIES,

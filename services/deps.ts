@@ -14,6 +14,8 @@ export interface ProcessKeys {
   auditMacKey: Buffer;
   /** Seals staff users' TOTP secrets; stored wrapped like the other system keys. */
   staffTotpKey: Buffer;
+  /** Keys the HMAC digests API keys are stored by and the rate-limit store's keys (services/auth/auth-digest.ts). */
+  authDigestKey: Buffer;
 }
 
 /** What services need from the outside world; built once per process (api/server.ts, workers/worker.ts). */

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { Pool } from 'pg';
 import {
   initialAuditMacKey,
@@ -17,6 +18,9 @@ export const AUDIT_MAC_KEY = { name: 'audit_mac', version: 1 } as const;
 
 /** The key staff users' TOTP secrets are sealed under (services/staff/totp-secret.ts). */
 export const STAFF_TOTP_KEY = { name: 'staff_totp', version: 1 } as const;
+
+/** The key of the HMAC digests API keys are stored and found by, and of the shared rate-limit store's keys. */
+export const AUTH_DIGEST_KEY = { name: 'auth_digest', version: 1 } as const;
 
 export const systemKeyBinding = (name: string, version: number): KeyBinding => ({
   purpose: 'system_keys.wrapped_key',
@@ -70,4 +74,9 @@ export function loadAuditMacKey(pool: Pool, masters: MasterKeys, masterKeyBase64
 /** The staff-TOTP key: derived once from MASTER_KEY, then kept wrapped, so a rotation never strands a sealed secret. */
 export function loadStaffTotpKey(pool: Pool, masters: MasterKeys, masterKeyBase64: string): Promise<Buffer> {
   return loadSystemKey(pool, masters, STAFF_TOTP_KEY.name, STAFF_TOTP_KEY.version, () => initialStaffTotpKey(masterKeyBase64));
+}
+
+/** The auth-digest key: random on a new database (nothing earlier derived it), then kept wrapped like the others. */
+export function loadAuthDigestKey(pool: Pool, masters: MasterKeys): Promise<Buffer> {
+  return loadSystemKey(pool, masters, AUTH_DIGEST_KEY.name, AUTH_DIGEST_KEY.version, () => randomBytes(32));
 }

@@ -166,11 +166,27 @@ describe('delivery receipts through the carrier webhooks', () => {
     expect(moved.status).toBe(403);
   });
 
-  it('refuses a flood of rejected webhooks from one address with 429', async () => {
+  it('refuses a flood of rejected webhooks from one address with 429, yet accepts correctly signed ones from that address (verified before any budget)', async () => {
+    const to = freshPhone();
+    await stack.sim.control.setFaults({ rules: [{ vendor: 'telnyx', op: 'send', rate: 1, to, fault: { kind: 'status', status: 503 } }] });
+    const viaTwilio = await sendAndSettle(to);
+    await stack.sim.control.clearFaults();
+    const [twilioCb] = await callbacksOf(viaTwilio.id, 'twilio', 2);
+
     let last = 0;
     for (let i = 0; i < 70 && last !== 429; i++) {
       last = (await fetch(`${stack.baseUrl}/webhooks/twilio/status`, { method: 'POST', body: 'MessageSid=SMx&MessageStatus=sent' })).status;
     }
     expect(last).toBe(429);
+    // The simulator posts from the same loopback address: a new message's signed Telnyx callbacks are accepted...
+    const m = await sendAndSettle(freshPhone());
+    expect((await callbacksOf(m.id, 'telnyx', 2)).map((c) => c.answerStatus)).toEqual([200, 200]);
+    // ...and so is a signed Twilio callback (a replay: 200 and no change).
+    const replayed = await post(twilioCb!);
+    expect(replayed.status).toBe(200);
+    expect(await replayed.json()).toEqual({ received: true, replayed: true });
+    // Bad ones from the address are still refused.
+    const bad = await fetch(`${stack.baseUrl}/webhooks/twilio/status`, { method: 'POST', body: 'MessageSid=SMx&MessageStatus=sent' });
+    expect(bad.status).toBe(429);
   });
 });

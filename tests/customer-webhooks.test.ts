@@ -1,9 +1,11 @@
+import { createSocket } from 'node:dgram';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Webhook } from 'standardwebhooks';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../api/app';
 import { loadConfig } from '../config/env';
 import { createEmailSender } from '../providers/email/registry';
 import { isPublicAddress } from '../services/webhooks/address-policy';
@@ -16,6 +18,7 @@ import {
   WEBHOOK_RETRY_WINDOW_MS,
 } from '../services/webhooks/delivery-policy';
 import { eventUuidOf } from '../services/webhooks/event-ids';
+import { WEBHOOK_DNS_TIMEOUT_MS } from '../services/webhooks/webhook-url-policy';
 import { WebhookDeliveryRunner } from '../services/webhooks/webhook-delivery-runner';
 import { WEBHOOK_DELIVERIES_WORKFLOW_ID } from '../workflows/webhooks/webhook-deliveries';
 import { ensureWebhookDeliveriesWorkflow } from '../workers/webhook-deliveries-workflow';
@@ -193,6 +196,35 @@ describe('endpoints: the secret and the URL rule', () => {
     expect((await request(strict.app).get(`/v1/webhook-endpoints/${ok.body.id}`).set(strictAcct.auth)).body.url).toBe(
       'https://1.1.1.1/hook',
     );
+  });
+
+  it('resolves URL hosts through c-ares with a real timeout: a DNS server that never answers gives a clear 422 after 5 s, not a hang', async () => {
+    const silent = createSocket('udp4');
+    const queries: Buffer[] = [];
+    silent.on('message', (packet) => queries.push(packet));
+    await new Promise<void>((resolve) => silent.bind(0, '127.0.0.1', resolve));
+    try {
+      const server = `127.0.0.1:${silent.address().port}`;
+      const app = createApp({ ...strict.deps, config: { ...strict.config, WEBHOOK_DNS_SERVERS: [server] }, temporal: strict.temporal });
+      const account = await signUp(app, 'Silent DNS');
+      const started = performance.now();
+      const res = await request(app)
+        .post('/v1/webhook-endpoints')
+        .set(account.auth)
+        .send({ url: 'https://hooks.unanswered.example/x', eventTypes: ['message.status'] });
+      const elapsed = performance.now() - started;
+      expectProblem(res, 422, 'validation');
+      expect(res.body.errors).toEqual([
+        { field: 'body.url', reason: 'the host name did not resolve within 5 s (no answer from DNS); try again later' },
+      ]);
+      expect(WEBHOOK_DNS_TIMEOUT_MS).toBe(5_000);
+      expect(elapsed).toBeGreaterThanOrEqual(WEBHOOK_DNS_TIMEOUT_MS - 50);
+      expect(elapsed).toBeLessThan(WEBHOOK_DNS_TIMEOUT_MS + 2_000);
+      // Asked of the configured server (A and AAAA), not of getaddrinfo.
+      expect(queries.length).toBeGreaterThanOrEqual(2);
+    } finally {
+      silent.close();
+    }
   });
 
   it('classifies addresses: public v4 and v6 pass, every reserved range does not', () => {

@@ -3,19 +3,18 @@ import type { Express } from 'express';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../api/app';
-import { FailedAuthLimiter } from '../api/middleware/failed-auth-limiter';
 import { dummyArgon2Hash, verifySecret } from '../lib/crypto/argon2';
 import { AppError } from '../lib/errors';
+import { MAX_ACTIVE_API_KEYS } from '../services/api-keys';
+import { ADDRESS_SUBJECT_FAILURES, AuthLimits, SUBJECT_FAILURES_ALERT } from '../services/auth/auth-limits';
+import { SecurityAlerts } from '../services/auth/security-alerts';
 import { SESSION_TTL_MS, SessionService } from '../services/auth/sessions';
 import { expectProblem } from './support/accounts';
+import { freshAddress } from './support/addresses';
 import { startHarness, type Harness } from './support/harness';
 
 let h: Harness;
-/** The product's app with the failed-authentication clock frozen, so sign-in budgets are exact. */
 let app: Express;
-const now = Date.now();
-let addressNo = 0;
-const freshAddress = () => `203.0.113.${++addressNo}`;
 const PASSWORD = 'correct horse battery staple';
 const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
 const newEmail = () => `holder-${randomBytes(6).toString('hex')}@example.com`;
@@ -53,7 +52,7 @@ function shapeOf(value: unknown): unknown {
 
 beforeAll(async () => {
   h = await startHarness();
-  app = createApp({ ...h.deps, temporal: h.temporal }, { authClock: () => now });
+  app = h.app;
 });
 afterAll(() => h.close());
 
@@ -173,6 +172,19 @@ describe('sessions (the way back in)', () => {
     ]);
   });
 
+  it('a live session token is accepted from an address whose bad tokens are already limited (429)', async () => {
+    const holder = await signUpAs();
+    const address = freshAddress();
+    const session = await signIn({ email: holder.email, password: PASSWORD }, address);
+    expect(session.status).toBe(201);
+    const listKeys = (token: string) => request(app).get('/v1/api-keys').set(bearer(token)).set('X-Forwarded-For', address);
+    for (let i = 0; i < 10; i++) expectProblem(await listKeys(`mss_${randomBytes(32).toString('base64url')}`), 401, 'unauthorized');
+    expectProblem(await listKeys(`mss_${randomBytes(32).toString('base64url')}`), 429, 'rate_limited');
+    const listed = await listKeys(session.body.token);
+    expect(listed.status).toBe(200);
+    expect(listed.body.data.map((k: { id: string }) => k.id)).toEqual([holder.keyId]);
+  });
+
   it("a session manages only its own account's keys", async () => {
     const a = await signUpAs();
     const b = await signUpAs();
@@ -209,7 +221,8 @@ describe('sessions (the way back in)', () => {
     expect(wrong.body).toEqual(unknown.body);
 
     const hashes: string[] = [];
-    const sessions = new SessionService(new FailedAuthLimiter(100), (hash, plain) => {
+    const limits = new AuthLimits(h.deps.pgPool, h.deps.keys.authDigestKey, { failuresPerMinute: 100, keyCreationsPerHour: 60 });
+    const sessions = new SessionService(limits, new SecurityAlerts({ email: null, logger: h.deps.logger }), (hash, plain) => {
       hashes.push(hash);
       return verifySecret(hash, plain);
     });
@@ -226,16 +239,39 @@ describe('sessions (the way back in)', () => {
     expect(hashes[1]).not.toBe(hashes[0]);
   });
 
-  it('is rate-limited per email and per address like failed API-key authentication', async () => {
+  it("a stranger's failures never refuse the owner's correct password from a new address; they slow the stranger's address and alert once", async () => {
     const holder = await signUpAs();
-    for (let i = 0; i < 10; i++) expectProblem(await signIn({ email: holder.email, password: `wrong password ${i}` }), 401, 'unauthorized');
-    const limited = await signIn({ email: holder.email, password: PASSWORD });
-    expectProblem(limited, 429, 'rate_limited');
-    expect(limited.headers['retry-after']).toBe('6');
+    const [user] = await h.deps.orm.em.fork().execute<{ id: string }[]>('select id from users where account_id = ?', [holder.accountId]);
+    const attackers = Array.from({ length: SUBJECT_FAILURES_ALERT.points / ADDRESS_SUBJECT_FAILURES.points }, () => freshAddress());
+    expect(attackers).toHaveLength(4);
+    for (const attacker of attackers) {
+      for (let i = 0; i < ADDRESS_SUBJECT_FAILURES.points; i++) {
+        expectProblem(await signIn({ email: holder.email, password: `wrong password ${i}` }, attacker), 401, 'unauthorized');
+      }
+      // That address is done with this email for a while, even with the right password...
+      const blocked = await signIn({ email: holder.email, password: PASSWORD }, attacker);
+      expectProblem(blocked, 429, 'rate_limited');
+      expect(blocked.body.detail).toBe('limit of 5 failed sign-ins to one account from one address per 15 minutes reached');
+    }
+    // ...but the owner, from their own address, gets in after 20 failures of strangers.
+    const owner = await signIn({ email: holder.email, password: PASSWORD });
+    expect(owner.status).toBe(201);
+    expect(owner.body.accountId).toBe(holder.accountId);
+    const alerts = await h.deps.orm.em
+      .fork()
+      .execute<{ actor_type: string; target_id: string; details: unknown }[]>(
+        "select actor_type, target_id, details from audit_log where action = 'security.sign_in_failures' and account_id = ?",
+        [holder.accountId],
+      );
+    expect(alerts).toEqual([{ actor_type: 'system', target_id: user!.id, details: { failures: 20, windowMinutes: 60 } }]);
+  });
 
+  it('failed sign-ins are limited per address across emails', async () => {
+    const holder = await signUpAs();
     const attacker = freshAddress();
     for (let i = 0; i < 10; i++) expectProblem(await signIn({ email: newEmail(), password: PASSWORD }, attacker), 401, 'unauthorized');
-    expectProblem(await signIn({ email: newEmail(), password: PASSWORD }, attacker), 429, 'rate_limited');
+    expectProblem(await signIn({ email: holder.email, password: PASSWORD }, attacker), 429, 'rate_limited');
+    expect((await signIn({ email: holder.email, password: PASSWORD })).status).toBe(201);
   });
 
   it('an email with several accounts signs in to the newest, or to the one named by accountId', async () => {
@@ -247,5 +283,44 @@ describe('sessions (the way back in)', () => {
     const chosen = await signIn({ email, password: 'the older password', accountId: older.accountId });
     expect(chosen.body.accountId).toBe(older.accountId);
     expectProblem(await signIn({ email, password: 'the newer password', accountId: older.accountId }), 401, 'unauthorized');
+  });
+});
+
+describe('key limits', () => {
+  it(`an account holds at most ${MAX_ACTIVE_API_KEYS} active keys: the next is 409 naming the cap; revoking one makes room`, async () => {
+    const holder = await signUpAs();
+    const ids: string[] = [];
+    for (let i = 1; i < MAX_ACTIVE_API_KEYS; i++) {
+      const created = await createKey(holder.auth, { name: `key ${i}` });
+      expect(created.status).toBe(201);
+      ids.push(created.body.id);
+    }
+    const refused = await createKey(holder.auth, { name: 'one too many' });
+    expectProblem(refused, 409, 'conflict');
+    expect(refused.body.detail).toBe(
+      'the account already has 50 active API keys, the most it may hold; revoke one (DELETE /v1/api-keys/{id}) before creating another',
+    );
+    expect((await request(app).delete(`/v1/api-keys/${ids[0]}`).set(holder.auth)).status).toBe(200);
+    expect((await createKey(holder.auth, { name: 'in the freed place' })).status).toBe(201);
+    expectProblem(await createKey(holder.auth, { name: 'over again' }), 409, 'conflict');
+  });
+
+  it('key creation is limited per account (API_KEY_CREATIONS_PER_HOUR, shared store): the next is 429; other accounts are not affected', async () => {
+    const limited = createApp({ ...h.deps, config: { ...h.config, API_KEY_CREATIONS_PER_HOUR: 3 }, temporal: h.temporal });
+    const holder = await signUpAs();
+    const other = await signUpAs();
+    for (let i = 0; i < 3; i++)
+      expect(
+        (
+          await request(limited)
+            .post('/v1/api-keys')
+            .set(holder.auth)
+            .send({ name: `k${i}` })
+        ).status,
+      ).toBe(201);
+    const refused = await request(limited).post('/v1/api-keys').set(holder.auth).send({ name: 'k3' });
+    expectProblem(refused, 429, 'rate_limited');
+    expect(refused.body.detail).toBe('limit of 3 new API keys for this account per 60 minutes reached');
+    expect((await request(limited).post('/v1/api-keys').set(other.auth).send({ name: 'k0' })).status).toBe(201);
   });
 });

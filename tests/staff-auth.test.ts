@@ -5,18 +5,20 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { createApp } from '../api/app';
-import { FailedAuthLimiter } from '../api/middleware/failed-auth-limiter';
 import { openOrm } from '../db/orm';
 import { ARGON2_HASH_PREFIX, dummyArgon2Hash, verifySecret } from '../lib/crypto/argon2';
 import { SealedFieldError } from '../lib/crypto/sealed-field';
 import { AppError } from '../lib/errors';
 import { verifyAuditChain } from '../services/audit-log';
+import { AuthLimits, SUBJECT_FAILURES_ALERT, ADDRESS_SUBJECT_FAILURES, TOTP_FAILURES } from '../services/auth/auth-limits';
+import { SecurityAlerts } from '../services/auth/security-alerts';
 import { STAFF_ENROLMENT_TTL_MS } from '../services/staff/staff-enrolments';
 import { STAFF_SESSION_TTL_MS, StaffSessionService } from '../services/staff/staff-sessions';
 import { markStaffUserDisabled } from '../services/staff/staff-user-store';
 import { openTotpSecret } from '../services/staff/totp-secret';
 import { expectProblem, signUp } from './support/accounts';
 import { afterTampering } from './support/audit-tampering';
+import { freshAddress } from './support/addresses';
 import { startHarness, type Harness } from './support/harness';
 import { startSimulatorProcess, type SimulatorProcess } from './support/simulator-process';
 import { createStaffUser, staffBearer, type TestStaffUser } from './support/staff';
@@ -35,8 +37,6 @@ const secretsSeen = new Set<string>();
 const STEP_MS = 30_000;
 /** A moment 5 s into a TOTP step; tests move it forward, never back. */
 let now = Date.UTC(2031, 0, 6, 9, 0, 5);
-let addressNo = 0;
-const freshAddress = () => `198.51.100.${++addressNo}`;
 /** Moves to 5 s into the next TOTP step: a user who just signed in needs a new code. */
 const nextStep = () => (now = now - (now % STEP_MS) + STEP_MS + 5_000);
 
@@ -147,7 +147,8 @@ describe('staff sign-in', () => {
   it('every attempt costs exactly one argon2 verification: an unknown email against the dummy hash of the same cost', async () => {
     const user = await newStaff('security');
     const hashes: string[] = [];
-    const service = new StaffSessionService(new FailedAuthLimiter(100), h.deps.keys.staffTotpKey, {
+    const limits = new AuthLimits(h.deps.pgPool, h.deps.keys.authDigestKey, { failuresPerMinute: 100, keyCreationsPerHour: 60 });
+    const service = new StaffSessionService(limits, new SecurityAlerts({ email: null, logger: h.deps.logger }), h.deps.keys.staffTotpKey, {
       clock: () => now,
       verify: (hash, plain) => {
         hashes.push(hash);
@@ -204,20 +205,46 @@ describe('staff sign-in', () => {
     nextStep();
   });
 
-  it('failed sign-ins are limited per email across addresses: the 11th is 429 with Retry-After, even with the right password and code', async () => {
-    expect(h.config.AUTH_FAILURES_PER_MINUTE).toBe(10);
-    const user = await newStaff('security');
-    for (let i = 0; i < 10; i++) {
-      expectProblem(await signIn({ email: user.email, password: 'wrong password', code: codeAt(user) }), 401, 'unauthorized');
+  it("strangers' failures never refuse the right password and code from a new address; each attacking address is blocked; security is alerted once", async () => {
+    const user = await newStaff('support');
+    for (let a = 0; a < SUBJECT_FAILURES_ALERT.points / ADDRESS_SUBJECT_FAILURES.points; a++) {
+      const attacker = freshAddress();
+      for (let i = 0; i < ADDRESS_SUBJECT_FAILURES.points; i++) {
+        expectProblem(await signIn({ email: user.email, password: 'wrong password', code: codeAt(user) }, attacker), 401, 'unauthorized');
+      }
+      expectProblem(await signIn({ email: user.email, password: user.password, code: codeAt(user) }, attacker), 429, 'rate_limited');
+    }
+    expect((await signIn({ email: user.email, password: user.password, code: codeAt(user) })).status).toBe(201);
+    nextStep();
+    const alerts = await h.deps.orm.em
+      .fork()
+      .execute<{ target_id: string; details: unknown }[]>(
+        "select target_id, details from audit_log where action = 'security.staff_sign_in_failures' and target_id = ?",
+        [user.id],
+      );
+    expect(alerts).toEqual([{ target_id: user.id, details: { failures: 20, windowMinutes: 60 } }]);
+  });
+
+  it('wrong codes after the right password are limited per user (then even the right code is 429), audited and emailed to security staff', async () => {
+    const security = await newStaff('security');
+    const user = await newStaff('privacy');
+    for (let i = 0; i < TOTP_FAILURES.points; i++) {
+      expectProblem(await signIn({ email: user.email, password: user.password, code: wrongCodeFor(user) }), 401, 'unauthorized');
     }
     const limited = await signIn({ email: user.email, password: user.password, code: codeAt(user) });
     expectProblem(limited, 429, 'rate_limited');
-    expect(limited.headers['retry-after']).toBe('6');
-    // Another staff user from the same kind of fresh address is not affected.
-    const other = await newStaff('security');
-    expect((await signIn({ email: other.email, password: other.password, code: codeAt(other) })).status).toBe(201);
-    now += 6_000; // one failure's worth of budget comes back
-    expect((await signIn({ email: user.email, password: user.password, code: codeAt(user) })).status).toBe(201);
+    expect(limited.body.detail).toBe('limit of 5 wrong codes for this staff user per 15 minutes reached');
+    // Without the password nothing changes: a stranger cannot tell this user is limited.
+    expectProblem(await signIn({ email: user.email, password: 'wrong password', code: codeAt(user) }), 401, 'unauthorized');
+    const alerts = await h.deps.orm.em
+      .fork()
+      .execute<{ actor_type: string; details: unknown }[]>(
+        "select actor_type, details from audit_log where action = 'security.totp_failures' and target_id = ?",
+        [user.id],
+      );
+    expect(alerts).toEqual([{ actor_type: 'system', details: { failures: 5, windowMinutes: 15 } }]);
+    const emails = (await sim.control.emails(security.email)).filter((e) => e.subject.includes(user.id));
+    expect(emails.map((e) => e.subject)).toEqual([`Security alert: 5 wrong TOTP codes after a correct password for staff user ${user.id}`]);
     nextStep();
   });
 
@@ -249,6 +276,18 @@ describe('staff tokens', () => {
     expectProblem(expired, 401, 'unauthorized');
     expect(expired.body.detail).toBe('the staff token is unknown, expired or revoked; log in again with POST /staff/v1/sessions');
     nextStep();
+  });
+
+  it('a live staff token is accepted from an address whose bad tokens are already limited (429)', async () => {
+    const user = await newStaff('support');
+    const token = await tokenFor(user);
+    const address = freshAddress();
+    const meFrom = (t: string) => request(app).get('/staff/v1/me').set(staffBearer(t)).set('X-Forwarded-For', address);
+    for (let i = 0; i < 10; i++) expectProblem(await meFrom(`mst_${'x'.repeat(43)}`), 401, 'unauthorized');
+    expectProblem(await meFrom(`mst_${'x'.repeat(43)}`), 429, 'rate_limited');
+    const who = await meFrom(token);
+    expect(who.status).toBe(200);
+    expect(who.body.id).toBe(user.id);
   });
 
   it("a disabled user's token stops at once, even before its sessions are revoked", async () => {

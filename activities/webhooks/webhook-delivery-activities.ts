@@ -16,7 +16,7 @@ export function createWebhookDeliveryActivities(
     orm: deps.orm,
     keyring: deps.keyring,
     logger: deps.logger,
-    policy: { allowLoopback: deps.config.WEBHOOKS_ALLOW_LOOPBACK },
+    policy: { allowLoopback: deps.config.WEBHOOKS_ALLOW_LOOPBACK, dnsServers: deps.config.WEBHOOK_DNS_SERVERS },
     email: createEmailSender(deps.config),
   }),
 ) {

@@ -12,7 +12,10 @@ export function accountRoutes(host: RouteHost, deps: ApiDeps): void {
     auth: 'public',
     body: SignUpBody,
     responses: { 201: { description: 'Account created', schema: SignUpResponse } },
-    handler: async ({ em, body }) => ({ status: 201, body: await signUp(em, deps.keyring, body) }),
+    handler: async ({ em, body }) => ({
+      status: 201,
+      body: await signUp(em, { keyring: deps.keyring, authDigestKey: deps.keys.authDigestKey }, body),
+    }),
   });
 
   defineRoute(host, {

@@ -1,9 +1,9 @@
-import { createApiKey, getApiKey, listApiKeys, revokeApiKey } from '../../services/api-keys';
+import { createApiKey, getApiKey, listApiKeys, revokeApiKey, type KeyIssuing } from '../../services/api-keys';
 import { defineRoute, type RouteHost } from '../http/define-route';
 import { ApiKeySchema, ApiKeyWithSecret, CreateApiKeyBody } from '../schemas/api-keys';
 import { IdParams, PageQuery, pageOf } from '../schemas/common';
 
-export function apiKeyRoutes(host: RouteHost): void {
+export function apiKeyRoutes(host: RouteHost, issuing: KeyIssuing): void {
   defineRoute(host, {
     method: 'post',
     path: '/v1/api-keys',
@@ -14,7 +14,7 @@ export function apiKeyRoutes(host: RouteHost): void {
     responses: { 201: { description: 'Key created', schema: ApiKeyWithSecret } },
     // The secret is shown once: a replay answers the key as it is now (id, prefix), never the secret.
     replay: { resource: 'api_key', render: async ({ em, actor }, id, status) => ({ status, body: await getApiKey(em, actor, id) }) },
-    handler: async ({ em, actor, body }) => ({ status: 201, body: await createApiKey(em, actor, body) }),
+    handler: async ({ em, actor, body }) => ({ status: 201, body: await createApiKey(em, issuing, actor, body) }),
   });
 
   defineRoute(host, {

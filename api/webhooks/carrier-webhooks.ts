@@ -8,12 +8,13 @@ import { InboundService } from '../../services/messaging/inbound';
 import { MessagingSettingsService } from '../../services/messaging/messaging-settings';
 import { OptOutsService } from '../../services/opt-outs';
 import type { ServiceDeps } from '../../services/deps';
+import { clientLimitKey } from '../../lib/net/client-address';
 import { RateLimiter } from '../middleware/rate-limiter';
 import { sendProblem } from '../http/problem';
 
 /** Carrier callbacks are small (a status or one SMS); anything larger is not one. */
 const WEBHOOK_BODY_LIMIT = '64kb';
-/** Rejected webhooks a minute per address before the address is refused outright (verified ones are never limited). */
+/** Rejected webhooks a minute per address before its rejections answer 429 (a verified webhook is never limited). */
 const REJECTIONS_PER_MINUTE = 60;
 
 const ROUTES: { path: string; carrier: CarrierId }[] = [
@@ -59,8 +60,7 @@ export function carrierWebhookRouter({ deps, carriers, processor }: CarrierWebho
   for (const { path, carrier } of ROUTES) {
     // Errors go to the app's problem handler (api/http/problem.ts): AppErrors as their problem, anything else a logged 500, so the carrier retries.
     router.post(path, raw, async (req: Request, res: Response) => {
-      const address = req.ip ?? 'unknown';
-      rejections.check(address);
+      const address = clientLimitKey(req.ip ?? 'unknown');
       const adapter = carriers?.[carrier];
       if (!adapter) throw new AppError('unavailable', `the ${carrier} carrier is not configured`);
       const rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
@@ -69,8 +69,10 @@ export function carrierWebhookRouter({ deps, carriers, processor }: CarrierWebho
         event = await adapter.parseWebhook({ rawBody, headers: flatHeaders(req), url: `${baseUrl}${req.originalUrl}` });
       } catch (err) {
         if (!(err instanceof WebhookVerificationFailed)) throw err;
+        // Verified first, charged only on failure: whoever shares the carrier's address cannot make its genuine STOPs 429.
         rejections.charge(address);
         deps.logger.warn({ carrier, reason: err.reason, path }, 'carrier webhook rejected');
+        rejections.check(address);
         const { kind, detail } = REJECTION_DETAIL[err.reason];
         throw new AppError(kind, detail);
       }

@@ -21,6 +21,7 @@ import { Migration20261206021000_quiet_send_before } from './Migration2026120602
 import { Migration20261206021500_streams_webhook_endpoint_due } from './Migration20261206021500_streams_webhook_endpoint_due';
 import { Migration20261206020500_misc_keyword_replies } from './Migration20261206020500_misc_keyword_replies';
 import { Migration20261206023500_misc_staff_enrolment } from './Migration20261206023500_misc_staff_enrolment';
+import { Migration20261206021500_auth_key_digests_and_limits } from './Migration20261206021500_auth_key_digests_and_limits';
 
 /** Listed explicitly so migrations run the same from ts sources, bundles and tests. */
 export const migrations = [
@@ -47,4 +48,5 @@ export const migrations = [
   { name: 'Migration20261206021500_streams_webhook_endpoint_due', class: Migration20261206021500_streams_webhook_endpoint_due },
   { name: 'Migration20261206020500_misc_keyword_replies', class: Migration20261206020500_misc_keyword_replies },
   { name: 'Migration20261206023500_misc_staff_enrolment', class: Migration20261206023500_misc_staff_enrolment },
+  { name: 'Migration20261206021500_auth_key_digests_and_limits', class: Migration20261206021500_auth_key_digests_and_limits },
 ];

@@ -7,7 +7,8 @@ import { uuidv7 } from '../../lib/ids';
 import { normalizeEmail } from '../accounts';
 import type { SessionActor } from '../actor';
 import { appendAudit } from '../audit-log';
-import type { FailureGate } from './failure-gate';
+import { SUBJECT_FAILURES_ALERT, type AuthLimits } from './auth-limits';
+import type { SecurityAlerts } from './security-alerts';
 
 export const SESSION_TOKEN_PREFIX = 'mss_';
 export const SESSION_TTL_MS = 15 * 60_000;
@@ -27,19 +28,22 @@ const tokenDigest = (token: string) => createHash('sha256').update(token).digest
 
 /**
  * The account holder's way back in when no admin key is left: email and password give a
- * short-lived token that can only manage API keys. Sign-in attempts pass the failure gate (per
- * address and per email) and cost exactly one argon2 verification whether or not the email exists.
+ * short-lived token that can only manage API keys. An attempt from an address that failed too often
+ * (in all, or at this email) is refused before it costs anything; every other attempt costs exactly
+ * one argon2 verification whether or not the email exists. Failures never refuse the owner's correct
+ * password from another address: the email's failures from everywhere only alert security staff.
  */
 export class SessionService {
   constructor(
-    private readonly gate: FailureGate,
+    private readonly limits: AuthLimits,
+    private readonly alerts: SecurityAlerts,
     private readonly verify: SecretVerifier = verifySecret,
   ) {}
 
   async create(em: EntityManager, input: SessionInput, address: string) {
     const email = normalizeEmail(input.email);
     const subject = `email:${email}`;
-    this.gate.check(address, subject);
+    await this.limits.checkSignIn(address, subject);
     const user = await em.findOne(
       User,
       { email, ...(input.accountId ? { accountId: input.accountId } : {}) },
@@ -47,9 +51,19 @@ export class SessionService {
     );
     const matches = await this.verify(user?.passwordHash ?? (await dummyArgon2Hash()), input.password);
     if (!user || !matches) {
-      this.gate.charge(address, subject);
+      if ((await this.limits.chargeSignIn(address, subject)) && user) {
+        await this.alerts.raise(em, {
+          kind: 'sign_in_failures',
+          userId: user.id,
+          accountId: user.accountId,
+          failures: SUBJECT_FAILURES_ALERT.points,
+          windowMinutes: SUBJECT_FAILURES_ALERT.durationSeconds / 60,
+          at: new Date(),
+        });
+      }
       throw new AppError('unauthorized', 'the email or password is wrong');
     }
+    await this.limits.signedIn(address, subject);
     // A terminated account's keys are revoked; a session would let its holder make new ones.
     const [account] = await em.execute<{ status: string }[]>('select status from accounts where id = ?', [user.accountId]);
     if (account?.status !== 'active') {
@@ -81,8 +95,8 @@ export class SessionService {
     return { token, accountId: user.accountId, expiresAt: expiresAt.toISOString() };
   }
 
+  /** A live token is always accepted (one indexed lookup); only a bad one is charged to the address. */
   async authenticate(em: EntityManager, token: string, address: string): Promise<SessionActor> {
-    this.gate.check(address, null);
     const [row] = TOKEN_RE.test(token)
       ? await em.execute<{ id: string; account_id: string; user_id: string }[]>(
           'select id, account_id, user_id from sessions where token_hash = ? and expires_at > ?',
@@ -90,7 +104,7 @@ export class SessionService {
         )
       : [];
     if (!row) {
-      this.gate.charge(address, null);
+      await this.limits.chargeBadToken(address);
       throw new AppError('unauthorized', 'the session token is unknown or expired; sign in again with POST /v1/sessions');
     }
     return { accountId: row.account_id, userId: row.user_id, sessionId: row.id };

@@ -54,6 +54,8 @@ export const TABLE_RETENTION: Readonly<Record<string, readonly RetentionClass[]>
   staff_enrolments: ['staffAccounts'],
   system_keys: ['systemRecords'],
   carrier_health: ['systemRecords'],
+  // Sign-in and key-creation counters keyed by an HMAC; rate-limiter-flexible deletes rows an hour past expiry.
+  auth_rate_limits: ['systemRecords'],
   subprocessors: ['systemRecords'],
   policy_versions: ['systemRecords'],
   changelog_entries: ['systemRecords'],

@@ -6,10 +6,11 @@ import { uuidv7 } from '../../lib/ids';
 import { normalizeEmail } from '../accounts';
 import type { StaffActor } from '../actor';
 import { auditByStaff } from '../audit-log';
-import type { FailureGate } from '../auth/failure-gate';
+import { SUBJECT_FAILURES_ALERT, TOTP_FAILURES, type AuthLimits } from '../auth/auth-limits';
+import type { SecurityAlerts } from '../auth/security-alerts';
 import type { StaffRole } from './staff-roles';
 import { findLiveStaffSession, insertStaffSession, revokeStaffSession } from './staff-session-store';
-import { consumeTotpStep, findStaffUserByEmail } from './staff-user-store';
+import { consumeTotpStep, findStaffUserByEmail, type StaffUserRow } from './staff-user-store';
 import { openTotpSecret } from './totp-secret';
 import { matchingTotpStep, newTotpSecret } from './totp';
 
@@ -43,9 +44,11 @@ export interface StaffSessionOptions {
 
 /**
  * Staff sign-in with two factors (argon2id password, RFC 6238 TOTP code accepted once) and the
- * staff tokens it issues. Every attempt passes the failure gate (per address and per email) first,
- * then costs exactly one argon2 verification (a dummy hash stands in for an unknown email), one TOTP
- * check (a throwaway secret stands in) and one update statement, whatever turns out to be wrong.
+ * staff tokens it issues. An address that failed too often (in all, or at this email) is refused
+ * first; every other attempt costs exactly one argon2 verification (a dummy hash stands in for an
+ * unknown email), one TOTP check (a throwaway secret stands in) and one update statement, whatever
+ * turns out to be wrong. Strangers' failures never refuse the correct password and code from another
+ * address (they alert security staff); wrong codes after a correct password are limited per user.
  */
 export class StaffSessionService {
   private readonly verify: SecretVerifier;
@@ -53,7 +56,8 @@ export class StaffSessionService {
   private readonly standInSecret = newTotpSecret();
 
   constructor(
-    private readonly gate: FailureGate,
+    private readonly limits: AuthLimits,
+    private readonly alerts: SecurityAlerts,
     private readonly staffTotpKey: Buffer,
     options: StaffSessionOptions = {},
   ) {
@@ -68,10 +72,12 @@ export class StaffSessionService {
   ): Promise<{ token: string; expiresAt: string; staffUser: { id: string; role: StaffRole } }> {
     const email = normalizeEmail(input.email);
     const subject = `staff:${email}`;
-    this.gate.check(address, subject);
+    await this.limits.checkSignIn(address, subject);
     const nowMs = this.clock();
     const user = await findStaffUserByEmail(em, email);
     const passwordMatches = await this.verify(user?.passwordHash ?? (await dummyArgon2Hash()), input.password);
+    // Only whoever knows the password sees this 429, so it tells a stranger nothing.
+    if (user && passwordMatches) await this.limits.checkTotp(user.id);
     // A user who has not enrolled (or was reset) has no factors yet: the stand-ins run, and sign-in is refused.
     const secret = user?.totpSecret ? openTotpSecret(this.staffTotpKey, user.id, user.totpSecret) : this.standInSecret;
     const step = matchingTotpStep(secret, input.code, nowMs);
@@ -92,17 +98,50 @@ export class StaffSessionService {
       return true;
     });
     if (!opened) {
-      this.gate.charge(address, subject);
+      await this.charge(em, user, passwordMatches, address, subject, now);
       throw new AppError('unauthorized', SIGN_IN_REFUSED);
     }
+    await this.limits.signedIn(address, subject);
     return { token, expiresAt: expiresAt.toISOString(), staffUser: { id: user!.id, role: user!.role } };
   }
 
+  /**
+   * A failed sign-in costs the address and the address at this email; with the right password it
+   * was the code, which also costs the user's TOTP budget. Reaching a budget alerts security staff.
+   */
+  private async charge(em: EntityManager, user: StaffUserRow | null, passwordMatches: boolean, address: string, subject: string, at: Date) {
+    const subjectAlert = await this.limits.chargeSignIn(address, subject);
+    const totpAlert = user !== null && passwordMatches && (await this.limits.chargeTotp(user.id));
+    if (!user) return;
+    if (subjectAlert) {
+      const { points, durationSeconds } = SUBJECT_FAILURES_ALERT;
+      await this.alerts.raise(em, {
+        kind: 'staff_sign_in_failures',
+        userId: user.id,
+        accountId: null,
+        failures: points,
+        windowMinutes: durationSeconds / 60,
+        at,
+      });
+    }
+    if (totpAlert) {
+      const { points, durationSeconds } = TOTP_FAILURES;
+      await this.alerts.raise(em, {
+        kind: 'totp_failures',
+        userId: user.id,
+        accountId: null,
+        failures: points,
+        windowMinutes: durationSeconds / 60,
+        at,
+      });
+    }
+  }
+
+  /** A live token is always accepted (one indexed lookup); only a bad one is charged to the address. */
   async authenticate(em: EntityManager, token: string, address: string): Promise<StaffActor> {
-    this.gate.check(address, null);
     const session = TOKEN_RE.test(token) ? await findLiveStaffSession(em, tokenDigest(token), new Date(this.clock())) : null;
     if (!session) {
-      this.gate.charge(address, null);
+      await this.limits.chargeBadToken(address);
       throw new AppError('unauthorized', TOKEN_REFUSED);
     }
     return { staffUserId: session.staffUserId, role: session.role, staffSessionId: session.id };

@@ -9,7 +9,7 @@ import { decodeCursor, findAccountPage, toPage, type PageRequest } from '../pagi
 import { eventIdOf } from './event-ids';
 import { deliveryTimes, WebhookDeliveryStore, type AttemptRow } from './webhook-delivery-store';
 import { generateWebhookSecret, sealWebhookSecret } from './webhook-secret';
-import { checkWebhookUrl, WebhookUrlRefused, type UrlRefusal, type WebhookUrlPolicy } from './webhook-url-policy';
+import { checkWebhookUrl, WEBHOOK_DNS_TIMEOUT_MS, WebhookUrlRefused, type UrlRefusal, type WebhookUrlPolicy } from './webhook-url-policy';
 
 /** Endpoints per account: each one multiplies every event into a delivery. */
 export const MAX_WEBHOOK_ENDPOINTS_PER_ACCOUNT = 20;
@@ -18,6 +18,7 @@ const REFUSAL_TEXT: Record<UrlRefusal, string> = {
   not_https: 'must be an https URL',
   address_not_allowed: 'must resolve to public internet addresses only (no loopback, private, link-local or metadata addresses)',
   does_not_resolve: 'the host name does not resolve',
+  dns_timeout: `the host name did not resolve within ${WEBHOOK_DNS_TIMEOUT_MS / 1000} s (no answer from DNS); try again later`,
   invalid_url: 'must be an absolute URL without credentials',
 };
 
@@ -72,7 +73,7 @@ export class WebhookEndpointsService {
   private readonly policy: WebhookUrlPolicy;
 
   constructor(private readonly deps: Pick<ServiceDeps, 'keyring' | 'config'>) {
-    this.policy = { allowLoopback: deps.config.WEBHOOKS_ALLOW_LOOPBACK };
+    this.policy = { allowLoopback: deps.config.WEBHOOKS_ALLOW_LOOPBACK, dnsServers: deps.config.WEBHOOK_DNS_SERVERS };
   }
 
   private async checkedUrl(raw: string): Promise<string> {

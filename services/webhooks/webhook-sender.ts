@@ -1,10 +1,10 @@
-import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
+import type { LookupAddress } from 'node:dns';
 import http from 'node:http';
 import https from 'node:https';
-import type { LookupFunction } from 'node:net';
+import { isIP, type LookupFunction } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import { WEBHOOK_ATTEMPT_TIMEOUT_MS } from './delivery-policy';
-import { checkAddresses, checkScheme, ipLiteralOf, WebhookUrlRefused, type WebhookUrlPolicy } from './webhook-url-policy';
+import { checkAddresses, checkScheme, ipLiteralOf, resolveHost, WebhookUrlRefused, type WebhookUrlPolicy } from './webhook-url-policy';
 
 export interface WebhookRequest {
   url: string;
@@ -28,23 +28,24 @@ const MAX_ANSWER_BYTES = 64 * 1024;
 /**
  * The lookup every attempt connects through: the addresses DNS answers now are the ones checked,
  * and the socket connects to one of them, so a host re-pointed at a private address after creation
- * (DNS rebinding) is refused at delivery.
+ * (DNS rebinding) is refused at delivery. Resolved through c-ares like the creation-time check
+ * (webhook-url-policy.ts), so a slow DNS server neither holds a libuv-pool thread nor outlives its timeout.
  */
 function checkedLookup(policy: WebhookUrlPolicy): LookupFunction {
   return (hostname, options, callback) => {
-    dnsLookup(hostname, { ...options, all: true }, (err, answers: LookupAddress[]) => {
-      if (err) return callback(err, '', 0);
-      try {
-        checkAddresses(
-          answers.map((a) => a.address),
-          policy,
-        );
-      } catch (refusal) {
-        return callback(refusal as NodeJS.ErrnoException, '', 0);
-      }
-      if (options.all) return (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, answers);
-      return callback(null, answers[0]!.address, answers[0]!.family);
-    });
+    resolveHost(hostname, { servers: policy.dnsServers }).then(
+      (addresses) => {
+        try {
+          checkAddresses(addresses, policy);
+        } catch (refusal) {
+          return callback(refusal as NodeJS.ErrnoException, '', 0);
+        }
+        const answers: LookupAddress[] = addresses.map((address) => ({ address, family: isIP(address) }));
+        if (options.all) return (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, answers);
+        return callback(null, answers[0]!.address, answers[0]!.family);
+      },
+      (err: unknown) => callback(err as NodeJS.ErrnoException, '', 0),
+    );
   };
 }
 

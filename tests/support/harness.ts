@@ -39,6 +39,8 @@ export function testEnvironment(extra: Record<string, string> = {}): NodeJS.Proc
     DATABASE_URL: inject('databaseUrl'),
     TEMPORAL_ADDRESS: inject('temporalAddress'),
     MASTER_KEY: inject('masterKey'),
+    // Tests stand in for a proxy on loopback: X-Forwarded-For picks the client address of a request.
+    TRUSTED_PROXIES: '127.0.0.1,::1',
     ...extra,
   };
 }
