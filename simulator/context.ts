@@ -2,6 +2,7 @@ import type { ServerResponse } from 'node:http';
 import type { CallbackLog } from './callback-log';
 import type { CallbackDispatcher } from './callbacks';
 import type { Ledger } from './ledger';
+import type { NumberBook } from './number-book';
 import type { TelnyxSigner } from './signing';
 import type { CarrierVendor, FaultPlan } from './types';
 
@@ -30,6 +31,8 @@ export interface SimContext {
   targets: Targets;
   plan: FaultPlan;
   ledger: Ledger;
+  /** The carriers' number inventory and the numbers held at each. */
+  numbers: NumberBook;
   callbacks: CallbackDispatcher;
   callbackLog: CallbackLog;
   telnyx: TelnyxSigner;

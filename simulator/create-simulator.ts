@@ -6,6 +6,7 @@ import { controlHandler } from './control';
 import { defaultPlan, parseFaultPlan } from './faults';
 import { BodyTooLarge, pathOf, sendJson } from './http-util';
 import { Ledger } from './ledger';
+import { NumberBook } from './number-book';
 import { OutageController, VendorListener } from './outages';
 import { ResendSimulator } from './resend';
 import { StripeSimulator } from './stripe';
@@ -58,6 +59,7 @@ export async function createSimulator(options: SimulatorOptions): Promise<Runnin
     targets,
     plan: initialPlan,
     ledger: new Ledger(),
+    numbers: new NumberBook(),
     callbacks,
     callbackLog,
     telnyx: telnyxSigner(options.secrets.telnyxSigningSeed),

@@ -15,6 +15,7 @@ import { Migration20261125050000_dsr_retention } from './Migration20261125050000
 import { Migration20261125020000_campaign_counters } from './Migration20261125020000_campaign_counters';
 import { Migration20261125010000_import_staging_storage } from './Migration20261125010000_import_staging_storage';
 import { Migration20261125040000_account_termination } from './Migration20261125040000_account_termination';
+import { Migration20261206020000_numbers_ordering } from './Migration20261206020000_numbers_ordering';
 
 /** Listed explicitly so migrations run the same from ts sources, bundles and tests. */
 export const migrations = [
@@ -35,4 +36,5 @@ export const migrations = [
   { name: 'Migration20261125020000_campaign_counters', class: Migration20261125020000_campaign_counters },
   { name: 'Migration20261125010000_import_staging_storage', class: Migration20261125010000_import_staging_storage },
   { name: 'Migration20261125040000_account_termination', class: Migration20261125040000_account_termination },
+  { name: 'Migration20261206020000_numbers_ordering', class: Migration20261206020000_numbers_ordering },
 ];
