@@ -98,14 +98,19 @@ export class NumberBook {
         if (filter.startsWith !== undefined && !(filter.areaCode !== undefined ? local : national).startsWith(filter.startsWith)) continue;
         if (filter.contains !== undefined && !national.includes(filter.contains)) continue;
         const phone = `+1${national}`;
-        if (!this.telnyxByPhone.has(phone)) found.push(phone);
+        if (!this.held(phone)) found.push(phone);
       }
     }
     return found;
   }
 
+  /** For sale: in the inventory and bought by nobody at either carrier (one inventory behind both). */
   telnyxAvailable(phone: string): boolean {
-    return inInventory(phone) && !this.telnyxByPhone.has(phone);
+    return inInventory(phone) && !this.held(phone);
+  }
+
+  private held(phone: string): boolean {
+    return this.telnyxByPhone.has(phone) || this.twilioByPhone.has(phone);
   }
 
   orderAtTelnyx(input: { phones: string[]; customerReference: string | null; messagingProfileId: string | null }): TelnyxOrder {
@@ -135,7 +140,8 @@ export class NumberBook {
       order.numbers.push({ id: number.id, phone });
     }
     this.telnyxOrders.set(order.id, order);
-    return this.settle(order);
+    // Telnyx answers an order `pending`; it settles on a later read.
+    return order;
   }
 
   telnyxOrder(id: string): TelnyxOrder | undefined {
@@ -183,7 +189,7 @@ export class NumberBook {
   }
 
   buyAtTwilio(phone: string, friendlyName: string | null, smsUrl: string | null): TwilioNumber | null {
-    if (!this.telnyxAvailable(phone) || this.twilioByPhone.has(phone)) return null;
+    if (!this.telnyxAvailable(phone)) return null;
     return this.addTwilioNumber(phone, 'purchased', friendlyName, smsUrl);
   }
 
