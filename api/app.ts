@@ -40,11 +40,12 @@ import { carrierWebhooks } from './webhooks/carrier-webhooks';
 import { MessagesService } from '../services/messaging/messages-service';
 import { MessagingSettingsService } from '../services/messaging/messaging-settings';
 import { SenderNumbersService } from '../services/messaging/sender-numbers';
+import { createNumberCarriers } from '../providers/sms/registry';
+import type { NumberCarriers } from '../providers/sms/numbers';
 import { sessionRoutes } from './routes/sessions';
 import { staffSessionRoutes } from './routes/staff-sessions';
 import { staffUserRoutes } from './routes/staff-users';
 import { isStaffToken, StaffSessionService } from '../services/staff/staff-sessions';
-import { createEmailSender } from '../providers/email/registry';
 import { StaffEnrolmentService } from '../services/staff/staff-enrolments';
 import { StaffUsersService } from '../services/staff/staff-users-service';
 import { webhookEndpointRoutes } from './routes/webhook-endpoints';
@@ -203,7 +204,15 @@ export function createApp(deps: ApiDeps, options: AppOptions = {}) {
   contactRoutes(host, new ContactsService(deps));
   listRoutes(host, new ListsService(deps));
   optOutRoutes(host, new OptOutsService(deps));
-  senderNumberRoutes(host, new SenderNumbersService());
+  let numberCarriers: NumberCarriers | undefined;
+  senderNumberRoutes(
+    host,
+    new SenderNumbersService({
+      pgPool: deps.pgPool,
+      temporal: deps.temporal,
+      numberCarriers: () => (numberCarriers ??= createNumberCarriers(deps.config)),
+    }),
+  );
   messagingSettingsRoutes(host, new MessagingSettingsService());
   webhookEndpointRoutes(host, new WebhookEndpointsService(deps));
   const campaigns = new CampaignsService(deps);

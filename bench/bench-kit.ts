@@ -104,7 +104,7 @@ export async function waitUntil(check: () => Promise<boolean>, what: string, tim
 
 /**
  * Waits until the spawned API answers and the worker has started its last dispatcher shard, then
- * signs up the bench account and registers its sender number: what every send-path bench does first.
+ * signs up the bench account and orders its sender number (number-order runs to active): what every send-path bench does first.
  */
 export async function readyAccount(
   http: ApiCaller,
@@ -130,6 +130,11 @@ export async function readyAccount(
   if (signUp.status !== 201) throw new Error(`sign-up answered ${signUp.status}`);
   const auth = { authorization: `Bearer ${signUp.json.apiKey!.key}` };
   const sender = await http.call('POST', '/v1/sender-numbers', auth, { phone: from });
-  if (sender.status !== 201) throw new Error(`sender number answered ${sender.status}`);
+  if (sender.status !== 202) throw new Error(`sender number order answered ${sender.status}`);
+  const numberId = (sender.json as { id?: string }).id!;
+  await waitUntil(
+    async () => (await http.call('GET', `/v1/sender-numbers/${numberId}`, auth)).json.status === 'active',
+    'the sender number ordered and active',
+  );
   return { auth, accountId: signUp.json.account!.id };
 }

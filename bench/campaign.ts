@@ -46,7 +46,8 @@ const FLOOR_MESSAGES = Number(process.env.BENCH_FLOOR_MESSAGES ?? 20_000);
 /** BENCH_PROFILE_DIR=<dir>: the worker writes a V8 CPU profile there when it exits. */
 const PROFILE_DIR = process.env.BENCH_PROFILE_DIR;
 const CONCURRENCY = SHARDS * DEFAULT_DISPATCH_SETTINGS.sendConcurrency;
-const FROM = '+14155550100';
+/** From the simulator's number inventory (+1 <area> 9xx xxxx): the bench orders it like a customer. */
+const FROM = '+14159000100';
 const FINAL = `('sent', 'delivered', 'undelivered', 'failed', 'suppressed')`;
 const OUT_DIR = join(__dirname, '..', '.data', 'bench');
 

@@ -110,10 +110,16 @@ const schema = z.object({
   TELNYX_BASE_URL: z.string().url().optional(),
   /** Base64 ed25519 public key Telnyx signs webhooks with. */
   TELNYX_PUBLIC_KEY: z.string().min(1).optional(),
+  /** The Telnyx messaging profile ordered numbers are attached to (its webhooks point at /webhooks/telnyx). */
+  TELNYX_MESSAGING_PROFILE_ID: z.string().min(1).max(100).default('massivesms-default'),
   /** Twilio (failover route). */
   TWILIO_ACCOUNT_SID: z.string().min(1).optional(),
   TWILIO_AUTH_TOKEN: z.string().min(1).optional(),
   TWILIO_BASE_URL: z.string().url().optional(),
+  /** Who signs the letter of authorization of Twilio hosted-SMS orders (the failover registration of our numbers). */
+  TWILIO_HOSTING_ADDRESS_SID: z.string().min(1).max(64).default('AD00000000000000000000000000000000'),
+  TWILIO_HOSTING_EMAIL: z.string().email().default('numbers@massivesms.example'),
+  TWILIO_HOSTING_CONTACT_PHONE: z.string().min(1).max(20).default('+14155550100'),
   /** Resend (email). */
   RESEND_API_KEY: z.string().min(1).optional(),
   RESEND_BASE_URL: z.string().url().optional(),

@@ -3,6 +3,7 @@ import type { CallbackLog } from './callback-log';
 import type { CallbackDispatcher } from './callbacks';
 import type { SimClock } from './clock';
 import type { Ledger } from './ledger';
+import type { NumberBook } from './number-book';
 import type { TelnyxSigner } from './signing';
 import type { CarrierVendor, FaultPlan } from './types';
 
@@ -33,6 +34,8 @@ export interface SimContext {
   ledger: Ledger;
   /** The (shiftable) time stamped on accepted messages. */
   clock: SimClock;
+  /** The carriers' number inventory and the numbers held at each. */
+  numbers: NumberBook;
   callbacks: CallbackDispatcher;
   callbackLog: CallbackLog;
   telnyx: TelnyxSigner;

@@ -14,6 +14,9 @@ import type {
   SimulatorConfigUpdate,
   StripeEventResult,
 } from './types';
+import type { NumberBook } from './number-book';
+
+export type NumberBookState = ReturnType<NumberBook['state']>;
 
 export interface LedgerQuery {
   m?: string;
@@ -128,6 +131,26 @@ export class SimulatorControl {
   /** Posts a signed Stripe event of any type with this data.object. */
   stripeEvent(type: string, object: Record<string, unknown>): Promise<StripeEventResult> {
     return this.call('POST', '/_sim/stripe/events', { type, object });
+  }
+
+  /** What the carriers hold for one number (or every number): Telnyx numbers and orders, Twilio numbers and hosted-SMS orders. */
+  numbers(phone?: string): Promise<NumberBookState> {
+    return this.call('GET', `/_sim/numbers${phone === undefined ? '' : `?phone=${encodeURIComponent(phone)}`}`);
+  }
+
+  /** How long Telnyx orders stay pending and Twilio hosted-SMS orders take (null: until completeHosting). */
+  numberTimings(timings: { telnyxOrderDelayMs?: number; hostedSmsDelayMs?: number | null }): Promise<NumberBookState['timings']> {
+    return this.call('POST', '/_sim/numbers/timings', timings);
+  }
+
+  /** Completes the number's open hosted-SMS orders now. */
+  completeHosting(phone: string): Promise<{ completed: number }> {
+    return this.call('POST', '/_sim/numbers/complete-hosting', { phone });
+  }
+
+  /** Holds the numbers at both carriers at once (benches; no ordering). */
+  provisionNumbers(phones: string[]): Promise<{ provisioned: number }> {
+    return this.call('POST', '/_sim/numbers/provision', { phones });
   }
 
   async reset(): Promise<void> {

@@ -38,6 +38,29 @@ const completeSetupSchema = z
 /** Ten years either way is far more than any test shifts. */
 const MAX_CLOCK_OFFSET_MS = 10 * 366 * 24 * 3600_000;
 const clockSchema = z.object({ offsetMs: z.number().int().min(-MAX_CLOCK_OFFSET_MS).max(MAX_CLOCK_OFFSET_MS) }).strict();
+const E164_INPUT = z.string().regex(/^\+[1-9]\d{6,14}$/);
+const numberTimingsSchema = z
+  .object({
+    telnyxOrderDelayMs: z
+      .number()
+      .int()
+      .min(0)
+      .max(10 * 365 * 86_400_000)
+      .optional(),
+    hostedSmsDelayMs: z
+      .union([
+        z
+          .number()
+          .int()
+          .min(0)
+          .max(10 * 365 * 86_400_000),
+        z.null(),
+      ])
+      .optional(),
+  })
+  .strict();
+const phoneSchema = z.object({ phone: E164_INPUT }).strict();
+const provisionSchema = z.object({ phones: z.array(E164_INPUT).min(1).max(10_000) }).strict();
 const stripeEventSchema = z.object({ type: z.string().min(1).max(100), object: z.record(z.string(), z.unknown()) }).strict();
 
 export interface ControlDeps {
@@ -156,6 +179,25 @@ export function controlHandler(deps: ControlDeps) {
         const parsed = stripeEventSchema.safeParse(await jsonBody(req));
         if (!parsed.success) return bad(res, z.prettifyError(parsed.error));
         return stripeCommand(res, () => deps.stripe.emit(parsed.data.type, parsed.data.object));
+      }
+      case 'GET /_sim/numbers':
+        return sendJson(res, 200, sim.numbers.state(query.get('phone') ?? undefined));
+      case 'POST /_sim/numbers/timings': {
+        const parsed = numberTimingsSchema.safeParse(await jsonBody(req));
+        if (!parsed.success) return bad(res, z.prettifyError(parsed.error));
+        Object.assign(sim.numbers.timings, parsed.data);
+        return sendJson(res, 200, sim.numbers.timings);
+      }
+      case 'POST /_sim/numbers/complete-hosting': {
+        const parsed = phoneSchema.safeParse(await jsonBody(req));
+        if (!parsed.success) return bad(res, z.prettifyError(parsed.error));
+        return sendJson(res, 200, { completed: sim.numbers.completeHosting(parsed.data.phone) });
+      }
+      case 'POST /_sim/numbers/provision': {
+        const parsed = provisionSchema.safeParse(await jsonBody(req));
+        if (!parsed.success) return bad(res, z.prettifyError(parsed.error));
+        for (const phone of parsed.data.phones) sim.numbers.provision(phone);
+        return sendJson(res, 200, { provisioned: parsed.data.phones.length });
       }
       case 'POST /_sim/reset':
         await deps.reset();

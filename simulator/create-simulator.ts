@@ -7,6 +7,7 @@ import { defaultPlan, parseFaultPlan } from './faults';
 import { BodyTooLarge, pathOf, sendJson } from './http-util';
 import { SimClock } from './clock';
 import { Ledger } from './ledger';
+import { NumberBook } from './number-book';
 import { OutageController, VendorListener } from './outages';
 import { ResendSimulator } from './resend';
 import { StripeSimulator } from './stripe';
@@ -61,6 +62,7 @@ export async function createSimulator(options: SimulatorOptions): Promise<Runnin
     plan: initialPlan,
     ledger: new Ledger(() => clock.now()),
     clock,
+    numbers: new NumberBook(),
     callbacks,
     callbackLog,
     telnyx: telnyxSigner(options.secrets.telnyxSigningSeed),

@@ -30,7 +30,7 @@ export const faultPlanSchema = z
         z
           .object({
             vendor,
-            op: z.enum(['send', 'fetch', 'list']).default('send'),
+            op: z.enum(['send', 'fetch', 'list', 'numbers']).default('send'),
             rate: z.number().min(0).max(1),
             to: z.string().min(1).max(40).optional(),
             fault: faultSchema,

@@ -5,6 +5,7 @@ import type { OutgoingCallback } from './callbacks';
 import type { SimContext } from './context';
 import { bearerToken, parseJsonObject, pathOf, queryOf, readBody, sendJson } from './http-util';
 import { telnyxMessageId } from './ids';
+import { telnyxNumbersRoute } from './telnyx-numbers';
 import { segment } from './segments';
 import type { InboundRequest, LedgerEntry, MessageStatus } from './types';
 
@@ -25,7 +26,7 @@ const MDR_STATUS: Record<MessageStatus, string> = {
   failed: 'failed',
 };
 
-function telnyxError(
+export function telnyxError(
   res: ServerResponse,
   status: number,
   code: string,
@@ -43,7 +44,7 @@ export function telnyxStatusError(res: ServerResponse, status: number): void {
   else telnyxError(res, status, '10015', 'Bad Request', 'The request failed.');
 }
 
-const TELNYX_ERRORS: VendorErrors = {
+export const TELNYX_ERRORS: VendorErrors = {
   status: telnyxStatusError,
   error: (res, status, code, title) =>
     telnyxError(res, status, String(code), title ?? 'Request failed', 'The simulator was told to fail this request.'),
@@ -156,6 +157,8 @@ async function send(sim: SimContext, req: IncomingMessage, res: ServerResponse):
   if (from !== null && !E164.test(from) && !/^[A-Za-z0-9 ]{1,11}$/.test(from))
     return telnyxError(res, 400, '40305', "Invalid 'from' address", "The 'from' address is not valid.");
   if (text === null || text.length === 0) return telnyxError(res, 400, '40004', 'Invalid message body', "'text' is required.");
+  if (from !== null && !sim.numbers.telnyxMaySendFrom(from))
+    return telnyxError(res, 400, '40013', 'Invalid source number', "The 'from' number is not a number on this account.");
 
   const { m, a } = attemptOf(webhookUrl);
   const gated = await gate(sim, { vendor: 'telnyx', op: 'send', to, key: a ?? raw });
@@ -202,13 +205,14 @@ async function detailRecords(sim: SimContext, req: IncomingMessage, res: ServerR
   });
 }
 
-/** Telnyx v2 on its own port: send, retrieve, message detail records. */
+/** Telnyx v2 on its own port: send, retrieve, message detail records, and the number APIs (telnyx-numbers.ts). */
 export function telnyxHandler(sim: SimContext) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = req.url ?? '/';
     const path = pathOf(url);
     if (!authorized(sim, req)) return telnyxError(res, 401, '10009', 'Authentication failed', 'The API key is missing or invalid.');
     if (req.method === 'POST' && path === '/v2/messages') return send(sim, req, res);
+    if (await telnyxNumbersRoute(sim, req, res, path, queryOf(url))) return;
     if (req.method === 'GET') {
       const match = MESSAGE_PATH.exec(path);
       if (match) return retrieve(sim, req, res, match[1]!);

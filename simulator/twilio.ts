@@ -7,6 +7,7 @@ import { parseForm, pathOf, queryOf, readBody, rfc2822, sendJson } from './http-
 import { twilioMessageSid } from './ids';
 import { segment } from './segments';
 import { twilioSignature } from './signing';
+import { twilioNumbersRoute } from './twilio-numbers';
 import type { InboundRequest, LedgerEntry, MessageStatus } from './types';
 
 const API_VERSION = '2010-04-01';
@@ -21,7 +22,7 @@ const STOP_WORDS = new Set(['STOP', 'STOPALL', 'UNSUBSCRIBE', 'CANCEL', 'END', '
 const START_WORDS = new Set(['START', 'YES', 'UNSTOP']);
 const HELP_WORDS = new Set(['HELP', 'INFO']);
 
-function twilioError(res: ServerResponse, status: number, code: number, message: string, headers?: Record<string, string>): void {
+export function twilioError(res: ServerResponse, status: number, code: number, message: string, headers?: Record<string, string>): void {
   sendJson(res, status, { code, message, more_info: `https://www.twilio.com/docs/errors/${code}`, status }, headers);
 }
 
@@ -31,7 +32,7 @@ export function twilioStatusError(res: ServerResponse, status: number): void {
   else twilioError(res, status, 20001, 'Request failed');
 }
 
-const TWILIO_ERRORS: VendorErrors = {
+export const TWILIO_ERRORS: VendorErrors = {
   status: twilioStatusError,
   error: (res, status, code, title) => twilioError(res, status, Number(code), title ?? 'The simulator was told to fail this request.'),
 };
@@ -133,6 +134,13 @@ async function create(sim: SimContext, req: IncomingMessage, res: ServerResponse
   if (from !== null && !E164.test(from) && !/^[A-Za-z0-9 ]{1,11}$/.test(from))
     return twilioError(res, 400, 21212, `The 'From' number ${from} is not a valid phone number.`);
   if (text === undefined || text.length === 0) return twilioError(res, 400, 21602, 'Message body is required.');
+  if (from !== null && !sim.numbers.twilioMaySendFrom(from))
+    return twilioError(
+      res,
+      400,
+      21606,
+      `The From phone number ${from} is not a valid, SMS-capable inbound phone number or short code for your account.`,
+    );
 
   const { m, a } = attemptOf(callbackUrl);
   const gated = await gate(sim, { vendor: 'twilio', op: 'send', to, key: a ?? raw });
@@ -224,6 +232,7 @@ export function twilioHandler(sim: SimContext) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const path = pathOf(req.url ?? '/');
     if (!authorized(sim, req)) return twilioError(res, 401, 20003, 'Authenticate');
+    if (await twilioNumbersRoute(sim, req, res, path, queryOf(req.url ?? '/'))) return;
     const listMatch = MESSAGES_PATH.exec(path);
     const oneMatch = listMatch ? null : MESSAGE_PATH.exec(path);
     const accountSid = listMatch?.[1] ?? oneMatch?.[1];

@@ -1,7 +1,7 @@
 /** Shapes shared by the simulator's control API and its typed client (no runtime code). */
 
 export type CarrierVendor = 'telnyx' | 'twilio';
-export type FaultOp = 'send' | 'fetch' | 'list';
+export type FaultOp = 'send' | 'fetch' | 'list' | 'numbers';
 
 export type Fault =
   /** Answer with this HTTP status and the vendor's error body (Telnyx 10007/10011, Twilio 20500/20429). */

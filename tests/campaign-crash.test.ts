@@ -8,7 +8,7 @@ import { insertAudience, zoneAtLocalHour } from './support/audience';
 import { phoneFor } from './support/csv';
 import { startHarness, type Harness } from './support/harness';
 import { allEntries, checkAgainstLedger } from './support/ledger-check';
-import { freshPhone, registerSender } from './support/messaging';
+import { obtainSenderNumber } from './support/sender-numbers';
 import { waitFor } from './support/outbox';
 import { startSimulatorProcess, type SimulatorProcess } from './support/simulator-process';
 import { killHard, spawnWorkerProcess } from './support/worker-process';
@@ -80,7 +80,7 @@ describe('campaign under worker crashes and carrier faults', () => {
     });
     const acct = await signUp(h.app, 'Campaign crash');
     // A number no other test file registers (sender numbers are unique across accounts).
-    const from = await registerSender(h.app, acct, freshPhone());
+    const from = await obtainSenderNumber(h, acct, { sim });
     const phones = Array.from({ length: RECIPIENTS }, (_, i) => phoneFor(i));
     // Mid-afternoon where every recipient is, for the whole run: quiet hours hold nobody back.
     const { listId } = await insertAudience(h.deps, acct.accountId, phones, { timezone: zoneAtLocalHour(14) });

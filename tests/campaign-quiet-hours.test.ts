@@ -7,7 +7,9 @@ import { recipientPlace } from '../services/campaigns/recipient-zone';
 import { nextOpening, sendWindowFor, stateRule } from '../services/campaigns/send-window';
 import { signUp, type TestAccount } from './support/accounts';
 import { startHarness, type Harness } from './support/harness';
-import { freshPhone, registerSender } from './support/messaging';
+import { freshPhone } from './support/messaging';
+import { obtainSenderNumber } from './support/sender-numbers';
+import { advanceNumber } from '../services/messaging/sender-number-store';
 import { waitFor } from './support/outbox';
 
 /**
@@ -78,7 +80,7 @@ async function messagesOf(campaignId: string): Promise<{ created_at: Date }[]> {
 beforeAll(async () => {
   h = await startHarness();
   acct = await signUp(h.app, 'Quiet hours');
-  FROM = await registerSender(h.app, acct, freshPhone());
+  FROM = await obtainSenderNumber(h, acct);
 });
 afterAll(async () => {
   // Nothing here is for a dispatcher: later files' dispatchers must not send these test messages.
@@ -283,16 +285,18 @@ describe('state rules', () => {
 describe('sender removed after launch', () => {
   it('writes nothing and claims no one once the sender number is removed', async () => {
     const c = await contact(freshPhone('+1212'));
-    const from = await registerSender(h.app, acct, freshPhone());
+    const from = await obtainSenderNumber(h, acct);
     const id = await runningCampaign(await listOf([c]), { from });
     const numbers = (await api().get('/v1/sender-numbers?limit=100').set(acct.auth)).body.data as { id: string; phone: string }[];
     const number = numbers.find((n) => n.phone === from)!;
-    expect((await api().delete(`/v1/sender-numbers/${number.id}`).set(acct.auth)).status).toBe(204);
+    expect((await api().delete(`/v1/sender-numbers/${number.id}`).set(acct.auth)).status).toBe(202);
     expect(await page(id, at('2026-06-15T15:00:00Z'))).toMatchObject({ stopped: true, senderUnavailable: true, queued: 0 });
     expect(await recipients(id)).toEqual({ [c]: { state: 'pending', notBefore: null, wait: null, skip: null } });
     expect(await messagesOf(id)).toEqual([]);
-    // Registered again, the campaign sends from it.
-    await registerSender(h.app, acct, from);
+    // Released at the carriers (as number-release would; this file runs no messaging worker), then
+    // ordered again by its last owner, the campaign sends from it.
+    expect(await advanceNumber(h.deps.pgPool, number.id, ['releasing'], 'released')).toBe(true);
+    await obtainSenderNumber(h, acct, { phone: from });
     expect(await page(id, at('2026-06-15T15:00:00Z'))).toMatchObject({ stopped: false, senderUnavailable: false, queued: 1 });
   });
 });

@@ -7,7 +7,8 @@ import { campaignWorkflow, campaignWorkflowId } from '../workflows/campaigns/cam
 import type { CampaignProgress } from '../workflows/campaigns/campaign-progress';
 import { signUp, type TestAccount } from './support/accounts';
 import { startHarness, type Harness } from './support/harness';
-import { freshPhone, registerSender } from './support/messaging';
+import { freshPhone } from './support/messaging';
+import { obtainSenderNumber } from './support/sender-numbers';
 import { waitFor } from './support/outbox';
 import { startTimeSkipping, timeSkippingWorker } from './support/time-skipping';
 
@@ -36,7 +37,7 @@ beforeAll(async () => {
   env = await startTimeSkipping();
   h = await startHarness();
   acct = await signUp(h.app, 'Night owls');
-  FROM = await registerSender(h.app, acct, freshPhone());
+  FROM = await obtainSenderNumber(h, acct);
 });
 afterAll(async () => {
   if (acct)

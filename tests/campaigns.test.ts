@@ -1,4 +1,5 @@
 import request from 'supertest';
+import { obtainSenderNumber } from './support/sender-numbers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectProblem, signUp, type TestAccount } from './support/accounts';
 import { startHarness, type Harness } from './support/harness';
@@ -7,7 +8,7 @@ let h: Harness;
 let acct: TestAccount;
 let listId = '';
 let otherListId = '';
-const FROM = '+14155551100';
+let FROM = '';
 
 const draft = (overrides: Record<string, unknown> = {}) => ({
   name: 'Spring sale',
@@ -38,7 +39,7 @@ async function auditActions(campaignId: string): Promise<string[]> {
 beforeAll(async () => {
   h = await startHarness();
   acct = await signUp(h.app, 'Campaigner');
-  expect((await request(h.app).post('/v1/sender-numbers').set(acct.auth).send({ phone: FROM })).status).toBe(201);
+  FROM = await obtainSenderNumber(h, acct);
   listId = (await request(h.app).post('/v1/lists').set(acct.auth).send({ name: 'Customers' })).body.id;
   otherListId = (await request(h.app).post('/v1/lists').set(acct.auth).send({ name: 'VIP' })).body.id;
 });
@@ -173,7 +174,7 @@ describe('campaign drafts', () => {
 
   it('lists campaigns oldest first, a page at a time', async () => {
     const other = await signUp(h.app, 'Lister');
-    await request(h.app).post('/v1/sender-numbers').set(other.auth).send({ phone: '+14155551150' });
+    const otherFrom = await obtainSenderNumber(h, other);
     const list = (await request(h.app).post('/v1/lists').set(other.auth).send({ name: 'l' })).body.id;
     const ids: string[] = [];
     for (const name of ['one', 'two', 'three']) {
@@ -182,7 +183,7 @@ describe('campaign drafts', () => {
           await request(h.app)
             .post('/v1/campaigns')
             .set(other.auth)
-            .send(draft({ name, from: '+14155551150', audience: { listIds: [list] } }))
+            .send(draft({ name, from: otherFrom, audience: { listIds: [list] } }))
         ).body.id,
       );
     }

@@ -2,7 +2,8 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CallbackRecord } from '../simulator/types';
 import { signUp, type TestAccount } from './support/accounts';
-import { freshPhone, registerSender } from './support/messaging';
+import { freshPhone } from './support/messaging';
+import { obtainSenderNumber } from './support/sender-numbers';
 import { attemptsOf, waitFor } from './support/outbox';
 import { startWebhookStack, type WebhookStack } from './support/webhook-stack';
 
@@ -68,7 +69,7 @@ beforeAll(async () => {
     messaging: { settings: { reconcileWaitMs: 15_000 } },
   });
   acct = await signUp(h().app, 'Receipts');
-  FROM = await registerSender(h().app, acct, freshPhone());
+  FROM = await obtainSenderNumber(h(), acct, { sim: stack.sim });
 });
 afterAll(() => stack?.close());
 

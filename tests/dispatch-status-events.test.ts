@@ -22,7 +22,8 @@ import { OptOutsService } from '../services/opt-outs';
 import { openDeliveryPayload } from '../services/webhooks/customer-events';
 import { signUp, type TestAccount } from './support/accounts';
 import { startHarness, type Harness } from './support/harness';
-import { freshPhone, registerSender } from './support/messaging';
+import { freshPhone } from './support/messaging';
+import { obtainSenderNumber } from './support/sender-numbers';
 import { insertQueuedMessages, messageStates } from './support/outbox';
 
 /**
@@ -356,7 +357,7 @@ describe('the carrier-webhook side', () => {
 
   it('STOP: message.inbound, and message.status suppressed (from queued) for every queued message it suppressed', async () => {
     const shop = await account('Stop shop');
-    const ours = await registerSender(h.app, shop, freshPhone());
+    const ours = await obtainSenderNumber(h, shop);
     const statusHook = await endpoint(shop, ['message.status']);
     const inboundHook = await endpoint(shop, ['message.inbound']);
     const customer = freshPhone();

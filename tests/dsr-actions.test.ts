@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
 import request from 'supertest';
+import { obtainSenderNumber } from './support/sender-numbers';
 import { createDsrActivities } from '../activities/dsr';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { phoneHash } from '../lib/crypto/phone-hash';
@@ -152,7 +153,7 @@ describe('what the product does itself for a data subject request', () => {
       .post(`/v1/lists/${list.body.id}/contacts`)
       .set(acct.auth)
       .send({ contactIds: [contactId, otherId] });
-    expect((await request(h.app).post('/v1/sender-numbers').set(acct.auth).send({ phone: sender })).status).toBe(201);
+    await obtainSenderNumber(h, acct, { phone: sender });
     const campaign = async (name: string) => {
       const res = await request(h.app)
         .post('/v1/campaigns')
@@ -252,19 +253,19 @@ describe('what the product does itself for a data subject request', () => {
   it('restriction: the number is flagged and a send to it is refused; another number still goes', async () => {
     const acct = await signUp(h.app, 'Restrict');
     const phone = '+14155553011';
-    await request(h.app).post('/v1/sender-numbers').set(acct.auth).send({ phone: '+14155553010' });
+    const from = await obtainSenderNumber(h, acct);
     const dsr = await requestAndWait(acct, { type: 'restriction', phone });
     expect(dsr).toMatchObject({ status: 'completed', outcome: { action: 'restricted' }, subject: { contactId: null, phone } });
-    const refused = await request(h.app).post('/v1/messages').set(acct.auth).send({ to: phone, from: '+14155553010', body: 'hi' });
+    const refused = await request(h.app).post('/v1/messages').set(acct.auth).send({ to: phone, from, body: 'hi' });
     expectProblem(refused, 422, 'recipient_restricted');
-    const other = await request(h.app).post('/v1/messages').set(acct.auth).send({ to: '+14155553012', from: '+14155553010', body: 'hi' });
+    const other = await request(h.app).post('/v1/messages').set(acct.auth).send({ to: '+14155553012', from, body: 'hi' });
     expect(other.status).toBe(202);
   });
 
   it('objection: the number is opted out (source dsr), the account cannot remove it, and a send to it is refused', async () => {
     const acct = await signUp(h.app, 'Object');
     const phone = '+14155553021';
-    await request(h.app).post('/v1/sender-numbers').set(acct.auth).send({ phone: '+14155553020' });
+    const from = await obtainSenderNumber(h, acct);
     const dsr = await requestAndWait(acct, { type: 'objection', phone });
     expect(dsr).toMatchObject({ status: 'completed', outcome: { action: 'opted_out' } });
     const optOuts = await request(h.app).get('/v1/opt-outs').set(acct.auth);
@@ -276,7 +277,7 @@ describe('what the product does itself for a data subject request', () => {
     expectProblem(removal, 409, 'opt_out_not_removable');
     expect(removal.body.detail).toBe('this opt-out records a data subject request or a staff decision: only MassiveSMS staff can lift it');
     expect((await request(h.app).get('/v1/opt-outs').set(acct.auth)).body.data).toEqual(optOuts.body.data);
-    const refused = await request(h.app).post('/v1/messages').set(acct.auth).send({ to: phone, from: '+14155553020', body: 'hi' });
+    const refused = await request(h.app).post('/v1/messages').set(acct.auth).send({ to: phone, from, body: 'hi' });
     expectProblem(refused, 422, 'recipient_opted_out');
   });
 

@@ -10,7 +10,8 @@ import { signTerminationToken } from '../services/termination/termination-tokens
 import { terminationWorkflowId } from '../workflows/lifecycle/termination';
 import { expectProblem, signUp, type TestAccount } from './support/accounts';
 import { startHarness, type Harness } from './support/harness';
-import { freshPhone, registerSender } from './support/messaging';
+import { freshPhone } from './support/messaging';
+import { obtainSenderNumber } from './support/sender-numbers';
 import { waitFor } from './support/webhook-receiver';
 
 /** Far more than the loopback socket buffers of a reader that never reads (≈ 20 MB of NDJSON). */
@@ -91,7 +92,7 @@ describe('stalled export downloads', () => {
     api = await listen({});
     exporter = await terminatedAccountWithHistory(api.h);
     sender = await signUp(api.h.app, 'Still sending');
-    senderPhone = await registerSender(api.h.app, sender, freshPhone());
+    senderPhone = await obtainSenderNumber(api.h, sender);
   });
   afterAll(async () => {
     await api.h.temporal.workflow

@@ -2,7 +2,8 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { phoneHash } from '../lib/crypto/phone-hash';
 import { signUp, type TestAccount } from './support/accounts';
-import { freshPhone, registerSender } from './support/messaging';
+import { freshPhone } from './support/messaging';
+import { obtainSenderNumber } from './support/sender-numbers';
 import { waitFor } from './support/outbox';
 import { startWebhookStack, type WebhookStack } from './support/webhook-stack';
 
@@ -19,7 +20,7 @@ const COUNT = 200;
 beforeAll(async () => {
   stack = await startWebhookStack({ env: { DISPATCH_SHARDS: '1', DISPATCH_BATCH_SIZE: '10' }, messaging: true });
   acct = await signUp(stack.h.app, 'Midstream');
-  OUR = await registerSender(stack.h.app, acct, freshPhone());
+  OUR = await obtainSenderNumber(stack.h, acct, { sim: stack.sim });
 });
 afterAll(() => stack?.close());
 

@@ -2,7 +2,8 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { phoneHash } from '../lib/crypto/phone-hash';
 import { expectProblem, signUp, type TestAccount } from './support/accounts';
-import { freshPhone, registerSender } from './support/messaging';
+import { freshPhone } from './support/messaging';
+import { obtainSenderNumber } from './support/sender-numbers';
 import { waitFor } from './support/outbox';
 import { startWebhookStack, type WebhookStack } from './support/webhook-stack';
 
@@ -42,7 +43,7 @@ async function repliesTo(phone: string): Promise<{ id: string; body: string; fro
 beforeAll(async () => {
   stack = await startWebhookStack();
   acct = await signUp(stack.h.app, 'Keyword Shop');
-  OUR = await registerSender(stack.h.app, acct, freshPhone());
+  OUR = await obtainSenderNumber(stack.h, acct, { sim: stack.sim });
 });
 afterAll(() => stack?.close());
 
@@ -166,7 +167,7 @@ describe('inbound messages', () => {
 
   it('a HELP ping-pong between two accounts’ numbers stops at once: no keyword is answered to a platform number', async () => {
     const other = await signUp(stack.h.app, 'Echo Shop');
-    const THEIRS = await registerSender(stack.h.app, other, freshPhone());
+    const THEIRS = await obtainSenderNumber(stack.h, other, { sim: stack.sim });
     // Help texts saved before keywords were refused in them: each one is itself a HELP.
     for (const a of [acct, other]) {
       await sql(
@@ -268,7 +269,7 @@ describe('inbound messages', () => {
 
   it('a message to an erased account (data key destroyed) is answered 200 and stored nowhere', async () => {
     const erased = await signUp(stack.h.app, 'Erased');
-    const number = await registerSender(stack.h.app, erased, freshPhone());
+    const number = await obtainSenderNumber(stack.h, erased, { sim: stack.sim });
     await stack.h.deps.orm.em.fork().transactional((em) => stack.h.deps.keyring.destroy(em, erased.accountId));
     expect(await inbound('telnyx', freshPhone(), 'STOP', number)).toBe(200);
     expect((await sql<{ n: number }>('select count(*)::int as n from messages where account_id = ?', [erased.accountId]))[0]!.n).toBe(0);

@@ -7,7 +7,8 @@ import { openDeliveryPayload } from '../services/webhooks/customer-events';
 import type { FaultPlanInput } from '../simulator/types';
 import { WEBHOOK_DELIVERIES_WORKFLOW_ID } from '../workflows/webhooks/webhook-deliveries';
 import { signUp, type TestAccount } from './support/accounts';
-import { freshPhone, registerSender } from './support/messaging';
+import { freshPhone } from './support/messaging';
+import { obtainSenderNumber } from './support/sender-numbers';
 import { waitFor, WebhookReceiver, type ReceivedWebhook } from './support/webhook-receiver';
 import { startWebhookStack, type WebhookStack } from './support/webhook-stack';
 import { startWebhookDelivery } from './support/webhook-worker';
@@ -82,8 +83,8 @@ beforeAll(async () => {
   receiver.answer('/hold', 500); // its deliveries stay pending, payload and all, to look at them at rest
   acct = await signUp(h().app, 'Hooked Shop');
   bystander = await signUp(h().app, 'Bystander');
-  OUR = await registerSender(h().app, acct, freshPhone());
-  await registerSender(h().app, bystander, freshPhone());
+  OUR = await obtainSenderNumber(h(), acct, { sim: stack.sim });
+  await obtainSenderNumber(h(), bystander, { sim: stack.sim });
   endpoints.status = await createEndpoint(acct, '/status', ['message.status']);
   endpoints.inbound = await createEndpoint(acct, '/inbound', ['message.inbound']);
   endpoints.hold = await createEndpoint(acct, '/hold', ['message.status', 'message.inbound']);

@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { phoneHash } from '../lib/crypto/phone-hash';
 import { expectProblem, signUp, type TestAccount } from './support/accounts';
 import { startHarness, type Harness } from './support/harness';
-import { freshPhone, registerSender } from './support/messaging';
+import { freshPhone } from './support/messaging';
+import { obtainSenderNumber } from './support/sender-numbers';
 
 let h: Harness;
 let acct: TestAccount;
@@ -18,40 +19,10 @@ beforeAll(async () => {
   h = await startHarness();
   acct = await signUp(h.app, 'Sender Co');
   other = await signUp(h.app, 'Other Co');
-  FROM = await registerSender(h.app, acct, freshPhone());
-  OTHER_FROM = await registerSender(h.app, other, freshPhone());
+  FROM = await obtainSenderNumber(h, acct);
+  OTHER_FROM = await obtainSenderNumber(h, other);
 });
 afterAll(() => h.close());
-
-describe('sender numbers', () => {
-  it('register normalises to E.164, is idempotent for the owner, 409 for another account, audited, listed, removed', async () => {
-    const national = '(415) 555-0142';
-    const first = await request(h.app).post('/v1/sender-numbers').set(acct.auth).send({ phone: national, label: ' Support line ' });
-    expect(first.status).toBe(201);
-    expect(first.body).toMatchObject({ phone: '+14155550142', label: 'Support line' });
-    const again = await request(h.app).post('/v1/sender-numbers').set(acct.auth).send({ phone: '+14155550142' });
-    expect(again.status).toBe(200);
-    expect(again.body.id).toBe(first.body.id);
-    expectProblem(await request(h.app).post('/v1/sender-numbers').set(other.auth).send({ phone: '+1 415 555 0142' }), 409, 'conflict');
-
-    const listed = await request(h.app).get('/v1/sender-numbers').set(acct.auth);
-    expect(listed.body.data.map((n: { phone: string }) => n.phone)).toEqual([FROM, '+14155550142']);
-    expect((await request(h.app).get(`/v1/sender-numbers/${first.body.id}`).set(acct.auth)).body).toEqual(first.body);
-    expect((await request(h.app).delete(`/v1/sender-numbers/${first.body.id}`).set(acct.auth)).status).toBe(204);
-    expectProblem(await request(h.app).get(`/v1/sender-numbers/${first.body.id}`).set(acct.auth), 404, 'not_found');
-    // Released, the number can be registered by the other account.
-    expect((await request(h.app).post('/v1/sender-numbers').set(other.auth).send({ phone: '+14155550142' })).status).toBe(201);
-
-    const audit = await sql<{ action: string; target_id: string }>(
-      `select action, target_id from audit_log where account_id = ? and target_type = 'sender_number' order by seq`,
-      [acct.accountId],
-    );
-    expect(audit.filter((a) => a.target_id === first.body.id).map((a) => a.action)).toEqual([
-      'sender_number.registered',
-      'sender_number.removed',
-    ]);
-  });
-});
 
 describe('messaging settings', () => {
   it('defaults come from the account name; PUT replaces both, null restores the default; audited', async () => {
@@ -218,7 +189,7 @@ describe('POST /v1/messages', () => {
 describe('concurrent sends, written together', () => {
   it("one account's refusal (its data key erased) answers only its own requests, never another account's in the same write", async () => {
     const erased = await signUp(h.app, 'Erased');
-    const erasedFrom = await registerSender(h.app, erased, freshPhone());
+    const erasedFrom = await obtainSenderNumber(h, erased);
     await h.deps.orm.em.fork().transactional((em) => h.deps.keyring.destroy(em, erased.accountId));
     const answers = await Promise.all(
       Array.from({ length: 12 }, (_, i) =>
@@ -311,7 +282,7 @@ describe('GET /v1/messages', () => {
 
   it('lists newest first with cursor pages and filters on status, to, from, direction, time and campaign', async () => {
     const account = await signUp(h.app, 'Lister');
-    const from = await registerSender(h.app, account, freshPhone());
+    const from = await obtainSenderNumber(h, account);
     const to = freshPhone();
     const ids: string[] = [];
     for (const body of ['a', 'b', 'c']) ids.push((await send({ to, from, body }, account)).body.id);

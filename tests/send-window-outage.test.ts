@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasUnfinishedMessages } from '../services/campaigns/campaign-store';
 import { signUp, type TestAccount } from './support/accounts';
 import type { Harness } from './support/harness';
-import { freshPhone, registerSender } from './support/messaging';
+import { freshPhone } from './support/messaging';
+import { obtainSenderNumber } from './support/sender-numbers';
 import { messageStates, waitFor } from './support/outbox';
 import type { SimulatorProcess } from './support/simulator-process';
 import { startWebhookStack, type WebhookStack } from './support/webhook-stack';
@@ -60,7 +61,7 @@ beforeAll(async () => {
   });
   ({ sim, h } = stack);
   acct = await signUp(h.app, 'Florida evening');
-  FROM = await registerSender(h.app, acct, freshPhone());
+  FROM = await obtainSenderNumber(h, acct, { sim });
 });
 afterAll(async () => {
   if (acct)

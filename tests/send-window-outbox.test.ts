@@ -7,7 +7,8 @@ import { replanClosedWindows } from '../services/campaigns/closed-window-store';
 import { claimMessages, prepareSend, recordAttemptResults } from '../services/messaging/outbox-store';
 import { signUp, type TestAccount } from './support/accounts';
 import { startHarness, type Harness } from './support/harness';
-import { freshPhone, registerSender } from './support/messaging';
+import { freshPhone } from './support/messaging';
+import { obtainSenderNumber } from './support/sender-numbers';
 import { attemptsOf } from './support/outbox';
 import { campaignEnqueuedAt, windowStateOf } from './support/windowed-campaign';
 
@@ -44,7 +45,7 @@ const campaignProgress = async (campaignId: string) =>
 beforeAll(async () => {
   h = await startHarness();
   acct = await signUp(h.app, 'Evening sends');
-  FROM = await registerSender(h.app, acct, freshPhone());
+  FROM = await obtainSenderNumber(h, acct);
 });
 afterAll(async () => {
   if (acct)

@@ -11,8 +11,11 @@ import { csvOf } from './support/csv';
 import { startHarness, type Harness } from './support/harness';
 import { uploadCsv } from './support/imports';
 import { customerRoutes } from './support/routes';
+import { inventoryPhone, obtainSenderNumber } from './support/sender-numbers';
+import { startSimulatorProcess, type SimulatorProcess } from './support/simulator-process';
 
 let h: Harness;
+let sim: SimulatorProcess;
 let a: TestAccount;
 let b: TestAccount;
 const A = {
@@ -27,7 +30,8 @@ const A = {
   campaignId: '',
   dsrId: '',
 };
-const A_SENDER = '+14155551020';
+/** A's number: the first the carrier offered A (set in beforeAll). */
+let A_SENDER = '';
 const A_RECIPIENT = '+14155551021';
 const WEBHOOK = { url: 'https://1.1.1.1/a-hook', eventTypes: ['message.status'] };
 const A_PHONE = '+14155551001';
@@ -42,7 +46,7 @@ const campaignOf = (from: string, listId: string) => ({
   audience: { listIds: [listId] },
   ratePerSecond: 5,
 });
-const B_SENDER = '+14155551030';
+const B_SENDER = inventoryPhone();
 
 /** Asserts the exact status (so a 5xx never passes as "not found") and returns the response. */
 function expectStatus(res: request.Response, status: number): request.Response {
@@ -67,7 +71,9 @@ async function freshPair(create: (account: TestAccount, i: number) => Promise<st
 }
 
 beforeAll(async () => {
-  h = await startHarness({ worker: true });
+  // The simulator answers the number search; this file runs no messaging worker, so nothing is ordered there.
+  sim = await startSimulatorProcess();
+  h = await startHarness({ worker: true, env: sim.env() });
   a = await signUp(h.app, 'Tenant A');
   b = await signUp(h.app, 'Tenant B');
   A.contactId = expectStatus(
@@ -85,7 +91,9 @@ beforeAll(async () => {
   A.optOutId = expectStatus(await request(h.app).post('/v1/opt-outs').set(a.auth).send({ phone: A_OPT_OUT_PHONE }), 201).body.id;
   A.apiKeyId = expectStatus(await request(h.app).post('/v1/api-keys').set(a.auth).send({ name: 'A key' }), 201).body.id;
   A.importId = await importAndWait(a, csvOf(['phone'], [['+14155551003'], ['bad']]));
-  A.senderNumberId = expectStatus(await request(h.app).post('/v1/sender-numbers').set(a.auth).send({ phone: A_SENDER }), 201).body.id;
+  A_SENDER = expectStatus(await request(h.app).get('/v1/available-numbers?areaCode=206&limit=1').set(a.auth), 200).body.data[0].phone;
+  await obtainSenderNumber(h, a, { phone: A_SENDER });
+  A.senderNumberId = idOfNumber(expectStatus(await request(h.app).get('/v1/sender-numbers').set(a.auth), 200), A_SENDER);
   expectStatus(await request(h.app).put('/v1/account/messaging').set(a.auth).send({ companyName: 'A Company', helpText: 'A help' }), 200);
   A.messageId = expectStatus(
     await request(h.app).post('/v1/messages').set(a.auth).send({ to: A_RECIPIENT, from: A_SENDER, body: 'for A only' }),
@@ -100,7 +108,14 @@ beforeAll(async () => {
   bListId = expectStatus(await request(h.app).post('/v1/lists').set(b.auth).send({ name: 'B list' }), 201).body.id;
   bContactId = expectStatus(await request(h.app).post('/v1/contacts').set(b.auth).send({ phone: '+14155551009' }), 201).body.id;
 });
-afterAll(() => h.close());
+afterAll(async () => {
+  await h?.close();
+  await sim?.stop();
+});
+
+function idOfNumber(res: request.Response, phone: string): string {
+  return (res.body.data as { id: string; phone: string }[]).find((n) => n.phone === phone)!.id;
+}
 
 /** One case per customer route: what account B gets when it aims at account A's data. */
 const cases: Record<string, () => Promise<void>> = {
@@ -245,21 +260,20 @@ const cases: Record<string, () => Promise<void>> = {
     expectStatus(await request(h.app).delete(`/v1/opt-outs/${A.optOutId}`).set(b.auth).send({ reason: 'mine now' }), 404);
   },
   'GET /v1/sender-numbers': async () => {
-    const { otherRow, other } = await freshPair(
-      async (acct, i) =>
-        expectStatus(
-          await request(h.app)
-            .post('/v1/sender-numbers')
-            .set(acct.auth)
-            .send({ phone: `+1415555150${i}` }),
-          201,
-        ).body.id as string,
-    );
+    const { otherRow, other } = await freshPair(async (acct) => {
+      const phone = await obtainSenderNumber(h, acct);
+      return idOfNumber(await request(h.app).get('/v1/sender-numbers').set(acct.auth), phone);
+    });
     expect(idsIn(await request(h.app).get('/v1/sender-numbers').set(other.auth))).toEqual([otherRow]);
   },
   'POST /v1/sender-numbers': async () => {
     // A number belongs to one account: B cannot take A's (inbound to it would be routed to B).
     expectStatus(await request(h.app).post('/v1/sender-numbers').set(b.auth).send({ phone: A_SENDER }), 409);
+  },
+  'GET /v1/available-numbers': async () => {
+    // A's number was the first the carrier offered in 206: B is never offered it.
+    const offered = expectStatus(await request(h.app).get('/v1/available-numbers?areaCode=206&limit=50').set(b.auth), 200);
+    expect((offered.body.data as { phone: string }[]).map((n) => n.phone)).not.toContain(A_SENDER);
   },
   'GET /v1/sender-numbers/{id}': async () => {
     expectStatus(await request(h.app).get(`/v1/sender-numbers/${A.senderNumberId}`).set(b.auth), 404);
@@ -297,9 +311,8 @@ const cases: Record<string, () => Promise<void>> = {
     expect(res.body.results[0].error.type).toBe('https://massivesms.dev/problems/sender_not_registered');
   },
   'GET /v1/messages': async () => {
-    const { otherRow, other } = await freshPair(async (acct, i) => {
-      const from = `+1415555160${i}`;
-      expectStatus(await request(h.app).post('/v1/sender-numbers').set(acct.auth).send({ phone: from }), 201);
+    const { otherRow, other } = await freshPair(async (acct) => {
+      const from = await obtainSenderNumber(h, acct);
       return expectStatus(await request(h.app).post('/v1/messages').set(acct.auth).send({ to: A_RECIPIENT, from, body: 'x' }), 202).body
         .id as string;
     });
@@ -349,9 +362,8 @@ const cases: Record<string, () => Promise<void>> = {
     expect(fromA.body.errors[0].field).toBe('from');
   },
   'GET /v1/campaigns': async () => {
-    const { otherRow, other } = await freshPair(async (acct, i) => {
-      const from = `+1415555170${i}`;
-      expectStatus(await request(h.app).post('/v1/sender-numbers').set(acct.auth).send({ phone: from }), 201);
+    const { otherRow, other } = await freshPair(async (acct) => {
+      const from = await obtainSenderNumber(h, acct);
       const list = expectStatus(await request(h.app).post('/v1/lists').set(acct.auth).send({ name: 'l' }), 201).body.id as string;
       return expectStatus(await request(h.app).post('/v1/campaigns').set(acct.auth).send(campaignOf(from, list)), 201).body.id as string;
     });
@@ -483,8 +495,8 @@ function pendingSubprocessor() {
 
 /** B's sender number, registered once whichever case needs it first. */
 async function bSender(): Promise<void> {
-  const res = await request(h.app).post('/v1/sender-numbers').set(b.auth).send({ phone: B_SENDER });
-  expect([200, 201]).toContain(res.status);
+  const held = await request(h.app).get('/v1/sender-numbers').set(b.auth);
+  if (!(held.body.data as { phone: string }[]).some((n) => n.phone === B_SENDER)) await obtainSenderNumber(h, b, { phone: B_SENDER });
 }
 
 describe('tenant isolation', () => {

@@ -2,6 +2,9 @@ import type { Client } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
 import type { AppConfig } from '../config/env';
 import { createMessagingActivities } from '../activities/messaging';
+import { createNumberActivities } from '../activities/numbers';
+import type { NumberCarriers } from '../providers/sms/numbers';
+import { createNumberCarriers } from '../providers/sms/registry';
 import { DEFAULT_DISPATCH_SETTINGS, type DispatchSettings } from '../activities/messaging/messaging-deps';
 import type { CarrierId, SmsCarrier } from '../providers/sms/carrier';
 import { dispatchShardOf, dispatchWorkflow, dispatchWorkflowId, retireDispatchSignal } from '../workflows/messaging/dispatch';
@@ -11,6 +14,8 @@ import { TASK_QUEUES } from './task-queues';
 
 export interface MessagingWorkerOptions extends WorkerOptions {
   carriers: Record<CarrierId, SmsCarrier>;
+  /** The carriers' number APIs (default: built from the config like `carriers`). */
+  numberCarriers?: NumberCarriers;
   /** Tests shorten waits and lower thresholds; the config fills in the rest. */
   settings?: Partial<DispatchSettings>;
 }
@@ -20,7 +25,7 @@ export function dispatchSettingsFrom(options: MessagingWorkerOptions): DispatchS
   return { ...DEFAULT_DISPATCH_SETTINGS, reconcileWaitMs: options.deps.config.DISPATCH_RECONCILE_WAIT_MS, ...options.settings };
 }
 
-/** The send path: dispatcher workflows and their claim / send / reconcile activities. */
+/** The send path (dispatcher workflows and their claim / send / reconcile activities) and the number order and release processes. */
 export function createMessagingWorker(options: MessagingWorkerOptions): Promise<Worker> {
   const { connection, namespace, deps, workflowBundle, carriers } = options;
   return Worker.create({
@@ -28,15 +33,18 @@ export function createMessagingWorker(options: MessagingWorkerOptions): Promise<
     namespace,
     taskQueue: TASK_QUEUES.messaging,
     ...(workflowBundle ? { workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
-    activities: createMessagingActivities({
-      orm: deps.orm,
-      pgPool: deps.pgPool,
-      keyring: deps.keyring,
-      logger: deps.logger,
-      carriers,
-      publicBaseUrl: deps.config.PUBLIC_BASE_URL,
-      settings: dispatchSettingsFrom(options),
-    }),
+    activities: {
+      ...createMessagingActivities({
+        orm: deps.orm,
+        pgPool: deps.pgPool,
+        keyring: deps.keyring,
+        logger: deps.logger,
+        carriers,
+        publicBaseUrl: deps.config.PUBLIC_BASE_URL,
+        settings: dispatchSettingsFrom(options),
+      }),
+      ...createNumberActivities({ pgPool: deps.pgPool, numbers: options.numberCarriers ?? createNumberCarriers(deps.config) }),
+    },
     // Per shard: one claim, a send per carrier, and a reconcile or requeue at once.
     maxConcurrentActivityTaskExecutions: 16,
   });

@@ -10,3 +10,4 @@ export { policyWorkflow } from './notices/policy';
 export { dsrWorkflow } from './lifecycle/dsr';
 export { retentionWorkflow } from './lifecycle/retention';
 export { terminationWorkflow } from './lifecycle/termination';
+export { numberOrderWorkflow, numberReleaseWorkflow } from './numbers/number-order';

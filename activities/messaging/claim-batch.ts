@@ -3,7 +3,8 @@ import type { CarrierId } from '../../providers/sms/carrier';
 import { replanClosedWindows } from '../../services/campaigns/closed-window-store';
 import { readAvailability } from '../../services/messaging/carrier-breaker';
 import { claimMessages, releaseExpiredClaims, type ClaimedMessage } from '../../services/messaging/outbox-store';
-import { carriersFor, CARRIER_PREFERENCE } from '../../services/messaging/routing';
+import { carriersFor, CARRIER_PREFERENCE, carriersForSender } from '../../services/messaging/routing';
+import { messagesWithoutFailover } from '../../services/messaging/sender-number-store';
 import { loadSubprocessorGate } from '../../services/subprocessors/subprocessor-gate';
 import { keysForAccounts } from './account-keys';
 import type { ClaimBatchInput, ClaimBatchResult } from './dispatch-types';
@@ -26,9 +27,13 @@ export function createClaimBatch(deps: MessagingActivityDeps) {
     );
     const byAccount = new Map<string, CarrierId[]>();
     for (const { accountId } of claimed) if (!byAccount.has(accountId)) byAccount.set(accountId, carriersFor(gate, accountId));
+    const primaryOnly = await messagesWithoutFailover(
+      pgPool,
+      claimed.map((m) => m.id),
+    );
     const groups = new Map<string, { carriers: CarrierId[]; ids: string[] }>();
     for (const m of claimed) {
-      const carriers = byAccount.get(m.accountId)!;
+      const carriers = carriersForSender(byAccount.get(m.accountId)!, !primaryOnly.has(m.id));
       const key = carriers.join(',');
       const group = groups.get(key) ?? { carriers, ids: [] };
       group.ids.push(m.id);

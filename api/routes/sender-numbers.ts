@@ -1,30 +1,47 @@
 import type { SenderNumbersService } from '../../services/messaging/sender-numbers';
 import { defineRoute, type RouteHost } from '../http/define-route';
 import { IdParams, PageQuery, pageOf } from '../schemas/common';
-import { SenderNumberBody, SenderNumberSchema } from '../schemas/sender-numbers';
+import { AvailableNumbersQuery, AvailableNumbersSchema, SenderNumberBody, SenderNumberSchema } from '../schemas/sender-numbers';
 
 export function senderNumberRoutes(host: RouteHost, senderNumbers: SenderNumbersService): void {
   const tag = 'Sender numbers';
   defineRoute(host, {
+    method: 'get',
+    path: '/v1/available-numbers',
+    summary: "Search the carrier's inventory for numbers this account can order",
+    tag,
+    auth: 'read',
+    query: AvailableNumbersQuery,
+    responses: { 200: { description: 'Numbers for sale now', schema: AvailableNumbersSchema } },
+    handler: async ({ actor, query }) => ({
+      status: 200,
+      body: { data: (await senderNumbers.search(actor, query)).map((phone) => ({ phone })) },
+    }),
+  });
+  defineRoute(host, {
     method: 'post',
     path: '/v1/sender-numbers',
-    summary: 'Register a number this account sends from (inbound to it is routed to this account)',
+    summary:
+      'Order a number from the carriers (one from the search, or the first available in an area code); inbound to it is routed to this account',
     tag,
     auth: 'write',
     body: SenderNumberBody,
     responses: {
-      201: { description: 'Registered', schema: SenderNumberSchema },
-      200: { description: 'Already registered to this account', schema: SenderNumberSchema },
+      202: {
+        description: 'Ordered: the number-order process runs; poll GET /v1/sender-numbers/{id} until active',
+        schema: SenderNumberSchema,
+      },
+      200: { description: 'This account already holds or has ordered this number', schema: SenderNumberSchema },
     },
     handler: async ({ em, actor, body }) => {
-      const { created, number } = await senderNumbers.register(em, actor, body);
-      return { status: created ? 201 : 200, body: number };
+      const { created, number } = await senderNumbers.order(em, actor, body);
+      return { status: created ? 202 : 200, body: number };
     },
   });
   defineRoute(host, {
     method: 'get',
     path: '/v1/sender-numbers',
-    summary: 'List sender numbers',
+    summary: 'List sender numbers (released ones included, with their status)',
     tag,
     auth: 'read',
     query: PageQuery,
@@ -34,7 +51,7 @@ export function senderNumberRoutes(host: RouteHost, senderNumbers: SenderNumbers
   defineRoute(host, {
     method: 'get',
     path: '/v1/sender-numbers/:id',
-    summary: 'Get a sender number',
+    summary: 'Get a sender number and where its order or release is',
     tag,
     auth: 'read',
     params: IdParams,
@@ -44,14 +61,12 @@ export function senderNumberRoutes(host: RouteHost, senderNumbers: SenderNumbers
   defineRoute(host, {
     method: 'delete',
     path: '/v1/sender-numbers/:id',
-    summary: 'Remove a sender number (queued messages from it still go out; new ones are refused, and campaigns from it pause)',
+    summary:
+      'Release a number: it sends nothing more at once (queued messages from it are suppressed, campaigns from it pause), is given back at the carriers and quarantined before anyone else can order it',
     tag,
     auth: 'write',
     params: IdParams,
-    responses: { 204: { description: 'Removed' } },
-    handler: async ({ em, actor, params }) => {
-      await senderNumbers.remove(em, actor, params.id);
-      return { status: 204 };
-    },
+    responses: { 202: { description: 'Releasing', schema: SenderNumberSchema } },
+    handler: async ({ em, actor, params }) => ({ status: 202, body: await senderNumbers.release(em, actor, params.id) }),
   });
 }

@@ -22,6 +22,7 @@ import { Migration20261206021500_streams_webhook_endpoint_due } from './Migratio
 import { Migration20261206020500_misc_keyword_replies } from './Migration20261206020500_misc_keyword_replies';
 import { Migration20261206023500_misc_staff_enrolment } from './Migration20261206023500_misc_staff_enrolment';
 import { Migration20261206021500_auth_key_digests_and_limits } from './Migration20261206021500_auth_key_digests_and_limits';
+import { Migration20261206020000_numbers_ordering } from './Migration20261206020000_numbers_ordering';
 
 /** Listed explicitly so migrations run the same from ts sources, bundles and tests. */
 export const migrations = [
@@ -49,4 +50,5 @@ export const migrations = [
   { name: 'Migration20261206020500_misc_keyword_replies', class: Migration20261206020500_misc_keyword_replies },
   { name: 'Migration20261206023500_misc_staff_enrolment', class: Migration20261206023500_misc_staff_enrolment },
   { name: 'Migration20261206021500_auth_key_digests_and_limits', class: Migration20261206021500_auth_key_digests_and_limits },
+  { name: 'Migration20261206020000_numbers_ordering', class: Migration20261206020000_numbers_ordering },
 ];

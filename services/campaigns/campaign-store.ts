@@ -302,10 +302,11 @@ function pageWindows(now: Date): (zones: string[], window: SendWindow) => PageWi
   };
 }
 
-/** Whether the campaign's sender is still one of its account's numbers (a removed number sends nothing new). */
+/** Whether the campaign's sender is still one of its account's sendable numbers (a released number sends nothing new). */
 async function senderIsActive(client: PoolClient, campaign: CampaignRow): Promise<boolean> {
   const { rows } = await client.query<{ active: boolean }>(
-    'select exists (select 1 from sender_numbers where account_id = $1 and phone_e164 = $2) as active',
+    `select exists (select 1 from sender_numbers
+      where account_id = $1 and phone_e164 = $2 and status in ('failover_pending', 'active')) as active`,
     [campaign.accountId, campaign.sender],
   );
   return rows[0]!.active;

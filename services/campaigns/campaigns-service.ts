@@ -3,7 +3,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { Campaign } from '../../db/entities/campaign';
 import { Contact } from '../../db/entities/contact';
 import { ContactList } from '../../db/entities/list';
-import { SenderNumber } from '../../db/entities/sender-number';
+import { SENDABLE_STATUSES, SenderNumber } from '../../db/entities/sender-number';
 import type { DataKey } from '../../lib/crypto/sealed-field';
 import { AppError } from '../../lib/errors';
 import { uuidv7 } from '../../lib/ids';
@@ -157,7 +157,7 @@ export class CampaignsService {
   /** Sender, lists, rate, start time and quiet hours, each refused with the field named. */
   async checkedFields(em: EntityManager, actor: AccountActor, input: CheckedInput) {
     const sender = requireE164(input.from, 'from');
-    if (!(await em.findOne(SenderNumber, { phoneE164: sender, accountId: actor.accountId }))) {
+    if (!(await em.findOne(SenderNumber, { phoneE164: sender, accountId: actor.accountId, status: { $in: [...SENDABLE_STATUSES] } }))) {
       throw AppError.invalid('from', "must be one of this account's sender numbers (POST /v1/sender-numbers)");
     }
     const listIds = [...new Set(input.audience.listIds)];

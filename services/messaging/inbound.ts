@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { SenderNumber } from '../../db/entities/sender-number';
+import { HELD_STATUSES, SenderNumber } from '../../db/entities/sender-number';
 import { phoneHash } from '../../lib/crypto/phone-hash';
 import type { DataKey } from '../../lib/crypto/sealed-field';
 import { uuidv7 } from '../../lib/ids';
@@ -56,7 +56,7 @@ export class InboundService {
 
   async receive(em: EntityManager, event: InboundEvent): Promise<InboundOutcome> {
     const to = normalizePhone(event.to);
-    const owner = to.ok ? await em.findOne(SenderNumber, { phoneE164: to.e164 }) : null;
+    const owner = to.ok ? await this.ownerOf(em, to.e164) : null;
     if (!owner) {
       this.deps.logger.info({ carrier: event.carrier, eventId: event.eventId }, 'inbound message to a number no account holds: ignored');
       return { ignored: 'unknown_number' };
@@ -120,6 +120,15 @@ export class InboundService {
     outcome.optedIn = await this.optOuts.removeNumber(em, actor, from, 'inbound START');
     if (outcome.optedIn) await reply(async () => startConfirmation((await settings()).companyName));
     return outcome;
+  }
+
+  /**
+   * The account holding the number, else its last owner: people keep texting a number after its
+   * release, and a STOP sent to it must still opt them out of the account that messaged them.
+   */
+  private async ownerOf(em: EntityManager, phone: string): Promise<SenderNumber | null> {
+    const holder = await em.findOne(SenderNumber, { phoneE164: phone, status: { $in: [...HELD_STATUSES] } });
+    return holder ?? (await em.findOne(SenderNumber, { phoneE164: phone, status: 'released' }, { orderBy: { releasedAt: 'desc' } }));
   }
 
   /** An erased account (data key destroyed) stores nothing more: the carrier is answered 200 so it stops retrying. */

@@ -110,7 +110,8 @@ export interface SendChecks {
 /** Sender ownership, opt-outs and restrictions for a whole batch in one round trip. */
 export async function sendChecks(pool: Pool, accountId: string, senders: string[], recipientHashes: Buffer[]): Promise<SendChecks> {
   const { rows } = await pool.query<{ kind: 'sender' | RecipientBlock; value: string }>(
-    `select 'sender' as kind, phone_e164 as value from sender_numbers where account_id = $1 and phone_e164 = any($2::text[])
+    `select 'sender' as kind, phone_e164 as value from sender_numbers
+      where account_id = $1 and phone_e164 = any($2::text[]) and status in ('failover_pending', 'active')
      union all
      select 'restricted', encode(phone_hash, 'hex') from recipient_restrictions where account_id = $1 and phone_hash = any($3::bytea[])
      union all

@@ -92,7 +92,7 @@ export interface EarlierAttempt {
 export interface PreparedSend {
   /** Not (or no longer) held by this claim: another dispatcher or a receipt or an opt-out owns it now. */
   lost: string[];
-  /** Opted out or restricted since it was queued: now 'suppressed', never sent. */
+  /** Opted out or restricted since it was queued, or its sender released: now 'suppressed', never sent. */
   suppressed: string[];
   /** Its window closed since the claim: back in the outbox, waiting (`wait_reason`) for the next one. */
   windowClosed: string[];
@@ -150,11 +150,21 @@ export function prepareSend(pool: Pool, events: DispatchStatusEvents, input: Pre
     const attempted = new Set(earlier.map((e) => e.messageId));
 
     const fresh = owned.rows.filter((r) => !attempted.has(r.id));
+    // A sender the account had but no longer holds (released) sends nothing more, keyword replies included.
     const suppressedRows = await client.query<{ id: string }>(
-      `update messages m set status = 'suppressed', claimed_until = null, updated_at = now()
-        where m.id = any($1::uuid[]) and m.kind <> 'keyword_reply' and ${statusRankSql('m.status')} < ${statusRank('suppressed')}
-          and (exists (select 1 from opt_outs o where o.account_id = m.account_id and o.phone_hash = m.recipient_hash)
-            or exists (select 1 from recipient_restrictions r where r.account_id = m.account_id and r.phone_hash = m.recipient_hash))
+      `with released as (
+         select m.id from messages m
+          where m.id = any($1::uuid[])
+            and exists (select 1 from sender_numbers s where s.account_id = m.account_id and s.phone_e164 = m.sender)
+            and not exists (select 1 from sender_numbers s where s.account_id = m.account_id and s.phone_e164 = m.sender
+                              and s.status in ('failover_pending', 'active')))
+       update messages m set status = 'suppressed', claimed_until = null, updated_at = now(),
+              error_code = case when m.id in (select id from released) then 'sender_released' else m.error_code end
+        where m.id = any($1::uuid[]) and ${statusRankSql('m.status')} < ${statusRank('suppressed')}
+          and (m.id in (select id from released)
+            or (m.kind <> 'keyword_reply'
+              and (exists (select 1 from opt_outs o where o.account_id = m.account_id and o.phone_hash = m.recipient_hash)
+                or exists (select 1 from recipient_restrictions r where r.account_id = m.account_id and r.phone_hash = m.recipient_hash))))
         returning m.id`,
       [fresh.map((r) => r.id)],
     );

@@ -16,3 +16,13 @@ export function carriersFor<C extends string = CarrierId>(
 ): C[] {
   return candidates.filter((carrier) => gate.allowed(accountId, carrier));
 }
+
+/**
+ * The account's routes narrowed to the carriers its sender number can send from: until the failover
+ * carrier hosts the number (a hosted-SMS order can take days), only the primary. A message Telnyx
+ * cannot take then waits in the outbox with a backoff instead of failing over from a number Twilio
+ * would refuse.
+ */
+export function carriersForSender<C extends string = CarrierId>(routes: readonly C[], failoverReady: boolean): C[] {
+  return failoverReady ? [...routes] : routes.filter((carrier) => carrier === CARRIER_PREFERENCE[0]);
+}

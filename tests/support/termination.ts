@@ -5,6 +5,7 @@ import { randomBytes, randomInt } from 'node:crypto';
 import type { Express } from 'express';
 import type { Pool } from 'pg';
 import request from 'supertest';
+import { obtainSenderNumber } from './sender-numbers';
 import { expect } from 'vitest';
 import { phoneHash } from '../../lib/crypto/phone-hash';
 import { PERSONAL_ROWS } from '../../services/termination/deletion-steps';
@@ -67,8 +68,10 @@ export async function seedAccount(
   expectStatus(await request(app).post(`/v1/lists/${listId}/contacts`).set(auth).send({ contactIds }), 200);
   const optOutPhone = randomPhone();
   expectStatus(await request(app).post('/v1/opt-outs').set(auth).send({ phone: optOutPhone, reason: 'asked' }), 201);
-  const senderPhone = randomPhone();
-  expectStatus(await request(app).post('/v1/sender-numbers').set(auth).send({ phone: senderPhone }), 201);
+  const senderPhone = await obtainSenderNumber(
+    { app, deps: { orm: deps.orm, pgPool: pool } },
+    { accountId, apiKeyId: signUp.body.apiKey.id as string, apiKey: signUp.body.apiKey.key as string, auth },
+  );
   expectStatus(await request(app).put('/v1/account/messaging').set(auth).send({ companyName: 'Leaving', helpText: 'Leaving help' }), 200);
   const recipient = phones[0]!;
   const queued = expectStatus(
