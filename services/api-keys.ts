@@ -4,6 +4,7 @@ import { ApiKey, type ApiKeyScope } from '../db/entities/api-key';
 import { hashSecret } from '../lib/crypto/argon2';
 import { AppError } from '../lib/errors';
 import { uuidv7 } from '../lib/ids';
+import { requireActiveAccount } from './account-lock';
 import type { KeyManager } from './actor';
 import { auditByKey } from './audit-log';
 import { findAccountPage, toPage, type PageRequest } from './pagination';
@@ -56,6 +57,8 @@ export async function issueApiKey(
 export async function createApiKey(em: EntityManager, actor: KeyManager, input: { name: string; scopes: ApiKeyScope[] }) {
   return em.transactional(async (tem) => {
     const issued = await issueApiKey(tem, actor.accountId, input.name, input.scopes);
+    // After the (slow) hash, before the insert: termination waits for this key and revokes it, or this waits and refuses.
+    await requireActiveAccount(tem, actor.accountId, 'it can no longer have new API keys');
     await tem.flush();
     await auditByKey(tem, actor, 'api_key.created', { type: 'api_key', id: issued.key.id }, { scopes: issued.key.scopes });
     return { ...toApiKeyView(issued.key), key: issued.token };

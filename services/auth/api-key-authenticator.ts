@@ -46,7 +46,9 @@ export class ApiKeyAuthenticator {
     async (lookups) => {
       const prefixes = [...new Set(lookups.map((l) => l.prefix))];
       const found = await lookups[0]!.em.execute<StoredKey[]>(
-        'select id, prefix, account_id, key_hash, scopes, last_used_at, revoked_at from api_keys where prefix in (?)',
+        // Only keys of active accounts: a terminated account's key is refused like an unknown one, whatever was remembered.
+        `select k.id, k.prefix, k.account_id, k.key_hash, k.scopes, k.last_used_at, k.revoked_at
+           from api_keys k join accounts a on a.id = k.account_id and a.status = 'active' where k.prefix in (?)`,
         [prefixes],
       );
       const byPrefix = new Map(found.map((r) => [r.prefix, toRow(r)]));
