@@ -423,9 +423,9 @@ describe('account termination at the real 30 days', () => {
     const { startTime, closeTime } = await handle.describe();
     expect(Math.abs(startTime.getTime() - terminatedAt)).toBeLessThan(60_000);
     expect(closeTime!.getTime() - terminatedAt).toBeLessThan(30 * DAY);
-    expect(await emailsTo(sim.control, privacy.email, STUCK_EMAIL).then((e) => e.filter((m) => m.subject.includes(acct.accountId)))).toEqual(
-      [],
-    );
+    expect(
+      await emailsTo(sim.control, privacy.email, STUCK_EMAIL).then((e) => e.filter((m) => m.subject.includes(acct.accountId))),
+    ).toEqual([]);
   });
 
   it('links from a termination undone by reactivation are refused once the account is terminated again (#21)', async () => {

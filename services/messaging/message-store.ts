@@ -64,8 +64,23 @@ export const POOLED_INSERT_MAX_ROWS = 3000;
 
 /** Each column's type, so the rows can be selected (and filtered) before they are inserted. */
 const INSERT_COLUMN_TYPES = [
-  'uuid', 'uuid', 'text', 'text', 'bytea', 'bytea', 'text', 'bytea', 'text', 'int', 'text', 'text', 'text', 'uuid', 'timestamptz',
-  'timestamptz', 'timestamptz',
+  'uuid',
+  'uuid',
+  'text',
+  'text',
+  'bytea',
+  'bytea',
+  'text',
+  'bytea',
+  'text',
+  'int',
+  'text',
+  'text',
+  'text',
+  'uuid',
+  'timestamptz',
+  'timestamptz',
+  'timestamptz',
 ] as const;
 
 /**
