@@ -62,8 +62,8 @@ export async function stopAccountWork(
   return { imports: imports.rowCount ?? 0, campaigns: campaigns.rowCount ?? 0, messages, ended: ended.sort() };
 }
 
-/** gRPC's UNIMPLEMENTED. */
-const UNIMPLEMENTED = 12;
+/** gRPC's status code UNIMPLEMENTED (@grpc/grpc-js is not a dependency of ours). */
+const GRPC_UNIMPLEMENTED = 12;
 
 /**
  * The ids of the account's running workflows, from visibility (the id is a uuid: safe in the query).
@@ -79,7 +79,7 @@ async function runningWorkflowsOf(temporal: Client, accountId: string): Promise<
       ids.push(execution.workflowId);
     }
   } catch (err) {
-    if (err instanceof ServiceError && isGrpcServiceError(err.cause) && err.cause.code === UNIMPLEMENTED) return [];
+    if (err instanceof ServiceError && isGrpcServiceError(err.cause) && Number(err.cause.code) === GRPC_UNIMPLEMENTED) return [];
     throw err;
   }
   return ids;
