@@ -31,9 +31,8 @@ export function toApiKeyView(key: ApiKey): ApiKeyView {
   };
 }
 
-/** Creates a key; the plaintext token is returned once and only its argon2id hash is stored. */
-export async function issueApiKey(
-  em: EntityManager,
+/** A new key (not yet stored); the plaintext token is returned once and only its argon2id hash is kept. */
+async function newApiKey(
   accountId: string,
   name: string,
   scopes: ApiKeyScope[],
@@ -50,15 +49,29 @@ export async function issueApiKey(
   key.keyHash = await hashSecret(token);
   key.scopes = [...new Set(scopes)];
   key.createdAt = now;
-  em.persist(key);
   return { key, token };
 }
 
+/** Creates a key in the caller's unit of work; the plaintext token is returned once and only its argon2id hash is stored. */
+export async function issueApiKey(
+  em: EntityManager,
+  accountId: string,
+  name: string,
+  scopes: ApiKeyScope[],
+  now = new Date(),
+): Promise<{ key: ApiKey; token: string }> {
+  const issued = await newApiKey(accountId, name, scopes, now);
+  em.persist(issued.key);
+  return issued;
+}
+
 export async function createApiKey(em: EntityManager, actor: KeyManager, input: { name: string; scopes: ApiKeyScope[] }) {
+  // The (slow) hash first: no connection or account lock is held while it runs.
+  const issued = await newApiKey(actor.accountId, input.name, input.scopes);
   return em.transactional(async (tem) => {
-    const issued = await issueApiKey(tem, actor.accountId, input.name, input.scopes);
-    // After the (slow) hash, before the insert: termination waits for this key and revokes it, or this waits and refuses.
+    // Termination waits for this key and then revokes it, or this waits for the termination and refuses.
     await requireActiveAccount(tem, actor.accountId, 'it can no longer have new API keys');
+    tem.persist(issued.key);
     await tem.flush();
     await auditByKey(tem, actor, 'api_key.created', { type: 'api_key', id: issued.key.id }, { scopes: issued.key.scopes });
     return { ...toApiKeyView(issued.key), key: issued.token };
