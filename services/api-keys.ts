@@ -3,6 +3,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { ApiKey, type ApiKeyScope } from '../db/entities/api-key';
 import { AppError } from '../lib/errors';
 import { uuidv7 } from '../lib/ids';
+import { requireActiveAccount } from './account-lock';
 import type { KeyManager } from './actor';
 import { auditByKey } from './audit-log';
 import { apiKeyDigest } from './auth/auth-digest';
@@ -76,7 +77,9 @@ export async function createApiKey(
 ) {
   await issuing.limits.takeKeyCreation(actor.accountId);
   return em.transactional(async (tem) => {
-    await tem.execute('select 1 from accounts where id = ? for update', [actor.accountId]);
+    // Locked for update: concurrent creations pass the cap one at a time, and termination (which takes the
+    // same lock before revoking) either revokes this key or makes this creation see the account closed.
+    await requireActiveAccount(tem, actor.accountId, 'it can no longer have new API keys', 'update');
     const active = await tem.count(ApiKey, { accountId: actor.accountId, revokedAt: null });
     if (active >= MAX_ACTIVE_API_KEYS) {
       throw new AppError(

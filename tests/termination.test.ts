@@ -1,3 +1,4 @@
+import { Context } from '@temporalio/activity';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, type Worker } from '@temporalio/worker';
 import type { Express } from 'express';
@@ -44,6 +45,8 @@ let staff: { Authorization: string };
 let terminationKey: TerminationKey;
 /** Steps made to fail on purpose (the alert test); empty otherwise. */
 const failingSteps = new Set<string>();
+/** Steps made slow on purpose: each takes this long (virtual ms; its attempts fail until then, retried by the server's timers). */
+const slowSteps = new Map<string, number>();
 
 const TERMINATED_EMAIL = /terminated: export your data/;
 const CERTIFICATE_EMAIL = /deletion certificate/;
@@ -99,6 +102,10 @@ beforeAll(async () => {
     ...real,
     async runDeletionStep(input) {
       if (failingSteps.has(input.step)) throw new Error(`step ${input.step} fails (test)`);
+      const { scheduledTimestampMs, currentAttemptScheduledTimestampMs } = Context.current().info;
+      if (currentAttemptScheduledTimestampMs - scheduledTimestampMs < (slowSteps.get(input.step) ?? 0)) {
+        throw new Error(`step ${input.step} is still running (test)`);
+      }
       return real.runDeletionStep(input);
     },
   };
@@ -116,7 +123,7 @@ afterAll(async () => {
 });
 
 describe('account termination at the real 30 days', () => {
-  it('revokes at once, keeps everything through 29 d 23 h (export works), deletes all by 30 d, certificate emailed once', async () => {
+  it('revokes at once, keeps everything through 28 d 23 h (export works), deletes all when the grace ends at 29 d, certificate emailed once', async () => {
     const acct = await seedAccount(app, pool(), h.deps, { importVia: 'sql' });
     const hashes = acct.phones.map((p) => phoneHash(h.deps.keys.phoneHashKey, p));
     const before = await personalRows(pool(), acct.accountId);
@@ -155,7 +162,7 @@ describe('account termination at the real 30 days', () => {
     expect(again.body.terminatedAt).toBe(started.terminatedAt);
 
     const { exportToken } = await terminationEmail(acct);
-    await env.sleep(29 * DAY + 23 * HOUR);
+    await env.sleep(28 * DAY + 23 * HOUR);
 
     const atGraceEnd = await personalRows(pool(), acct.accountId);
     expect({ ...atGraceEnd, sessions: before.sessions }).toEqual(before);
@@ -184,8 +191,13 @@ describe('account termination at the real 30 days', () => {
     expect(await emailsTo(sim.control, acct.email, CERTIFICATE_EMAIL)).toEqual([]);
 
     await env.sleep('1 hour');
-    const result: TerminationProgress = await env.client.workflow.getHandle(terminationWorkflowId(acct.accountId)).result();
+    const handle = env.client.workflow.getHandle(terminationWorkflowId(acct.accountId));
+    const result: TerminationProgress = await handle.result();
     expect(result).toMatchObject({ phase: 'deleted', trigger: 'grace_ended', stepsDone: DELETION_STEPS.length, staffAlerted: false });
+    // result() skips time to the end, so the instants say when: deletion began at 29 days and took minutes.
+    const { startTime, closeTime } = await handle.describe();
+    expect(closeTime!.getTime() - startTime.getTime()).toBeGreaterThanOrEqual(29 * DAY);
+    expect(closeTime!.getTime() - startTime.getTime()).toBeLessThan(29 * DAY + HOUR);
 
     const after = await personalRows(pool(), acct.accountId);
     expect(sum(after)).toBe(0);
@@ -232,6 +244,8 @@ describe('account termination at the real 30 days', () => {
     expect(certificate.tables.list_memberships).toEqual({ before: 3, after: 0 });
     expect(Object.values(certificate.tables).every((t) => t.after === 0)).toBe(true);
     expect(certificate.trigger).toBe('grace_ended');
+    expect(certificate.promise).toMatchObject({ rule: 'finishedAt <= terminatedAt + 30 days', kept: true });
+    expect(certificate.endedWorkflows).toEqual([]);
     const certificates = await emailsTo(sim.control, acct.email, CERTIFICATE_EMAIL);
     expect(certificates).toHaveLength(1);
     expect(certificates[0]!.idempotencyKey).toBe(`termination:${acct.accountId}:deleted`);
@@ -350,13 +364,13 @@ describe('account termination at the real 30 days', () => {
     });
   });
 
-  it('a step that keeps failing alerts privacy staff at +25 days (not before), and deletion still completes before +30 days', async () => {
+  it('a step that keeps failing alerts privacy staff at +29.5 days (not before), and deletion still completes before +30 days', async () => {
     const acct = await seedAccount(app, pool(), h.deps, { importVia: 'sql' });
     failingSteps.add('contacts');
     try {
       await terminate(acct, { disposition: 'delete', deleteEarly: true });
       await terminationEmail(acct);
-      await env.sleep(24 * DAY + 23 * HOUR);
+      await env.sleep(29 * DAY + 11 * HOUR);
       expect(await emailsTo(sim.control, privacy.email, STUCK_EMAIL)).toEqual([]);
       await env.sleep('2 hours');
       const alerts = await waitFor('the staff alert', async () => {
@@ -374,10 +388,66 @@ describe('account termination at the real 30 days', () => {
     expect(result).toMatchObject({ phase: 'deleted', staffAlerted: true });
     // In the workflow's (skipped) time: done after the alert, before the 30-day deadline.
     const { startTime, closeTime } = await handle.describe();
-    expect(closeTime!.getTime() - startTime.getTime()).toBeGreaterThan(25 * DAY);
+    expect(closeTime!.getTime() - startTime.getTime()).toBeGreaterThan(29.5 * DAY);
     expect(closeTime!.getTime() - startTime.getTime()).toBeLessThan(30 * DAY);
     const row = (await terminationRow(acct.accountId))!;
     expect(row.status).toBe('deleted');
+    expect(row.certificate!.promise!.kept).toBe(true);
     expect(sum(await personalRows(pool(), acct.accountId))).toBe(0);
+  });
+  it('a slow deletion (one step takes 6 hours) begun when the grace ends still finishes before day 30: the instants show it', async () => {
+    const acct = await seedAccount(app, pool(), h.deps, { importVia: 'sql' });
+    const handle = env.client.workflow.getHandle(terminationWorkflowId(acct.accountId));
+    slowSteps.set('contacts', 6 * HOUR);
+    try {
+      await terminate(acct);
+      await terminationEmail(acct);
+      const result: TerminationProgress = await handle.result();
+      expect(result).toMatchObject({ phase: 'deleted', trigger: 'grace_ended', staffAlerted: false });
+    } finally {
+      slowSteps.delete('contacts');
+    }
+    // result() skipped time to the end: only the recorded instants say whether the deadline held.
+    const certificate = (await terminationRow(acct.accountId))!.certificate!;
+    expect(verifyDeletionCertificate(await terminationKey.get(), certificate)).toBe(true);
+    const terminatedAt = Date.parse(certificate.promise!.terminatedAt);
+    const finishedAt = Date.parse(certificate.promise!.finishedAt);
+    expect(finishedAt - terminatedAt).toBeGreaterThanOrEqual(29 * DAY + 6 * HOUR);
+    expect(finishedAt - terminatedAt).toBeLessThan(30 * DAY);
+    expect(certificate.promise).toEqual({
+      rule: 'finishedAt <= terminatedAt + 30 days',
+      terminatedAt: certificate.promise!.terminatedAt,
+      finishedAt: certificate.promise!.finishedAt,
+      kept: true,
+    });
+    const { startTime, closeTime } = await handle.describe();
+    expect(Math.abs(startTime.getTime() - terminatedAt)).toBeLessThan(60_000);
+    expect(closeTime!.getTime() - terminatedAt).toBeLessThan(30 * DAY);
+    expect(
+      await emailsTo(sim.control, privacy.email, STUCK_EMAIL).then((e) => e.filter((m) => m.subject.includes(acct.accountId))),
+    ).toEqual([]);
+  });
+
+  it('links from a termination undone by reactivation are refused once the account is terminated again (#21)', async () => {
+    const acct = await seedAccount(app, pool(), h.deps, { importVia: 'sql' });
+    await terminate(acct);
+    const first = await terminationEmail(acct);
+    expectStatus(
+      await request(app).post(`/staff/v1/accounts/${acct.accountId}/reactivate`).set(staff).send({ reason: 'closed by mistake' }),
+      200,
+    );
+    expectStatus(
+      await request(app).post(`/staff/v1/accounts/${acct.accountId}/terminate`).set(staff).send({ reason: 'closed for good' }),
+      201,
+    );
+    const second = await waitFor('the second termination email', async () => {
+      const texts = (await emailsTo(sim.control, acct.email, TERMINATED_EMAIL)).map((e) => e.text!);
+      return texts.length === 2 ? linkTokens(texts.find((t) => !t.includes(first.confirmToken))!) : undefined;
+    });
+    expect(second.confirmToken).not.toBe(first.confirmToken);
+    expectProblem(await request(app).get(`/v1/account/export/${first.exportToken}`), 404, 'not_found');
+    expectProblem(await request(app).post('/v1/account/termination/confirm').send({ token: first.confirmToken }), 404, 'not_found');
+    expectStatus(await request(app).post('/v1/account/termination/confirm').send({ token: second.confirmToken }), 200);
+    await waitUntilDeleted(acct.accountId);
   });
 });

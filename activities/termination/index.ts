@@ -6,12 +6,12 @@ import type { ServiceDeps } from '../../services/deps';
 import { accountDeletionCertificateEmail, accountDeletedKey } from '../../services/email/templates/account-deletion-certificate';
 import { accountDeletionStuckEmail, accountDeletionStuckKey } from '../../services/email/templates/account-deletion-stuck';
 import { accountTerminatedEmail, accountTerminatedKey } from '../../services/email/templates/account-terminated';
-import { signDeletionCertificate } from '../../services/termination/deletion-certificate';
+import { deletionPromise, signDeletionCertificate } from '../../services/termination/deletion-certificate';
 import { countPersonalRows, runDeletionStep } from '../../services/termination/deletion-runner';
 import { DELETION_STEPS, deletionLanes } from '../../services/termination/deletion-steps';
 import { appendAuditOnConnection } from '../../services/termination/termination-audit';
 import type { TerminationKey } from '../../services/termination/termination-key';
-import { readTermination } from '../../services/termination/termination-store';
+import { msSinceTermination, readTermination } from '../../services/termination/termination-store';
 import { signTerminationToken } from '../../services/termination/termination-tokens';
 import { stopAccountWork } from '../../services/termination/stop-account-work';
 import type { ReactivationInput } from '../../workflows/lifecycle/termination';
@@ -63,6 +63,13 @@ export function createTerminationActivities({ deps, temporal, email, termination
   }
 
   return {
+    /** How long ago the account was terminated, measured by the database (the workflow's anchor for its deadline). */
+    async terminationAge(accountId: string): Promise<{ ms: number }> {
+      const ms = await msSinceTermination(pool, accountId);
+      if (ms === null) throw ApplicationFailure.nonRetryable(`no termination recorded for account ${accountId}`, 'NoTermination');
+      return { ms };
+    },
+
     async stopAccountWork(accountId: string) {
       return stopAccountWork({ pool, temporal }, accountId);
     },
@@ -188,8 +195,15 @@ export function createTerminationActivities({ deps, temporal, email, termination
       return { left: tables.reduce((n, [, c]) => n + c, 0) };
     },
 
-    /** The signed certificate, stored once; the account becomes a tombstone. */
-    async certifyDeletion(accountId: string): Promise<void> {
+    /**
+     * The signed certificate, stored once; the account becomes a tombstone. `measured`: the instants
+     * on the workflow's clock and the workflows it ended (absent for terminations begun before the
+     * deadline patch: the promise is then stated from the stored instants).
+     */
+    async certifyDeletion(
+      accountId: string,
+      measured?: { terminatedAt: string; finishedAt: string; endedWorkflows: string[] },
+    ): Promise<void> {
       const key = await terminationKey.get();
       await withPgTransaction(pool, async (client) => {
         const row = await readTermination(client, accountId, { lock: true });
@@ -206,6 +220,10 @@ export function createTerminationActivities({ deps, temporal, email, termination
           deletionStartedAt: (row.deletion_started_at ?? deletedAt).toISOString(),
           deletedAt: deletedAt.toISOString(),
           keyDestroyedAt: (row.key_destroyed_at ?? deletedAt).toISOString(),
+          promise: measured
+            ? deletionPromise(new Date(measured.terminatedAt), new Date(measured.finishedAt))
+            : deletionPromise(row.terminated_at, deletedAt),
+          endedWorkflows: measured?.endedWorkflows ?? [],
           tables: Object.fromEntries(Object.keys(after).map((t) => [t, { before: before[t] ?? 0, after: after[t]! }])),
         });
         await client.query(

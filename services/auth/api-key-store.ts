@@ -15,7 +15,9 @@ interface StoredKey {
   revoked_at: string | Date | null;
 }
 
-const COLUMNS = 'id, account_id, key_hash, scopes, last_used_at, revoked_at';
+const COLUMNS = 'k.id, k.account_id, k.key_hash, k.scopes, k.last_used_at, k.revoked_at';
+/** Only keys of active accounts: a terminated account's key is refused like an unknown one. */
+const ACTIVE_KEYS = "api_keys k join accounts a on a.id = k.account_id and a.status = 'active'";
 
 const toRow = (r: StoredKey): ApiKeyRow => ({
   id: r.id,
@@ -28,13 +30,13 @@ const toRow = (r: StoredKey): ApiKeyRow => ({
 
 /** The keys stored under these digests (api_keys_key_hash_key), by digest. */
 export async function findApiKeysByDigest(em: EntityManager, digests: string[]): Promise<Map<string, ApiKeyRow>> {
-  const found = await em.execute<StoredKey[]>(`select ${COLUMNS} from api_keys where key_hash in (?)`, [digests]);
+  const found = await em.execute<StoredKey[]>(`select ${COLUMNS} from ${ACTIVE_KEYS} where k.key_hash in (?)`, [digests]);
   return new Map(found.map((r) => [r.key_hash, toRow(r)]));
 }
 
 /** The key with this prefix if it still holds an argon2id hash (stored before digests), else null. */
 export async function findLegacyApiKey(em: EntityManager, prefix: string): Promise<ApiKeyRow | null> {
-  const [row] = await em.execute<StoredKey[]>(`select ${COLUMNS} from api_keys where prefix = ? and key_hash like '$argon2%'`, [prefix]);
+  const [row] = await em.execute<StoredKey[]>(`select ${COLUMNS} from ${ACTIVE_KEYS} where k.prefix = ? and k.key_hash like '$argon2%'`, [prefix]);
   return row ? toRow(row) : null;
 }
 

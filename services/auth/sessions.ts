@@ -6,6 +6,7 @@ import { AppError } from '../../lib/errors';
 import { uuidv7 } from '../../lib/ids';
 import { normalizeEmail } from '../accounts';
 import type { SessionActor } from '../actor';
+import { requireActiveAccount } from '../account-lock';
 import { appendAudit } from '../audit-log';
 import { SUBJECT_FAILURES_ALERT, type AuthLimits } from './auth-limits';
 import type { SecurityAlerts } from './security-alerts';
@@ -64,16 +65,14 @@ export class SessionService {
       throw new AppError('unauthorized', 'the email or password is wrong');
     }
     await this.limits.signedIn(address, subject);
-    // A terminated account's keys are revoked; a session would let its holder make new ones.
-    const [account] = await em.execute<{ status: string }[]>('select status from accounts where id = ?', [user.accountId]);
-    if (account?.status !== 'active') {
-      throw new AppError('forbidden', `the account is ${account?.status ?? 'gone'}: it can no longer be signed in to`);
-    }
     const now = new Date();
     const expiresAt = new Date(now.getTime() + SESSION_TTL_MS);
     const token = `${SESSION_TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
     const id = uuidv7(now.getTime());
     await em.transactional(async (tem) => {
+      // A terminated account's keys are revoked; a session would let its holder make new ones. The
+      // account row's share lock is the one termination waits for (it takes the update lock).
+      await requireActiveAccount(tem, user.accountId, 'it can no longer be signed in to');
       await tem.execute('delete from sessions where expires_at < ?', [now]);
       await tem.execute('insert into sessions (id, account_id, user_id, token_hash, created_at, expires_at) values (?, ?, ?, ?, ?, ?)', [
         id,
@@ -99,7 +98,8 @@ export class SessionService {
   async authenticate(em: EntityManager, token: string, address: string): Promise<SessionActor> {
     const [row] = TOKEN_RE.test(token)
       ? await em.execute<{ id: string; account_id: string; user_id: string }[]>(
-          'select id, account_id, user_id from sessions where token_hash = ? and expires_at > ?',
+          `select s.id, s.account_id, s.user_id from sessions s join accounts a on a.id = s.account_id and a.status = 'active'
+            where s.token_hash = ? and s.expires_at > ?`,
           [tokenDigest(token), new Date()],
         )
       : [];

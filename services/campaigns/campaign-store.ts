@@ -178,6 +178,8 @@ export async function enqueuePage(pool: Pool, dataKey: DataKey, campaignId: stri
       nextOpeningAt: null,
     };
     if (!campaign || campaign.status !== 'running') return { ...page, stopped: true };
+    // A terminated account sends nothing more: its campaign ends as cancelled (the workflow adopts the status).
+    if (!(await lockActiveAccount(client, campaign.accountId))) return { ...page, stopped: true, status: 'cancelled' };
     if (!(await senderIsActive(client, campaign))) return { ...page, stopped: true, senderUnavailable: true };
     const { rows } = await client.query<Candidate>(
       `select r.contact_id, r.phone_hash, c.pii,
@@ -300,6 +302,15 @@ function pageWindows(now: Date): (zones: string[], window: SendWindow) => PageWi
     }
     return answer;
   };
+}
+
+/**
+ * Whether the account is active, holding its row's share lock to the page's commit: termination takes
+ * the row's update lock, so it waits for a page being written and a page waits for it (and then stops).
+ */
+async function lockActiveAccount(client: PoolClient, accountId: string): Promise<boolean> {
+  const { rows } = await client.query<{ status: string }>('select status from accounts where id = $1 for share', [accountId]);
+  return rows[0]?.status === 'active';
 }
 
 /** Whether the campaign's sender is still one of its account's sendable numbers (a released number sends nothing new). */

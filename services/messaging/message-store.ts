@@ -68,21 +68,51 @@ export async function insertMessages(em: EntityManager, rows: MessageRow[]): Pro
 /** Most rows one pooled insert takes: 19 parameters each, under Postgres's 65,535 per statement. */
 export const POOLED_INSERT_MAX_ROWS = 3000;
 
+/** Each column's type, so the rows can be selected (and filtered) before they are inserted. */
+const INSERT_COLUMN_TYPES = [
+  'uuid',
+  'uuid',
+  'text',
+  'text',
+  'bytea',
+  'bytea',
+  'text',
+  'bytea',
+  'text',
+  'int',
+  'text',
+  'text',
+  'text',
+  'uuid',
+  'timestamptz',
+  'timestamptz',
+  'timestamptz',
+] as const;
+
 /**
  * The outbox write of POST /v1/messages(/batch) and of campaign pages: one statement, straight on pg
- * (no ORM on the hot path). `ignoreExisting`: a row whose id is already there is left alone.
+ * (no ORM on the hot path). `ignoreExisting`: a row whose id is already there is left alone. A row
+ * of an account that is not active (terminated, deleted) is not written: the check is in this
+ * statement, so no send slips in beside a termination. Returns the ids written.
  */
 export async function insertMessagesPooled(
   db: Pool | PoolClient,
   rows: MessageRow[],
   options: { ignoreExisting?: boolean } = {},
-): Promise<void> {
-  if (rows.length === 0) return;
+): Promise<Set<string>> {
+  if (rows.length === 0) return new Set();
   if (rows.length > POOLED_INSERT_MAX_ROWS) throw new Error(`insertMessagesPooled takes at most ${POOLED_INSERT_MAX_ROWS} rows`);
   const width = INSERT_COLUMN_COUNT;
-  const tuples = rows.map((_, r) => `(${Array.from({ length: width }, (_, c) => `$${r * width + c + 1}`).join(', ')})`);
+  const tuples = rows.map((_, r) => `(${INSERT_COLUMN_TYPES.map((type, c) => `$${r * width + c + 1}::${type}`).join(', ')})`);
   const onConflict = options.ignoreExisting ? ' on conflict (id) do nothing' : '';
-  await db.query(`insert into messages ${INSERT_COLUMNS} values ${tuples.join(', ')}${onConflict}`, rows.flatMap(rowValues));
+  const { rows: written } = await db.query<{ id: string }>(
+    `insert into messages ${INSERT_COLUMNS}
+     select v.* from (values ${tuples.join(', ')}) as v ${INSERT_COLUMNS}
+      where exists (select 1 from accounts a where a.id = v.account_id and a.status = 'active')${onConflict}
+     returning id`,
+    rows.flatMap(rowValues),
+  );
+  return new Set(written.map((r) => r.id));
 }
 
 /**

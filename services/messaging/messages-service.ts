@@ -63,6 +63,8 @@ const senderNotRegistered = () =>
     fields: [{ field: 'from', reason: 'not a registered sender number of this account' }],
   });
 
+const accountNotActive = () => new AppError('forbidden', 'the account is terminated: it can no longer send messages');
+
 function phoneOrError(field: 'to' | 'from', raw: string): { e164: string } | { error: AppError } {
   const result = normalizePhone(raw);
   return result.ok ? { e164: result.e164 } : { error: AppError.invalid(field, result.reason) };
@@ -176,8 +178,11 @@ export class MessagesService {
         return { ok: true, message: renderMessage(asEntity(row), { other: c.to, body: c.body }, []) };
       });
     });
-    await insertMessagesPooled(this.deps.pgPool, rows);
-    return results;
+    const written = await insertMessagesPooled(this.deps.pgPool, rows);
+    // Not written: the account was terminated after its request was authenticated.
+    return results.map((mine) =>
+      mine.map((r): QueueResult => (!r.ok || written.has(r.message.id) ? r : { ok: false, error: accountNotActive() })),
+    );
   }
 
   async get(em: EntityManager, actor: AccountActor, id: string) {

@@ -45,6 +45,7 @@ export async function claimMessages(
             wait_reason = null, updated_at = now()
        from (select id from messages
               where status = 'queued' and next_attempt_at <= $4 and (send_before is null or send_before > $4)
+                and exists (select 1 from accounts a where a.id = messages.account_id and a.status = 'active')
               order by next_attempt_at
               limit $2
               for update skip locked) due
@@ -90,7 +91,7 @@ export interface EarlierAttempt {
 }
 
 export interface PreparedSend {
-  /** Not (or no longer) held by this claim: another dispatcher or a receipt or an opt-out owns it now. */
+  /** Not (or no longer) held by this claim: another dispatcher or a receipt or an opt-out owns it now, or its account was terminated (failed). */
   lost: string[];
   /** Opted out or restricted since it was queued, or its sender released: now 'suppressed', never sent. */
   suppressed: string[];
@@ -172,10 +173,24 @@ export function prepareSend(pool: Pool, events: DispatchStatusEvents, input: Pre
     const suppressedSet = new Set(suppressed);
     const suppressedOwned = owned.rows.filter((r) => suppressedSet.has(r.id)).map((r) => ({ id: r.id, accountId: r.account_id }));
     await events.changedFrom(client, suppressedOwned, 'sending'); // locked above while 'sending'
+    // A message of an account terminated since its claim (it was 'sending' then) is never sent: failed with the reason.
+    const endedRows = await client.query<{ id: string }>(
+      `update messages m set status = 'failed', error_code = 'account_terminated', failed_at = now(), claimed_until = null, updated_at = now()
+        where m.id = any($1::uuid[]) and not exists (select 1 from accounts a where a.id = m.account_id and a.status = 'active')
+        returning m.id`,
+      [fresh.filter((r) => !suppressedSet.has(r.id)).map((r) => r.id)],
+    );
+    const ended = new Set(endedRows.rows.map((r) => r.id));
+    await events.changedFrom(
+      client,
+      owned.rows.filter((r) => ended.has(r.id)).map((r) => ({ id: r.id, accountId: r.account_id })),
+      'sending',
+    );
+    lost.push(...ended);
     // send_before was read under the row lock above. No call is in flight for a fresh message (the
     // dispatcher never resends one with an undecided attempt): handing it back is the claim undoing itself.
     const windowClosed = fresh
-      .filter((r) => !suppressedSet.has(r.id) && r.send_before !== null && r.send_before.getTime() <= now.getTime())
+      .filter((r) => !suppressedSet.has(r.id) && !ended.has(r.id) && r.send_before !== null && r.send_before.getTime() <= now.getTime())
       .map((r) => r.id);
     if (windowClosed.length > 0) {
       await client.query(
@@ -185,7 +200,7 @@ export function prepareSend(pool: Pool, events: DispatchStatusEvents, input: Pre
       );
     }
     const closedSet = new Set(windowClosed);
-    const sendIds = fresh.filter((r) => !suppressedSet.has(r.id) && !closedSet.has(r.id)).map((r) => r.id);
+    const sendIds = fresh.filter((r) => !suppressedSet.has(r.id) && !ended.has(r.id) && !closedSet.has(r.id)).map((r) => r.id);
     if (sendIds.length === 0) return { lost, suppressed, windowClosed, earlier, toSend: [] };
 
     const attemptIds = sendIds.map(() => uuidv7());
@@ -476,16 +491,17 @@ export async function requeueOrFail(
       `with tries as (
        select m.id, (select count(*) from message_attempts a
                       where a.message_id = m.id and a.outcome in ('transient', 'confirmed_not_sent')
-                        and a.error_code is distinct from '${SEND_WINDOW_CLOSED}')::int as failed_calls
+                        and a.error_code is distinct from '${SEND_WINDOW_CLOSED}')::int as failed_calls,
+              exists (select 1 from accounts x where x.id = m.account_id and x.status = 'active') as active
          from messages m where m.id = any($2::uuid[]) and m.claim_token = $1 and m.status = 'sending'
           and not exists (select 1 from message_attempts a
                            where a.message_id = m.id and a.outcome in ('pending', 'ambiguous', 'accepted', 'confirmed_sent', 'permanent')))
      update messages m
-        set status = case when t.failed_calls >= $3 then 'failed' else 'queued' end,
-            error_code = case when t.failed_calls >= $3 then 'all_routes_failed' else m.error_code end,
-            failed_at = case when t.failed_calls >= $3 then now() else m.failed_at end,
+        set status = case when t.failed_calls >= $3 or not t.active then 'failed' else 'queued' end,
+            error_code = case when not t.active then 'account_terminated' when t.failed_calls >= $3 then 'all_routes_failed' else m.error_code end,
+            failed_at = case when t.failed_calls >= $3 or not t.active then now() else m.failed_at end,
             next_attempt_at = $6::timestamptz + make_interval(secs => least($5::double precision, $4::double precision * power(2, t.failed_calls)) / 1000),
-            claim_token = case when t.failed_calls >= $3 then m.claim_token end,
+            claim_token = case when t.failed_calls >= $3 or not t.active then m.claim_token end,
             claimed_until = null, updated_at = now()
        from tries t where m.id = t.id
      returning m.status`,

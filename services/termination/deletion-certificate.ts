@@ -1,4 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { msToNumber } from '@temporalio/common/lib/time';
+import { DELETION_DEADLINE } from '../../workflows/lifecycle/termination';
 import { KEPT_CLASSES } from './deletion-steps';
 
 /** What a deletion certificate states; `mac` is an HMAC-SHA256 over everything else (canonical JSON). */
@@ -11,10 +13,35 @@ export interface DeletionCertificate {
   deletionStartedAt: string;
   deletedAt: string;
   keyDestroyedAt: string;
+  /**
+   * The promise, measured on the termination process's clock: deletion finished (verified) within
+   * 30 days of the termination. Absent from certificates of terminations begun before it was stated.
+   */
+  promise?: DeletionPromise;
+  /** The account's workflows the termination ended (ids only). */
+  endedWorkflows?: string[];
   /** Per table: rows holding personal data before and after (after is zero for every table). */
   tables: Record<string, { before: number; after: number }>;
   kept: readonly string[];
   mac: string;
+}
+
+export interface DeletionPromise {
+  /** `finishedAt <= terminatedAt + 30 days` */
+  rule: string;
+  terminatedAt: string;
+  finishedAt: string;
+  kept: boolean;
+}
+
+/** The promise as kept or not by these instants. */
+export function deletionPromise(terminatedAt: Date, finishedAt: Date): DeletionPromise {
+  return {
+    rule: `finishedAt <= terminatedAt + ${DELETION_DEADLINE}`,
+    terminatedAt: terminatedAt.toISOString(),
+    finishedAt: finishedAt.toISOString(),
+    kept: finishedAt.getTime() <= terminatedAt.getTime() + msToNumber(DELETION_DEADLINE),
+  };
 }
 
 type Unsigned = Omit<DeletionCertificate, 'mac' | 'certificate' | 'kept'>;

@@ -134,10 +134,12 @@ export class TerminationService {
    * and the confirmation end when deletion begins). Any other token is "not found", whatever the reason.
    */
   async accountOfToken(purpose: TerminationTokenPurpose, token: string): Promise<string> {
-    const accountId = verifyTerminationToken(await this.deps.terminationKey.get(), purpose, token);
-    const row = accountId ? await readTermination(this.deps.pgPool, accountId) : null;
-    if (!accountId || row?.status !== 'pending') throw AppError.notFound(purpose === 'export' ? 'export' : 'termination');
-    return accountId;
+    const named = verifyTerminationToken(await this.deps.terminationKey.get(), purpose, token);
+    const row = named ? await readTermination(this.deps.pgPool, named.accountId) : null;
+    // Bound to the termination it was sent for: an earlier termination of the account had another deadline.
+    const current = row?.status === 'pending' && row.delete_by.getTime() === named?.deleteBy;
+    if (!named || !current) throw AppError.notFound(purpose === 'export' ? 'export' : 'termination');
+    return named.accountId;
   }
 
   async status(accountId: string): Promise<TerminationView> {

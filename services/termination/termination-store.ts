@@ -35,6 +35,15 @@ export async function readTermination(db: Queryable, accountId: string, options:
   return rows[0] ?? null;
 }
 
+/** How long ago the account was terminated, on the database's clock (null without a termination). */
+export async function msSinceTermination(db: Queryable, accountId: string): Promise<number | null> {
+  const { rows } = await db.query<{ ms: number }>(
+    `select greatest(0, extract(epoch from clock_timestamp() - terminated_at) * 1000)::float8 as ms from account_terminations where account_id = $1`,
+    [accountId],
+  );
+  return rows[0]?.ms ?? null;
+}
+
 export interface NewTermination {
   accountId: string;
   disposition: Disposition;

@@ -3,7 +3,10 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 /**
  * Signed links for a terminated account: `export` (GET /v1/account/export/:token) and `confirm`
  * (POST /v1/account/termination/confirm). They work although every API key is revoked, so they carry
- * their own proof: an HMAC under the termination system key over purpose, account and expiry. Nothing
+ * their own proof: an HMAC under the termination system key over purpose, account and expiry. The
+ * expiry is the termination's own deletion deadline (`delete_by`, its instant + 30 days), so it also
+ * names the termination instance: the service accepts a token only while it equals the current
+ * termination's deadline, so a link from before a reactivation dies with that termination. Nothing
  * is stored; a token stops working at its expiry or once the termination is no longer in its grace
  * period (the routes check the termination's status).
  */
@@ -23,8 +26,13 @@ export function signTerminationToken(key: Buffer, purpose: TerminationTokenPurpo
   return `${PREFIX[purpose]}${payload}.${mac(key, purpose, payload).toString('base64url')}`;
 }
 
-/** The account a valid, unexpired token of this purpose names, or null (never says why). */
-export function verifyTerminationToken(key: Buffer, purpose: TerminationTokenPurpose, token: string, now = Date.now()): string | null {
+/** The account and termination deadline a valid, unexpired token of this purpose names, or null (never says why). */
+export function verifyTerminationToken(
+  key: Buffer,
+  purpose: TerminationTokenPurpose,
+  token: string,
+  now = Date.now(),
+): { accountId: string; deleteBy: number } | null {
   if (!token.startsWith(PREFIX[purpose]) || !TERMINATION_TOKEN_PATTERN.test(token)) return null;
   const [payload, signature] = token.slice(PREFIX[purpose].length).split('.') as [string, string];
   const given = Buffer.from(signature, 'base64url');
@@ -32,5 +40,5 @@ export function verifyTerminationToken(key: Buffer, purpose: TerminationTokenPur
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
   const [accountId, expiresMs] = Buffer.from(payload, 'base64url').toString().split('.');
   if (!accountId || !UUID.test(accountId) || !expiresMs || Number(expiresMs) <= now) return null;
-  return accountId;
+  return { accountId, deleteBy: Number(expiresMs) };
 }
