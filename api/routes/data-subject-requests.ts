@@ -20,7 +20,7 @@ export function dataSubjectRequestRoutes(host: RouteHost, dsrs: DsrService): voi
     tag,
     auth: 'write',
     body: CreateDsrBody,
-    responses: { 201: { description: 'Recorded', schema: DsrDetailSchema } },
+    responses: { 201: { description: 'Recorded (its process status: GET the request)', schema: DsrSchema } },
     problems: [503],
     replay,
     handler: async ({ em, actor, body }) => ({ status: 201, body: await dsrs.createForCustomer(em, actor, body) }),
