@@ -44,6 +44,7 @@ export default tseslint.config(
       '.data/**',
       'eslint.config.mjs',
       'vitest.config.mts',
+      'vitest.histories.config.mts',
       'activities/prepare-thread.js',
     ],
   },

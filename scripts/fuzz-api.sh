@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 SCHEMATHESIS_VERSION="4.32.5"
-VENV=".tools/schemathesis-venv"
+VENV="${SCHEMATHESIS_VENV:-.tools/schemathesis-venv}"
 bash scripts/ensure-node-deps.sh
 bash scripts/install-temporal.sh >/dev/null
 if [ ! -x "${VENV}/bin/schemathesis" ] || ! "${VENV}/bin/schemathesis" --version | grep -q "${SCHEMATHESIS_VERSION}"; then

@@ -1,25 +1,59 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Client } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { NativeConnection } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, NativeConnection, type Worker } from '@temporalio/worker';
+import { URI, type TOTP } from 'otpauth';
 import { createApp } from '../api/app';
 import { loadConfig } from '../config/env';
 import { DEFAULT_APP_ROLE, urlAsRole } from '../db/app-role';
 import { dropDatabase } from '../db/create-database';
 import { prepareDatabase } from '../db/orm';
 import { closeServiceDeps, createServiceDeps } from '../services/bootstrap';
+import type { ServiceDeps } from '../services/deps';
+import { STAFF_ROLES, type StaffRole } from '../services/staff/staff-roles';
+import { StaffUsersService } from '../services/staff/staff-users-service';
+import { createCampaignWorker } from '../workers/create-campaign-worker';
+import { createDsrWorker } from '../workers/create-dsr-worker';
 import { createImportWorker } from '../workers/create-import-worker';
+import { createLifecycleWorker } from '../workers/create-lifecycle-worker';
+import { createNoticesWorker } from '../workers/create-notices-worker';
 import { installTemporalRuntime } from '../workers/temporal-runtime';
 import { SEARCH_ATTRIBUTE_KEYS } from '../workflows/search-attributes';
+import { OperationCoverage, type OpenApiDocument } from './fuzz-api-coverage';
 import { temporalPaths } from './temporal-paths';
 
 /** How long Schemathesis may fuzz; FUZZ_MAX_SECONDS overrides. */
-const MAX_SECONDS = Number(process.env.FUZZ_MAX_SECONDS ?? 180);
+const MAX_SECONDS = Number(process.env.FUZZ_MAX_SECONDS ?? 480);
+/** Cases per operation and phase; FUZZ_MAX_EXAMPLES overrides. */
+const MAX_EXAMPLES = Number(process.env.FUZZ_MAX_EXAMPLES ?? 30);
+/** More operations than this answering only 401/403 (or never answered) fail the run. */
+const MAX_UNREACHED = 3;
 
-function runSchemathesis(baseUrl: string, apiKey: string, extraArgs: string[]): Promise<number> {
+/**
+ * Operations that end the credential they are called with: each gets a credential of its own (a
+ * throwaway account's key, a spare admin's session), so the rest of the run keeps working ones.
+ */
+const ISOLATED_OPERATIONS = {
+  account: ['POST /v1/account/termination', 'DELETE /v1/api-keys/{id}'],
+  staff: ['DELETE /staff/v1/sessions/current', 'POST /staff/v1/staff-users/{id}/disable'],
+} as const;
+
+interface FuzzCredentials {
+  apiKey: string;
+  /** An admin's staff token: the configured staffToken credential. */
+  staffToken: string;
+  /** A staff token per role, for operations that do not admit admin. */
+  staffTokens: Record<StaffRole, string>;
+  isolated: Record<string, string>;
+  /** The fuzz account's and the standing staff users' ids -> a decoy account's or staff user's id. */
+  decoys: Record<string, string>;
+}
+
+function runSchemathesis(baseUrl: string, credentials: FuzzCredentials, extraArgs: string[]): Promise<number> {
   const args = [
     '--config-file',
     join(__dirname, 'fuzz-api.toml'),
@@ -32,7 +66,7 @@ function runSchemathesis(baseUrl: string, apiKey: string, extraArgs: string[]): 
     '--max-time',
     String(MAX_SECONDS),
     '--max-examples',
-    '50',
+    String(MAX_EXAMPLES),
     '--workers',
     '2',
     '--output-sanitize',
@@ -41,7 +75,15 @@ function runSchemathesis(baseUrl: string, apiKey: string, extraArgs: string[]): 
   ];
   child = spawn(process.env.SCHEMATHESIS ?? 'schemathesis', args, {
     stdio: 'inherit',
-    env: { ...process.env, SCHEMATHESIS_HOOKS: join(__dirname, 'fuzz-api-hooks.py'), FUZZ_API_KEY: apiKey },
+    env: {
+      ...process.env,
+      SCHEMATHESIS_HOOKS: join(__dirname, 'fuzz-api-hooks.py'),
+      FUZZ_API_KEY: credentials.apiKey,
+      FUZZ_STAFF_TOKEN: credentials.staffToken,
+      FUZZ_STAFF_TOKENS: JSON.stringify(credentials.staffTokens),
+      FUZZ_ISOLATED_CREDENTIALS: JSON.stringify(credentials.isolated),
+      FUZZ_DECOYS: JSON.stringify(credentials.decoys),
+    },
   });
   const running = child;
   return new Promise((resolve) => running.on('exit', (code) => resolve(code ?? 1)));
@@ -55,6 +97,14 @@ async function tearDown(): Promise<void> {
   for (const step of cleanups.splice(0).reverse()) {
     await step().catch((err: unknown) => console.error('[fuzz-api] teardown step failed:', err));
   }
+}
+
+function runWorker(worker: Worker): void {
+  const running = worker.run();
+  cleanups.push(async () => {
+    worker.shutdown();
+    await running;
+  });
 }
 
 /** A private stack for one fuzz run: fresh database, Temporal dev server, worker and API on a free port. */
@@ -83,30 +133,119 @@ async function main(): Promise<number> {
   });
   const deps = await createServiceDeps(config, 'fuzz');
   cleanups.push(() => closeServiceDeps(deps));
+  const temporal = new Client({ connection: temporalEnv.connection, namespace: config.TEMPORAL_NAMESPACE });
   const workerConnection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   cleanups.push(() => workerConnection.close());
-  const worker = await createImportWorker({ connection: workerConnection, namespace: config.TEMPORAL_NAMESPACE, deps });
-  const running = worker.run();
-  cleanups.push(async () => {
-    worker.shutdown();
-    await running;
-  });
-  const app = createApp({ ...deps, temporal: new Client({ connection: temporalEnv.connection, namespace: config.TEMPORAL_NAMESPACE }) });
-  const server = app.listen(0, '127.0.0.1');
+  // Every worker whose workflows an operation starts or steers (updates wait for their worker), one bundle for all.
+  const workflowBundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: new DefaultLogger('WARN') });
+  const options = { connection: workerConnection, namespace: config.TEMPORAL_NAMESPACE, deps, workflowBundle };
+  for (const create of [createImportWorker, createCampaignWorker, createDsrWorker, createNoticesWorker]) runWorker(await create(options));
+  runWorker(await createLifecycleWorker({ ...options, temporal }));
+  const app = createApp({ ...deps, temporal });
+  /** Every answer's method, URL and status, for the coverage summary. */
+  const answers: [string, string, number][] = [];
+  const server = createServer((req, res) => {
+    res.on('finish', () => answers.push([req.method ?? '', req.url ?? '', res.statusCode]));
+    app(req, res);
+  }).listen(0, '127.0.0.1');
   cleanups.push(async () => {
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));
   });
   await new Promise<void>((resolve) => server.once('listening', resolve));
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const signUp = await fetch(`${baseUrl}/v1/accounts`, {
+  const credentials = await makeCredentials(baseUrl, deps);
+  const coverage = new OperationCoverage((await (await fetch(`${baseUrl}/openapi.json`)).json()) as OpenApiDocument);
+  answers.length = 0;
+  const status = await runSchemathesis(baseUrl, credentials, process.argv.slice(2));
+  for (const [method, url, code] of answers) coverage.record(method, url, code);
+  const lost = await lostCredentials(baseUrl, credentials);
+  if (lost.length > 0) {
+    console.error(`[fuzz-api] credentials lost during the run: ${lost.join(', ')}; the audit log says:`);
+    for (const row of (await deps.pgPool.query('select actor_type, action, target_type, target_id from audit_log order by seq')).rows)
+      console.error(`[fuzz-api]   ${JSON.stringify(row)}`);
+    return status === 0 ? 1 : status;
+  }
+  const unreached = coverage.unreached();
+  console.log(`[fuzz-api] ${coverage.size} operations; ${unreached.length} answered only 401/403 or not at all`);
+  for (const op of unreached) console.log(`[fuzz-api]   ${op.name}: ${op.statuses.join(', ') || 'no request'}`);
+  if (unreached.length > MAX_UNREACHED) {
+    console.error(`[fuzz-api] more than ${MAX_UNREACHED} operations never reached their handler: failing the run`);
+    return status === 0 ? 1 : status;
+  }
+  return status;
+}
+
+/** The run's standing credentials (not the isolated ones) that no longer work. */
+async function lostCredentials(baseUrl: string, credentials: FuzzCredentials): Promise<string[]> {
+  const checks: [string, string, string][] = [
+    ['the fuzz account key', '/v1/account', credentials.apiKey],
+    ...Object.entries(credentials.staffTokens).map(([role, token]): [string, string, string] => [
+      `the ${role} staff token`,
+      '/staff/v1/me',
+      token,
+    ]),
+  ];
+  const lost: string[] = [];
+  for (const [name, path, token] of checks) {
+    const res = await fetch(`${baseUrl}${path}`, { headers: { authorization: `Bearer ${token}` } });
+    if (res.status !== 200) lost.push(`${name} (${res.status})`);
+  }
+  return lost;
+}
+
+async function post(baseUrl: string, path: string, body: unknown): Promise<Record<string, unknown>> {
+  const res = await fetch(`${baseUrl}${path}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ accountName: 'Fuzz', email: `fuzz-${process.pid}@example.com`, password: 'fuzzing password 123' }),
+    body: JSON.stringify(body),
   });
-  if (signUp.status !== 201) throw new Error(`sign-up answered ${signUp.status}`);
-  const { apiKey } = (await signUp.json()) as { apiKey: { key: string } };
-  return runSchemathesis(baseUrl, apiKey.key, process.argv.slice(2));
+  if (res.status !== 201) throw new Error(`POST ${path} answered ${res.status}: ${await res.text()}`);
+  return (await res.json()) as Record<string, unknown>;
+}
+
+/** An account signed up through the API: its id and first key. */
+async function signUp(baseUrl: string, name: string): Promise<{ id: string; key: string }> {
+  const body = { accountName: name, email: `fuzz-${name.toLowerCase()}-${process.pid}@example.com`, password: 'fuzzing password 123' };
+  const answer = await post(baseUrl, '/v1/accounts', body);
+  return { id: (answer.account as { id: string }).id, key: (answer.apiKey as { key: string }).key };
+}
+
+function createStaffUser(deps: ServiceDeps, role: StaffRole, name: string) {
+  const email = `fuzz-${name}-${process.pid}@massivesms.example`;
+  const password = `fuzz staff ${randomBytes(8).toString('hex')}`;
+  return new StaffUsersService(deps.keys.staffTotpKey)
+    .create(deps.orm.em.fork(), { email, role, password }, 'operator')
+    .then((created) => ({
+      ...created,
+      password,
+    }));
+}
+
+/** A staff user made as the bootstrap CLI makes one, signed in through the API with its TOTP code. */
+async function staffSession(baseUrl: string, deps: ServiceDeps, role: StaffRole, name: string): Promise<{ id: string; token: string }> {
+  const user = await createStaffUser(deps, role, name);
+  const code = (URI.parse(user.otpauthUri) as TOTP).generate();
+  const answer = await post(baseUrl, '/staff/v1/sessions', { email: user.email, password: user.password, code });
+  return { id: user.id, token: answer.token as string };
+}
+
+async function makeCredentials(baseUrl: string, deps: ServiceDeps): Promise<FuzzCredentials> {
+  const decoyStaff = await createStaffUser(deps, 'support', 'decoy');
+  const decoys: Record<string, string> = {};
+  const staffTokens = {} as Record<StaffRole, string>;
+  for (const role of STAFF_ROLES) {
+    const session = await staffSession(baseUrl, deps, role, role);
+    staffTokens[role] = session.token;
+    decoys[session.id] = decoyStaff.id;
+  }
+  const isolated: Record<string, string> = {};
+  for (const [i, name] of ISOLATED_OPERATIONS.account.entries()) isolated[name] = (await signUp(baseUrl, `Throwaway${i}`)).key;
+  for (const [i, name] of ISOLATED_OPERATIONS.staff.entries())
+    isolated[name] = (await staffSession(baseUrl, deps, 'admin', `spare${i}`)).token;
+  const fuzz = await signUp(baseUrl, 'Fuzz');
+  decoys[fuzz.id] = (await signUp(baseUrl, 'Decoy')).id;
+  return { apiKey: fuzz.key, staffToken: staffTokens.admin, staffTokens, isolated, decoys };
 }
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

@@ -391,6 +391,10 @@ describe('requests staff log for account holders', () => {
     expect(mine.body).not.toHaveProperty('requester');
     const again = await request(h.app).post(`/staff/v1/data-subject-requests/${created.body.id}/complete`).set(staff).send({ note: 'x' });
     expectProblem(again, 409, 'conflict');
+    // Found by the fuzzer: verifying a completed request (its workflow closed) was a 503 "try again".
+    const reverified = await request(h.app).post(`/staff/v1/data-subject-requests/${created.body.id}/verify-identity`).set(staff);
+    expectProblem(reverified, 409, 'conflict');
+    expect(reverified.body.detail).toBe('the request is already completed');
   });
 
   it('a rectification is completed by staff with what was done; staff list every account, or one', async () => {

@@ -22,7 +22,7 @@ export function dataSubjectRequestRoutes(host: RouteHost, dsrs: DsrService, deps
     tag,
     auth: 'write',
     body: CreateDsrBody,
-    responses: { 201: { description: 'Recorded', schema: DsrDetailSchema } },
+    responses: { 201: { description: 'Recorded (its process status: GET the request)', schema: DsrSchema } },
     problems: [503],
     replay,
     handler: async ({ em, actor, body }) => ({ status: 201, body: await dsrs.createForCustomer(em, actor, body) }),

@@ -21,8 +21,9 @@ export function staffDataSubjectRequestRoutes(host: RouteHost, dsrs: DsrService)
     tag,
     auth,
     body: CreateStaffDsrBody,
-    responses: { 201: { description: 'Recorded', schema: StaffDsrDetailSchema } },
-    problems: [503],
+    responses: { 201: { description: 'Recorded (its process status: GET the request)', schema: StaffDsrSchema } },
+    // 410: the account was deleted (its data key destroyed), so nothing about its recipients can be recorded.
+    problems: [410, 503],
     handler: async ({ em, actor, body }) => ({ status: 201, body: await dsrs.createByStaff(em, actor, body) }),
   });
   defineRoute(host, {

@@ -217,6 +217,8 @@ export class DsrService {
     const row = await this.requireRow(em, id);
     if (row.origin !== 'staff')
       throw new AppError('conflict', 'a customer request needs no identity verification: the customer is the controller');
+    // Its workflow has ended: an update would find no execution (a 503 no retry can cure).
+    if (row.status === 'completed') throw new AppError('conflict', REFUSAL_DETAIL[DSR_REFUSALS.completed]!);
     await this.steer(row, () => this.handle(id).executeUpdate(verifyDsrIdentityUpdate, { args: [{ staffUserId: actor.staffUserId }] }));
     await em.transactional((tem) =>
       auditByStaff(tem, actor, 'dsr.identity_verified', { type: 'data_subject_request', id, accountId: row.account_id }),
