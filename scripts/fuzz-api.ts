@@ -15,7 +15,7 @@ import { prepareDatabase } from '../db/orm';
 import { closeServiceDeps, createServiceDeps } from '../services/bootstrap';
 import type { ServiceDeps } from '../services/deps';
 import { STAFF_ROLES, type StaffRole } from '../services/staff/staff-roles';
-import { StaffUsersService } from '../services/staff/staff-users-service';
+import { StaffEnrolmentService } from '../services/staff/staff-enrolments';
 import { createCampaignWorker } from '../workers/create-campaign-worker';
 import { createDsrWorker } from '../workers/create-dsr-worker';
 import { createImportWorker } from '../workers/create-import-worker';
@@ -211,15 +211,14 @@ async function signUp(baseUrl: string, name: string): Promise<{ id: string; key:
   return { id: (answer.account as { id: string }).id, key: (answer.apiKey as { key: string }).key };
 }
 
-function createStaffUser(deps: ServiceDeps, role: StaffRole, name: string) {
+/** Created as the bootstrap CLI creates one, then enrolled with the token its enrolment email would carry. */
+async function createStaffUser(deps: ServiceDeps, role: StaffRole, name: string) {
   const email = `fuzz-${name}-${process.pid}@massivesms.example`;
   const password = `fuzz staff ${randomBytes(8).toString('hex')}`;
-  return new StaffUsersService(deps.keys.staffTotpKey)
-    .create(deps.orm.em.fork(), { email, role, password }, 'operator')
-    .then((created) => ({
-      ...created,
-      password,
-    }));
+  const service = new StaffEnrolmentService({ staffTotpKey: deps.keys.staffTotpKey, email: null, apiBaseUrl: deps.config.PUBLIC_BASE_URL });
+  const { user, enrolment } = await service.createUser(deps.orm.em.fork(), { email, role }, 'operator');
+  const enrolled = await service.enrol(deps.orm.em.fork(), enrolment.token, password);
+  return { id: user.id, email, password, otpauthUri: enrolled.otpauthUri };
 }
 
 /** A staff user made as the bootstrap CLI makes one, signed in through the API with its TOTP code. */

@@ -13,8 +13,9 @@ export async function requireActiveAccount(
   refusal: string,
   lock: 'share' | 'update' = 'share',
 ): Promise<void> {
-  const [account] = await em.execute<{ status: string }[]>(`select status from accounts where id = ? for ${lock === 'update' ? 'update' : 'share'}`, [
-    accountId,
-  ]);
+  const [account] = await em.execute<{ status: string }[]>(
+    `select status from accounts where id = ? for ${lock === 'update' ? 'update' : 'share'}`,
+    [accountId],
+  );
   if (account?.status !== 'active') throw new AppError('forbidden', `the account is ${account?.status ?? 'gone'}: ${refusal}`);
 }

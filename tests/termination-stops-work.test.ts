@@ -24,7 +24,11 @@ let server: Server;
 beforeAll(async () => {
   // The dev server with the campaign, lifecycle and DSR workers: work is stopped through its own workflows.
   // The race sends a thousand requests with one key and hundreds of refused ones from one address.
-  h = await startHarness({ worker: true, lifecycle: true, env: { RATE_LIMIT_PER_MINUTE: '100000', AUTH_FAILURES_PER_MINUTE: '100000', API_KEY_CREATIONS_PER_HOUR: '100000' } });
+  h = await startHarness({
+    worker: true,
+    lifecycle: true,
+    env: { RATE_LIMIT_PER_MINUTE: '100000', AUTH_FAILURES_PER_MINUTE: '100000', API_KEY_CREATIONS_PER_HOUR: '100000' },
+  });
   dsrWorker = await startDsrWorker(h);
   server = createServer(h.app);
   // A backlog for the race's 1,000 simultaneous connections (Node's default of 511 would reset some).

@@ -36,7 +36,9 @@ export async function findApiKeysByDigest(em: EntityManager, digests: string[]):
 
 /** The key with this prefix if it still holds an argon2id hash (stored before digests), else null. */
 export async function findLegacyApiKey(em: EntityManager, prefix: string): Promise<ApiKeyRow | null> {
-  const [row] = await em.execute<StoredKey[]>(`select ${COLUMNS} from ${ACTIVE_KEYS} where k.prefix = ? and k.key_hash like '$argon2%'`, [prefix]);
+  const [row] = await em.execute<StoredKey[]>(`select ${COLUMNS} from ${ACTIVE_KEYS} where k.prefix = ? and k.key_hash like '$argon2%'`, [
+    prefix,
+  ]);
   return row ? toRow(row) : null;
 }
 

@@ -14,7 +14,8 @@ import { csvOf } from '../support/csv';
 import { saveHistory } from '../support/histories';
 import { importAndWait } from '../support/imports';
 import { startMaintenanceWorker } from '../support/maintenance-worker';
-import { freshPhone, registerSender } from '../support/messaging';
+import { freshPhone } from '../support/messaging';
+import { obtainSenderNumber } from '../support/sender-numbers';
 import { waitFor } from '../support/outbox';
 import { WebhookReceiver } from '../support/webhook-receiver';
 import { startWebhookDelivery } from '../support/webhook-worker';
@@ -47,7 +48,7 @@ it('records the import, dispatch, webhook delivery, campaign and maintenance his
   const { h } = stack;
   const api = () => request(h.app);
   const acct = await signUp(h.app, 'Recorded');
-  const from = await registerSender(h.app, acct, freshPhone());
+  const from = await obtainSenderNumber(h, acct, { sim: stack.sim });
   const hook = await api()
     .post('/v1/webhook-endpoints')
     .set(acct.auth)
