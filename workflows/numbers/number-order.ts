@@ -1,4 +1,13 @@
-import { ActivityFailure, ApplicationFailure, condition, defineQuery, defineSignal, proxyActivities, setHandler, sleep } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  condition,
+  defineQuery,
+  defineSignal,
+  proxyActivities,
+  setHandler,
+  sleep,
+} from '@temporalio/workflow';
 import type { NumberActivities } from '../../activities/numbers';
 
 /**
@@ -40,7 +49,12 @@ export const recheckHostingSignal = defineSignal('recheckHosting');
 
 const steps = proxyActivities<NumberActivities>({
   startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes', nonRetryableErrorTypes: ['NumberOperationRefused'] },
+  retry: {
+    initialInterval: '2 seconds',
+    backoffCoefficient: 2,
+    maximumInterval: '10 minutes',
+    nonRetryableErrorTypes: ['NumberOperationRefused'],
+  },
 });
 
 function refusalCode(err: unknown): string | null {
@@ -52,7 +66,13 @@ function refusalCode(err: unknown): string | null {
 }
 
 export async function numberOrderWorkflow(input: NumberOrderInput): Promise<NumberOrderStatus> {
-  const status: NumberOrderStatus = { numberId: input.numberId, phase: 'ordering', failure: null, hostingChecks: 0, nextHostingCheckAtMs: null };
+  const status: NumberOrderStatus = {
+    numberId: input.numberId,
+    phase: 'ordering',
+    failure: null,
+    hostingChecks: 0,
+    nextHostingCheckAtMs: null,
+  };
   let recheck = false;
   setHandler(numberOrderStatusQuery, () => status);
   setHandler(recheckHostingSignal, () => {
