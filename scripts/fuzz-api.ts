@@ -38,7 +38,9 @@ const MAX_UNREACHED = 3;
  * throwaway account's key, a spare admin's session), so the rest of the run keeps working ones.
  */
 const ISOLATED_OPERATIONS = {
-  account: ['POST /v1/account/termination', 'DELETE /v1/api-keys/{id}'],
+  // DELETE /v1/api-keys/{id} keeps the fuzz key (the keys it revokes are the ones the run created):
+  // only the fuzz key's own id is swapped for a decoy, so the run never revokes its credential.
+  account: ['POST /v1/account/termination'],
   staff: ['DELETE /staff/v1/sessions/current', 'POST /staff/v1/staff-users/{id}/disable'],
 } as const;
 
@@ -205,10 +207,11 @@ async function post(baseUrl: string, path: string, body: unknown): Promise<Recor
 }
 
 /** An account signed up through the API: its id and first key. */
-async function signUp(baseUrl: string, name: string): Promise<{ id: string; key: string }> {
+async function signUp(baseUrl: string, name: string): Promise<{ id: string; key: string; keyId: string }> {
   const body = { accountName: name, email: `fuzz-${name.toLowerCase()}-${process.pid}@example.com`, password: 'fuzzing password 123' };
   const answer = await post(baseUrl, '/v1/accounts', body);
-  return { id: (answer.account as { id: string }).id, key: (answer.apiKey as { key: string }).key };
+  const apiKey = answer.apiKey as { key: string; id: string };
+  return { id: (answer.account as { id: string }).id, key: apiKey.key, keyId: apiKey.id };
 }
 
 /** Created as the bootstrap CLI creates one, then enrolled with the token its enrolment email would carry. */
@@ -243,7 +246,9 @@ async function makeCredentials(baseUrl: string, deps: ServiceDeps): Promise<Fuzz
   for (const [i, name] of ISOLATED_OPERATIONS.staff.entries())
     isolated[name] = (await staffSession(baseUrl, deps, 'admin', `spare${i}`)).token;
   const fuzz = await signUp(baseUrl, 'Fuzz');
-  decoys[fuzz.id] = (await signUp(baseUrl, 'Decoy')).id;
+  const decoy = await signUp(baseUrl, 'Decoy');
+  decoys[fuzz.id] = decoy.id;
+  decoys[fuzz.keyId] = decoy.keyId;
   return { apiKey: fuzz.key, staffToken: staffTokens.admin, staffTokens, isolated, decoys };
 }
 

@@ -31,7 +31,7 @@ export interface MessageRow {
 
 const INSERT_COLUMNS =
   '(id, account_id, direction, kind, recipient_hash, recipient_pii, sender, body, encoding, segments, status, carrier, carrier_message_id, campaign_id, send_before, answers_keyword, next_attempt_at, created_at, updated_at)';
-const INSERT_COLUMN_COUNT = 19;
+const INSERT_COLUMN_COUNT = INSERT_COLUMNS.split(',').length;
 const ROW_PLACEHOLDERS = `(${Array(INSERT_COLUMN_COUNT).fill('?').join(', ')})`;
 
 function rowValues(r: MessageRow): unknown[] {
@@ -85,9 +85,13 @@ const INSERT_COLUMN_TYPES = [
   'text',
   'uuid',
   'timestamptz',
+  'text',
+  'timestamptz',
   'timestamptz',
   'timestamptz',
 ] as const;
+// Three branches once added a column each: a list that drifts from the columns must fail at load, not per insert.
+if (INSERT_COLUMN_TYPES.length !== INSERT_COLUMN_COUNT) throw new Error('message-store: INSERT_COLUMN_TYPES does not match INSERT_COLUMNS');
 
 /**
  * The outbox write of POST /v1/messages(/batch) and of campaign pages: one statement, straight on pg
