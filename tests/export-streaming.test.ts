@@ -52,7 +52,11 @@ async function terminatedAccountWithHistory(h: Harness): Promise<{ account: Test
   const terminated = await request(h.app).post('/v1/account/termination').set(account.auth).send({ disposition: 'return_then_delete' });
   expect(terminated.status).toBe(201);
   const key = await new TerminationKey(h.deps.pgPool, h.deps.keys.master).get();
-  return { account, token: signTerminationToken(key, 'export', account.accountId, new Date(Date.now() + 3_600_000)) };
+  // The emailed link's token: bound to this termination by its deletion deadline.
+  const { rows } = await h.deps.pgPool.query<{ delete_by: Date }>('select delete_by from account_terminations where account_id = $1', [
+    account.accountId,
+  ]);
+  return { account, token: signTerminationToken(key, 'export', account.accountId, rows[0]!.delete_by) };
 }
 
 /**

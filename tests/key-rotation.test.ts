@@ -46,8 +46,8 @@ describe('MASTER_KEY rotation', () => {
     const pool = createPgPool(databaseUrl, 1);
     try {
       const masters = deriveMasterKeys(newKey, oldKey);
-      // System keys: the phone-hash key, the audit-MAC key and the staff-TOTP key.
-      expect(await rotateMasterKey(pool, masters, 1)).toEqual({ dataKeys: 1, systemKeys: 3 });
+      // System keys: the phone-hash key, the audit-MAC key, the staff-TOTP key and the API-key digest key.
+      expect(await rotateMasterKey(pool, masters, 1)).toEqual({ dataKeys: 1, systemKeys: 4 });
       expect(await rotateMasterKey(pool, masters, 1)).toEqual({ dataKeys: 0, systemKeys: 0 });
     } finally {
       await pool.end();

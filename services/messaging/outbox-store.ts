@@ -32,7 +32,8 @@ export async function claimMessages(
   claimToken: string,
   max: number,
   leaseMs: number,
-  now = new Date(),
+  /** The send path's clock (a test's shifted one); by default the database's. */
+  now?: Date,
 ): Promise<ClaimedMessage[]> {
   const held = await pool.query<{ id: string; account_id: string }>(
     `select id, account_id from messages where claim_token = $1 and status = 'sending' order by id`,
@@ -44,14 +45,15 @@ export async function claimMessages(
         set status = 'sending', claim_token = $1, claimed_until = now() + make_interval(secs => $3::double precision / 1000),
             wait_reason = null, updated_at = now()
        from (select id from messages
-              where status = 'queued' and next_attempt_at <= $4 and (send_before is null or send_before > $4)
+              where status = 'queued' and next_attempt_at <= coalesce($4::timestamptz, now())
+                and (send_before is null or send_before > coalesce($4::timestamptz, now()))
                 and exists (select 1 from accounts a where a.id = messages.account_id and a.status = 'active')
               order by next_attempt_at
               limit $2
               for update skip locked) due
       where m.id = due.id
       returning m.id, m.account_id`,
-    [claimToken, max, leaseMs, now],
+    [claimToken, max, leaseMs, now ?? null],
   );
   return claimed.rows.map((r) => ({ id: r.id, accountId: r.account_id })).sort((a, b) => (a.id < b.id ? -1 : 1));
 }

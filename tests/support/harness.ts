@@ -5,6 +5,7 @@ import type { Express } from 'express';
 import { inject } from 'vitest';
 import { createApp } from '../../api/app';
 import { loadConfig, type AppConfig } from '../../config/env';
+import { startSendPathAfresh } from './outbox';
 import { closeServiceDeps, createServiceDeps, logFileCopy } from '../../services/bootstrap';
 import type { ServiceDeps } from '../../services/deps';
 import { createLogger } from '../../lib/logger';
@@ -109,6 +110,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   let messagingWorker: Worker | undefined;
   let messagingRunning: Promise<void> | undefined;
   if (options.messaging) {
+    await startSendPathAfresh(deps.pgPool);
     workerConnection ??= await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
     messagingWorker = await createMessagingWorker({
       connection: workerConnection,

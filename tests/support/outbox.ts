@@ -1,3 +1,4 @@
+import type { Pool } from 'pg';
 import { phoneHash } from '../../lib/crypto/phone-hash';
 import { uuidv7 } from '../../lib/ids';
 import type { ServiceDeps } from '../../services/deps';
@@ -93,4 +94,19 @@ export async function waitFor<T>(read: () => Promise<T>, check: (value: T) => bo
     value = await read();
   }
   return value;
+}
+
+/**
+ * Every test file shares the run's database but brings its own simulator: messages another file left
+ * in the outbox (sent from numbers this simulator does not hold, or waiting for a window or a hosting
+ * order) would fail here call after call and open this file's breakers, and the breakers another
+ * file opened against its own (stopped) simulator say nothing about this one. A file that runs the
+ * send path starts from an empty outbox and closed breakers.
+ */
+export async function startSendPathAfresh(pool: Pool): Promise<void> {
+  await pool.query(
+    `update messages set status = 'failed', error_code = 'left_by_another_test_file', claimed_until = null, updated_at = now()
+      where status in ('queued', 'sending')`,
+  );
+  await pool.query('delete from carrier_health');
 }

@@ -5,6 +5,7 @@ import request from 'supertest';
 import { expect } from 'vitest';
 import type { StaffRole } from '../../services/staff/staff-roles';
 import { StaffEnrolmentService } from '../../services/staff/staff-enrolments';
+import { freshAddress } from './addresses';
 import type { Harness } from './harness';
 
 export interface TestStaffUser {
@@ -39,7 +40,8 @@ export const staffBearer = (token: string) => ({ Authorization: `Bearer ${token}
 export async function staffSignIn(app: Express, user: TestStaffUser, atMs = Date.now(), fromAddress?: string): Promise<string> {
   const res = await request(app)
     .post('/staff/v1/sessions')
-    .set(fromAddress ? { 'X-Forwarded-For': fromAddress } : {})
+    // Its own client address by default: sign-ins are limited per address in the database every test file shares.
+    .set({ 'X-Forwarded-For': fromAddress ?? freshAddress() })
     .send({ email: user.email, password: user.password, code: user.totp.generate({ timestamp: atMs }) });
   expect(res.status, JSON.stringify(res.body)).toBe(201);
   return res.body.token as string;
