@@ -17,6 +17,7 @@ import { TASK_QUEUES } from '../workers/task-queues';
 import { installTemporalRuntime } from '../workers/temporal-runtime';
 import { terminationWorkflowId, type TerminationProgress } from '../workflows/lifecycle/termination';
 import { expectProblem } from './support/accounts';
+import { freshAddress } from './support/addresses';
 import { startHarness, type Harness } from './support/harness';
 import { startSimulatorProcess, type SimulatorProcess } from './support/simulator-process';
 import { createStaffUser, staffBearer, staffSignIn, type TestStaffUser } from './support/staff';
@@ -33,6 +34,8 @@ import {
 } from './support/termination';
 import { startTimeSkipping, timeSkippingWorker } from './support/time-skipping';
 
+/** Public token routes are limited per client address in the database every test file shares: each call its own. */
+const fromFreshAddress = () => ({ 'X-Forwarded-For': freshAddress() });
 let sim: SimulatorProcess;
 let h: Harness;
 let env: TestWorkflowEnvironment;
@@ -169,6 +172,7 @@ describe('account termination at the real 30 days', () => {
     expect((await terminationRow(acct.accountId))!.status).toBe('pending');
     const exported = await request(app)
       .get(`/v1/account/export/${exportToken}`)
+      .set(fromFreshAddress())
       .buffer(true)
       .parse((res, done) => {
         let text = '';
@@ -266,7 +270,7 @@ describe('account termination at the real 30 days', () => {
       ]),
     );
     // The export link died with the data.
-    expectProblem(await request(app).get(`/v1/account/export/${exportToken}`), 404, 'not_found');
+    expectProblem(await request(app).get(`/v1/account/export/${exportToken}`).set(fromFreshAddress()), 404, 'not_found');
   });
 
   it('the controller confirms with the emailed token: deletion runs at once, not at the deadline', async () => {
@@ -276,11 +280,15 @@ describe('account termination at the real 30 days', () => {
     expectProblem(
       await request(app)
         .post('/v1/account/termination/confirm')
+        .set(fromFreshAddress())
         .send({ token: `${confirmToken.slice(0, -2)}AA` }),
       404,
       'not_found',
     );
-    const confirmed = expectStatus(await request(app).post('/v1/account/termination/confirm').send({ token: confirmToken }), 200);
+    const confirmed = expectStatus(
+      await request(app).post('/v1/account/termination/confirm').set(fromFreshAddress()).send({ token: confirmToken }),
+      200,
+    );
     expect(confirmed.body.accountId).toBe(acct.accountId);
     // No time skipped: only a deletion that began at once is done.
     await waitUntilDeleted(acct.accountId);
@@ -445,9 +453,16 @@ describe('account termination at the real 30 days', () => {
       return texts.length === 2 ? linkTokens(texts.find((t) => !t.includes(first.confirmToken))!) : undefined;
     });
     expect(second.confirmToken).not.toBe(first.confirmToken);
-    expectProblem(await request(app).get(`/v1/account/export/${first.exportToken}`), 404, 'not_found');
-    expectProblem(await request(app).post('/v1/account/termination/confirm').send({ token: first.confirmToken }), 404, 'not_found');
-    expectStatus(await request(app).post('/v1/account/termination/confirm').send({ token: second.confirmToken }), 200);
+    expectProblem(await request(app).get(`/v1/account/export/${first.exportToken}`).set(fromFreshAddress()), 404, 'not_found');
+    expectProblem(
+      await request(app).post('/v1/account/termination/confirm').set(fromFreshAddress()).send({ token: first.confirmToken }),
+      404,
+      'not_found',
+    );
+    expectStatus(
+      await request(app).post('/v1/account/termination/confirm').set(fromFreshAddress()).send({ token: second.confirmToken }),
+      200,
+    );
     await waitUntilDeleted(acct.accountId);
   });
 });
