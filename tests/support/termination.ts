@@ -34,7 +34,11 @@ export function expectStatus(res: request.Response, status: number): request.Res
 /** The account holder's password in every seeded account. */
 export const HOLDER_PASSWORD = 'correct horse battery staple';
 
-const randomPhone = () => `+1628555${String(randomInt(0, 10_000)).padStart(4, '0')}`;
+/** `n` different numbers (three drawn independently once collided: a contact posted twice answers 200, not 201). */
+const distinctPhones = (n: number) => {
+  const start = randomInt(0, 10_000 - n);
+  return Array.from({ length: n }, (_, i) => `+1628555${String(start + i).padStart(4, '0')}`);
+};
 
 /**
  * An account holding some of every class of personal data, made through the API as a customer
@@ -54,7 +58,8 @@ export async function seedAccount(
   const signUp = expectStatus(await request(app).post('/v1/accounts').send({ accountName: 'Leaving Ltd', email, password }), 201);
   const accountId: string = signUp.body.account.id;
   const auth = { Authorization: `Bearer ${signUp.body.apiKey.key as string}` };
-  const phones = [randomPhone(), randomPhone(), randomPhone()];
+  const [first, second, third, optOutPhone, importedPhone] = distinctPhones(5) as [string, string, string, string, string];
+  const phones = [first, second, third];
   const contactIds: string[] = [];
   for (const [i, phone] of phones.entries()) {
     const res = await request(app)
@@ -66,7 +71,6 @@ export async function seedAccount(
   }
   const listId: string = expectStatus(await request(app).post('/v1/lists').set(auth).send({ name: 'Customers' }), 201).body.id;
   expectStatus(await request(app).post(`/v1/lists/${listId}/contacts`).set(auth).send({ contactIds }), 200);
-  const optOutPhone = randomPhone();
   expectStatus(await request(app).post('/v1/opt-outs').set(auth).send({ phone: optOutPhone, reason: 'asked' }), 201);
   const senderPhone = await obtainSenderNumber(
     { app, deps: { orm: deps.orm, pgPool: pool } },
@@ -100,7 +104,7 @@ export async function seedAccount(
         csvOf(
           ['phone', 'name'],
           [
-            [randomPhone(), 'Imported'],
+            [importedPhone, 'Imported'],
             ['bad', 'Bad row'],
           ],
         ),
