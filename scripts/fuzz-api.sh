@@ -15,4 +15,6 @@ if [ ! -x "${VENV}/bin/schemathesis" ] || ! "${VENV}/bin/schemathesis" --version
   "${PYTHON:-python3}" -m venv "${VENV}"
   "${VENV}/bin/pip" install --quiet "schemathesis==${SCHEMATHESIS_VERSION}"
 fi
-SCHEMATHESIS="$(pwd)/${VENV}/bin/schemathesis" exec npx tsx scripts/fuzz-api.ts "$@"
+# An absolute SCHEMATHESIS_VENV stays as given; a relative one is under the checkout.
+case "${VENV}" in /*) ;; *) VENV="$(pwd)/${VENV}" ;; esac
+SCHEMATHESIS="${VENV}/bin/schemathesis" exec npx tsx scripts/fuzz-api.ts "$@"
