@@ -20,6 +20,18 @@ const isDnsServer = (entry: string) => {
 
 const base64Key = z.string().refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 bytes, base64-encoded');
 
+/** An env value listing items separated by commas (blank items dropped); empty by default. */
+const commaSeparatedList = () =>
+  z
+    .string()
+    .default('')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((e) => e.trim())
+        .filter((e) => e.length > 0),
+    );
+
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -70,16 +82,10 @@ const schema = z.object({
    * in this list has its X-Forwarded-For believed (client addresses feed every address limit).
    * Default none: the TCP peer is the client.
    */
-  TRUSTED_PROXIES: z
-    .string()
-    .default('')
-    .transform((v) =>
-      v
-        .split(',')
-        .map((e) => e.trim())
-        .filter((e) => e.length > 0),
-    )
-    .refine((list) => list.length <= 64 && list.every(isAddressOrCidr), 'must be a comma-separated list of IP addresses or CIDR blocks'),
+  TRUSTED_PROXIES: commaSeparatedList().refine(
+    (list) => list.length <= 64 && list.every(isAddressOrCidr),
+    'must be a comma-separated list of IP addresses or CIDR blocks',
+  ),
   /** Bearer token that /metrics requires; unset, /metrics is not served. */
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   REQUEST_BODY_LIMIT: z.string().default('1mb'),
@@ -132,19 +138,10 @@ const schema = z.object({
    * Comma-separated DNS servers (address or address:port) that resolve customer webhook hosts when
    * a URL is created or changed; default the system's resolvers.
    */
-  WEBHOOK_DNS_SERVERS: z
-    .string()
-    .default('')
-    .transform((v) =>
-      v
-        .split(',')
-        .map((e) => e.trim())
-        .filter((e) => e.length > 0),
-    )
-    .refine(
-      (list) => list.length <= 8 && list.every(isDnsServer),
-      'must be a comma-separated list of IP addresses (a.b.c.d:port or [v6]:port for another port)',
-    ),
+  WEBHOOK_DNS_SERVERS: commaSeparatedList().refine(
+    (list) => list.length <= 8 && list.every(isDnsServer),
+    'must be a comma-separated list of IP addresses (a.b.c.d:port or [v6]:port for another port)',
+  ),
   /** Customer webhook URLs must be https to public addresses; 'true' also allows http and loopback (dev and tests only). */
   WEBHOOKS_ALLOW_LOOPBACK: z
     .enum(['true', 'false'])
