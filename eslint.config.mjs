@@ -45,6 +45,8 @@ export default tseslint.config(
       'eslint.config.mjs',
       'vitest.config.mts',
       'vitest.histories.config.mts',
+      'web/vite.config.mts',
+      'web/src/api/schema.d.ts',
       'activities/prepare-thread.js',
     ],
   },

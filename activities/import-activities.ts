@@ -166,9 +166,11 @@ export function createImportActivities(deps: ServiceDeps) {
     /** Final counts come from the per-chunk claims, so they are exact whatever was retried. */
     async completeImport(importId: string): Promise<ImportProgress> {
       const em = orm.em.fork();
-      return em.transactional(async (tem) => {
+      let completedNow: ContactImport | null = null;
+      const progress = await em.transactional(async (tem) => {
         const imp = await tem.findOneOrFail(ContactImport, { id: importId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
         if (imp.status !== 'completed') {
+          completedNow = imp;
           const { rows, ...counts } = await sumChunkResults(pgPool, importId, 0, imp.chunkCount);
           Object.assign(imp, { ...counts, status: 'completed', processedRows: rows, completedAt: new Date(), updatedAt: new Date() });
           await tem.flush();
@@ -177,6 +179,15 @@ export function createImportActivities(deps: ServiceDeps) {
         }
         return toImportProgress(imp);
       });
+      // Once, when this attempt completed it (a retry after the commit finds it completed).
+      if (completedNow) {
+        const { accountId } = completedNow as ContactImport;
+        deps.analytics.captureForAccount(accountId, 'contacts_imported', {
+          imported: progress.created + progress.updated,
+          rejected: progress.invalid,
+        });
+      }
+      return progress;
     },
 
     async failImport(importId: string, reason: string): Promise<void> {

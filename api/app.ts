@@ -1,5 +1,5 @@
 import { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
-import express, { Router, type Request, type Response } from 'express';
+import express, { Router, type Express, type Request, type Response } from 'express';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import swaggerUi from 'swagger-ui-express';
@@ -24,7 +24,11 @@ import type { RouteHost } from './http/define-route';
 import { methodNotAllowedHandler, optionsHandler, recordRouteMethod } from './http/method-not-allowed';
 import { notFoundHandler, problemErrorHandler } from './http/problem';
 import { healthRoutes } from './health';
+import { defaultConsoleDir, mountConsole } from './console';
+import { closeConnectionsWhileDraining, type DrainState } from './drain';
+import { loadShedder } from './load-shedder';
 import { createMetrics, metricsRoute } from './metrics';
+import { registerOperationalMetrics } from './operational-metrics';
 import { RateLimiter } from './middleware/rate-limiter';
 import { buildOpenApiDocument } from './openapi';
 import { accountRoutes } from './routes/accounts';
@@ -35,14 +39,23 @@ import { listRoutes } from './routes/lists';
 import { optOutRoutes } from './routes/opt-outs';
 import { messageRoutes } from './routes/messages';
 import { messagingSettingsRoutes } from './routes/messaging-settings';
+import { usageRoutes } from './routes/usage';
+import { UsageService } from '../services/billing/usage-service';
 import { senderNumberRoutes } from './routes/sender-numbers';
 import { carrierWebhooks } from './webhooks/carrier-webhooks';
+import { stripeWebhookRouter } from './webhooks/stripe-webhook';
+import { billingRoutes, staffBillingRoutes } from './routes/billing';
+import { BillingService, TemporalDunningStarter } from '../services/billing/billing-service';
+import { StripeEventApplier } from '../services/billing/stripe-event-applier';
+import { createBillingProvider } from '../providers/billing/registry';
 import { MessagesService } from '../services/messaging/messages-service';
 import { MessagingSettingsService } from '../services/messaging/messaging-settings';
 import { SenderNumbersService } from '../services/messaging/sender-numbers';
 import { createNumberCarriers } from '../providers/sms/registry';
 import type { NumberCarriers } from '../providers/sms/numbers';
 import { sessionRoutes } from './routes/sessions';
+import { googleSignInRoutes } from './routes/google-sign-in';
+import { googleSignInFromConfig } from '../services/holders/google-sign-in';
 import { staffSessionRoutes } from './routes/staff-sessions';
 import { staffUserRoutes } from './routes/staff-users';
 import { isStaffToken, StaffSessionService } from '../services/staff/staff-sessions';
@@ -62,6 +75,11 @@ import { noticeRoutes } from './routes/notices';
 import { subprocessorRoutes } from './routes/subprocessors';
 import { policyRoutes, staffPolicyRoutes } from './routes/policies';
 import { PoliciesService } from '../services/policies/policies-service';
+import { holderConsentRoutes } from './routes/holder-consents';
+import { holderProfileRoutes } from './routes/holder-profile';
+import { ProfileService } from '../services/holders/profile-service';
+import { PasswordChange } from '../services/holders/password-change';
+import { ConsentsService } from '../services/holders/consents-service';
 import { staffSubprocessorRoutes } from './routes/staff-subprocessors';
 import { SubprocessorsService } from '../services/subprocessors/subprocessors-service';
 import { NoticesService } from '../services/notices/notices-service';
@@ -69,6 +87,19 @@ import { BreachesService } from '../services/breaches/breaches-service';
 import { DsrService } from '../services/dsr/dsr-service';
 import { dataSubjectRequestRoutes } from './routes/data-subject-requests';
 import { staffDataSubjectRequestRoutes } from './routes/staff-data-subject-requests';
+import { EmailLinks } from '../services/holders/email-links';
+import { HolderSessions, ROLE_SCOPES } from '../services/holders/holder-sessions';
+import { holderCookiePolicy, holderCookieToken, requireSameOrigin, setHolderCookie } from './http/holder-cookie';
+import { HolderVerification } from '../services/holders/holder-verification';
+import { holderRoutes } from './routes/holders';
+import { accountMemberRoutes } from './routes/account-members';
+import { DeferredWork } from '../services/holders/deferred-work';
+import { EmailChange } from '../services/holders/email-change';
+import { Invitations } from '../services/holders/invitations';
+import { LinkRequests } from '../services/holders/link-requests';
+import { Members } from '../services/holders/members';
+import { PasswordReset } from '../services/holders/password-reset';
+import { VerificationResend } from '../services/holders/verification-resend';
 
 const SIGNUPS_PER_MINUTE_PER_IP = 30;
 
@@ -81,7 +112,16 @@ export interface AppOptions {
   alertEmail?: EmailSender | null;
   /** Time source of the notice processes' rules (breach awareness, 30-day notice periods, the policy in force); tests on a time-skipping server pass its clock. */
   noticeClock?: () => Date;
+  /** Set by api/server.ts on SIGTERM: /readyz fails and responses close their connections. */
+  drain?: DrainState;
 }
+
+const DEFERRED_WORK = 'deferredWork';
+const OPENAPI_DOCUMENT = 'openApiDocument';
+/** The document /openapi.json answers (the console's typed client is generated from it). */
+export const openApiDocumentOf = (app: Express): unknown => app.locals[OPENAPI_DOCUMENT];
+/** The app's work after answers (emailed links of public requests): what shutdown and tests wait for. */
+export const deferredWorkOf = (app: Express): DeferredWork => app.locals[DEFERRED_WORK] as DeferredWork;
 
 /** The credential of `Authorization: Bearer <token>`, or null without one. */
 function bearerToken(req: Request): string | null {
@@ -102,7 +142,11 @@ export function createApp(deps: ApiDeps, options: AppOptions = {}) {
     logger: deps.logger,
   });
   const authenticator = new ApiKeyAuthenticator(deps.keys.authDigestKey, authLimits);
-  const sessions = new SessionService(authLimits, alerts);
+  const sessions = new SessionService(authLimits, alerts, undefined, (userId, method) =>
+    deps.analytics.capture(userId, 'holder_signed_in', { method }),
+  );
+  const holderSessions = new HolderSessions(authLimits);
+  const cookiePolicy = holderCookiePolicy(deps.config);
   const staffSessions = new StaffSessionService(authLimits, alerts, deps.keys.staffTotpKey, { clock: options.authClock });
   void dummyArgon2Hash(); // made now, so the first sign-in with an unknown email costs what the others cost
   const keyLimiter = new RateLimiter(deps.config.RATE_LIMIT_PER_MINUTE);
@@ -128,9 +172,14 @@ export function createApp(deps: ApiDeps, options: AppOptions = {}) {
     );
   }
   app.use(metrics.observe);
+  if (options.drain) app.use(closeConnectionsWhileDraining(options.drain));
+  app.use(loadShedder(deps.config.API_MAX_IN_FLIGHT));
   app.use('/docs', helmet({ contentSecurityPolicy: false }), swaggerUi.serve, swaggerUi.setup(undefined, { swaggerUrl: '/openapi.json' }));
   app.use(helmet());
   app.use(carrierWebhooks(deps)); // before the JSON parser: carrier signatures are over the raw bytes
+  const billingProvider = createBillingProvider(deps.config);
+  const stripeEvents = billingProvider ? new StripeEventApplier(deps, billingProvider, new TemporalDunningStarter(deps.temporal)) : null;
+  app.use(stripeWebhookRouter(deps, billingProvider, stripeEvents)); // before the JSON parser, like the carriers'
   app.use(express.json({ limit: deps.config.REQUEST_BODY_LIMIT, strict: true }));
   app.use((req, _res, next) => {
     req.em = deps.orm.em.fork();
@@ -150,6 +199,10 @@ export function createApp(deps: ApiDeps, options: AppOptions = {}) {
     registry,
     async authenticate(req: Request, res: Response, em, allowSession) {
       const token = bearerToken(req);
+      if (token === null && holderCookieToken(req, cookiePolicy) !== null) {
+        const holder = await this.authenticateHolder(req, res, em);
+        return { accountId: holder.accountId, apiKeyId: holder.sessionId, scopes: [...ROLE_SCOPES[holder.role]], holder };
+      }
       if (token === null) throw new AppError('unauthorized', 'send an API key as "Authorization: Bearer <key>"');
       if (isStaffToken(token))
         throw new AppError('unauthorized', 'a staff token only works on /staff/v1/*; call this endpoint with an API key');
@@ -162,6 +215,15 @@ export function createApp(deps: ApiDeps, options: AppOptions = {}) {
       }
       takeRequest(res, 'sessionId' in actor ? actor.sessionId : actor.apiKeyId);
       return actor;
+    },
+    async authenticateHolder(req: Request, res: Response, em) {
+      const token = holderCookieToken(req, cookiePolicy);
+      if (token === null) throw new AppError('unauthorized', 'sign in with POST /v1/sessions: this endpoint takes the session cookie only');
+      const holder = await holderSessions.authenticate(em, token, req.ip ?? 'unknown');
+      if (holder.rotatedToken) setHolderCookie(res, cookiePolicy, holder.rotatedToken);
+      requireSameOrigin(req, cookiePolicy);
+      takeRequest(res, holder.sessionId);
+      return holder;
     },
     async authenticateStaff(req: Request, res: Response, em) {
       const token = bearerToken(req);
@@ -178,12 +240,38 @@ export function createApp(deps: ApiDeps, options: AppOptions = {}) {
     idempotency: new IdempotencyStore(deps.keyring),
   };
 
-  healthRoutes(router, deps);
+  healthRoutes(router, deps, options.drain);
   // Express tries routes in order: the send path, by far the busiest, goes first.
   messageRoutes(host, new MessagesService(deps));
-  accountRoutes(host, deps);
+  const holderLinks = new EmailLinks(deps.pgPool, deps.keys.authDigestKey);
+  const holderMail = { email: createEmailSender(deps.config), apiBaseUrl: deps.config.PUBLIC_BASE_URL, logger: deps.logger };
+  const deferredWork = new DeferredWork(deps.logger);
+  app.locals[DEFERRED_WORK] = deferredWork;
+  const linkRequests = new LinkRequests(deps.pgPool, deps.keys.authDigestKey, holderLinks, deferredWork);
+  const linkDeps = { orm: deps.orm, links: holderLinks, limits: authLimits, mail: holderMail };
+  const emailChange = new EmailChange({ ...linkDeps, deferred: deferredWork });
+  const invitations = new Invitations(linkDeps);
+  accountRoutes(host, deps, { links: holderLinks, mail: holderMail });
+  holderRoutes(host, {
+    verification: new HolderVerification(holderLinks, authLimits),
+    resend: new VerificationResend({ ...linkDeps, requests: linkRequests }),
+    passwordReset: new PasswordReset({ ...linkDeps, requests: linkRequests }),
+    emailChange,
+    invitations,
+  });
+  accountMemberRoutes(host, new Members(), invitations);
   apiKeyRoutes(host, { digestKey: deps.keys.authDigestKey, limits: authLimits });
-  sessionRoutes(host, sessions);
+  sessionRoutes(host, sessions, holderSessions, cookiePolicy);
+  googleSignInRoutes(
+    host,
+    googleSignInFromConfig(deps.config, {
+      sessions,
+      holderSessions,
+      limits: authLimits,
+      signUp: { keyring: deps.keyring, authDigestKey: deps.keys.authDigestKey },
+    }),
+    cookiePolicy,
+  );
   importRoutes(
     host,
     new ImportsService({
@@ -214,6 +302,8 @@ export function createApp(deps: ApiDeps, options: AppOptions = {}) {
     }),
   );
   messagingSettingsRoutes(host, new MessagingSettingsService());
+  const usage = new UsageService(deps);
+  usageRoutes(host, usage);
   webhookEndpointRoutes(host, new WebhookEndpointsService(deps));
   const campaigns = new CampaignsService(deps);
   campaignRoutes(host, campaigns, new CampaignRuns(deps, campaigns));
@@ -247,16 +337,31 @@ export function createApp(deps: ApiDeps, options: AppOptions = {}) {
   });
   accountTerminationRoutes(host, deps, terminations);
   staffAccountRoutes(host, terminations);
+  const billing = new BillingService(deps, billingProvider);
+  billingRoutes(host, billing, usage);
+  staffBillingRoutes(host, billing, usage);
+  const consents = new ConsentsService();
+  holderConsentRoutes(host, consents);
+  holderProfileRoutes(host, {
+    profiles: new ProfileService({ pgPool: deps.pgPool, masters: deps.keys.master }),
+    consents,
+    passwords: new PasswordChange(authLimits, holderSessions),
+    emailChange,
+    cookie: cookiePolicy,
+  });
 
   const openApi = buildOpenApiDocument(registry);
+  app.locals[OPENAPI_DOCUMENT] = openApi;
   router.get('/openapi.json', (_req, res) => {
     res.json(openApi);
   });
+  if (deps.config.METRICS_TOKEN) registerOperationalMetrics(metrics.registry, deps);
   metricsRoute(router, metrics.registry, deps.config.METRICS_TOKEN);
   for (const path of ['/healthz', '/readyz', '/openapi.json', ...(deps.config.METRICS_TOKEN ? ['/metrics'] : [])]) {
     recordRouteMethod(router, 'get', path);
   }
 
+  mountConsole(app, deps.config.CONSOLE_DIR ?? defaultConsoleDir());
   app.use(optionsHandler(router));
   app.use(router);
   app.use(methodNotAllowedHandler(router));

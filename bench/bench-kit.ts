@@ -1,14 +1,18 @@
 /**
- * Pieces the send-path benches share: the product's processes spawned as `npm run dev` starts them,
+ * Pieces the send-path benches share: the product's processes started from the build as production starts them,
  * a keep-alive HTTP caller for the API, and the same-run SDK floor.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Agent, request as httpRequest } from 'node:http';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { Pool } from 'pg';
 import type { SmsCarrier } from '../providers/sms/carrier';
 import { mapBounded } from '../services/messaging/send-concurrency';
 import { dispatchWorkflowId } from '../workflows/messaging/dispatch';
+import { API_HEAP_FLAG } from '../api/heap-budget';
+import { DIST_ENTRIES } from './product-build';
+import { markOwnerVerifiedIn } from '../tests/support/owner-verification';
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -40,12 +44,18 @@ export async function sdkFloor(
   return sends / ((performance.now() - started) / 1000);
 }
 
-/** One of the product's processes (api/server.ts, workers/worker.ts) under tsx, as `npm run dev` starts them. */
-export function spawnProduct(entry: string, env: Record<string, string>, nodeArgs: string[] = []): ChildProcess {
-  return spawn(process.execPath, [...nodeArgs, '--import', 'tsx', join(__dirname, '..', entry)], {
-    env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+/**
+ * One of the product's processes from the build (bench/product-build.ts), with plain `node` as
+ * `npm start` (with its heap budget) and `npm run start:worker` start them.
+ */
+export function spawnProduct(kind: keyof typeof DIST_ENTRIES, env: Record<string, string>, nodeArgs: string[] = []): ChildProcess {
+  const args = [...(kind === 'api' ? [API_HEAP_FLAG] : []), ...nodeArgs, DIST_ENTRIES[kind]];
+  return spawn(process.execPath, args, { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+}
+
+/** A process's resident set now, in MiB (/proc, Linux). */
+export function rssMb(pid: number): number {
+  return Math.round(Number(/^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024);
 }
 
 export async function stopProcess(child: ChildProcess | undefined): Promise<void> {
@@ -71,7 +81,12 @@ export class ApiCaller {
     this.agent = new Agent({ keepAlive: true, maxSockets });
   }
 
-  call(method: string, path: string, headers: Record<string, string>, body?: unknown): Promise<{ status: number; json: Answer }> {
+  call(
+    method: string,
+    path: string,
+    headers: Record<string, string>,
+    body?: unknown,
+  ): Promise<{ status: number; json: Answer; headers: Record<string, string | string[] | undefined> }> {
     return new Promise((resolve, reject) => {
       const payload = body === undefined ? undefined : JSON.stringify(body);
       const req = httpRequest(
@@ -81,7 +96,9 @@ export class ApiCaller {
           let data = '';
           res.setEncoding('utf8');
           res.on('data', (c: string) => (data += c));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, json: (data ? JSON.parse(data) : {}) as Answer }));
+          res.on('end', () =>
+            resolve({ status: res.statusCode ?? 0, json: (data ? JSON.parse(data) : {}) as Answer, headers: res.headers }),
+          );
         },
       );
       req.on('error', reject);
@@ -104,10 +121,12 @@ export async function waitUntil(check: () => Promise<boolean>, what: string, tim
 
 /**
  * Waits until the spawned API answers and the worker has started its last dispatcher shard, then
- * signs up the bench account and orders its sender number (number-order runs to active): what every send-path bench does first.
+ * signs up the bench account (its owner verified, as the emailed link would) and orders its sender
+ * number (number-order runs to active): what every send-path bench does first.
  */
 export async function readyAccount(
   http: ApiCaller,
+  db: Pick<Pool, 'query'>,
   temporal: Client,
   shards: number,
   from: string,
@@ -129,6 +148,7 @@ export async function readyAccount(
   );
   if (signUp.status !== 201) throw new Error(`sign-up answered ${signUp.status}`);
   const auth = { authorization: `Bearer ${signUp.json.apiKey!.key}` };
+  await markOwnerVerifiedIn(db, signUp.json.account!.id);
   const sender = await http.call('POST', '/v1/sender-numbers', auth, { phone: from });
   if (sender.status !== 202) throw new Error(`sender number order answered ${sender.status}`);
   const numberId = (sender.json as { id?: string }).id!;

@@ -12,14 +12,12 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream, mkdirSync } from 'node:fs';
-import { request as httpRequest } from 'node:http';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { DEFAULT_DISPATCH_SETTINGS } from '../activities/messaging/messaging-deps';
-import { API_HEAP_FLAG } from '../api/heap-budget';
 import { loadConfig } from '../config/env';
 import { DEFAULT_APP_ROLE, urlAsRole } from '../db/app-role';
 import { dropDatabase } from '../db/create-database';
@@ -37,7 +35,9 @@ import { campaignWorkflowId } from '../workflows/campaigns/campaign';
 import { importWorkflowId } from '../workflows/import-contacts';
 import { dispatchWorkflowId } from '../workflows/messaging/dispatch';
 import { SEARCH_ATTRIBUTE_KEYS } from '../workflows/search-attributes';
+import { createListCampaign, uploadCsv, writeAudienceCsv } from './campaign-setup';
 import { ApiCaller, readyAccount, sdkFloor, sleep, spawnProduct, stopProcess, waitUntil } from './bench-kit';
+import { buildProduct, BUILD_FIELD } from './product-build';
 
 const RECIPIENTS = Number(process.env.BENCH_RECIPIENTS ?? 1_000_000);
 const SHARDS = Number(process.env.BENCH_SHARDS ?? 2);
@@ -53,28 +53,6 @@ const OUT_DIR = join(__dirname, '..', '.data', 'bench');
 
 const log = (msg: string) => process.stderr.write(`[bench:campaign] ${msg}\n`);
 
-async function writeCsv(path: string, timezone: string): Promise<void> {
-  const out = createWriteStream(path);
-  out.write('phone,name,timezone\n');
-  for (let i = 0; i < RECIPIENTS; i++) {
-    if (!out.write(`${phoneFor(i)},Person ${i},${timezone}\n`)) await new Promise<void>((r) => out.once('drain', () => r()));
-  }
-  await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
-}
-
-function upload(url: string, headers: Record<string, string>, file: string): Promise<{ status: number; json: { id?: string } }> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(url, { method: 'POST', headers: { ...headers, 'content-type': 'text/csv' } }, (res) => {
-      let data = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (data += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, json: JSON.parse(data) as { id?: string } }));
-    });
-    req.on('error', reject);
-    createReadStream(file).pipe(req);
-  });
-}
-
 /** The longest history among the workflow's runs (the first and every continue-as-new). */
 async function maxHistoryEvents(temporal: Client, workflowId: string): Promise<{ runs: number; max: number }> {
   let runs = 0;
@@ -87,6 +65,7 @@ async function maxHistoryEvents(temporal: Client, workflowId: string): Promise<{
 }
 
 async function main(): Promise<void> {
+  buildProduct(log);
   mkdirSync(OUT_DIR, { recursive: true });
   const ownerUrl = `postgres://postgres@127.0.0.1:5432/massivesms_bench_${randomBytes(3).toString('hex')}`;
   const databaseUrl = urlAsRole(ownerUrl, DEFAULT_APP_ROLE);
@@ -131,35 +110,25 @@ async function main(): Promise<void> {
 
     const csv = join(OUT_DIR, `campaign-contacts-${RECIPIENTS}.csv`);
     const timezone = zoneAtLocalHour(14);
-    await writeCsv(csv, timezone);
+    await writeAudienceCsv(csv, RECIPIENTS, timezone);
 
-    api = spawnProduct('api/server.ts', { ...productEnv, NODE_OPTIONS: API_HEAP_FLAG });
-    worker = spawnProduct('workers/worker.ts', productEnv, PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : []);
-    const { auth, accountId } = await readyAccount(http, temporal, SHARDS, FROM);
+    api = spawnProduct('api', productEnv);
+    worker = spawnProduct('worker', productEnv, PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : []);
+    const { auth, accountId } = await readyAccount(http, deps.pgPool, temporal, SHARDS, FROM);
 
     log(`importing ${RECIPIENTS} contacts through the API (timezone ${timezone})`);
     const importStarted = performance.now();
-    const accepted = await upload(`${baseUrl}/v1/contacts/imports`, auth, csv);
+    const accepted = await uploadCsv(`${baseUrl}/v1/contacts/imports`, auth, csv);
     if (accepted.status !== 202) throw new Error(`upload answered ${accepted.status}: ${JSON.stringify(accepted.json)}`);
     const imported: ImportProgress = await temporal.workflow.getHandle(importWorkflowId(accepted.json.id!)).result();
     if (imported.created !== RECIPIENTS) throw new Error(`expected ${RECIPIENTS} contacts, got ${JSON.stringify(imported)}`);
     log(`imported in ${((performance.now() - importStarted) / 1000).toFixed(1)} s`);
-    const list = await http.call('POST', '/v1/lists', auth, { name: 'Everyone' });
-    if (list.status !== 201) throw new Error(`list answered ${list.status}`);
-    await deps.pgPool.query(
-      `insert into list_memberships (list_id, contact_id, account_id, created_at) select $1, id, account_id, now() from contacts where account_id = $2`,
-      [list.json.id, accountId],
-    );
-
-    const created = await http.call('POST', '/v1/campaigns', auth, {
+    const campaignId = await createListCampaign(http, deps.pgPool, auth, accountId, {
       name: 'Bench',
       template: 'Hello {{name}}, the bench says hi',
       from: FROM,
-      audience: { listIds: [list.json.id] },
       ratePerSecond: RATE,
     });
-    if (created.status !== 201) throw new Error(`campaign answered ${created.status}: ${JSON.stringify(created.json)}`);
-    const campaignId = created.json.id!;
     log(`launching at ${RATE}/s to ${RECIPIENTS} recipients`);
     const started = performance.now();
     const launched = await http.call('POST', `/v1/campaigns/${campaignId}/launch`, auth);
@@ -214,6 +183,7 @@ async function main(): Promise<void> {
     console.log(
       JSON.stringify({
         bench: 'campaign',
+        ...BUILD_FIELD,
         recipients: RECIPIENTS,
         msgs_per_s: Math.round(msgsPerS),
         sdk_floor_per_s: Math.round(sdkFloorPerS),

@@ -10,10 +10,9 @@
  * same rows in scratch copies of both tables (same columns and indexes). `ratio` = our rows/s over
  * the floor's. The last stdout line is one JSON object; everything else goes to stderr.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
-import { join } from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { Pool } from 'pg';
@@ -24,6 +23,8 @@ import { temporalPaths } from '../scripts/temporal-paths';
 import { PERSONAL_ROWS } from '../services/termination/deletion-steps';
 import { freePort } from '../tests/support/free-port';
 import { SEARCH_ATTRIBUTE_KEYS } from '../workflows/search-attributes';
+import { spawnProduct, stopProcess } from './bench-kit';
+import { buildProduct, BUILD_FIELD } from './product-build';
 
 const CONTACTS = Number(process.env.BENCH_CONTACTS ?? 1_000_000);
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 2_000_000);
@@ -32,22 +33,6 @@ const PROBE_INTERVAL_MS = 20;
 
 const log = (msg: string) => process.stderr.write(`[bench:deletion] ${msg}\n`);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function spawnProduct(entry: string, env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', join(__dirname, '..', entry)], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-}
-
-async function stopProcess(child: ChildProcess | undefined): Promise<void> {
-  if (!child || child.exitCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  const forced = setTimeout(() => child.kill('SIGKILL'), 10_000);
-  await exited;
-  clearTimeout(forced);
-}
 
 function call(baseUrl: string, method: string, path: string, headers: Record<string, string>, body?: unknown) {
   const payload = body === undefined ? undefined : JSON.stringify(body);
@@ -146,6 +131,7 @@ async function deleteFloor(pool: Pool, accountId: string): Promise<number> {
 }
 
 async function main(): Promise<void> {
+  buildProduct(log);
   const ownerUrl = `postgres://postgres@127.0.0.1:5432/massivesms_bench_${randomBytes(3).toString('hex')}`;
   const databaseUrl = urlAsRole(ownerUrl, DEFAULT_APP_ROLE);
   await prepareDatabase(ownerUrl, databaseUrl);
@@ -170,8 +156,8 @@ async function main(): Promise<void> {
   let api: ChildProcess | undefined;
   let worker: ChildProcess | undefined;
   try {
-    api = spawnProduct('api/server.ts', productEnv);
-    worker = spawnProduct('workers/worker.ts', productEnv);
+    api = spawnProduct('api', productEnv);
+    worker = spawnProduct('worker', productEnv);
     await waitUntil(async () => (await call(baseUrl, 'GET', '/healthz', {})).status === 200, 'the API');
     const leaving = await signUp(baseUrl, 'Leaving');
     const other = await signUp(baseUrl, 'Staying');
@@ -231,6 +217,7 @@ async function main(): Promise<void> {
     console.log(
       JSON.stringify({
         bench: 'deletion',
+        ...BUILD_FIELD,
         contacts: CONTACTS,
         messages: MESSAGES,
         seconds: Number(seconds.toFixed(1)),

@@ -16,6 +16,7 @@ import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { Pool } from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { CpuSampler, type PhaseCpu } from './cpu-sampler';
+import { buildProduct, BUILD_FIELD } from './product-build';
 import { startProductProcess, type ProductProcess } from './product-process';
 import { freePort } from '../tests/support/free-port';
 import { DEFAULT_APP_ROLE, urlAsRole } from '../db/app-role';
@@ -129,6 +130,7 @@ function logPhase(p: PhaseCpu) {
 }
 
 async function main(): Promise<void> {
+  buildProduct(log);
   mkdirSync(OUT_DIR, { recursive: true });
   const file = join(OUT_DIR, `contacts-${ROWS}.csv`);
   log(`generating ${ROWS} rows`);
@@ -155,7 +157,7 @@ async function main(): Promise<void> {
   const profileDir = process.env.BENCH_CPU_PROFILE_DIR;
   const processes: ProductProcess[] = [];
   try {
-    // The worker first: it bundles the workflow code at start, which is not part of the import.
+    // The worker first: its start (connecting, creating its Temporal workers) is not part of the import.
     processes.push(await startProductProcess('worker', productEnv, profileDir));
     processes.push(await startProductProcess('api', productEnv, profileDir));
     const [worker, api] = processes as [ProductProcess, ProductProcess];
@@ -203,6 +205,7 @@ async function main(): Promise<void> {
     console.log(
       JSON.stringify({
         bench: 'import',
+        ...BUILD_FIELD,
         rows: ROWS,
         rows_per_s: Math.round(rowsPerS),
         copy_real_rows_per_s: Math.round(copyRealRowsPerS),

@@ -1,35 +1,45 @@
 /**
- * Send-path throughput. N one-off messages are posted to `POST /v1/messages` by concurrent clients
- * (the API and the worker each in their own process, as deployed), drained by the dispatcher
- * workflows (real Temporal dev server, real Postgres, the official SDKs through the carrier adapters)
- * into the simulator process at zero latency, until every message is sent. In the same run,
- * `sdk_floor_per_s`: the Telnyx adapter (official SDK) sending to the same simulator in a tight loop
- * at the dispatchers' concurrency, writing nothing. `--faults` adds 20 % Telnyx 5xx and 5 %
- * ambiguous sends; `--outbox` writes the messages straight into the outbox instead of through the
- * API (dispatcher throughput alone). The last line is one JSON object.
+ * Send-path throughput and latency, on the production build (bench/product-build.ts). The API and
+ * the worker each run in their own process from dist/, with the dispatcher workflows (real
+ * Temporal dev server, real Postgres, the official SDKs through the carrier adapters) sending into
+ * the simulator process at zero latency. The run is a list of phases (bench/messages-phase.ts),
+ * each adding fields to the result line: the worker's RSS at rest; saturation (N messages posted
+ * by closed-loop clients until all are sent: `msgs_per_s`, `p99_accept_ms`); an open loop at half
+ * that rate (`p99_accept_ms_at_half_load`). In the same run, `sdk_floor_per_s`: the Telnyx adapter
+ * (official SDK) sending to the same simulator in a tight loop at the dispatchers' concurrency,
+ * writing nothing. `--faults` adds 20 % Telnyx 5xx and 5 % ambiguous sends; `--outbox` writes the
+ * messages straight into the outbox instead of through the API (dispatcher throughput alone, no
+ * latency phases). Then usage reporting on vs off (bench/messages-billing.ts): `billing_overhead`
+ * and `meter_total_matches`. The last line is one JSON object.
  */
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { Client } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { API_HEAP_FLAG } from '../api/heap-budget';
 import { DEFAULT_DISPATCH_SETTINGS } from '../activities/messaging/messaging-deps';
 import { loadConfig } from '../config/env';
 import { DEFAULT_APP_ROLE, urlAsRole } from '../db/app-role';
 import { dropDatabase } from '../db/create-database';
 import { prepareDatabase } from '../db/orm';
+import { createBillingProvider } from '../providers/billing/registry';
 import { createSmsCarriers } from '../providers/sms/registry';
 import { temporalPaths } from '../scripts/temporal-paths';
 import { closeServiceDeps, createServiceDeps } from '../services/bootstrap';
 import type { FaultPlanInput } from '../simulator/types';
 import { checkAgainstLedger } from '../tests/support/ledger-check';
-import { insertQueuedMessages } from '../tests/support/outbox';
 import { startSimulatorProcess } from '../tests/support/simulator-process';
 import { dispatchWorkflowId } from '../workflows/messaging/dispatch';
 import { SEARCH_ATTRIBUTE_KEYS } from '../workflows/search-attributes';
 import { freePort } from '../tests/support/free-port';
-import { ApiCaller, readyAccount, sdkFloor, sleep, spawnProduct, stopProcess } from './bench-kit';
+import { ApiCaller, readyAccount, sdkFloor, spawnProduct, stopProcess } from './bench-kit';
+import { billingOverheadPhase } from './messages-billing';
+import { openLoopPhase } from './messages-open-loop';
+import type { MessagesBenchContext, MessagesBenchPhase } from './messages-phase';
+import { saturationPhase } from './messages-saturation';
+import { workerAtRestPhase } from './messages-worker-at-rest';
+import { WORKER_ROLES as WORKER_ROLE_NAMES } from '../workers/worker-roles';
+import { buildProduct, BUILD_FIELD } from './product-build';
 
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 100_000);
 const SHARDS = Number(process.env.BENCH_SHARDS ?? 2);
@@ -37,12 +47,23 @@ const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 32);
 const FLOOR_MESSAGES = Number(process.env.BENCH_FLOOR_MESSAGES ?? 20_000);
 const FAULTS = process.argv.includes('--faults');
 const VIA_OUTBOX = process.argv.includes('--outbox');
+/** --overload: an open loop at twice the saturation rate after the half-load phase (shed_fraction, p99_admitted_ms). */
+const OVERLOAD = process.argv.includes('--overload');
 /** BENCH_PROFILE_DIR=<dir>: the API and the worker write V8 CPU profiles there when they exit. */
 const PROFILE_DIR = process.env.BENCH_PROFILE_DIR;
 const CONCURRENCY = SHARDS * DEFAULT_DISPATCH_SETTINGS.sendConcurrency;
 /** From the simulator's number inventory (+1 <area> 9xx xxxx): the bench orders it like a customer. */
 const FROM = '+14159000100';
-const TERMINAL = `('sent', 'delivered', 'undelivered', 'failed', 'suppressed')`;
+/**
+ * BENCH_WORKER_ROLES=messaging: the measured worker process serves only these roles (WORKER_ROLES)
+ * and a second one the others, as a deployment with one process per role would; default one
+ * process serving every role.
+ */
+const WORKER_ROLES = process.env.BENCH_WORKER_ROLES;
+/** BENCH_HALF_LOAD_SECONDS: how long the open-loop phase posts at half the saturation rate. */
+const HALF_LOAD_SECONDS = Number(process.env.BENCH_HALF_LOAD_SECONDS ?? 30);
+/** BENCH_BILLING_MESSAGES: messages of each of the three usage-reporting passes (off, on, off). */
+const BILLING_MESSAGES = Number(process.env.BENCH_BILLING_MESSAGES ?? 20_000);
 
 /** Zero latency, no receipts; with --faults the crash test's mix. */
 const FAULT_PLAN: FaultPlanInput = {
@@ -59,11 +80,17 @@ const FAULT_PLAN: FaultPlanInput = {
 const log = (msg: string) => process.stderr.write(`[bench:messages] ${msg}\n`);
 const numberFor = (i: number) => `+1415${String(2000000 + (i % 7_000_000)).padStart(7, '0')}`;
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
+/** In order; a phase sees the fields the earlier ones returned. Other phases append themselves here. */
+const PHASES = (startReporter: () => ChildProcess): MessagesBenchPhase[] => [
+  workerAtRestPhase,
+  saturationPhase({ messages: MESSAGES, clients: CLIENTS, viaOutbox: VIA_OUTBOX }),
+  openLoopPhase({ fraction: 0.5, seconds: HALF_LOAD_SECONDS, field: 'half_load' }),
+  ...(OVERLOAD ? [openLoopPhase({ fraction: 2, seconds: HALF_LOAD_SECONDS, field: 'overload', shedding: true })] : []),
+  billingOverheadPhase({ messages: BILLING_MESSAGES, clients: CLIENTS, startReporter }),
+];
 
 async function main(): Promise<void> {
+  buildProduct(log);
   const ownerUrl = `postgres://postgres@127.0.0.1:5432/massivesms_bench_${randomBytes(3).toString('hex')}`;
   const databaseUrl = urlAsRole(ownerUrl, DEFAULT_APP_ROLE);
   await prepareDatabase(ownerUrl, databaseUrl);
@@ -93,9 +120,11 @@ async function main(): Promise<void> {
   const deps = await createServiceDeps(config, 'bench');
   const temporal = new Client({ connection: env.connection });
   const carriers = createSmsCarriers(config);
-  const http = new ApiCaller(`http://127.0.0.1:${apiPort}`, CLIENTS);
+  const apiBaseUrl = `http://127.0.0.1:${apiPort}`;
+  const http = new ApiCaller(apiBaseUrl, CLIENTS);
   let api: ChildProcess | undefined;
   let worker: ChildProcess | undefined;
+  let otherRoles: ChildProcess | undefined;
 
   try {
     await sim.control.setFaults(FAULT_PLAN);
@@ -104,53 +133,44 @@ async function main(): Promise<void> {
     await sim.control.reset();
     await sim.control.setFaults(FAULT_PLAN);
 
-    api = spawnProduct(
-      'api/server.ts',
-      { ...productEnv, NODE_OPTIONS: API_HEAP_FLAG },
-      PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [],
-    );
-    worker = spawnProduct('workers/worker.ts', productEnv, PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : []);
-    const { auth, accountId } = await readyAccount(http, temporal, SHARDS, FROM);
-
-    log(
-      `${VIA_OUTBOX ? 'queueing' : `posting`} ${MESSAGES} messages${VIA_OUTBOX ? ' into the outbox' : ` with ${CLIENTS} clients`}${FAULTS ? ', under faults' : ''}`,
-    );
-    const started = performance.now();
-    let ids: string[];
-    const acceptMs: number[] = [];
-    if (VIA_OUTBOX) {
-      ids = await insertQueuedMessages(
-        deps,
-        Array.from({ length: MESSAGES }, (_, i) => ({ accountId, from: FROM, to: numberFor(i), body: `bench message ${i}` })),
-      );
-    } else {
-      ids = new Array<string>(MESSAGES);
-      let next = 0;
-      await Promise.all(
-        Array.from({ length: CLIENTS }, async () => {
-          while (next < MESSAGES) {
-            const i = next++;
-            const t0 = performance.now();
-            const res = await http.call('POST', '/v1/messages', auth, { to: numberFor(i), from: FROM, body: `bench message ${i}` });
-            acceptMs.push(performance.now() - t0);
-            if (res.status !== 202) throw new Error(`POST /v1/messages answered ${res.status}: ${JSON.stringify(res.json)}`);
-            ids[i] = res.json.id!;
-          }
-        }),
-      );
-      log(`accepted ${MESSAGES} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    const profile = PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [];
+    api = spawnProduct('api', productEnv, profile);
+    worker = spawnProduct('worker', { ...productEnv, ...(WORKER_ROLES ? { WORKER_ROLES } : {}) }, profile);
+    if (WORKER_ROLES) {
+      const others = WORKER_ROLE_NAMES.filter((role) => !WORKER_ROLES.split(',').includes(role));
+      otherRoles = spawnProduct('worker', { ...productEnv, WORKER_ROLES: others.join(',') });
     }
+    const { auth, accountId } = await readyAccount(http, deps.pgPool, temporal, SHARDS, FROM);
 
-    let done = 0;
-    for (;;) {
-      const { rows } = await deps.pgPool.query<{ n: number }>(`select count(*)::int as n from messages where status in ${TERMINAL}`);
-      if (rows[0]!.n !== done)
-        log(`${rows[0]!.n} / ${MESSAGES} done (${Math.round(rows[0]!.n / ((performance.now() - started) / 1000))} msg/s)`);
-      done = rows[0]!.n;
-      if (done >= MESSAGES) break;
-      await sleep(1_000);
+    const ctx: MessagesBenchContext = {
+      http,
+      apiBaseUrl,
+      auth,
+      accountId,
+      from: FROM,
+      numberFor,
+      deps,
+      temporal,
+      sim,
+      api,
+      worker,
+      log,
+      measured: {},
+      messageIds: [],
+    };
+    // The Billing Meter, as `npm run billing:setup` creates it; the usage reporter runs in its own process, started and stopped by its phase.
+    const { meterId } = await createBillingProvider(config)!.ensureCatalogue({
+      currency: 'usd',
+      segmentUnitAmountDecimal: '0.79',
+      platformMonthlyAmount: 2900,
+    });
+    const startReporter = () => spawnProduct('worker', { ...productEnv, STRIPE_METER_ID: meterId, WORKER_ROLES: 'usage' });
+    for (const phase of PHASES(startReporter)) {
+      log(`phase: ${phase.name}${FAULTS ? ' (under faults)' : ''}`);
+      Object.assign(ctx.measured, await phase.run(ctx));
     }
-    const msgsPerS = MESSAGES / ((performance.now() - started) / 1000);
+    const ids = ctx.messageIds;
+    const msgsPerS = ctx.measured.msgs_per_s as number;
     const verdict = await checkAgainstLedger(deps.pgPool, sim.control, ids);
     log(`ledger: ${JSON.stringify(verdict)}`);
 
@@ -160,23 +180,18 @@ async function main(): Promise<void> {
     const floorAfter = await sdkFloor(carriers.telnyx, FLOOR_MESSAGES, CONCURRENCY, FROM, numberFor);
     log(`sdk floor after: ${Math.round(floorAfter)} msg/s`);
     const sdkFloorPerS = Math.max(floorBefore, floorAfter);
-    acceptMs.sort((a, b) => a - b);
-    if (acceptMs.length > 0)
-      log(
-        `accept latency ms: p50 ${percentile(acceptMs, 50).toFixed(1)}, p90 ${percentile(acceptMs, 90).toFixed(1)}, p99 ${percentile(acceptMs, 99).toFixed(1)}, max ${acceptMs.at(-1)!.toFixed(1)}`,
-      );
     console.log(
       JSON.stringify({
         bench: 'messages',
-        messages: MESSAGES,
-        msgs_per_s: Math.round(msgsPerS),
+        ...BUILD_FIELD,
+        worker_roles: WORKER_ROLES ?? 'all',
+        ...ctx.measured,
         sdk_floor_per_s: Math.round(sdkFloorPerS),
         ratio: Number((msgsPerS / sdkFloorPerS).toFixed(3)),
-        p99_accept_ms: acceptMs.length > 0 ? Number(percentile(acceptMs, 99).toFixed(1)) : null,
         ...(VIA_OUTBOX ? { enqueue: 'outbox' } : {}),
         ...(FAULTS ? { faults: true } : {}),
         duplicates: verdict.duplicates,
-        lost: verdict.lost + verdict.phantom + verdict.unfinished,
+        lost: verdict.lost + verdict.phantom + verdict.unfinished + (ids.length - verdict.messages),
       }),
     );
   } finally {
@@ -187,6 +202,7 @@ async function main(): Promise<void> {
         .catch(() => undefined);
     }
     await stopProcess(worker);
+    await stopProcess(otherRoles);
     await stopProcess(api);
     http.destroy();
     await closeServiceDeps(deps);

@@ -1,11 +1,12 @@
 /**
- * The API and the worker as the separate processes they are in production (`api/server.ts` with
- * its heap budget, `workers/worker.ts`), so each one's CPU and memory is its own.
+ * The API and the worker as the separate processes they are in production, from the build with
+ * plain `node` (`npm start` with its heap budget, `npm run start:worker`), so each one's CPU and
+ * memory is its own.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { API_HEAP_FLAG } from '../api/heap-budget';
+import { DIST_ENTRIES } from './product-build';
 
 const TICKS_PER_S = 100; // USER_HZ on Linux
 
@@ -46,7 +47,7 @@ function forwardWarnings(child: ChildProcess): void {
 }
 
 /**
- * Starts `api` or `worker` under tsx with `env`; resolves once it says it is ready. With
+ * Starts `api` or `worker` from dist/ with `env`; resolves once it says it is ready. With
  * `cpuProfileDir`, V8 writes a .cpuprofile per thread there when the process exits.
  */
 export async function startProductProcess(
@@ -54,10 +55,9 @@ export async function startProductProcess(
   env: Record<string, string>,
   cpuProfileDir?: string,
 ): Promise<ProductProcess> {
-  const entry = kind === 'api' ? join(__dirname, '..', 'api', 'server.ts') : join(__dirname, '..', 'workers', 'worker.ts');
   const profile = cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`] : [];
-  const child = spawn(process.execPath, [...profile, '--import', 'tsx', entry], {
-    env: { ...process.env, ...(kind === 'api' ? { NODE_OPTIONS: API_HEAP_FLAG } : {}), LOG_LEVEL: 'info', ...env },
+  const child = spawn(process.execPath, [...(kind === 'api' ? [API_HEAP_FLAG] : []), ...profile, DIST_ENTRIES[kind]], {
+    env: { ...process.env, LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   forwardWarnings(child);

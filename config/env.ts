@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { isWorkerRole, WORKER_ROLES } from '../workers/worker-roles';
 
 /** An address or CIDR block (v4 or v6) Express may trust X-Forwarded-For from. */
 const isAddressOrCidr = (entry: string) => {
@@ -97,6 +98,10 @@ const schema = z.object({
   IMPORT_MAX_ROWS: z.coerce.number().int().positive().default(10_000_000),
   IMPORT_UPLOAD_TIMEOUT_SECONDS: z.coerce.number().int().positive().default(900),
   IMPORT_UPLOAD_IDLE_SECONDS: z.coerce.number().int().positive().default(30),
+  /** How long a starting API or worker process waits for PostgreSQL and Temporal before it exits (to be restarted). */
+  STARTUP_WAIT_SECONDS: z.coerce.number().int().min(0).max(3600).default(300),
+  /** The built console (`npm run build:web`); default dist/web of this checkout. */
+  CONSOLE_DIR: z.string().min(1).optional(),
   /** Where carriers and Stripe reach this deployment's /webhooks/* (callback URLs are built from it). */
   PUBLIC_BASE_URL: z.string().url().default('http://127.0.0.1:3000'),
   /** Carrier SDK timeout for one send; a timeout after the request was written is an ambiguous outcome. */
@@ -134,6 +139,23 @@ const schema = z.object({
   STRIPE_SECRET_KEY: z.string().min(1).optional(),
   STRIPE_BASE_URL: z.string().url().optional(),
   STRIPE_WEBHOOK_SECRET: z.string().min(1).optional(),
+  /** Printed by `npm run billing:setup`: the `sms_segments` Billing Meter and the two prices every subscription has. */
+  STRIPE_METER_ID: z.string().min(1).max(255).optional(),
+  STRIPE_PRICE_SEGMENTS: z.string().min(1).max(255).optional(),
+  STRIPE_PRICE_PLATFORM: z.string().min(1).max(255).optional(),
+  /** PostHog product analytics (holders only, pseudonymous, with consent): off without a project key. */
+  POSTHOG_API_KEY: z.string().min(1).max(200).optional(),
+  /** The PostHog ingestion host; the EU cloud unless set (tests: the simulator). */
+  POSTHOG_HOST: z.string().url().default('https://eu.i.posthog.com'),
+  /**
+   * Google sign-in (OpenID Connect): off unless GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET are set. The
+   * issuer is Google's unless set (tests and npm run dev: the local OpenID provider); the redirect URL
+   * is PUBLIC_BASE_URL + /v1/auth/google/callback unless set, and must be registered with the client.
+   */
+  GOOGLE_OIDC_ISSUER: z.string().url().default('https://accounts.google.com'),
+  GOOGLE_CLIENT_ID: z.string().min(1).max(500).optional(),
+  GOOGLE_CLIENT_SECRET: z.string().min(1).max(500).optional(),
+  GOOGLE_REDIRECT_URL: z.string().url().optional(),
   /**
    * Comma-separated DNS servers (address or address:port) that resolve customer webhook hosts when
    * a URL is created or changed; default the system's resolvers.
@@ -142,18 +164,47 @@ const schema = z.object({
     (list) => list.length <= 8 && list.every(isDnsServer),
     'must be a comma-separated list of IP addresses (a.b.c.d:port or [v6]:port for another port)',
   ),
+  /**
+   * Comma-separated worker roles (task queues) this worker process serves, e.g. `messaging,campaigns`
+   * to run one process per role; default (empty) every role.
+   */
+  WORKER_ROLES: commaSeparatedList()
+    .refine((list) => list.every(isWorkerRole), `must be a comma-separated list of worker roles (${WORKER_ROLES.join(', ')})`)
+    .transform((list) => list.filter(isWorkerRole)),
+  /** One Stripe request's budget (default providers/billing/registry.ts); tests shorten it so ambiguous timeouts come quickly. */
+  STRIPE_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).optional(),
+  /** Usage reporter workflows (`usage-report:<n>`); accounts are split among them by a hash of their id. */
+  USAGE_REPORT_SHARDS: z.coerce.number().int().min(1).max(64).default(2),
+  /** Stripe meter events per second, all shards together (Stripe's meter-event limit is above it). */
+  USAGE_REPORT_RATE_PER_SECOND: z.coerce.number().int().min(1).max(10_000).default(1_000),
+  /** Usage rows one reporter pass takes at most. */
+  USAGE_REPORT_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(1_000),
+  /** How often an idle reporter looks for new usage. */
+  USAGE_REPORT_IDLE_POLL_MS: z.coerce.number().int().min(10).max(3_600_000).default(5_000),
   /** Customer webhook URLs must be https to public addresses; 'true' also allows http and loopback (dev and tests only). */
   WEBHOOKS_ALLOW_LOOPBACK: z
     .enum(['true', 'false'])
     .default('false')
     .transform((v) => v === 'true'),
+  /**
+   * On SIGTERM: how long the API lets in-flight requests finish (then cuts the rest) and a worker lets
+   * running activities finish (then cancels them; the process ends SHUTDOWN_FORCE_AFTER_SECONDS later at the latest).
+   */
+  SHUTDOWN_GRACE_SECONDS: z.coerce.number().int().min(0).max(3600).default(25),
+  /** Requests one API process serves at once; more are answered 503 + Retry-After at once (api/load-shedder.ts). */
+  API_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(100_000).default(256),
 });
 
 /** Rules across variables: loopback webhooks are for dev and tests, never a production deployment. */
-const checkedSchema = schema.refine((c) => !(c.NODE_ENV === 'production' && c.WEBHOOKS_ALLOW_LOOPBACK), {
-  path: ['WEBHOOKS_ALLOW_LOOPBACK'],
-  message: 'must not be true when NODE_ENV=production (customer webhooks would reach internal addresses)',
-});
+const checkedSchema = schema
+  .refine((c) => !(c.NODE_ENV === 'production' && c.WEBHOOKS_ALLOW_LOOPBACK), {
+    path: ['WEBHOOKS_ALLOW_LOOPBACK'],
+    message: 'must not be true when NODE_ENV=production (customer webhooks would reach internal addresses)',
+  })
+  .refine((c) => !(c.NODE_ENV === 'production' && new URL(c.GOOGLE_OIDC_ISSUER).protocol !== 'https:'), {
+    path: ['GOOGLE_OIDC_ISSUER'],
+    message: 'must be https when NODE_ENV=production (plain http is for the local OpenID provider only)',
+  });
 
 export type AppConfig = z.infer<typeof schema>;
 

@@ -18,13 +18,22 @@ export function createPgPool(
   max: number,
   limits: PgPoolLimits = { acquireTimeoutMs: DEFAULT_ACQUIRE_TIMEOUT_MS },
 ): Pool {
-  return new Pool({
+  const pool = new Pool({
     connectionString: databaseUrl,
     max,
     connectionTimeoutMillis: limits.acquireTimeoutMs,
     ...(limits.statementTimeoutMs ? { statement_timeout: limits.statementTimeoutMs } : {}),
     ...(limits.idleInTransactionTimeoutMs ? { idle_in_transaction_session_timeout: limits.idleInTransactionTimeoutMs } : {}),
   });
+  // An idle connection the server dropped (restart, failover) is re-emitted by the pool as 'error',
+  // which would end the process without a listener: the pool has already discarded that client and
+  // opens a new connection on the next checkout, so there is nothing else to do here.
+  pool.on('error', () => undefined);
+  // A checked-out client has no listener of the pool's (pool.query adds its own, pool.connect() does
+  // not): a connection the server ends while a caller holds it would emit 'error' to nobody and end
+  // the process. Its query in flight still fails, and the pool discards it on release (not queryable).
+  pool.on('connect', (client) => client.on('error', () => undefined));
+  return pool;
 }
 
 /** What pg-pool and knex (tarn) raise when no connection came within the acquire timeout. */

@@ -26,7 +26,11 @@ export type AppErrorKind =
   /** Messaging: `from` is not one of the account's registered sender numbers. */
   | 'sender_not_registered'
   /** Opt-outs: the recipient's own STOP (lifted by START) or a data subject's objection (lifted by staff). */
-  | 'opt_out_not_removable';
+  | 'opt_out_not_removable'
+  /** Billing: the account's monthly spend cap is reached; raise it (PATCH /v1/billing) or wait for the next month. */
+  | 'spend_cap_reached'
+  /** Billing: the account's sending is suspended for an unpaid invoice (dunning); paying lifts it at once. */
+  | 'account_suspended';
 
 export interface FieldError {
   field: string;

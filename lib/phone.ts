@@ -2,6 +2,10 @@ import { PhoneNumber } from 'libphonenumber-js/core';
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import metadata from 'libphonenumber-js/metadata.max.json';
 import { AppError } from './errors';
+import { cachePhonePatterns } from './phone-pattern-cache';
+
+/** Undefined only if a libphonenumber-js release moved the helper (validation still works, slower). */
+export const compiledPhonePatterns = cachePhonePatterns();
 
 export type PhoneResult = { ok: true; e164: string } | { ok: false; reason: string };
 

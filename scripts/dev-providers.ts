@@ -5,8 +5,13 @@ import { join } from 'node:path';
 /** Where `npm run dev` runs the provider simulator: the control/Stripe/Resend port and one port per carrier. */
 export const DEV_SIMULATOR_PORTS = { main: 4010, telnyx: 4011, twilio: 4012 } as const;
 
+/** Where `npm run dev` runs the local OpenID provider that stands in for Google (simulator/oidc-server.ts). */
+export const DEV_OIDC_ISSUER_PORT = 4013;
+/** The local provider's client: it checks neither, so these are placeholders, never a secret. */
+const LOCAL_GOOGLE_CLIENT = { id: 'massivesms-dev', secret: 'local-oidc-issuer' } as const;
+
 /** The simulator checks these; they only ever reach loopback. */
-const SIMULATED_KEYS = { telnyx: 'KEY_simulated', resend: 're_simulated', stripe: 'sk_test_simulated' } as const;
+const SIMULATED_KEYS = { telnyx: 'KEY_simulated', resend: 're_simulated', stripe: 'sk_test_simulated', posthog: 'phc_simulated' } as const;
 
 const ED25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
 
@@ -47,6 +52,8 @@ export interface DevProviderWiring {
   /** What the API and worker get so each vendor without real credentials talks to the simulator. */
   productEnv: Record<string, string>;
   simulated: string[];
+  /** The local OpenID provider's port when Google sign-in has no real client (GOOGLE_CLIENT_ID unset), else null. */
+  localOidcIssuerPort: number | null;
 }
 
 /**
@@ -86,6 +93,20 @@ export function devProviderWiring(env: NodeJS.ProcessEnv, dataDir: string, publi
       STRIPE_WEBHOOK_SECRET: secrets.stripeWebhookSecret,
     });
   }
+  if (!env.POSTHOG_API_KEY) {
+    simulated.push('posthog');
+    Object.assign(productEnv, { POSTHOG_API_KEY: SIMULATED_KEYS.posthog, POSTHOG_HOST: sim(DEV_SIMULATOR_PORTS.main) });
+  }
+  const localOidcIssuerPort = env.GOOGLE_CLIENT_ID ? null : DEV_OIDC_ISSUER_PORT;
+  if (localOidcIssuerPort !== null) {
+    Object.assign(productEnv, {
+      GOOGLE_OIDC_ISSUER: sim(localOidcIssuerPort),
+      GOOGLE_CLIENT_ID: LOCAL_GOOGLE_CLIENT.id,
+      GOOGLE_CLIENT_SECRET: LOCAL_GOOGLE_CLIENT.secret,
+      // Back to the console's page, which hands the code to GET /v1/auth/google/callback.
+      GOOGLE_REDIRECT_URL: env.GOOGLE_REDIRECT_URL ?? `${publicBaseUrl}/app/auth/google/callback`,
+    });
+  }
   const simulatorEnv =
     simulated.length === 0
       ? null
@@ -98,6 +119,7 @@ export function devProviderWiring(env: NodeJS.ProcessEnv, dataDir: string, publi
           SIM_TELNYX_API_KEY: SIMULATED_KEYS.telnyx,
           SIM_RESEND_API_KEY: SIMULATED_KEYS.resend,
           SIM_STRIPE_SECRET_KEY: SIMULATED_KEYS.stripe,
+          SIM_POSTHOG_API_KEY: SIMULATED_KEYS.posthog,
           SIM_TWILIO_ACCOUNT_SID: secrets.twilioAccountSid,
           SIM_TWILIO_AUTH_TOKEN: secrets.twilioAuthToken,
           SIM_STRIPE_WEBHOOK_SECRET: secrets.stripeWebhookSecret,
@@ -105,5 +127,5 @@ export function devProviderWiring(env: NodeJS.ProcessEnv, dataDir: string, publi
           SIM_TELNYX_INBOUND_URL: `${publicBaseUrl}/webhooks/telnyx`,
           SIM_TWILIO_INBOUND_URL: `${publicBaseUrl}/webhooks/twilio/inbound`,
         };
-  return { simulatorEnv, productEnv, simulated };
+  return { simulatorEnv, productEnv, simulated, localOidcIssuerPort };
 }

@@ -4,6 +4,7 @@ import { withApiHeapBudget } from '../api/heap-budget';
 import { loadConfig } from '../config/env';
 import { prepareDatabase } from '../db/orm';
 import { SEARCH_ATTRIBUTE_KEYS } from '../workflows/search-attributes';
+import { consoleBuildCommand } from './build-console';
 import { ChildGroup } from './child-group';
 import { dataDir, devEnvironment, ownerUrl } from './dev-env';
 import { DEV_SIMULATOR_PORTS, devProviderWiring } from './dev-providers';
@@ -83,16 +84,28 @@ async function main(): Promise<void> {
   }
   // node itself with tsx's loader, so each child's pid is the real process and its group holds its helpers.
   const node = (file: string) => ['--import', 'tsx', join(__dirname, '..', file)];
+  if (providers.localOidcIssuerPort !== null) {
+    children.start('oidc-issuer', process.execPath, node('simulator/oidc-server.ts'), {
+      ...shellEnv,
+      SIM_OIDC_PORT: String(providers.localOidcIssuerPort),
+    });
+  }
+  // The console: Vite's watch mode builds it at start and again on every change; until its first
+  // build lands in dist/web the API answers /app with a 404 (it reads index.html per request).
+  const watch = consoleBuildCommand(undefined, true);
+  children.start('console-build', process.execPath, watch.args, watch.env);
   children.start('worker', process.execPath, node('workers/worker.ts'), env);
   children.start('api', process.execPath, node('api/server.ts'), { ...env, NODE_OPTIONS: withApiHeapBudget(env.NODE_OPTIONS) });
 
   console.log(`
 MassiveSMS is starting:
+  Console       ${publicBaseUrl}/app/
   API           http://127.0.0.1:${config.PORT}
   API docs      http://127.0.0.1:${config.PORT}/docs
   Temporal UI   http://127.0.0.1:8233
   Temporal gRPC ${config.TEMPORAL_ADDRESS}
   Simulator     ${providers.simulatorEnv ? `http://127.0.0.1:${DEV_SIMULATOR_PORTS.main}/_sim/ledger (simulating ${providers.simulated.join(', ')})` : 'off (real provider credentials set)'}
+  Google sign-in ${providers.localOidcIssuerPort !== null ? `the local OpenID provider on http://127.0.0.1:${providers.localOidcIssuerPort}: /v1/auth/google/start?loginHint=you@example.com` : 'Google (GOOGLE_CLIENT_ID set)'}
 Ctrl-C stops everything.
 `);
 }

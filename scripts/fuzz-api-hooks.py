@@ -11,6 +11,10 @@ when the case carries them unchanged (fuzzed or removed credentials are left alo
   (terminating the account, revoking a key, signing a staff session out, disabling a staff user),
   so the rest of the run keeps working credentials (FUZZ_ISOLATED_CREDENTIALS: operation -> token);
 - a staff token of a role the operation admits when it does not admit admin (FUZZ_STAFF_TOKENS: role -> token).
+The holder's session cookie (holderSession scheme, FUZZ_HOLDER_SESSION) is swapped the same way for
+the holder operations that end their session (signing out, revoking sessions, changing the password),
+and a change that carries it also carries Sec-Fetch-Site: same-origin, as the browser page would (the
+CSRF check itself is covered by tests/holder-sessions.test.ts).
 Path parameters naming the fuzz account or a standing staff user (learnt through links, e.g. from
 GET /v1/account) are replaced by a decoy's id (FUZZ_DECOYS: id -> decoy id), so a staff operation
 cannot terminate the account or disable the users the rest of the run authenticates as.
@@ -28,6 +32,8 @@ CONFIGURED = {f"Bearer {os.environ.get('FUZZ_API_KEY', '')}", f"Bearer {os.envir
 ISOLATED = json.loads(os.environ.get("FUZZ_ISOLATED_CREDENTIALS", "{}"))
 STAFF_TOKENS = json.loads(os.environ.get("FUZZ_STAFF_TOKENS", "{}"))
 DECOYS = json.loads(os.environ.get("FUZZ_DECOYS", "{}"))
+HOLDER_COOKIE = "__Host-mss_session"
+HOLDER_SESSION = os.environ.get("FUZZ_HOLDER_SESSION", "")
 
 
 def _staff_roles(case):
@@ -45,9 +51,15 @@ def before_call(ctx, case, **kwargs):
     for name, value in list(params.items()):
         if isinstance(value, str) and value in DECOYS:
             case.path_parameters[name] = DECOYS[value]
+    name = f"{case.method.upper()} {case.operation.path}"
+    cookies = case.cookies or {}
+    if HOLDER_SESSION and cookies.get(HOLDER_COOKIE) == HOLDER_SESSION:
+        if name in ISOLATED:
+            case.cookies[HOLDER_COOKIE] = ISOLATED[name]
+        if case.method.upper() != "GET":
+            case.headers = {**(case.headers or {}), "Sec-Fetch-Site": "same-origin"}
     if headers.get("Authorization") not in CONFIGURED:
         return
-    name = f"{case.method.upper()} {case.operation.path}"
     if name in ISOLATED:
         case.headers["Authorization"] = f"Bearer {ISOLATED[name]}"
         return

@@ -16,6 +16,8 @@ import { closeServiceDeps, createServiceDeps } from '../services/bootstrap';
 import type { ServiceDeps } from '../services/deps';
 import { STAFF_ROLES, type StaffRole } from '../services/staff/staff-roles';
 import { StaffEnrolmentService } from '../services/staff/staff-enrolments';
+import { HOLDER_COOKIE_SECURE } from '../services/holders/holder-sessions';
+import { createBillingWorker } from '../workers/create-billing-worker';
 import { createCampaignWorker } from '../workers/create-campaign-worker';
 import { createDsrWorker } from '../workers/create-dsr-worker';
 import { createImportWorker } from '../workers/create-import-worker';
@@ -23,6 +25,8 @@ import { createLifecycleWorker } from '../workers/create-lifecycle-worker';
 import { createNoticesWorker } from '../workers/create-notices-worker';
 import { installTemporalRuntime } from '../workers/temporal-runtime';
 import { SEARCH_ATTRIBUTE_KEYS } from '../workflows/search-attributes';
+import { markOwnerVerifiedIn } from '../tests/support/owner-verification';
+import { startSimulatorProcess } from '../tests/support/simulator-process';
 import { OperationCoverage, type OpenApiDocument } from './fuzz-api-coverage';
 import { temporalPaths } from './temporal-paths';
 
@@ -42,10 +46,21 @@ const ISOLATED_OPERATIONS = {
   // only the fuzz key's own id is swapped for a decoy, so the run never revokes its credential.
   account: ['POST /v1/account/termination'],
   staff: ['DELETE /staff/v1/sessions/current', 'POST /staff/v1/staff-users/{id}/disable'],
+  // Signing out, revoking sessions, changing the password (which ends the holder's other sessions and
+  // rotates this one) and switching account (which rotates this one).
+  holder: [
+    'DELETE /v1/sessions',
+    'DELETE /v1/sessions/{id}',
+    'POST /v1/sessions/sign-out',
+    'POST /v1/account/password',
+    'POST /v1/sessions/account',
+  ],
 } as const;
 
 interface FuzzCredentials {
   apiKey: string;
+  /** The fuzz account holder's session cookie value (the holderSession scheme). */
+  holderSession: string;
   /** An admin's staff token: the configured staffToken credential. */
   staffToken: string;
   /** A staff token per role, for operations that do not admit admin. */
@@ -81,6 +96,7 @@ function runSchemathesis(baseUrl: string, credentials: FuzzCredentials, extraArg
       ...process.env,
       SCHEMATHESIS_HOOKS: join(__dirname, 'fuzz-api-hooks.py'),
       FUZZ_API_KEY: credentials.apiKey,
+      FUZZ_HOLDER_SESSION: credentials.holderSession,
       FUZZ_STAFF_TOKEN: credentials.staffToken,
       FUZZ_STAFF_TOKENS: JSON.stringify(credentials.staffTokens),
       FUZZ_ISOLATED_CREDENTIALS: JSON.stringify(credentials.isolated),
@@ -109,7 +125,7 @@ function runWorker(worker: Worker): void {
   });
 }
 
-/** A private stack for one fuzz run: fresh database, Temporal dev server, worker and API on a free port. */
+/** A private stack for one fuzz run: fresh database, Temporal dev server, provider simulator, workers and API on a free port. */
 async function main(): Promise<number> {
   const ownerUrl = `postgres://postgres@127.0.0.1:5432/massivesms_fuzz_${process.pid}_${randomBytes(3).toString('hex')}`;
   const databaseUrl = urlAsRole(ownerUrl, DEFAULT_APP_ROLE);
@@ -121,12 +137,19 @@ async function main(): Promise<number> {
     server: { executable: { type: 'existing-path', path: temporalPaths().cli }, searchAttributes: SEARCH_ATTRIBUTE_KEYS, ui: false },
   });
   cleanups.push(() => temporalEnv.teardown());
+  // Number search and ordering, staff enrolment emails and the like reach the vendors: the simulator stands in for them.
+  const simulator = await startSimulatorProcess();
+  cleanups.push(() => simulator.stop());
   const config = loadConfig({
+    ...simulator.env(),
     NODE_ENV: 'test',
     LOG_LEVEL: logLevel,
     DATABASE_URL: databaseUrl,
     TEMPORAL_ADDRESS: temporalEnv.address,
     MASTER_KEY: randomBytes(32).toString('base64'),
+    // Google sign-in stays unconfigured: its start answers a redirect to the issuer, and its callback
+    // and link need a browser's flow cookie and a pending link; so they answer their documented 404
+    // (their schemas are still fuzzed), and tests/holder-google-sign-in.test.ts drives the real flow.
     // Schemathesis sends thousands of requests with one key, and hundreds of deliberately bad ones
     // from one address; the limits themselves have their own tests (operations, authentication).
     RATE_LIMIT_PER_MINUTE: '1000000',
@@ -141,7 +164,8 @@ async function main(): Promise<number> {
   // Every worker whose workflows an operation starts or steers (updates wait for their worker), one bundle for all.
   const workflowBundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: new DefaultLogger('WARN') });
   const options = { connection: workerConnection, namespace: config.TEMPORAL_NAMESPACE, deps, workflowBundle };
-  for (const create of [createImportWorker, createCampaignWorker, createDsrWorker, createNoticesWorker]) runWorker(await create(options));
+  for (const create of [createImportWorker, createCampaignWorker, createDsrWorker, createNoticesWorker, createBillingWorker])
+    runWorker(await create(options));
   runWorker(await createLifecycleWorker({ ...options, temporal }));
   const app = createApp({ ...deps, temporal });
   /** Every answer's method, URL and status, for the coverage summary. */
@@ -193,6 +217,10 @@ async function lostCredentials(baseUrl: string, credentials: FuzzCredentials): P
     const res = await fetch(`${baseUrl}${path}`, { headers: { authorization: `Bearer ${token}` } });
     if (res.status !== 200) lost.push(`${name} (${res.status})`);
   }
+  const holder = await fetch(`${baseUrl}/v1/account/profile`, {
+    headers: { cookie: `${HOLDER_COOKIE_SECURE}=${credentials.holderSession}` },
+  });
+  if (holder.status !== 200) lost.push(`the fuzz holder's session cookie (${holder.status})`);
   return lost;
 }
 
@@ -206,12 +234,30 @@ async function post(baseUrl: string, path: string, body: unknown): Promise<Recor
   return (await res.json()) as Record<string, unknown>;
 }
 
-/** An account signed up through the API: its id and first key. */
-async function signUp(baseUrl: string, name: string): Promise<{ id: string; key: string; keyId: string }> {
-  const body = { accountName: name, email: `fuzz-${name.toLowerCase()}-${process.pid}@example.com`, password: 'fuzzing password 123' };
-  const answer = await post(baseUrl, '/v1/accounts', body);
+const HOLDER_PASSWORD = 'fuzzing password 123';
+
+/**
+ * An account signed up through the API: its id and first key, and its holder's session cookie. The
+ * owner is marked verified as the emailed link would (sending needs it).
+ */
+async function signUp(
+  baseUrl: string,
+  deps: ServiceDeps,
+  name: string,
+): Promise<{ id: string; key: string; keyId: string; cookie: string }> {
+  const email = `fuzz-${name.toLowerCase()}-${process.pid}@example.com`;
+  const answer = await post(baseUrl, '/v1/accounts', { accountName: name, email, password: HOLDER_PASSWORD });
   const apiKey = answer.apiKey as { key: string; id: string };
-  return { id: (answer.account as { id: string }).id, key: apiKey.key, keyId: apiKey.id };
+  const id = (answer.account as { id: string }).id;
+  await markOwnerVerifiedIn(deps.pgPool, id);
+  const signedIn = await fetch(`${baseUrl}/v1/sessions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password: HOLDER_PASSWORD, accountId: id }),
+  });
+  const cookie = /^[^=]+=([^;]+)/.exec(signedIn.headers.get('set-cookie') ?? '')?.[1];
+  if (signedIn.status !== 201 || !cookie) throw new Error(`POST /v1/sessions answered ${signedIn.status} without a session cookie`);
+  return { id, key: apiKey.key, keyId: apiKey.id, cookie };
 }
 
 /** Created as the bootstrap CLI creates one, then enrolled with the token its enrolment email would carry. */
@@ -242,14 +288,15 @@ async function makeCredentials(baseUrl: string, deps: ServiceDeps): Promise<Fuzz
     decoys[session.id] = decoyStaff.id;
   }
   const isolated: Record<string, string> = {};
-  for (const [i, name] of ISOLATED_OPERATIONS.account.entries()) isolated[name] = (await signUp(baseUrl, `Throwaway${i}`)).key;
+  for (const [i, name] of ISOLATED_OPERATIONS.account.entries()) isolated[name] = (await signUp(baseUrl, deps, `Throwaway${i}`)).key;
+  for (const [i, name] of ISOLATED_OPERATIONS.holder.entries()) isolated[name] = (await signUp(baseUrl, deps, `Holder${i}`)).cookie;
   for (const [i, name] of ISOLATED_OPERATIONS.staff.entries())
     isolated[name] = (await staffSession(baseUrl, deps, 'admin', `spare${i}`)).token;
-  const fuzz = await signUp(baseUrl, 'Fuzz');
-  const decoy = await signUp(baseUrl, 'Decoy');
+  const fuzz = await signUp(baseUrl, deps, 'Fuzz');
+  const decoy = await signUp(baseUrl, deps, 'Decoy');
   decoys[fuzz.id] = decoy.id;
   decoys[fuzz.keyId] = decoy.keyId;
-  return { apiKey: fuzz.key, staffToken: staffTokens.admin, staffTokens, isolated, decoys };
+  return { apiKey: fuzz.key, holderSession: fuzz.cookie, staffToken: staffTokens.admin, staffTokens, isolated, decoys };
 }
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

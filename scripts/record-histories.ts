@@ -9,7 +9,8 @@ import { join } from 'node:path';
  *
  * It runs the scenarios in tests/histories/*.record.ts with the test harness (vitest.histories.config.mts:
  * a fresh database, a Temporal dev server, the simulator, the product's workers): dev-server.record.ts
- * for the send path and housekeeping, time-skipping.record.ts for the processes with day-long timers.
+ * for the send path and housekeeping, time-skipping.record.ts for the processes with day-long timers,
+ * analytics.record.ts for the daily messages_sent_daily run.
  * HISTORIES_RELEASE names the release (default: today's UTC date); extra arguments go to vitest.
  */
 const release = process.env.HISTORIES_RELEASE ?? new Date().toISOString().slice(0, 10);

@@ -5,7 +5,9 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash scripts/ensure-node-deps.sh
 bash scripts/install-temporal.sh >/dev/null
+bash scripts/ensure-chromium.sh
 npx tsc --noEmit -p .
+npx tsc --noEmit -p web
 npx eslint .
 npx prettier --check . >/dev/null || { echo "prettier: run npm run format" >&2; exit 1; }
 exec npx vitest run "$@"

@@ -1,11 +1,17 @@
 import type { ApiKeyScope } from '../db/entities/api-key';
+import type { HolderActor } from './holders/holder-sessions';
 import type { StaffRole } from './staff/staff-roles';
 
-/** Who is calling: an API key of one account. Every service call is scoped by it. */
+/**
+ * Who is calling: an API key of one account, or its holder through the session cookie (then
+ * `apiKeyId` is the session's id, `scopes` come from the membership role, and `holder` says who).
+ * Every service call is scoped by it.
+ */
 export interface AccountActor {
   accountId: string;
   apiKeyId: string;
   scopes: ApiKeyScope[];
+  holder?: HolderActor;
 }
 
 /** An account holder signed in with email and password (POST /v1/sessions): may only manage API keys. */

@@ -156,20 +156,23 @@ export async function appendAudit(em: EntityManager, entry: AuditEntry, now = ne
 /** The common case: an API key of an account (or its holder, through a session) changed one thing of that account. */
 export function auditByKey(
   em: EntityManager,
-  actor: { accountId: string; apiKeyId: string } | { accountId: string; userId: string; sessionId: string },
+  actor:
+    | { accountId: string; apiKeyId: string; holder?: { userId: string; sessionId: string } }
+    | { accountId: string; userId: string; sessionId: string },
   action: string,
   target: { type: string; id: string },
   details?: Record<string, unknown>,
 ): Promise<void> {
-  const byUser = 'sessionId' in actor;
+  // A holder through the cookie acts as the user, like one through a key-management token.
+  const user = 'sessionId' in actor ? actor : actor.holder;
   return appendAudit(em, {
-    actorType: byUser ? 'user' : 'api_key',
-    actorId: byUser ? actor.userId : actor.apiKeyId,
+    actorType: user ? 'user' : 'api_key',
+    actorId: user ? user.userId : (actor as { apiKeyId: string }).apiKeyId,
     accountId: actor.accountId,
     action,
     targetType: target.type,
     targetId: target.id,
-    details: byUser ? { ...details, sessionId: actor.sessionId } : details,
+    details: user ? { ...details, sessionId: user.sessionId } : details,
   });
 }
 

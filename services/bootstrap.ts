@@ -1,27 +1,53 @@
 import type { AppConfig } from '../config/env';
+import { isDatabaseUnavailable } from '../db/connection-errors';
 import { createPgPool } from '../db/pg-pool';
+import { waitAtStart } from '../lib/wait-at-start';
 import { openOrm } from '../db/orm';
 import { deriveMasterKeys } from '../lib/crypto/keys';
 import { createLogger, type LogFileCopy } from '../lib/logger';
 import { configureAuditLog } from './audit-log';
 import type { ServiceDeps } from './deps';
 import { DataKeyring } from './keyring';
+import { isAllowedEvent } from './analytics/analytics-events';
+import { ProductAnalytics } from './analytics/product-analytics';
+import { createAnalyticsSink } from '../providers/analytics/registry';
 import { loadAuditMacKey, loadAuthDigestKey, loadPhoneHashKey, loadStaffTotpKey } from './system-keys';
 
 /** Everything a process needs to run services, built from the parsed config. */
 export async function createServiceDeps(config: AppConfig, processName: string): Promise<ServiceDeps> {
   const master = deriveMasterKeys(config.MASTER_KEY, config.MASTER_KEY_PREVIOUS);
   const acquireTimeoutMs = config.DATABASE_ACQUIRE_TIMEOUT_MS;
-  const orm = await openOrm(config.DATABASE_URL, config.DATABASE_POOL_MAX, acquireTimeoutMs);
+  const logger = createLogger(config.LOG_LEVEL, processName, undefined, logFileCopy(config));
+  // A process started while PostgreSQL is down or restarting waits for it (bounded) instead of exiting.
+  const startWait = { waitMs: config.STARTUP_WAIT_SECONDS * 1000, logger };
+  const orm = await waitAtStart(
+    'postgres',
+    () => openOrm(config.DATABASE_URL, config.DATABASE_POOL_MAX, acquireTimeoutMs),
+    isDatabaseUnavailable,
+    startWait,
+  );
   const pgPool = createPgPool(config.DATABASE_URL, config.PG_POOL_MAX, { acquireTimeoutMs });
   const uploadPool = createPgPool(config.DATABASE_URL, config.IMPORT_UPLOAD_CONCURRENCY, { acquireTimeoutMs });
   const exportPool = createExportPool(config);
   try {
-    const phoneHashKey = await loadPhoneHashKey(pgPool, master, config.MASTER_KEY);
-    const auditMacKey = await loadAuditMacKey(pgPool, master, config.MASTER_KEY);
-    const staffTotpKey = await loadStaffTotpKey(pgPool, master, config.MASTER_KEY);
-    const authDigestKey = await loadAuthDigestKey(pgPool, master);
+    const { phoneHashKey, auditMacKey, staffTotpKey, authDigestKey } = await waitAtStart(
+      'postgres',
+      async () => ({
+        phoneHashKey: await loadPhoneHashKey(pgPool, master, config.MASTER_KEY),
+        auditMacKey: await loadAuditMacKey(pgPool, master, config.MASTER_KEY),
+        staffTotpKey: await loadStaffTotpKey(pgPool, master, config.MASTER_KEY),
+        authDigestKey: await loadAuthDigestKey(pgPool, master),
+      }),
+      isDatabaseUnavailable,
+      startWait,
+    );
     configureAuditLog(auditMacKey, config.AUDIT_CHECKPOINT_EVERY);
+    for (const [name, pool] of Object.entries({ pgPool, uploadPool, exportPool })) {
+      pool.on('error', (err: Error & { code?: string }) =>
+        logger.warn({ pool: name, code: err.code }, 'an idle database connection was lost'),
+      );
+    }
+    const analyticsSink = createAnalyticsSink(config, (e) => isAllowedEvent(e.event, e.properties), logger);
     return {
       config,
       orm,
@@ -33,7 +59,8 @@ export async function createServiceDeps(config: AppConfig, processName: string):
         ttlMs: config.KEYRING_CACHE_TTL_SECONDS * 1000,
         maxEntries: config.KEYRING_CACHE_MAX_ENTRIES,
       }),
-      logger: createLogger(config.LOG_LEVEL, processName, undefined, logFileCopy(config)),
+      logger,
+      analytics: new ProductAnalytics({ orm, pgPool, masters: master, logger, sink: analyticsSink }),
     };
   } catch (err) {
     await orm.close();
@@ -45,6 +72,7 @@ export async function createServiceDeps(config: AppConfig, processName: string):
 }
 
 export async function closeServiceDeps(deps: ServiceDeps): Promise<void> {
+  await deps.analytics.close();
   await deps.orm.close();
   await deps.pgPool.end();
   await deps.uploadPool.end();

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { AppConfig } from '../config/env';
 import type { MasterKeys } from '../lib/crypto/keys';
 import type { DataKeyring } from './keyring';
+import type { ProductAnalytics } from './analytics/product-analytics';
 
 /** The master keys this process was configured with and the (stored, unwrapped) system keys. */
 export interface ProcessKeys {
@@ -31,6 +32,8 @@ export interface ServiceDeps {
   keys: ProcessKeys;
   keyring: DataKeyring;
   logger: Logger;
+  /** Pseudonymous product analytics (PostHog), consent checked at each capture; inert without POSTHOG_API_KEY. */
+  analytics: ProductAnalytics;
 }
 
 export interface ApiDeps extends ServiceDeps {

@@ -87,6 +87,17 @@ export class OptOutsService {
     return this.view(optOut, await this.deps.keyring.keyFor(em, actor.accountId));
   }
 
+  /**
+   * The account's opt-out of one number, found by its keyed hash (the number itself is stored only
+   * sealed): a page of it alone, or an empty page.
+   */
+  async findByPhone(em: EntityManager, actor: AccountActor, phone: string) {
+    const hash = phoneHash(this.deps.keys.phoneHashKey, requireE164(phone, 'phone'));
+    const optOut = await em.findOne(OptOut, { accountId: actor.accountId, phoneHash: hash });
+    if (!optOut) return { data: [], nextCursor: null };
+    return { data: [this.view(optOut, await this.deps.keyring.keyFor(em, actor.accountId))], nextCursor: null };
+  }
+
   async list(em: EntityManager, actor: AccountActor, page: PageRequest) {
     const rows = await findAccountPage(em, OptOut, actor.accountId, page);
     const dataKey = await this.deps.keyring.keyFor(em, actor.accountId);

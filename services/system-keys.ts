@@ -22,6 +22,12 @@ export const STAFF_TOTP_KEY = { name: 'staff_totp', version: 1 } as const;
 /** The key of the HMAC digests API keys are stored and found by, and of the shared rate-limit store's keys. */
 export const AUTH_DIGEST_KEY = { name: 'auth_digest', version: 1 } as const;
 
+/** The key of the pseudonymous analytics id (an HMAC of the holder id), so PostHog never sees our ids. */
+export const ANALYTICS_ID_KEY = { name: 'analytics_id', version: 1 } as const;
+
+/** The key holder profiles' billing address and tax ID are sealed under (an identity spans accounts, so no account key). */
+export const HOLDER_PROFILE_KEY = { name: 'holder_profile', version: 1 } as const;
+
 export const systemKeyBinding = (name: string, version: number): KeyBinding => ({
   purpose: 'system_keys.wrapped_key',
   owner: name,

@@ -18,6 +18,8 @@ export interface SimulatorSecrets {
   resendApiKey: string | null;
   stripeSecretKey: string | null;
   stripeWebhookSecret: string;
+  /** PostHog's project key; unset or null: any key is accepted. */
+  posthogApiKey?: string | null;
 }
 
 /** Where the simulator sends what the product did not ask for (inbound messages, Stripe events). */

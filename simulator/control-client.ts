@@ -39,6 +39,7 @@ export interface StripeCard {
   last4?: string;
   exp_month?: number;
   exp_year?: number;
+  country?: string;
 }
 
 export class SimulatorControlError extends Error {
@@ -126,6 +127,20 @@ export class SimulatorControl {
     card?: StripeCard;
   }): Promise<StripeEventResult & { paymentMethod: string }> {
     return this.call('POST', '/_sim/stripe/complete-setup', input);
+  }
+
+  /** Issues an invoice for a customer and posts `invoice.finalized`, then `invoice.paid` or `invoice.payment_failed`. */
+  stripeIssueInvoice(input: {
+    customer: string;
+    amountDue: number;
+    outcome: 'paid' | 'payment_failed';
+  }): Promise<{ invoice: string; events: StripeEventResult[] }> {
+    return this.call('POST', '/_sim/stripe/invoices', input);
+  }
+
+  /** Pays an open invoice and posts `invoice.paid`. */
+  stripePayInvoice(invoice: string): Promise<StripeEventResult> {
+    return this.call('POST', '/_sim/stripe/pay-invoice', { invoice });
   }
 
   /** Posts a signed Stripe event of any type with this data.object. */

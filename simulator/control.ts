@@ -28,6 +28,7 @@ const cardSchema = z
     last4: z.string().regex(/^\d{4}$/),
     exp_month: z.number().int().min(1).max(12),
     exp_year: z.number().int().min(2000).max(2100),
+    country: z.string().regex(/^[A-Z]{2}$/),
   })
   .partial()
   .strict();
@@ -61,6 +62,14 @@ const numberTimingsSchema = z
   .strict();
 const phoneSchema = z.object({ phone: E164_INPUT }).strict();
 const provisionSchema = z.object({ phones: z.array(E164_INPUT).min(1).max(10_000) }).strict();
+const stripeInvoiceSchema = z
+  .object({
+    customer: z.string().min(1).max(200),
+    amountDue: z.number().int().min(0).max(100_000_000),
+    outcome: z.enum(['paid', 'payment_failed']),
+  })
+  .strict();
+const stripePayInvoiceSchema = z.object({ invoice: z.string().min(1).max(200) }).strict();
 const stripeEventSchema = z.object({ type: z.string().min(1).max(100), object: z.record(z.string(), z.unknown()) }).strict();
 
 export interface ControlDeps {
@@ -179,6 +188,16 @@ export function controlHandler(deps: ControlDeps) {
         const parsed = stripeEventSchema.safeParse(await jsonBody(req));
         if (!parsed.success) return bad(res, z.prettifyError(parsed.error));
         return stripeCommand(res, () => deps.stripe.emit(parsed.data.type, parsed.data.object));
+      }
+      case 'POST /_sim/stripe/invoices': {
+        const parsed = stripeInvoiceSchema.safeParse(await jsonBody(req));
+        if (!parsed.success) return bad(res, z.prettifyError(parsed.error));
+        return stripeCommand(res, () => deps.stripe.issueInvoice(parsed.data));
+      }
+      case 'POST /_sim/stripe/pay-invoice': {
+        const parsed = stripePayInvoiceSchema.safeParse(await jsonBody(req));
+        if (!parsed.success) return bad(res, z.prettifyError(parsed.error));
+        return stripeCommand(res, () => deps.stripe.payInvoice(parsed.data.invoice));
       }
       case 'GET /_sim/numbers':
         return sendJson(res, 200, sim.numbers.state(query.get('phone') ?? undefined));

@@ -9,8 +9,10 @@ import { SimClock } from './clock';
 import { Ledger } from './ledger';
 import { NumberBook } from './number-book';
 import { OutageController, VendorListener } from './outages';
+import { PostHogSimulator } from './posthog';
 import { ResendSimulator } from './resend';
 import { StripeSimulator } from './stripe';
+import { CHECKOUT_PAGE_PREFIX, checkoutPageHandler } from './stripe-checkout-page';
 import { telnyxSigner } from './signing';
 import { telnyxHandler } from './telnyx';
 import { twilioHandler } from './twilio';
@@ -77,7 +79,11 @@ export async function createSimulator(options: SimulatorOptions): Promise<Runnin
 
   let mainPort = 0;
   const resend = new ResendSimulator(options.secrets);
-  const stripe = new StripeSimulator(options.secrets, targets, callbacks, () => `http://${host}:${mainPort}`);
+  const posthog = new PostHogSimulator(options.secrets.posthogApiKey ?? null);
+  const stripe = new StripeSimulator(options.secrets, targets, callbacks, () => `http://${host}:${mainPort}`, {
+    plan: () => sim.plan,
+    held: sim.held,
+  });
 
   const releaseHeld = () => {
     for (const res of sim.held) res.destroy();
@@ -104,13 +110,18 @@ export async function createSimulator(options: SimulatorOptions): Promise<Runnin
       releaseHeld();
       resend.reset();
       stripe.reset();
+      posthog.reset();
       await applyPlan({});
     },
   });
 
+  const checkoutPage = checkoutPageHandler(stripe);
   const main = serve(async (req, res) => {
     const path = pathOf(req.url ?? '/');
+    if (path === '/_sim/posthog/events' && req.method === 'GET') return posthog.readBack(res);
+    if (path.startsWith(CHECKOUT_PAGE_PREFIX)) return checkoutPage(req, res, path);
     if (path.startsWith('/_sim/')) return control(req, res, path);
+    if (posthog.handles(path)) return posthog.handle(req, res);
     if (resend.handles(path)) return resend.handle(req, res, path);
     if (stripe.handles(path)) return stripe.handle(req, res, path);
     sendJson(res, 404, { error: `no route ${req.method ?? ''} ${path}` });

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import type { CarrierVendor, Fault, FaultOp, FaultPlan, Latency } from './types';
+import type { CarrierVendor, Fault, FaultOp, FaultPlan, FaultVendor, Latency } from './types';
 
 const vendor = z.enum(['telnyx', 'twilio']);
+const ruleVendor = z.enum(['telnyx', 'twilio', 'stripe']);
 const status = z.number().int().min(400).max(599);
 const latency = z.union([
   z.number().int().min(0).max(120_000),
@@ -29,8 +30,8 @@ export const faultPlanSchema = z
       .array(
         z
           .object({
-            vendor,
-            op: z.enum(['send', 'fetch', 'list', 'numbers']).default('send'),
+            vendor: ruleVendor,
+            op: z.enum(['send', 'fetch', 'list', 'numbers', 'meter_events']).default('send'),
             rate: z.number().min(0).max(1),
             to: z.string().min(1).max(40).optional(),
             fault: faultSchema,
@@ -85,7 +86,7 @@ export function draw(...parts: (string | number)[]): number {
 }
 
 export interface FaultRequest {
-  vendor: CarrierVendor;
+  vendor: FaultVendor;
   op: FaultOp;
   to: string | null;
   /** The attempt id from the callback URL, else the raw body or the resource id. */

@@ -29,6 +29,7 @@ async function main(): Promise<void> {
     twilioAccountSid: optional('SIM_TWILIO_ACCOUNT_SID') ?? DEV_DEFAULTS.twilioAccountSid,
     twilioAuthToken: optional('SIM_TWILIO_AUTH_TOKEN') ?? DEV_DEFAULTS.twilioAuthToken,
     resendApiKey: optional('SIM_RESEND_API_KEY'),
+    posthogApiKey: optional('SIM_POSTHOG_API_KEY'),
     stripeSecretKey: optional('SIM_STRIPE_SECRET_KEY'),
     stripeWebhookSecret: optional('SIM_STRIPE_WEBHOOK_SECRET') ?? DEV_DEFAULTS.stripeWebhookSecret,
   };

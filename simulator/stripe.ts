@@ -2,60 +2,34 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CallbackDispatcher, OutgoingCallback } from './callbacks';
 import type { SimulatorSecrets, Targets } from './context';
-import { bearerToken, type NestedForm, parseNestedForm, readBody, sendJson } from './http-util';
+import { bearerToken, type NestedForm, parseNestedForm, queryOf, readBody, sendJson } from './http-util';
 import { stripeId } from './ids';
 import { stripeSignature } from './signing';
+import { list, map, missing, notFound, now, str, StripeBillingObjects, type StripeObject, StripeRequestError } from './stripe-billing';
+
+export { StripeRequestError } from './stripe-billing';
 import type { MeterEventRecord, StripeEventResult } from './types';
+import { MeterEventFaults, stripeFaultBody, type StripeFaultHooks } from './stripe-faults';
+import { meterEventSummaries } from './stripe-meter-summaries';
 
 const API_VERSION = '2026-10-28.endive';
 const MAX_IDEMPOTENCY_KEYS = 100_000;
-
-type StripeObject = Record<string, unknown> & { id: string };
 
 export interface Card {
   brand: string;
   last4: string;
   exp_month: number;
   exp_year: number;
+  country: string;
 }
 
-export const DEFAULT_CARD: Card = { brand: 'visa', last4: '4242', exp_month: 12, exp_year: 2030 };
-
-export class StripeRequestError extends Error {
-  constructor(
-    readonly status: number,
-    readonly type: string,
-    readonly code: string | null,
-    message: string,
-    readonly param: string | null = null,
-  ) {
-    super(message);
-  }
-}
+export const DEFAULT_CARD: Card = { brand: 'visa', last4: '4242', exp_month: 12, exp_year: 2030, country: 'US' };
 
 function stripeError(res: ServerResponse, error: StripeRequestError): void {
   sendJson(res, error.status, {
     error: { type: error.type, code: error.code ?? undefined, message: error.message, param: error.param ?? undefined },
   });
 }
-
-const now = () => Math.floor(Date.now() / 1000);
-const str = (form: NestedForm, key: string): string | null => (typeof form[key] === 'string' ? form[key] : null);
-const map = (form: NestedForm, key: string): Record<string, string> => {
-  const value = form[key];
-  if (value === undefined || typeof value === 'string' || Array.isArray(value)) return {};
-  return Object.fromEntries(Object.entries(value).filter((pair): pair is [string, string] => typeof pair[1] === 'string'));
-};
-const list = (form: NestedForm, key: string): string[] => {
-  const value = form[key];
-  if (Array.isArray(value)) return value.filter((v): v is string => typeof v === 'string');
-  if (value !== undefined && typeof value === 'object') return Object.values(value).filter((v): v is string => typeof v === 'string');
-  return [];
-};
-const missing = (param: string) =>
-  new StripeRequestError(400, 'invalid_request_error', 'parameter_missing', `Missing required param: ${param}.`, param);
-const notFound = (kind: string, id: string, param = 'id') =>
-  new StripeRequestError(404, 'invalid_request_error', 'resource_missing', `No such ${kind}: '${id}'`, param);
 
 /**
  * The slice of Stripe the product uses: customers, setup intents, checkout sessions (setup mode),
@@ -66,13 +40,24 @@ export class StripeSimulator {
   private readonly objects = new Map<string, StripeObject>();
   private readonly meterEvents = new Map<string, MeterEventRecord>();
   private readonly idempotency = new Map<string, { fingerprint: string; status: number; body: unknown }>();
+  private readonly billing = new StripeBillingObjects({
+    store: (object) => this.store(object),
+    get: (prefix, id, kind) => this.get(prefix, id, kind),
+    all: () => this.objects.values(),
+    meterEvents: () => this.meterEvents.values(),
+  });
 
   constructor(
     private readonly secrets: SimulatorSecrets,
     private readonly targets: Targets,
     private readonly dispatcher: CallbackDispatcher,
     private readonly publicUrl: () => string,
-  ) {}
+    faultHooks: StripeFaultHooks | null = null,
+  ) {
+    this.meterFaults = new MeterEventFaults(faultHooks);
+  }
+
+  private readonly meterFaults: MeterEventFaults;
 
   handles(path: string): boolean {
     return path.startsWith('/v1/');
@@ -103,10 +88,21 @@ export class StripeSimulator {
       }
       if (previous) return sendJson(res, previous.status, previous.body, { 'idempotent-replayed': 'true', 'request-id': requestId() });
     }
+    const meterFault =
+      method === 'POST' && path === '/v1/billing/meter_events'
+        ? this.meterFaults.decide(str(parseNestedForm(raw), 'identifier') ?? '')
+        : null;
+    if (meterFault?.kind === 'reset_before') return void req.socket.destroy();
+    if (meterFault?.kind === 'status' || meterFault?.kind === 'error') {
+      const answer = stripeFaultBody(meterFault);
+      return sendJson(res, answer.status, answer.body, { 'request-id': requestId(), 'stripe-version': API_VERSION });
+    }
     let status = 200;
     let body: unknown;
     try {
-      body = this.route(method, path, parseNestedForm(raw));
+      // GET and DELETE carry their parameters in the query string (`lookup_keys[]=…`, `invoice_now=true`).
+      const form = method === 'GET' || method === 'DELETE' ? parseNestedForm(queryOf(req.url ?? '').toString()) : parseNestedForm(raw);
+      body = this.route(method, path, form);
     } catch (err) {
       if (!(err instanceof StripeRequestError)) throw err;
       status = err.status;
@@ -117,12 +113,20 @@ export class StripeSimulator {
       if (this.idempotency.size >= MAX_IDEMPOTENCY_KEYS) this.idempotency.delete(this.idempotency.keys().next().value!);
       this.idempotency.set(key, { fingerprint, status, body });
     }
+    // Counted, then the answer is lost: the client cannot tell whether it was.
+    if (meterFault?.kind === 'ambiguous') return this.meterFaults.holdOrDrop(res, meterFault.mode);
     sendJson(res, status, body, { 'request-id': requestId(), 'stripe-version': API_VERSION });
   }
 
   meterEventList(customer: string | undefined): MeterEventRecord[] {
     const all = [...this.meterEvents.values()];
     return customer === undefined ? all : all.filter((e) => e.customer === customer);
+  }
+
+  /** A Checkout session by id (for its hosted page), or null. */
+  findCheckoutSession(id: string): StripeObject | null {
+    const object = id.startsWith('cs_') ? this.objects.get(id) : undefined;
+    return object?.object === 'checkout.session' ? object : null;
   }
 
   /** Completes a setup intent (directly or through its checkout session) with a card, and emits the event. */
@@ -140,7 +144,14 @@ export class StripeSimulator {
       id: stripeId('pm'),
       object: 'payment_method',
       type: 'card',
-      card: { brand: card.brand, last4: card.last4, exp_month: card.exp_month, exp_year: card.exp_year, country: 'US', funding: 'credit' },
+      card: {
+        brand: card.brand,
+        last4: card.last4,
+        exp_month: card.exp_month,
+        exp_year: card.exp_year,
+        country: card.country,
+        funding: 'credit',
+      },
       customer: intent.customer ?? null,
       created: now(),
       livemode: false,
@@ -193,16 +204,42 @@ export class StripeSimulator {
     return { eventId: event.id, status: delivery.status };
   }
 
+  /** Issues an invoice for the customer (as a billing cycle would) and posts `invoice.finalized`, then `invoice.paid` or `invoice.payment_failed`. */
+  async issueInvoice(input: {
+    customer: string;
+    amountDue: number;
+    outcome: 'paid' | 'payment_failed';
+  }): Promise<{ invoice: string; events: StripeEventResult[] }> {
+    const invoice = this.billing.createInvoice({ customer: input.customer, amountDue: input.amountDue });
+    const events = [await this.emit('invoice.finalized', { ...invoice })];
+    if (input.outcome === 'paid') Object.assign(invoice, { status: 'paid', amount_paid: input.amountDue, amount_remaining: 0 });
+    Object.assign(invoice, { attempt_count: 1 });
+    events.push(await this.emit(`invoice.${input.outcome}`, { ...invoice }));
+    return { invoice: invoice.id, events };
+  }
+
+  /** Marks an open invoice paid (the customer fixed their card) and posts `invoice.paid`. */
+  async payInvoice(invoiceId: string): Promise<StripeEventResult> {
+    const invoice = this.get('in_', invoiceId, 'invoice');
+    Object.assign(invoice, { status: 'paid', amount_paid: invoice.amount_due, amount_remaining: 0 });
+    return this.emit('invoice.paid', { ...invoice });
+  }
+
   reset(): void {
     this.objects.clear();
     this.meterEvents.clear();
     this.idempotency.clear();
+    this.meterFaults.reset();
   }
 
   private route(method: string, path: string, form: NestedForm): unknown {
     const parts = path.split('/').slice(2);
     const [resource, second, third] = parts;
     if (resource === 'customers' && method === 'POST' && second === undefined) return this.createCustomer(form);
+    if (resource === 'customers' && method === 'GET' && second === undefined) {
+      const data = [...this.objects.values()].filter((o) => o.object === 'customer');
+      return { object: 'list', data, has_more: false, url: '/v1/customers' };
+    }
     if (resource === 'customers' && second !== undefined && third === undefined) {
       const customer = this.get('cus_', second, 'customer');
       if (method === 'GET') return customer;
@@ -218,6 +255,10 @@ export class StripeSimulator {
     if (resource === 'payment_methods' && method === 'GET' && second !== undefined && third === undefined)
       return this.get('pm_', second, 'payment_method');
     if (resource === 'billing' && second === 'meter_events' && method === 'POST' && third === undefined) return this.createMeterEvent(form);
+    if (resource === 'billing' && second === 'meters' && third !== undefined && parts[3] === 'event_summaries' && method === 'GET')
+      return meterEventSummaries(this.meterEvents.values(), third, form);
+    const billing = this.billing.route(method, parts, form);
+    if (billing.handled) return billing.body;
     throw new StripeRequestError(404, 'invalid_request_error', null, `Unrecognized request URL (${method}: ${path}).`);
   }
 

@@ -1,7 +1,9 @@
 /** Shapes shared by the simulator's control API and its typed client (no runtime code). */
 
 export type CarrierVendor = 'telnyx' | 'twilio';
-export type FaultOp = 'send' | 'fetch' | 'list' | 'numbers';
+export type FaultOp = 'send' | 'fetch' | 'list' | 'numbers' | 'meter_events';
+/** Who a fault rule applies to: a carrier, or Stripe (op `meter_events`: POST /v1/billing/meter_events). */
+export type FaultVendor = CarrierVendor | 'stripe';
 
 export type Fault =
   /** Answer with this HTTP status and the vendor's error body (Telnyx 10007/10011, Twilio 20500/20429). */
@@ -16,7 +18,7 @@ export type Fault =
   | { kind: 'undelivered'; code?: string | number };
 
 export interface FaultRule {
-  vendor: CarrierVendor;
+  vendor: FaultVendor;
   op?: FaultOp;
   /** Probability in [0, 1] that a matching request gets this fault. */
   rate: number;

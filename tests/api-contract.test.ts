@@ -227,3 +227,43 @@ describe('Temporal error text never reaches the client', () => {
     expect(row!.failure).toBe('the import could not be started');
   });
 });
+
+describe('every body in the document is typed', () => {
+  /** Where a schema says nothing about its value: no type, reference, combination, enum or constant. */
+  const untyped = (node: unknown, where: string, found: string[]): string[] => {
+    if (Array.isArray(node)) node.forEach((x, i) => untyped(x, `${where}/${i}`, found));
+    if (!node || typeof node !== 'object') return found;
+    const schemaAt = (s: unknown, at: string) => {
+      const keys = s && typeof s === 'object' ? Object.keys(s) : [];
+      if (!['type', '$ref', 'anyOf', 'oneOf', 'allOf', 'enum', 'const', 'not'].some((k) => keys.includes(k))) found.push(at);
+    };
+    for (const [key, value] of Object.entries(node)) {
+      if (['schema', 'items', 'additionalProperties'].includes(key) && value && typeof value === 'object')
+        schemaAt(value, `${where}/${key}`);
+      if (key === 'properties' && value && typeof value === 'object')
+        for (const [name, p] of Object.entries(value)) schemaAt(p, `${where}/properties/${name}`);
+      if (['anyOf', 'oneOf', 'allOf'].includes(key) && Array.isArray(value)) value.forEach((s, i) => schemaAt(s, `${where}/${key}/${i}`));
+      untyped(value, `${where}/${key}`, found);
+    }
+    return found;
+  };
+
+  it('has a typed schema for every request and success response, down to array items and properties', () => {
+    expect(untyped(paths, '', [])).toEqual([]);
+    const missing = operations().flatMap(({ method, path, op }) =>
+      Object.entries(op.responses)
+        .filter(([status, r]) => status.startsWith('2') && status !== '204' && !(r as { content?: unknown }).content)
+        .map(([status]) => `${method} ${path} ${status}`),
+    );
+    expect(missing).toEqual([]);
+  });
+
+  it('describes a batch item as a message body, and the account export one NDJSON record per line', () => {
+    const batch = paths['/v1/messages/batch']!.post!.requestBody!.content['application/json']!.schema as {
+      properties: { messages: { items: { type: string; required: string[] } } };
+    };
+    expect(batch.properties.messages.items).toMatchObject({ type: 'object', required: ['to', 'from', 'body'] });
+    const exported = paths['/v1/account/export/{token}']!.get!.responses['200'] as { content: Record<string, { schema: object }> };
+    expect(Object.keys(exported.content)).toEqual(['application/x-ndjson']);
+  });
+});

@@ -43,12 +43,13 @@ const verifyBoth = (anchors: AuditAnchor[]) => async (em: EntityManager) => {
   return { chain, anchored: await verifyAgainstAnchors(em, chain, anchors) };
 };
 
+let nextPhone = 1000;
 async function addEntries(count: number): Promise<void> {
   for (let i = 0; i < count; i += 1) {
     const res = await request(h.app)
       .post('/v1/contacts')
       .set(acct.auth)
-      .send({ phone: `+1415555${String(Math.floor(Math.random() * 10_000)).padStart(4, '0')}` });
+      .send({ phone: `+1415555${String(nextPhone++).padStart(4, '0')}` });
     expect(res.status).toBe(201);
   }
 }

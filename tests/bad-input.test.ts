@@ -4,13 +4,16 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectProblem, signUp, type TestAccount } from './support/accounts';
 import { startHarness, type Harness } from './support/harness';
-import { STAFF_SECURITY_SCHEME } from '../api/http/define-route';
+import { signUpHolder } from './support/holders';
+import { HOLDER_SECURITY_SCHEME, STAFF_SECURITY_SCHEME } from '../api/http/define-route';
 import { createStaffUser, staffBearer, staffSignIn } from './support/staff';
 import { TerminationKey } from '../services/termination/termination-key';
 import { signTerminationToken } from '../services/termination/termination-tokens';
 
 let h: Harness;
 let acct: TestAccount;
+/** The holder of `acct`, signed in. */
+let holderSession: Record<string, string>;
 /** A staff token per role: each staff route is probed with one of a role it admits, customer routes with the account's key. */
 const staffAuth = new Map<string, { Authorization: string }>();
 
@@ -19,6 +22,8 @@ interface Operation {
   path: string;
   secured: boolean;
   staff: boolean;
+  /** A holder-only route: probed with the account holder's session, not the key. */
+  holder: boolean;
   /** The staff roles a staff route admits. */
   roles: string[];
   jsonBody: boolean;
@@ -64,6 +69,7 @@ const VALID_BODIES: Record<string, Record<string, unknown>> = {
   'DELETE /v1/opt-outs/{id}': { reason: 'consent re-collected' },
   'POST /v1/sender-numbers': { phone: '+14155550100', label: 'main line' },
   'PUT /v1/account/messaging': { companyName: 'Acme', helpText: 'Acme help: reply STOP to opt out' },
+  'PATCH /v1/billing': { monthlySpendCap: '250.00' },
   'POST /v1/messages': { to: '+14155550100', from: '+14155550101', body: 'hello' },
   'POST /v1/messages/batch': { messages: [{ to: '+14155550100', from: '+14155550101', body: 'hello' }] },
   'POST /v1/webhook-endpoints': { url: 'https://1.1.1.1/hook', eventTypes: ['message.status'], description: 'd' },
@@ -105,6 +111,24 @@ const VALID_BODIES: Record<string, Record<string, unknown>> = {
   'POST /v1/account/termination/confirm': { token: `msc_${'A'.repeat(60)}.${'B'.repeat(43)}` },
   'POST /staff/v1/accounts/{id}/terminate': { reason: 'asked', disposition: 'delete', deleteEarly: false },
   'POST /staff/v1/accounts/{id}/reactivate': { reason: 'by mistake' },
+  'PUT /v1/account/consents': { product_analytics: true, marketing_email: false },
+  'PATCH /v1/account/profile': { name: 'Ada', country: 'DE', taxId: 'DE123456789' },
+  'POST /v1/holders/email-verifications': { token: `mse_${'a'.repeat(43)}` },
+  'POST /v1/holders/account-claims': { token: `mse_${'a'.repeat(43)}` },
+  'POST /v1/auth/google/link': { linkToken: `msl_${'a'.repeat(43)}`, password: 'long enough password' },
+  'POST /v1/billing/checkout-sessions': { successUrl: 'https://shop.example/ok', cancelUrl: 'https://shop.example/back' },
+  'POST /staff/v1/accounts/{id}/billing/credits': { amount: 500, currency: 'usd', reason: 'goodwill credit' },
+  'POST /v1/account/password': { currentPassword: 'correct horse battery staple', newPassword: 'another long password' },
+  'POST /v1/holders/email-verification-requests': { email: 'x@example.com' },
+  'POST /v1/holders/password-reset-requests': { email: 'x@example.com' },
+  'POST /v1/holders/password-resets': { token: `mse_${'a'.repeat(43)}`, newPassword: 'another long password' },
+  'POST /v1/holders/email-changes': { token: `mse_${'a'.repeat(43)}` },
+  'POST /v1/holders/invitation-acceptances': { token: `mse_${'a'.repeat(43)}`, password: 'another long password' },
+  'POST /v1/account/invitation-acceptances': { token: `mse_${'a'.repeat(43)}` },
+  'POST /v1/account/email-change-requests': { newEmail: 'x@example.com', currentPassword: 'correct horse battery staple' },
+  'POST /v1/account/invitations': { email: 'x@example.com', role: 'developer' },
+  'PATCH /v1/account/members/{id}': { role: 'billing' },
+  'POST /v1/sessions/account': { accountId: randomUUID() },
 };
 const PHONE_ROUTES = ['POST /v1/contacts', 'PATCH /v1/contacts/{id}', 'POST /v1/opt-outs', 'POST /v1/sender-numbers'];
 
@@ -113,7 +137,7 @@ const url = (op: Operation, params: Record<string, string> = {}) =>
   op.path.replace(/\{(\w+)\}/g, (_, p: string) => params[p] ?? randomUUID());
 /** A request for any method, so one loop can drive every operation. */
 const open = (method: string, path: string) => request(h.app)[method.toLowerCase() as 'get'](path);
-const authFor = (op: Operation) => (op.staff ? staffAuth.get(op.roles[0]!)! : acct.auth);
+const authFor = (op: Operation) => (op.staff ? staffAuth.get(op.roles[0]!)! : op.holder ? holderSession : acct.auth);
 let publicCalls = 0;
 /** Public routes are limited per client address: each public call comes from its own, so no case meets the limit. */
 const call = (op: Operation) => {
@@ -126,7 +150,8 @@ beforeAll(async () => {
   // Every secured route is probed with bad keys from one address: more failures than the default budget.
   h = await startHarness({ env: { AUTH_FAILURES_PER_MINUTE: '1000' } });
   acct = await signUp(h.app, 'Fuzzed');
-  for (const role of ['admin', 'privacy', 'security'] as const) {
+  holderSession = (await signUpHolder(h, 'Fuzzed holder')).session;
+  for (const role of ['admin', 'privacy', 'security', 'support'] as const) {
     staffAuth.set(role, staffBearer(await staffSignIn(h.app, await createStaffUser(h, role))));
   }
   const doc = (await request(h.app).get('/openapi.json')).body as {
@@ -148,6 +173,7 @@ beforeAll(async () => {
       path,
       secured: Boolean(op.security?.length),
       staff: Boolean(op.security?.some((s) => STAFF_SECURITY_SCHEME in s)),
+      holder: Boolean(op.security?.length && op.security.every((s) => s[HOLDER_SECURITY_SCHEME] !== undefined)),
       roles: op.security?.find((s) => STAFF_SECURITY_SCHEME in s)?.[STAFF_SECURITY_SCHEME] ?? [],
       jsonBody: Boolean(op.requestBody?.content['application/json']),
       streamBody: Boolean(op.requestBody?.content['text/csv']),
@@ -280,5 +306,19 @@ describe('bad input on every endpoint → 4xx problem+json, never 5xx', () => {
 
   it('unknown routes are 404 problem+json', async () => {
     expectProblem(await request(h.app).get('/v1/nothing-here'), 404, 'not_found');
+  });
+
+  it('Google sign-in without GOOGLE_CLIENT_ID/SECRET (this harness): its public routes are 404 saying so', async () => {
+    for (const res of [
+      await request(h.app).get('/v1/auth/google/start').set('X-Forwarded-For', '198.51.100.251'),
+      await request(h.app).get('/v1/auth/google/callback?code=c&state=s').set('X-Forwarded-For', '198.51.100.252'),
+      await request(h.app)
+        .post('/v1/auth/google/link')
+        .set('X-Forwarded-For', '198.51.100.253')
+        .send({ linkToken: `msl_${'a'.repeat(43)}`, password: 'long enough password' }),
+    ]) {
+      expectProblem(res, 404, 'not_found');
+      expect(res.body.detail).toBe('Google sign-in is not configured on this deployment');
+    }
   });
 });

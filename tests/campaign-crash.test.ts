@@ -11,7 +11,7 @@ import { allEntries, checkAgainstLedger } from './support/ledger-check';
 import { obtainSenderNumber } from './support/sender-numbers';
 import { waitFor } from './support/outbox';
 import { startSimulatorProcess, type SimulatorProcess } from './support/simulator-process';
-import { killHard, spawnWorkerProcess } from './support/worker-process';
+import { killHard, CRASH_TEST_SEND_ENV, spawnWorkerProcess } from './support/worker-process';
 
 /**
  * A 50,000-recipient campaign while the worker process (campaign workflow and pages, dispatchers and
@@ -40,10 +40,7 @@ const workers: ChildProcess[] = [];
 function spawnWorker(): ChildProcess {
   const child = spawnWorkerProcess({
     ...sim.env(),
-    CARRIER_TIMEOUT_MS: '1000',
-    DISPATCH_RECONCILE_WAIT_MS: '1500',
-    DISPATCH_SHARDS: '2',
-    PUBLIC_BASE_URL: 'http://127.0.0.1:9',
+    ...CRASH_TEST_SEND_ENV,
   });
   workers.push(child);
   return child;

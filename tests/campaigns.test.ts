@@ -161,6 +161,8 @@ describe('campaign drafts', () => {
       characters: 56,
       encoding: 'GSM-7',
       segments: 1,
+      // The campaign's list is empty: its whole audience costs nothing (tests/campaign-billing.test.ts prices one).
+      estimate: expect.objectContaining({ recipients: 0, messages: 0, segments: 0, cost: '0.00' }),
     });
     expect((await preview(anon)).body).toMatchObject({ body: 'Hi there,  is 20% off this week. Reply STOP to opt out.', segments: 1 });
 

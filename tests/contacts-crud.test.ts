@@ -203,4 +203,24 @@ describe('sign-up → key → contacts CRUD', () => {
     const denied = await request(h.app).post('/v1/contacts').set(roAuth).send({ phone: '+14155550100' });
     expect(denied.status).toBe(403);
   });
+
+  it('GET /v1/contacts?phone= finds the account’s contact with that number by its hash, in any format; another account sees none', async () => {
+    const other = await signUp(h.app, 'Other lister');
+    const created = await request(h.app).post('/v1/contacts').set(acct.auth).send({ phone: '+14155550911', name: 'Looked Up' });
+    expect(created.status).toBe(201);
+    await request(h.app).post('/v1/contacts').set(acct.auth).send({ phone: '+14155550912' });
+    await request(h.app).post('/v1/contacts').set(other.auth).send({ phone: '+14155550913' });
+
+    const found = await request(h.app).get('/v1/contacts').query({ phone: '(415) 555-0911' }).set(acct.auth);
+    expect(found.status).toBe(200);
+    expect(found.body).toEqual({ data: [created.body], nextCursor: null });
+    const theirs = await request(h.app).get('/v1/contacts').query({ phone: '+14155550911' }).set(other.auth);
+    expect(theirs.body).toEqual({ data: [], nextCursor: null });
+    const notMine = await request(h.app).get('/v1/contacts').query({ phone: '+14155550913' }).set(acct.auth);
+    expect(notMine.body).toEqual({ data: [], nextCursor: null });
+
+    const bad = await request(h.app).get('/v1/contacts').query({ phone: 'not a number' }).set(acct.auth);
+    expectProblem(bad, 422);
+    expect(bad.body.errors.map((e: { field: string }) => e.field)).toEqual(['phone']);
+  });
 });

@@ -25,18 +25,36 @@ describe('dev provider wiring', () => {
 
   it('points every vendor without real credentials at the simulator, and leaves a vendor with credentials alone', () => {
     const all = devProviderWiring({}, dir, 'http://127.0.0.1:3000');
-    expect(all.simulated).toEqual(['telnyx', 'twilio', 'resend', 'stripe']);
+    expect(all.simulated).toEqual(['telnyx', 'twilio', 'resend', 'stripe', 'posthog']);
     expect(all.productEnv.TELNYX_BASE_URL).toBe('http://127.0.0.1:4011/v2');
     expect(all.productEnv.TWILIO_BASE_URL).toBe('http://127.0.0.1:4012');
     expect(all.simulatorEnv?.SIM_TWILIO_INBOUND_URL).toBe('http://127.0.0.1:3000/webhooks/twilio/inbound');
 
     const realTelnyx = devProviderWiring({ TELNYX_API_KEY: 'KEYreal' }, dir, 'http://127.0.0.1:3000');
-    expect(realTelnyx.simulated).toEqual(['twilio', 'resend', 'stripe']);
+    expect(realTelnyx.simulated).toEqual(['twilio', 'resend', 'stripe', 'posthog']);
     expect(realTelnyx.productEnv.TELNYX_BASE_URL).toBeUndefined();
     expect(realTelnyx.productEnv.TELNYX_API_KEY).toBeUndefined();
 
-    const real = devProviderWiring({ TELNYX_API_KEY: 'a', TWILIO_ACCOUNT_SID: 'b', RESEND_API_KEY: 'c', STRIPE_SECRET_KEY: 'd' }, dir, 'x');
+    const real = devProviderWiring(
+      { TELNYX_API_KEY: 'a', TWILIO_ACCOUNT_SID: 'b', RESEND_API_KEY: 'c', STRIPE_SECRET_KEY: 'd', POSTHOG_API_KEY: 'e' },
+      dir,
+      'x',
+    );
     expect(real.simulatorEnv).toBeNull();
+  });
+
+  it('points Google sign-in at the local OpenID provider unless a real Google client is set', () => {
+    const local = devProviderWiring({}, dir, 'http://127.0.0.1:3000');
+    expect(local.localOidcIssuerPort).toBe(4013);
+    expect(local.productEnv).toMatchObject({
+      GOOGLE_OIDC_ISSUER: 'http://127.0.0.1:4013',
+      GOOGLE_CLIENT_ID: 'massivesms-dev',
+      GOOGLE_CLIENT_SECRET: 'local-oidc-issuer',
+    });
+    const real = devProviderWiring({ GOOGLE_CLIENT_ID: 'real.apps.googleusercontent.com' }, dir, 'http://127.0.0.1:3000');
+    expect(real.localOidcIssuerPort).toBeNull();
+    expect(real.productEnv.GOOGLE_OIDC_ISSUER).toBeUndefined();
+    expect(real.productEnv.GOOGLE_CLIENT_ID).toBeUndefined();
   });
 
   it('gives the product the public key of the seed the simulator signs with, and keeps the secrets across restarts', () => {

@@ -152,7 +152,7 @@ describe('send preparation', () => {
       leaseMs: 60_000,
       reconcileWaitMs: 1_000,
     });
-    expect(prepared).toEqual({ lost: ids, suppressed: [], windowClosed: [], earlier: [], toSend: [] });
+    expect(prepared).toEqual({ lost: ids, suppressed: [], windowClosed: [], spendCapped: [], suspended: [], earlier: [], toSend: [] });
   });
 
   it('an accepted attempt never moves a message a receipt already delivered back to sent', async () => {

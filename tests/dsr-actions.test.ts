@@ -358,6 +358,28 @@ describe('an account whose data key is destroyed', () => {
   });
 });
 
+describe('a request whose process has ended (as an account termination ends them)', () => {
+  it('answers 409 saying so to verify, extend and complete: a retry cannot cure it, so not a 503', async () => {
+    const acct = await signUp(h.app, 'Ended');
+    const created = await request(h.app)
+      .post('/staff/v1/data-subject-requests')
+      .set(staff)
+      .send({ accountId: acct.accountId, type: 'objection', requesterEmail: 'ended@example.com', phone: '+14155553071' });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    await h.temporal.workflow.getHandle(dsrWorkflowId(created.body.id)).terminate('account terminated');
+    const base = `/staff/v1/data-subject-requests/${created.body.id}`;
+    const attempts = [
+      request(h.app).post(`${base}/verify-identity`).set(staff).send({}),
+      request(h.app).post(`${base}/extensions`).set(staff).send({ days: 30, reason: 'complex request' }),
+      request(h.app).post(`${base}/complete`).set(staff).send({ note: 'done by hand' }),
+    ];
+    for (const res of await Promise.all(attempts)) {
+      expectProblem(res, 409, 'conflict');
+      expect(res.body.detail).toBe("the request's process has ended (TERMINATED): it can no longer be changed");
+    }
+  });
+});
+
 describe('requests staff log for account holders', () => {
   it('wait for identity verification before anything is done; then act; completion refused before verification', async () => {
     const acct = await signUp(h.app, 'Holder');

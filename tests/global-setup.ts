@@ -7,6 +7,7 @@ import type { TestProject } from 'vitest/node';
 import { DEFAULT_APP_ROLE, urlAsRole } from '../db/app-role';
 import { dropDatabase } from '../db/create-database';
 import { prepareDatabase } from '../db/orm';
+import { buildConsole } from '../scripts/build-console';
 import { temporalPaths } from '../scripts/temporal-paths';
 import { SEARCH_ATTRIBUTE_KEYS } from '../workflows/search-attributes';
 import { describeFindings, scanLogDir } from './support/log-scan';
@@ -21,6 +22,8 @@ declare module 'vitest' {
     masterKey: string;
     workflowBundlePath: string;
     temporalCliPath: string;
+    /** The console (web/) built once for the run; browser tests serve it from the API (CONSOLE_DIR). */
+    consoleDir: string;
     /** Where every process of the run appends its info-level log lines for the log scan (tests/support/log-scan.ts). */
     logScanDir: string;
   }
@@ -53,6 +56,8 @@ export default async function setup(project: TestProject) {
     logger: new DefaultLogger('WARN'),
   });
   writeFileSync(workflowBundlePath, bundle.code);
+  const consoleDir = join(outDir, `web-${process.pid}`);
+  buildConsole(consoleDir);
   const logScanDir = join(outDir, `logs-${process.pid}`);
   mkdirSync(logScanDir, { recursive: true });
   const masterKey = randomBytes(32).toString('base64');
@@ -64,6 +69,7 @@ export default async function setup(project: TestProject) {
   project.provide('logScanDir', logScanDir);
   project.provide('workflowBundlePath', workflowBundlePath);
   project.provide('temporalCliPath', paths.cli);
+  project.provide('consoleDir', consoleDir);
 
   return async () => {
     await env.teardown();
@@ -74,5 +80,6 @@ export default async function setup(project: TestProject) {
     );
     if (findings.length > 0) throw new Error(`${describeFindings(findings)}\n(the logs are kept in ${logScanDir})`);
     rmSync(logScanDir, { recursive: true, force: true });
+    rmSync(consoleDir, { recursive: true, force: true });
   };
 }

@@ -37,4 +37,28 @@ describe('opt-outs', () => {
       ]);
     expect(audit).toEqual([{ details: { reason: 'new written consent' } }]);
   });
+
+  it('GET /v1/opt-outs?phone= finds the account’s opt-out of that number by its hash, in any format; another account sees none', async () => {
+    const other = await signUp(h.app, 'Other keeper');
+    const added = await request(h.app).post('/v1/opt-outs').set(acct.auth).send({ phone: '+14155550802', reason: 'lookup' });
+    expect(added.status).toBe(201);
+    await request(h.app).post('/v1/opt-outs').set(acct.auth).send({ phone: '+14155550803' });
+    await request(h.app).post('/v1/opt-outs').set(other.auth).send({ phone: '+14155550804' });
+
+    const found = await request(h.app).get('/v1/opt-outs').query({ phone: '(415) 555-0802' }).set(acct.auth);
+    expect(found.status).toBe(200);
+    expect(found.body).toEqual({
+      data: [{ id: added.body.id, phone: '+14155550802', source: 'api', reason: 'lookup', createdAt: added.body.createdAt }],
+      nextCursor: null,
+    });
+    const theirs = await request(h.app).get('/v1/opt-outs').query({ phone: '+14155550802' }).set(other.auth);
+    expect(theirs.status).toBe(200);
+    expect(theirs.body).toEqual({ data: [], nextCursor: null });
+    const mineNotTheirs = await request(h.app).get('/v1/opt-outs').query({ phone: '+14155550804' }).set(acct.auth);
+    expect(mineNotTheirs.body).toEqual({ data: [], nextCursor: null });
+
+    const bad = await request(h.app).get('/v1/opt-outs').query({ phone: 'not a number' }).set(acct.auth);
+    expect(bad.status).toBe(422);
+    expect(bad.body.errors.map((e: { field: string }) => e.field)).toEqual(['phone']);
+  });
 });

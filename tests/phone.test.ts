@@ -1,5 +1,7 @@
+import { dirname, join } from 'node:path';
+import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import { normalizePhone, normalizePhoneSlow } from '../lib/phone';
+import { normalizePhone, normalizePhoneSlow, compiledPhonePatterns } from '../lib/phone';
 
 /** Deterministic pseudo-random digits, so a failure names a reproducible number. */
 function* numbers(count: number): Generator<string> {
@@ -33,5 +35,25 @@ describe('phone normalization', () => {
     expect(normalizePhone('')).toEqual({ ok: false, reason: 'phone is empty' });
     expect(normalizePhone('hello')).toEqual({ ok: false, reason: 'not a phone number' });
     expect(normalizePhone('+1415555000')).toMatchObject({ ok: false });
+  });
+
+  it("compiles each of libphonenumber's validity patterns once, answering as the library's own helper does", () => {
+    expect(compiledPhonePatterns).toBeInstanceOf(Map);
+    const file = join(dirname(require.resolve('libphonenumber-js/package.json')), 'build', 'helpers', 'matchesEntirely.js');
+    const helper = (createRequire(__filename)(file) as { default: (text: string | undefined, pattern: string) => boolean }).default;
+    const shipped = (text: string | undefined, pattern: string) => new RegExp('^(?:' + pattern + ')$').test(text || '');
+    const cases: [string | undefined, string][] = [
+      ['2015550123', '[2-9]\\d{9}'],
+      ['1015550123', '[2-9]\\d{9}'],
+      ['12', '1|12'],
+      ['312', '1|12'],
+      [undefined, '\\d{0}'],
+      ['', '\\d{2}'],
+    ];
+    for (const [text, pattern] of cases) expect(helper(text, pattern), `${text} ~ ${pattern}`).toBe(shipped(text, pattern));
+    const before = compiledPhonePatterns!.size;
+    for (let i = 0; i < 3; i++) expect(helper('4155550100', '(?:4[1-9]|5\\d)\\d{8}|once')).toBe(true);
+    expect(compiledPhonePatterns!.size).toBe(before + 1);
+    expect(compiledPhonePatterns!.get('(?:4[1-9]|5\\d)\\d{8}|once')).toBeInstanceOf(RegExp);
   });
 });

@@ -1,5 +1,6 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { POLICY_TEXT_MAX_CHARS } from '../api/schemas/policies';
 import { policyStatusQuery } from '../workflows/notices/policy';
 import { expectProblem, signUp, type TestAccount } from './support/accounts';
 import { adminEmailOf, startNoticeStack, type NoticeStack } from './support/notices';
@@ -120,5 +121,15 @@ describe('policy change (policy:<kind>:<version>): 30 days’ notice for materia
       409,
       'conflict',
     );
+  });
+});
+
+describe('the largest policy the document admits', () => {
+  it('is accepted even with every character \\u-escaped (not a 413 for a valid body)', async () => {
+    const body = `{"kind":"dpa","version":"largest","material":false,"effectiveAt":"${new Date(s.now().getTime() + 400 * DAY).toISOString()}","url":"https://massivesms.example/${'a'.repeat(1960)}","text":"${'\\u00e9'.repeat(POLICY_TEXT_MAX_CHARS)}"}`;
+    expect(Buffer.byteLength(body)).toBeGreaterThan(POLICY_TEXT_MAX_CHARS * 6);
+    const res = await request(s.app).post('/staff/v1/policies').set(privacy).set('content-type', 'application/json').send(body);
+    expect(res.status, JSON.stringify(res.body).slice(0, 300)).toBe(201);
+    expect(res.body.text).toBe('é'.repeat(POLICY_TEXT_MAX_CHARS));
   });
 });

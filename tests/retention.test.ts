@@ -19,6 +19,7 @@ import { DECLARED_ONLY_CLASSES, NOT_DAILY_CLASSES, PURGED_CLASSES, RETENTION } f
 import { TABLE_RETENTION } from '../services/retention/table-retention';
 import { purgeRetentionClass } from '../services/retention/retention-store';
 import { TASK_QUEUES } from '../workers/task-queues';
+import { installTemporalRuntime } from '../workers/temporal-runtime';
 import { ensureRetentionSchedule } from '../workers/retention-schedule';
 import { RETENTION_SCHEDULE_ID, retentionWorkflow } from '../workflows/lifecycle/retention';
 import { testEnvironment } from './support/harness';
@@ -274,6 +275,37 @@ describe('retention classes (SPEC §2), purged as of a moment', () => {
     expect(await purge('finishedImports', asOf)).toBe(0);
   });
 
+  it('billing records 7 years after they occurred, also of a terminated and deleted account; 7 years less an hour stay', async () => {
+    const asOf = new Date();
+    const sevenYears = DateTime.fromJSDate(asOf, { zone: 'utc' }).minus({ years: 7 }).toJSDate();
+    const deletedAccount = uuidv7();
+    await sql(`insert into accounts (id, name, status, created_at, updated_at) values (?, 'Deleted', 'deleted', ?, now())`, [
+      deletedAccount,
+      sevenYears,
+    ]);
+    const record = async (account: string, occurredAt: Date) => {
+      const id = uuidv7();
+      await sql(
+        `insert into billing_records (id, account_id, kind, stripe_object_id, invoice_number, amount_due, amount_paid, currency, status,
+                                      occurred_at, created_at)
+         values (?, ?, 'invoice', ?, 'INV-1', 4200, 4200, 'usd', 'paid', ?, ?)`,
+        [id, account, `in_${id}`, occurredAt, occurredAt],
+      );
+      return id;
+    };
+    const oldOfDeleted = await record(deletedAccount, sevenYears);
+    const oldOfActive = await record(accountId, new Date(sevenYears.getTime() - DAY));
+    const youngOfDeleted = await record(deletedAccount, new Date(sevenYears.getTime() + HOUR));
+    expect(await purge('billingRecords', asOf)).toBe(2);
+    const left = await sql<{ id: string }>('select id from billing_records where id in (?, ?, ?)', [
+      oldOfDeleted,
+      oldOfActive,
+      youngOfDeleted,
+    ]);
+    expect(left.map((r) => r.id)).toEqual([youngOfDeleted]);
+    expect(await purge('billingRecords', asOf)).toBe(0);
+  });
+
   it('notice delivery records 7 years after they were sent; 7 years less an hour stay', async () => {
     const asOf = new Date();
     const sevenYears = DateTime.fromJSDate(asOf, { zone: 'utc' }).minus({ years: 7 }).toJSDate();
@@ -387,6 +419,7 @@ describe('the retention workflow and its Schedule (dev server)', () => {
   });
 
   it('one run purges every class as of its start, reports the counts per class and audits them', async () => {
+    installTemporalRuntime('silent', { shutdownSignals: [] }); // before the first connection: the SDK's logs at WARN, as in every other file
     const workerConnection = await NativeConnection.connect({ address: inject('temporalAddress') });
     const taskQueue = `retention-test-${randomBytes(4).toString('hex')}`;
     const worker = await Worker.create({
@@ -417,7 +450,7 @@ describe('the retention workflow and its Schedule (dev server)', () => {
         campaignRecipients: 0,
         finishedImports: 0,
         noticeDeliveries: 0,
-        billingRecords: null,
+        billingRecords: 0,
         exportTokens: null,
       });
       expect(await messageState(old)).toEqual({ body: false, purged: true });

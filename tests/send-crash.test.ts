@@ -5,7 +5,7 @@ import { startHarness, type Harness } from './support/harness';
 import { checkAgainstLedger } from './support/ledger-check';
 import { insertQueuedMessages } from './support/outbox';
 import { startSimulatorProcess, type SimulatorProcess } from './support/simulator-process';
-import { spawnWorkerProcess } from './support/worker-process';
+import { CRASH_TEST_SEND_ENV, spawnWorkerProcess } from './support/worker-process';
 
 const MESSAGES = 2_000;
 const KILLS = 6;
@@ -18,12 +18,9 @@ const workers: ChildProcess[] = [];
 function spawnWorker(): ChildProcess {
   const child = spawnWorkerProcess({
     ...sim.env(),
-    CARRIER_TIMEOUT_MS: '1000',
-    DISPATCH_RECONCILE_WAIT_MS: '1500',
-    DISPATCH_SHARDS: '2',
+    ...CRASH_TEST_SEND_ENV,
     // Smaller batches than production so some finish between kills and the carrier faults show too.
     DISPATCH_BATCH_SIZE: '100',
-    PUBLIC_BASE_URL: 'http://127.0.0.1:9',
   });
   workers.push(child);
   return child;

@@ -76,6 +76,8 @@ describe('simulator process', () => {
       STRIPE_SECRET_KEY: sim.stripeSecretKey,
       STRIPE_BASE_URL: sim.url,
       STRIPE_WEBHOOK_SECRET: sim.stripeWebhookSecret,
+      POSTHOG_API_KEY: sim.posthogApiKey,
+      POSTHOG_HOST: sim.url,
     });
     expect(new Set([sim.port, sim.telnyxPort, sim.twilioPort]).size).toBe(3);
     expect(Buffer.from(sim.telnyxPublicKey, 'base64')).toHaveLength(32);

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { Express } from 'express';
 import { Secret, URI, type TOTP } from 'otpauth';
 import request from 'supertest';
@@ -12,7 +12,7 @@ import { AppError } from '../lib/errors';
 import { verifyAuditChain } from '../services/audit-log';
 import { AuthLimits, SUBJECT_FAILURES_ALERT, ADDRESS_SUBJECT_FAILURES, TOTP_FAILURES } from '../services/auth/auth-limits';
 import { SecurityAlerts } from '../services/auth/security-alerts';
-import { STAFF_ENROLMENT_TTL_MS } from '../services/staff/staff-enrolments';
+import { ENROLMENT_TOKEN_PREFIX, STAFF_ENROLMENT_TTL_MS, StaffEnrolmentService } from '../services/staff/staff-enrolments';
 import { STAFF_SESSION_TTL_MS, StaffSessionService } from '../services/staff/staff-sessions';
 import { markStaffUserDisabled } from '../services/staff/staff-user-store';
 import { openTotpSecret } from '../services/staff/totp-secret';
@@ -499,6 +499,31 @@ describe('staff users through the API', () => {
   it('staff users are disabled, never deleted: the app role may not delete them', async () => {
     const user = await newStaff('support');
     await expect(h.deps.orm.em.fork().execute('delete from staff_users where id = ?', [user.id])).rejects.toThrow(/permission denied/);
+  });
+});
+
+describe('enrolment by a stranger', () => {
+  it('a made-up token is refused before the password is hashed (no argon2 work to burn for the unauthenticated); a real one hashes once', async () => {
+    let hashes = 0;
+    const service = new StaffEnrolmentService({
+      staffTotpKey: h.deps.keys.staffTotpKey,
+      email: null,
+      apiBaseUrl: h.config.PUBLIC_BASE_URL,
+      hashPassword: (password) => {
+        hashes++;
+        return Promise.resolve(`counted:${password.length}`);
+      },
+    });
+    const madeUp = `${ENROLMENT_TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
+    const refused = await service.enrol(h.deps.orm.em.fork(), madeUp, 'a password of my own').catch((err: unknown) => err);
+    expect(refused).toBeInstanceOf(AppError);
+    expect(refused).toMatchObject({ kind: 'unauthorized' });
+    expect(hashes).toBe(0);
+
+    const email = `stranger-check-${randomBytes(4).toString('hex')}@massivesms.example`;
+    const { enrolment } = await service.createUser(h.deps.orm.em.fork(), { email, role: 'support' }, 'operator');
+    await service.enrol(h.deps.orm.em.fork(), enrolment.token, 'a password of my own');
+    expect(hashes).toBe(1);
   });
 });
 

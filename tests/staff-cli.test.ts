@@ -144,6 +144,32 @@ describe('npm run staff', () => {
     expect(json).toMatchObject({ email: admin.email, role: 'admin', disabledAt: null, session: { expiresAt: expect.any(String) } });
   });
 
+  it("billing shows an account's billing state and this month's usage, a line each; --json the API's view", async () => {
+    const billed = await signUp(h.app, 'CLI billed');
+    await h.deps.pgPool.query(
+      `insert into billing_period_usage (account_id, period_start, segments, cost_micros)
+       values ($1, date_trunc('month', now() at time zone 'UTC')::date, 1234, 9748600)`,
+      [billed.accountId],
+    );
+    const token = JSON.parse(readFileSync(defaultTokenFile(), 'utf8')).token as string;
+    const credit = await request(h.app)
+      .post(`/staff/v1/accounts/${billed.accountId}/billing/credits`)
+      .set(staffBearer(token))
+      .send({ amount: 500, currency: 'usd', reason: 'goodwill credit' });
+    expect(credit.status).toBe(201);
+    const run = ok(await runCli(['billing', billed.accountId]));
+    expect(run.stdout.trimEnd().split('\n')).toEqual([
+      expect.stringMatching(new RegExp(`^account ${billed.accountId} \\(active\\), Stripe customer (cus_\\w+|not created yet)$`)),
+      'card: none; subscription: none',
+      expect.stringMatching(/^usage since \S+Z: 1,234 segments, 9\.7486 USD; no cap$/),
+      'dunning: none; sending allowed',
+      'records: 0 invoices (0 open), 1 credits, 0 card changes',
+    ]);
+    const json = JSON.parse(ok(await runCli(['--json', 'billing', billed.accountId])).stdout);
+    expect(json).toMatchObject({ accountId: billed.accountId, usage: { periodSegments: 1234 }, records: [{ kind: 'credit' }] });
+    failed(await runCli(['billing', '01a24aab-0000-7000-8000-000000000000']), 'account not found (HTTP 404)');
+  });
+
   it('users create, list --json and disable go through the admin API', async () => {
     const created = JSON.parse(ok(await runCli(['users', 'create', '--email', support.email, '--role', 'support', '--json'])).stdout);
     expect(created).toEqual({

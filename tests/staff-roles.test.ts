@@ -7,6 +7,7 @@ import { STAFF_ROLES, type StaffRole } from '../services/staff/staff-roles';
 import { expectProblem } from './support/accounts';
 import { startHarness, type Harness } from './support/harness';
 import { customerRoutes, documentedOperations, staffOperations, type DocumentedOperation } from './support/routes';
+import { HOLDER_SECURITY_SCHEME } from '../api/http/define-route';
 import { createStaffUser, staffBearer, staffSignIn, type TestStaffUser } from './support/staff';
 
 let h: Harness;
@@ -136,6 +137,8 @@ describe('staff role matrix', () => {
       'POST /staff/v1/accounts/{id}/confirm-deletion': ['privacy', 'admin'],
       'POST /staff/v1/accounts/{id}/reactivate': ['privacy', 'admin'],
       'GET /staff/v1/accounts/{id}/termination': ['privacy', 'admin', 'support'],
+      'GET /staff/v1/accounts/{id}/billing': ['support', 'admin'],
+      'POST /staff/v1/accounts/{id}/billing/credits': ['admin'],
     });
   });
 });
@@ -161,11 +164,23 @@ describe('customer and staff credentials do not mix', () => {
     const token = await freshToken('admin');
     const routes = await customerRoutes(app);
     expect(routes.length).toBeGreaterThan(20);
+    // The holder's own routes take only the session cookie; every other customer route an API key.
+    const holderOnly = new Set(
+      (await documentedOperations(app))
+        .filter((op) => op.security?.every((s) => HOLDER_SECURITY_SCHEME in s))
+        .map((op) => `${op.method} ${op.path}`),
+    );
+    // 10 before the emailed-link flows and members (8 more) and Google unlink (1).
+    expect(holderOnly.size).toBe(19);
     for (const route of routes) {
       const [method, path] = route.split(' ') as [string, string];
       const res = await send({ method, path }, staffBearer(token));
       expectProblem(res, 401, 'unauthorized');
-      expect(res.body.detail).toBe('a staff token only works on /staff/v1/*; call this endpoint with an API key');
+      expect(res.body.detail).toBe(
+        holderOnly.has(route)
+          ? 'sign in with POST /v1/sessions: this endpoint takes the session cookie only'
+          : 'a staff token only works on /staff/v1/*; call this endpoint with an API key',
+      );
     }
   });
 });

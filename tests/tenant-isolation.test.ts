@@ -9,6 +9,8 @@ import { importWorkflowId } from '../workflows/import-contacts';
 import { signUp, type TestAccount } from './support/accounts';
 import { csvOf } from './support/csv';
 import { startHarness, type Harness } from './support/harness';
+import { createBillingProvider } from '../providers/billing/registry';
+import { HOLDER_PASSWORD, publicAddress, signUpHolder } from './support/holders';
 import { uploadCsv } from './support/imports';
 import { customerRoutes } from './support/routes';
 import { inventoryPhone, obtainSenderNumber } from './support/sender-numbers';
@@ -129,6 +131,26 @@ const cases: Record<string, () => Promise<void>> = {
       status: 'active',
     });
     expectStatus(await request(h.app).get('/v1/account').set(c.auth), 401);
+  },
+  'GET /v1/billing': async () => {
+    const res = expectStatus(await request(h.app).get('/v1/billing').set(b.auth), 200);
+    const own = await h.deps.pgPool.query<{ c: string | null }>('select stripe_customer_id as c from accounts where id = $1', [
+      b.accountId,
+    ]);
+    expect(res.body.stripeCustomerId).toBe(own.rows[0]!.c);
+    expect(res.body.records).toEqual([]);
+  },
+  'POST /v1/billing/checkout-sessions': async () => {
+    // This file runs no billing worker: b's customer is made here, as the sign-up process would.
+    const provider = createBillingProvider(h.config)!;
+    const { customerId } = await provider.createCustomer({ accountId: b.accountId, idempotencyKey: `billing-customer/${b.accountId}` });
+    await h.deps.pgPool.query('update accounts set stripe_customer_id = coalesce(stripe_customer_id, $2) where id = $1', [
+      b.accountId,
+      customerId,
+    ]);
+    const urls = { successUrl: 'https://b.example/ok', cancelUrl: 'https://b.example/no' };
+    const res = expectStatus(await request(h.app).post('/v1/billing/checkout-sessions').set(b.auth).send(urls), 201);
+    expect((await provider.retrieveCheckoutSession(res.body.id)).customerId).toBe(customerId);
   },
   'GET /v1/account': async () => {
     const res = expectStatus(await request(h.app).get('/v1/account').set(b.auth), 200);
@@ -281,6 +303,149 @@ const cases: Record<string, () => Promise<void>> = {
   'DELETE /v1/sender-numbers/{id}': async () => {
     expectStatus(await request(h.app).delete(`/v1/sender-numbers/${A.senderNumberId}`).set(b.auth), 404);
   },
+  'GET /v1/sessions': async () => {
+    const [holderA, holderB] = [await signUpHolder(h, 'Holder A'), await signUpHolder(h, 'Holder B')];
+    const ofA = sessionIds(expectStatus(await request(h.app).get('/v1/sessions').set(holderA.session), 200).body);
+    const seenByB = sessionIds(expectStatus(await request(h.app).get('/v1/sessions').set(holderB.session), 200).body);
+    expect(ofA.length).toBeGreaterThan(0);
+    expect(seenByB.filter((id) => ofA.includes(id))).toEqual([]);
+  },
+  'DELETE /v1/sessions/{id}': async () => {
+    const [holderA, holderB] = [await signUpHolder(h, 'Holder A'), await signUpHolder(h, 'Holder B')];
+    const ofA = sessionIds(expectStatus(await request(h.app).get('/v1/sessions').set(holderA.session), 200).body);
+    for (const id of ofA) expectStatus(await request(h.app).delete(`/v1/sessions/${id}`).set(holderB.session), 404);
+    expectStatus(await request(h.app).get('/v1/account/profile').set(holderA.session), 200);
+  },
+  'DELETE /v1/sessions': async () => {
+    const [holderA, holderB] = [await signUpHolder(h, 'Holder A'), await signUpHolder(h, 'Holder B')];
+    expectStatus(await request(h.app).delete('/v1/sessions').set(holderB.session), 200);
+    expectStatus(await request(h.app).get('/v1/account/profile').set(holderA.session), 200);
+  },
+  'DELETE /v1/auth/google': async () => {
+    // A's holder has Google linked; B's unlinking ends only B's own (B has none: 404).
+    const [holderA, holderB] = [await signUpHolder(h, 'Holder A'), await signUpHolder(h, 'Holder B')];
+    await h.deps.pgPool.query(
+      `insert into holder_oidc_identities (issuer, subject, user_id, created_at) values ('https://accounts.google.com', $1, $2, now())`,
+      [`sub-of-${holderA.userId}`, holderA.userId],
+    );
+    expectStatus(await request(h.app).delete('/v1/auth/google').set(holderB.session), 404);
+    const { rows } = await h.deps.pgPool.query('select user_id from holder_oidc_identities where user_id = $1', [holderA.userId]);
+    expect(rows).toEqual([{ user_id: holderA.userId }]);
+  },
+  'POST /v1/sessions/sign-out': async () => {
+    const [holderA, holderB] = [await signUpHolder(h, 'Holder A'), await signUpHolder(h, 'Holder B')];
+    expectStatus(await request(h.app).post('/v1/sessions/sign-out').set(holderB.session), 200);
+    expectStatus(await request(h.app).get('/v1/account/profile').set(holderA.session), 200);
+  },
+  'GET /v1/account/consents': async () => {
+    // Holder routes take a holder's session: B's holder aims at what A's holder recorded.
+    const [holderA, holderB] = [await signUpHolder(h, 'Holder A'), await signUpHolder(h, 'Holder B')];
+    expectStatus(await request(h.app).put('/v1/account/consents').set(holderA.session).send({ marketing_email: true }), 200);
+    const seen = expectStatus(await request(h.app).get('/v1/account/consents').set(holderB.session), 200).body;
+    expect(seen.history).toEqual([]);
+    expect(seen.data[1]).toMatchObject({ purpose: 'marketing_email', granted: false, source: 'default' });
+  },
+  'PUT /v1/account/consents': async () => {
+    const [holderA, holderB] = [await signUpHolder(h, 'Holder A'), await signUpHolder(h, 'Holder B')];
+    expectStatus(await request(h.app).put('/v1/account/consents').set(holderB.session).send({ marketing_email: true }), 200);
+    const ofA = expectStatus(await request(h.app).get('/v1/account/consents').set(holderA.session), 200).body;
+    expect(ofA.history).toEqual([]);
+    expect(ofA.data[1]).toMatchObject({ purpose: 'marketing_email', granted: false, source: 'default' });
+  },
+  'GET /v1/account/profile': async () => {
+    const [holderA, holderB] = [await signUpHolder(h, 'Holder A'), await signUpHolder(h, 'Holder B')];
+    expectStatus(await request(h.app).patch('/v1/account/profile').set(holderA.session).send({ name: 'Ada A', taxId: 'DE1' }), 200);
+    const seen = expectStatus(await request(h.app).get('/v1/account/profile').set(holderB.session), 200).body;
+    expect(seen).toMatchObject({ email: holderB.email, name: null, taxId: null });
+  },
+  'PATCH /v1/account/profile': async () => {
+    const [holderA, holderB] = [await signUpHolder(h, 'Holder A'), await signUpHolder(h, 'Holder B')];
+    expectStatus(await request(h.app).patch('/v1/account/profile').set(holderA.session).send({ name: 'Ada A' }), 200);
+    expectStatus(await request(h.app).patch('/v1/account/profile').set(holderB.session).send({ name: 'Taken over' }), 200);
+    expect(expectStatus(await request(h.app).get('/v1/account/profile').set(holderA.session), 200).body.name).toBe('Ada A');
+  },
+  'POST /v1/account/password': async () => {
+    const [holderA, holderB] = [await signUpHolder(h, 'Holder A'), await signUpHolder(h, 'Holder B')];
+    const body = { currentPassword: HOLDER_PASSWORD, newPassword: 'B changed it to this' };
+    expectStatus(await request(h.app).post('/v1/account/password').set(holderB.session).send(body), 204);
+    expectStatus(await request(h.app).get('/v1/account/profile').set(holderA.session), 200);
+    const signIn = await request(h.app).post('/v1/sessions').set(publicAddress()).send({ email: holderA.email, password: HOLDER_PASSWORD });
+    expectStatus(signIn, 201);
+  },
+  'GET /v1/account/members': async () => {
+    const [holderA, holderB] = [await signUpHolder(h, 'Holder A'), await signUpHolder(h, 'Holder B')];
+    const seen = expectStatus(await request(h.app).get('/v1/account/members').set(holderB.session), 200).body;
+    expect(seen.data.map((m: { email: string }) => m.email)).toEqual([holderB.email]);
+    expect(JSON.stringify(seen)).not.toContain(holderA.email);
+  },
+  'POST /v1/account/invitations': async () => {
+    // B may invite A's holder to B's account; A's account gains nobody.
+    const [holderA, holderB] = [await signUpHolder(h, 'Holder A'), await signUpHolder(h, 'Holder B')];
+    expectStatus(
+      await request(h.app).post('/v1/account/invitations').set(holderB.session).send({ email: holderA.email, role: 'admin' }),
+      201,
+    );
+    const ofA = expectStatus(await request(h.app).get('/v1/account/members').set(holderA.session), 200).body;
+    expect(ofA).toMatchObject({ data: [{ email: holderA.email }], invitations: [] });
+  },
+  'DELETE /v1/account/invitations/{id}': async () => {
+    const [holderA, holderB] = [await signUpHolder(h, 'Holder A'), await signUpHolder(h, 'Holder B')];
+    const made = expectStatus(
+      await request(h.app)
+        .post('/v1/account/invitations')
+        .set(holderA.session)
+        .send({ email: 'invitee-of-a@example.com', role: 'developer' }),
+      201,
+    ).body;
+    expectStatus(await request(h.app).delete(`/v1/account/invitations/${made.id}`).set(holderB.session), 404);
+    expect(expectStatus(await request(h.app).get('/v1/account/members').set(holderA.session), 200).body.invitations).toEqual([made]);
+  },
+  'PATCH /v1/account/members/{id}': async () => {
+    const [holderA, holderB] = [await signUpHolder(h, 'Holder A'), await signUpHolder(h, 'Holder B')];
+    expectStatus(await request(h.app).patch(`/v1/account/members/${holderA.userId}`).set(holderB.session).send({ role: 'billing' }), 404);
+    expect(expectStatus(await request(h.app).get('/v1/account/members').set(holderA.session), 200).body.data[0].role).toBe('owner');
+  },
+  'DELETE /v1/account/members/{id}': async () => {
+    const [holderA, holderB] = [await signUpHolder(h, 'Holder A'), await signUpHolder(h, 'Holder B')];
+    expectStatus(await request(h.app).delete(`/v1/account/members/${holderA.userId}`).set(holderB.session), 404);
+    expectStatus(await request(h.app).get('/v1/account/members').set(holderA.session), 200);
+  },
+  'POST /v1/account/invitation-acceptances': async () => {
+    // A invites someone; B, holding the emailed token, cannot take the seat.
+    const [holderA, holderB] = [await signUpHolder(h, 'Holder A'), await signUpHolder(h, 'Holder B')];
+    const invitee = `invitee-${randomUUID()}@example.com`;
+    expectStatus(await request(h.app).post('/v1/account/invitations').set(holderA.session).send({ email: invitee, role: 'admin' }), 201);
+    const token = /mse_[A-Za-z0-9_-]{43}/.exec((await sim.control.emails(invitee))[0]!.text ?? '')![0];
+    expectStatus(await request(h.app).post('/v1/account/invitation-acceptances').set(holderB.session).send({ token }), 403);
+    const ofA = expectStatus(await request(h.app).get('/v1/account/members').set(holderA.session), 200).body;
+    expect(ofA.data.map((m: { email: string }) => m.email)).toEqual([holderA.email]);
+  },
+  'POST /v1/account/email-change-requests': async () => {
+    // B asks for A's address: the same answer, no link, and A's sign-in is A's.
+    const [holderA, holderB] = [await signUpHolder(h, 'Holder A'), await signUpHolder(h, 'Holder B')];
+    const body = { newEmail: holderA.email, currentPassword: HOLDER_PASSWORD };
+    expectStatus(await request(h.app).post('/v1/account/email-change-requests').set(holderB.session).send(body), 202);
+    const links = await h.deps.pgPool.query(`select 1 from email_links where new_email = $1`, [holderA.email]);
+    expect(links.rows).toEqual([]);
+    expectStatus(
+      await request(h.app).post('/v1/sessions').set(publicAddress()).send({ email: holderA.email, password: HOLDER_PASSWORD }),
+      201,
+    );
+  },
+  'POST /v1/sessions/account': async () => {
+    const [holderA, holderB] = [await signUpHolder(h, 'Holder A'), await signUpHolder(h, 'Holder B')];
+    expectStatus(await request(h.app).post('/v1/sessions/account').set(holderB.session).send({ accountId: holderA.accountId }), 404);
+    expectStatus(await request(h.app).get('/v1/account/profile').set(holderB.session), 200);
+  },
+  'GET /v1/account/personal-data': async () => {
+    const [holderA, holderB] = [await signUpHolder(h, 'Holder A'), await signUpHolder(h, 'Holder B')];
+    expectStatus(await request(h.app).patch('/v1/account/profile').set(holderA.session).send({ name: 'Ada A' }), 200);
+    const mine = expectStatus(await request(h.app).get('/v1/account/personal-data').set(holderB.session), 200).body;
+    expect(mine.profile.email).toBe(holderB.email);
+    expect(mine.accounts.map((a: { accountId: string }) => a.accountId)).toEqual([holderB.accountId]);
+    expect(JSON.stringify(mine)).not.toContain(holderA.email);
+    expect(JSON.stringify(mine)).not.toContain(holderA.accountId);
+  },
   'GET /v1/account/messaging': async () => {
     const res = expectStatus(await request(h.app).get('/v1/account/messaging').set(b.auth), 200);
     expect(res.body).toMatchObject({ companyName: null, helpText: null, effectiveCompanyName: 'Tenant B' });
@@ -291,6 +456,23 @@ const cases: Record<string, () => Promise<void>> = {
       200,
     );
     expect(res.body).toMatchObject({ companyName: 'B Co', effectiveHelpText: expect.stringContaining('B Co') });
+  },
+  'GET /v1/usage': async () => {
+    // A's usage row (what a sent message leaves) is not B's usage.
+    await h.deps.pgPool.query(
+      `insert into usage_events (id, message_id, account_id, sender, segments, accepted_at, next_attempt_at)
+       values ($1, $2, $3, $4, 3, now(), now())`,
+      [uuidv7(), A.messageId, a.accountId, A_SENDER],
+    );
+    const from = new Date(Date.now() - 86_400_000).toISOString();
+    const mine = expectStatus(await request(h.app).get('/v1/usage').query({ from, groupBy: 'sender' }).set(a.auth), 200);
+    expect(mine.body.totals).toMatchObject({ segments: 3, messages: 1 });
+    const res = expectStatus(await request(h.app).get('/v1/usage').query({ from, groupBy: 'sender' }).set(b.auth), 200);
+    expect(res.body).toMatchObject({ totals: { segments: 0, messages: 0, cost: '0.00' }, data: [] });
+  },
+  'PATCH /v1/billing': async () => {
+    const res = expectStatus(await request(h.app).patch('/v1/billing').set(b.auth).send({ monthlySpendCap: '1.00' }), 200);
+    expect(res.body.spendCap).toMatchObject({ monthlyCap: '1.00', periodSegments: 0 });
   },
   'POST /v1/messages': async () => {
     const res = expectStatus(
@@ -499,6 +681,8 @@ async function bSender(): Promise<void> {
   if (!(held.body.data as { phone: string }[]).some((n) => n.phone === B_SENDER)) await obtainSenderNumber(h, b, { phone: B_SENDER });
 }
 
+const sessionIds = (page: { data: { id: string }[] }) => page.data.map((s) => s.id);
+
 describe('tenant isolation', () => {
   it('has a case for every customer route', async () => {
     expect(Object.keys(cases).sort()).toEqual(await customerRoutes(h.app));
@@ -542,5 +726,8 @@ describe('tenant isolation', () => {
       status: 'queued',
     });
     expect(idsIn(await request(h.app).get('/v1/messages').set(a.auth))).toEqual([A.messageId]);
+    // B's cap is B's: A has none, and A can still send.
+    const cap = await h.deps.pgPool.query(`select monthly_cap_micros from billing_account_settings where account_id = $1`, [a.accountId]);
+    expect(cap.rows).toEqual([]);
   });
 });

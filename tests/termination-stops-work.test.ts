@@ -27,7 +27,13 @@ beforeAll(async () => {
   h = await startHarness({
     worker: true,
     lifecycle: true,
-    env: { RATE_LIMIT_PER_MINUTE: '100000', AUTH_FAILURES_PER_MINUTE: '100000', API_KEY_CREATIONS_PER_HOUR: '100000' },
+    // The race fires 1,000 requests at once: above the load shedder's default (tests/load-shedding.test.ts covers it).
+    env: {
+      RATE_LIMIT_PER_MINUTE: '100000',
+      AUTH_FAILURES_PER_MINUTE: '100000',
+      API_KEY_CREATIONS_PER_HOUR: '100000',
+      API_MAX_IN_FLIGHT: '5000',
+    },
   });
   dsrWorker = await startDsrWorker(h);
   server = createServer(h.app);

@@ -32,7 +32,7 @@ import {
   waitFor,
   type SeededAccount,
 } from './support/termination';
-import { startTimeSkipping, timeSkippingWorker } from './support/time-skipping';
+import { startTimeSkipping, timeSkippingBillingWorker, timeSkippingWorker } from './support/time-skipping';
 
 /** Public token routes are limited per client address in the database every test file shares: each call its own. */
 const fromFreshAddress = () => ({ 'X-Forwarded-For': freshAddress() });
@@ -42,6 +42,7 @@ let env: TestWorkflowEnvironment;
 let app: Express;
 let worker: Worker;
 let running: Promise<void>;
+let billing: { stop(): Promise<void> } | undefined;
 let privacy: TestStaffUser;
 /** One sign-in for the file: a TOTP code is accepted once, so each sign-in would need a step of its own. */
 let staff: { Authorization: string };
@@ -114,12 +115,14 @@ beforeAll(async () => {
   };
   worker = await timeSkippingWorker(env, TASK_QUEUES.lifecycle, activities);
   running = worker.run();
+  billing = await timeSkippingBillingWorker(env, h.deps);
   privacy = await createStaffUser(h, 'privacy');
   staff = staffBearer(await staffSignIn(app, privacy));
 }, 180_000);
 afterAll(async () => {
   worker?.shutdown();
   await running;
+  await billing?.stop();
   await env?.teardown();
   await h?.close();
   await sim?.stop();
@@ -146,7 +149,7 @@ describe('account termination at the real 30 days', () => {
       acct.accountId,
     ]);
     expect(keys.rows[0].n).toBe(0);
-    expect(before.sessions).toBe(1);
+    expect(before.sessions).toBe(2); // a password sign-in opens the cookie session and the key-management token
     expect((await personalRows(pool(), acct.accountId)).sessions).toBe(0);
     // Nor can the holder sign in to make new keys.
     const signIn = await request(app)
@@ -464,5 +467,27 @@ describe('account termination at the real 30 days', () => {
       200,
     );
     await waitUntilDeleted(acct.accountId);
+  });
+});
+
+// Last in the file: the process it ends may leave an activity in flight, which would hold this
+// time-skipping server's clock for any test after it.
+describe('a termination whose process has ended', () => {
+  it('a termination whose process has ended answers 409 to reactivate and confirm, saying so (not a 503 no retry cures)', async () => {
+    const acct = await seedAccount(app, pool(), h.deps, { importVia: 'sql' });
+    expectStatus(
+      await request(app).post(`/staff/v1/accounts/${acct.accountId}/terminate`).set(staff).send({ reason: 'customer asked by phone' }),
+      201,
+    );
+    // Once its first steps are done (the email is out), so no activity of it is left in flight on this server.
+    await terminationEmail(acct);
+    await env.client.workflow.getHandle(terminationWorkflowId(acct.accountId)).terminate('ended by an operator');
+    const ended = `the termination process of account ${acct.accountId} has ended (TERMINATED); it can no longer be changed`;
+    const reactivate = await request(app).post(`/staff/v1/accounts/${acct.accountId}/reactivate`).set(staff).send({ reason: 'by mistake' });
+    expectProblem(reactivate, 409, 'conflict');
+    expect(reactivate.body.detail).toBe(ended);
+    const confirm = await request(app).post(`/staff/v1/accounts/${acct.accountId}/confirm-deletion`).set(staff);
+    expectProblem(confirm, 409, 'conflict');
+    expect(confirm.body.detail).toBe(ended);
   });
 });

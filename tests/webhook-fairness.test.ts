@@ -13,7 +13,7 @@ import {
 import { signUp, type TestAccount } from './support/accounts';
 import { startHarness, type Harness } from './support/harness';
 import { waitFor } from './support/webhook-receiver';
-import { startWebhookDelivery } from './support/webhook-worker';
+import { startWebhookDeliveryAfresh } from './support/webhook-worker';
 
 /** Slower than any fair share, still inside the 10 s attempt timeout: every answer is a 2xx. */
 const SLOW_ANSWER_MS = 9_000;
@@ -83,7 +83,7 @@ beforeAll(async () => {
   h = await startHarness({ env: { WEBHOOKS_ALLOW_LOOPBACK: 'true' } });
   slow = await new TimedReceiver(SLOW_ANSWER_MS).start();
   fast = await new TimedReceiver(0).start();
-  delivery = await startWebhookDelivery(h);
+  delivery = await startWebhookDeliveryAfresh(h);
 });
 afterAll(async () => {
   await delivery.stop();
@@ -101,7 +101,7 @@ describe('fair delivery across endpoints', () => {
 
     for (let i = 0; i < 20; i++) await publish(slowAccount, `slow-${i}`);
     // The slow receiver's first requests are open (and will be for 9 s) before the other account publishes.
-    await waitFor(() => (slow.open > 0 ? true : undefined), 'the slow deliveries to start');
+    await waitFor(() => (slow.open > 0 ? true : undefined), 'the slow deliveries to start', 30_000);
 
     const published = new Map<string, number>();
     for (let i = 0; i < 5; i++) {

@@ -2,6 +2,7 @@ import { Worker } from '@temporalio/worker';
 import { createDsrActivities } from '../activities/dsr';
 import type { WorkerOptions } from './create-import-worker';
 import { TASK_QUEUES } from './task-queues';
+import { shutdownBounds } from './shutdown-bounds';
 
 /** Data subject requests (`dsr:<id>`): long timers, short activities. */
 export function createDsrWorker({ connection, namespace, deps, workflowBundle }: WorkerOptions): Promise<Worker> {
@@ -9,6 +10,7 @@ export function createDsrWorker({ connection, namespace, deps, workflowBundle }:
     connection,
     namespace,
     taskQueue: TASK_QUEUES.dsr,
+    ...shutdownBounds(deps.config),
     ...(workflowBundle ? { workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
     activities: createDsrActivities(deps),
     maxConcurrentActivityTaskExecutions: 4,

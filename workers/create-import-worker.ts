@@ -2,6 +2,7 @@ import { Worker, type NativeConnection, type WorkflowBundleOption } from '@tempo
 import { createImportActivities } from '../activities/import-activities';
 import type { ServiceDeps } from '../services/deps';
 import { TASK_QUEUES } from './task-queues';
+import { shutdownBounds } from './shutdown-bounds';
 
 export interface WorkerOptions {
   connection: NativeConnection;
@@ -16,6 +17,7 @@ export function createImportWorker({ connection, namespace, deps, workflowBundle
     connection,
     namespace,
     taskQueue: TASK_QUEUES.imports,
+    ...shutdownBounds(deps.config),
     ...(workflowBundle ? { workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
     activities: createImportActivities(deps),
     maxConcurrentActivityTaskExecutions: 4,

@@ -1,10 +1,12 @@
 import type { Client } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
 import { createTerminationActivities } from '../activities/termination';
+import { createBillingProvider } from '../providers/billing/registry';
 import { createEmailSender } from '../providers/email/registry';
 import { TerminationKey } from '../services/termination/termination-key';
 import type { WorkerOptions } from './create-import-worker';
 import { TASK_QUEUES } from './task-queues';
+import { shutdownBounds } from './shutdown-bounds';
 
 export interface LifecycleWorkerOptions extends WorkerOptions {
   /** Activities steer other workflows (cancel imports and campaigns) through this client. */
@@ -21,6 +23,7 @@ export function createLifecycleWorker(
     temporal,
     email: createEmailSender(deps.config),
     terminationKey: new TerminationKey(deps.pgPool, deps.keys.master),
+    billing: createBillingProvider(deps.config),
     batchRows: deletionBatchRows,
   }),
 ): Promise<Worker> {
@@ -28,6 +31,7 @@ export function createLifecycleWorker(
     connection,
     namespace,
     taskQueue: TASK_QUEUES.lifecycle,
+    ...shutdownBounds(deps.config),
     ...(workflowBundle ? { workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
     activities,
     // Deletion steps run one at a time per account; a few accounts at once at most.

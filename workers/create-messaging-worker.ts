@@ -11,6 +11,7 @@ import { dispatchShardOf, dispatchWorkflow, dispatchWorkflowId, retireDispatchSi
 import { ProcessKindKey } from '../workflows/search-attributes';
 import type { WorkerOptions } from './create-import-worker';
 import { TASK_QUEUES } from './task-queues';
+import { shutdownBounds } from './shutdown-bounds';
 
 export interface MessagingWorkerOptions extends WorkerOptions {
   carriers: Record<CarrierId, SmsCarrier>;
@@ -32,6 +33,7 @@ export function createMessagingWorker(options: MessagingWorkerOptions): Promise<
     connection,
     namespace,
     taskQueue: TASK_QUEUES.messaging,
+    ...shutdownBounds(deps.config),
     ...(workflowBundle ? { workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
     activities: {
       ...createMessagingActivities({
@@ -64,6 +66,7 @@ export async function ensureDispatchWorkflows(
   for (let shard = 0; shard < config.DISPATCH_SHARDS; shard++) {
     await client.workflow.signalWithStart(dispatchWorkflow, {
       workflowId: dispatchWorkflowId(shard),
+      staticSummary: `Outbox dispatcher shard ${shard} of ${config.DISPATCH_SHARDS}: claims up to ${config.DISPATCH_BATCH_SIZE} due messages at a time`,
       taskQueue: TASK_QUEUES.messaging,
       args: [{ shard, batchSize: config.DISPATCH_BATCH_SIZE, probeSize }],
       signal: retireDispatchSignal,

@@ -2,6 +2,7 @@ import { Worker } from '@temporalio/worker';
 import { createNoticeActivities } from '../activities/notices';
 import type { WorkerOptions } from './create-import-worker';
 import { TASK_QUEUES } from './task-queues';
+import { shutdownBounds } from './shutdown-bounds';
 
 /** Breach, subprocessor and policy notice processes: few, long-lived workflows with email activities. */
 export function createNoticesWorker(
@@ -12,6 +13,7 @@ export function createNoticesWorker(
     connection,
     namespace,
     taskQueue: TASK_QUEUES.notices,
+    ...shutdownBounds(deps.config),
     ...(workflowBundle ? { workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
     activities,
     maxConcurrentActivityTaskExecutions: 4,

@@ -9,4 +9,8 @@ export const TASK_QUEUES = {
   webhooks: 'massivesms-webhooks',
   /** Data-lifecycle processes: account termination (and data subject requests, retention). */
   lifecycle: 'massivesms-lifecycle',
+  /** Usage reporting to Stripe's Billing Meter. */
+  usage: 'massivesms-usage',
+  /** Billing: the Stripe customer after sign-up, dunning. */
+  billing: 'massivesms-billing',
 } as const;

@@ -7,6 +7,7 @@ import { TASK_QUEUES } from './task-queues';
 export async function ensureWebhookDeliveriesWorkflow(client: Client): Promise<void> {
   await client.workflow.start(webhookDeliveriesWorkflow, {
     workflowId: WEBHOOK_DELIVERIES_WORKFLOW_ID,
+    staticSummary: 'Customer webhook deliveries: delivers every pending event, fairly across accounts',
     taskQueue: TASK_QUEUES.webhooks,
     args: [],
     workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,

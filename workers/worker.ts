@@ -1,7 +1,7 @@
 import { loadConfig } from '../config/env';
 import { closeServiceDeps, createServiceDeps } from '../services/bootstrap';
 import { Client } from '@temporalio/client';
-import { bundleWorkflowCode, Runtime } from '@temporalio/worker';
+import { Runtime, type Worker } from '@temporalio/worker';
 import { createCampaignWorker } from './create-campaign-worker';
 import { createImportWorker } from './create-import-worker';
 import { createLifecycleWorker } from './create-lifecycle-worker';
@@ -13,47 +13,97 @@ import { createWebhookWorker } from './create-webhook-worker';
 import { createNoticesWorker } from './create-notices-worker';
 import { ensureWebhookDeliveriesWorkflow } from './webhook-deliveries-workflow';
 import { ensureIdempotencyPurgeSchedule } from './idempotency-purge-schedule';
+import { ensureLostStartsSchedule } from './lost-starts-schedule';
+import { ensureMessagesSentDailySchedule } from './messages-sent-daily-schedule';
 import { ensureRetentionSchedule } from './retention-schedule';
 import { createDsrWorker } from './create-dsr-worker';
-import { connectClient, connectWorker } from './temporal-connection';
+import { createUsageWorker, ensureUsageReporterWorkflows } from './create-usage-worker';
+import { createBillingProvider } from '../providers/billing/registry';
+import { createBillingWorker } from './create-billing-worker';
+import { connectClient, connectWorker, isTemporalUnreachable } from './temporal-connection';
+import { waitAtStart } from '../lib/wait-at-start';
 import { installTemporalRuntime } from './temporal-runtime';
+import { SHUTDOWN_FORCE_AFTER_GRACE_MS } from './shutdown-bounds';
+import { loadWorkflowBundle } from './workflow-bundle';
+import { selectedRoles, type WorkerRole } from './worker-roles';
 
-/** Worker process: polls every task queue this deployment serves until SIGINT/SIGTERM. */
+/** Worker process: polls the task queues of its roles (WORKER_ROLES, default all) until SIGINT/SIGTERM. */
 async function main(): Promise<void> {
   const config = loadConfig();
   installTemporalRuntime(config.LOG_LEVEL);
+  const billing = createBillingProvider(config);
+  const meterId = config.STRIPE_METER_ID;
+  // The send path runs where carriers are configured (npm run dev points them at the simulator), usage
+  // reporting where Stripe and its meter are; until then usage rows wait, nothing is lost.
+  const roles = selectedRoles(config.WORKER_ROLES, {
+    messaging: Boolean(config.TELNYX_API_KEY || config.TWILIO_ACCOUNT_SID),
+    usage: Boolean(billing && meterId),
+    billing: Boolean(billing),
+  });
   const deps = await createServiceDeps(config, 'worker');
-  const connection = await connectWorker(config);
-  // Both task queues run the same workflow code: bundle it once, not once per worker.
-  const workflowBundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: Runtime.instance().logger });
+  // Started while the Temporal server is down or restarting: wait for it (bounded) instead of exiting.
+  const startWait = { waitMs: config.STARTUP_WAIT_SECONDS * 1000, logger: deps.logger };
+  const connection = await waitAtStart('temporal', () => connectWorker(config), isTemporalUnreachable, startWait);
+  // Every role runs the same workflow code: loaded (or bundled) once, not once per Worker.
+  const workflowBundle = await loadWorkflowBundle(Runtime.instance().logger);
   const options = { connection, namespace: config.TEMPORAL_NAMESPACE, deps, workflowBundle };
-  const worker = await createImportWorker(options);
-  const maintenance = await createMaintenanceWorker(options);
-  // The send path runs where carriers are configured (npm run dev points them at the simulator).
-  const sendsMessages = Boolean(config.TELNYX_API_KEY || config.TWILIO_ACCOUNT_SID);
-  const messaging = sendsMessages ? await createMessagingWorker({ ...options, carriers: createSmsCarriers(config) }) : undefined;
-  const webhooks = await createWebhookWorker(options);
-  const campaigns = await createCampaignWorker(options);
-  const notices = await createNoticesWorker(options);
-  const dsr = await createDsrWorker(options);
   // Kept open while the workers run: lifecycle activities steer other workflows through it.
-  const clientConnection = await connectClient(config);
+  const clientConnection = await waitAtStart('temporal', () => connectClient(config), isTemporalUnreachable, startWait);
   const client = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE });
-  const lifecycle = await createLifecycleWorker({ ...options, temporal: client });
-  await ensureIdempotencyPurgeSchedule(client);
-  await ensureAuditAnchorSchedule(client);
-  await ensureRetentionSchedule(client);
-  if (messaging) await ensureDispatchWorkflows(client, config);
-  await ensureWebhookDeliveriesWorkflow(client);
-  const workers = [worker, maintenance, webhooks, campaigns, notices, dsr, lifecycle, ...(messaging ? [messaging] : [])];
-  deps.logger.info({ taskQueues: workers.map((w) => w.options.taskQueue) }, 'worker started');
+  const create: Record<WorkerRole, () => Promise<Worker>> = {
+    imports: () => createImportWorker(options),
+    maintenance: () => createMaintenanceWorker({ ...options, temporal: client }),
+    messaging: () => createMessagingWorker({ ...options, carriers: createSmsCarriers(config) }),
+    webhooks: () => createWebhookWorker(options),
+    campaigns: () => createCampaignWorker(options),
+    notices: () => createNoticesWorker(options),
+    dsr: () => createDsrWorker(options),
+    lifecycle: () => createLifecycleWorker({ ...options, temporal: client }),
+    billing: () => createBillingWorker(options),
+    usage: () => {
+      if (!billing || !meterId) throw new Error('usage reporting needs STRIPE_SECRET_KEY and STRIPE_METER_ID');
+      return createUsageWorker({ ...options, meter: billing, meterId });
+    },
+  };
+  const workers: Worker[] = [];
+  for (const role of roles) workers.push(await create[role]());
+  // What each role starts on the server: safe on every start of every process serving the role.
+  if (roles.includes('maintenance')) {
+    await ensureIdempotencyPurgeSchedule(client);
+    await ensureAuditAnchorSchedule(client);
+    await ensureRetentionSchedule(client);
+    await ensureLostStartsSchedule(client);
+    await ensureMessagesSentDailySchedule(client);
+  }
+  if (roles.includes('messaging')) await ensureDispatchWorkflows(client, config);
+  if (roles.includes('webhooks')) await ensureWebhookDeliveriesWorkflow(client);
+  if (roles.includes('usage')) await ensureUsageReporterWorkflows(client, config);
+  deps.logger.info({ roles, taskQueues: workers.map((w) => w.options.taskQueue) }, 'worker started');
+  // The SDK's runtime shuts every worker down on SIGTERM/SIGINT (activities get the grace period);
+  // should one still not stop, the process ends anyway and Temporal retries what it held.
+  const forceExit = () => {
+    deps.logger.info({ graceSeconds: config.SHUTDOWN_GRACE_SECONDS }, 'worker draining');
+    setTimeout(
+      () => {
+        deps.logger.error('worker did not stop within its shutdown bound; exiting');
+        process.exit(1);
+      },
+      config.SHUTDOWN_GRACE_SECONDS * 1000 + SHUTDOWN_FORCE_AFTER_GRACE_MS,
+    ).unref();
+  };
+  process.once('SIGTERM', forceExit);
+  process.once('SIGINT', forceExit);
   await Promise.all(workers.map((w) => w.run()));
   await clientConnection.close();
   await connection.close();
   await closeServiceDeps(deps);
+  deps.logger.info('worker stopped');
 }
 
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exit(1);
-});
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

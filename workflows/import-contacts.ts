@@ -8,11 +8,13 @@ import {
   isCancellation,
   patched,
   proxyActivities,
+  setCurrentDetails,
   setHandler,
 } from '@temporalio/workflow';
 import type { ImportActivities } from '../activities/import-activities';
 import type { ImportProgress } from '../services/imports/import-summary';
 import { addImportCounts, NO_IMPORT_COUNTS } from './import-counts';
+import { importDetails } from './process-details';
 import { IMPORT_FAILURE_TYPES, importFailureReason } from './import-failure-reasons';
 
 export interface ImportContactsInput {
@@ -80,6 +82,7 @@ export async function importContactsWorkflow(input: ImportContactsInput): Promis
       const done = await processImportChunks({ importId: input.importId, accountId: input.accountId, fromChunk: from, toChunk: to });
       activities += 1;
       progress = { ...progress, ...addImportCounts(progress, done), processedRows: progress.processedRows + done.rows };
+      setCurrentDetails(importDetails(input.importId, progress));
     }
     progress = await completeImport(input.importId);
     return progress;

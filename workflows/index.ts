@@ -1,6 +1,8 @@
 export { importContactsWorkflow } from './import-contacts';
 export { purgeIdempotencyKeysWorkflow } from './purge-idempotency-keys';
+export { messagesSentDailyWorkflow } from './messages-sent-daily';
 export { auditAnchorWorkflow } from './audit-anchor';
+export { lostStartsWorkflow } from './lost-starts';
 export { dispatchWorkflow } from './messaging/dispatch';
 export { webhookDeliveriesWorkflow } from './webhooks/webhook-deliveries';
 export { campaignWorkflow } from './campaigns/campaign';
@@ -11,3 +13,6 @@ export { dsrWorkflow } from './lifecycle/dsr';
 export { retentionWorkflow } from './lifecycle/retention';
 export { terminationWorkflow } from './lifecycle/termination';
 export { numberOrderWorkflow, numberReleaseWorkflow } from './numbers/number-order';
+export { usageReporterWorkflow } from './billing/usage-reporter';
+export { billingCustomerWorkflow } from './billing/billing-customer';
+export { dunningWorkflow } from './billing/dunning';

@@ -51,6 +51,10 @@ export interface SendBatchResult {
    * (the claim re-plans it). Dropped by the workflow like `lost`. Absent from results recorded before it existed.
    */
   windowClosed?: string[];
+  /** Its account reached its monthly spend cap: back in the outbox until the cap is raised or the month rolls over. Dropped like `lost`. */
+  spendCapped?: string[];
+  /** Its account's sending is suspended for non-payment: back in the outbox until the suspension is lifted. Dropped like `lost`. */
+  suspended?: string[];
 }
 
 export interface ReconcileInput {

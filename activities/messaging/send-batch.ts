@@ -197,6 +197,8 @@ export function createSendBatch(deps: MessagingActivityDeps) {
       suppressed: prepared.suppressed,
       lost: prepared.lost,
       windowClosed: prepared.windowClosed,
+      spendCapped: prepared.spendCapped,
+      suspended: prepared.suspended,
     };
   };
 }

@@ -1,6 +1,9 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, type Client } from '@temporalio/client';
 import { withPgTransaction } from '../../db/pg-pool';
+import type { BillingProvider } from '../../providers/billing/billing-provider';
+import { closeAccountBilling, type BillingClosure } from '../../services/billing/account-closure';
+import { readAccountBilling } from '../../services/billing/billing-store';
 import { EmailSendError, type EmailMessage, type EmailSender } from '../../providers/email/email-sender';
 import type { ServiceDeps } from '../../services/deps';
 import { accountDeletionCertificateEmail, accountDeletedKey } from '../../services/email/templates/account-deletion-certificate';
@@ -22,6 +25,8 @@ export interface TerminationActivityDeps {
   /** Null when no email provider is configured: the emails stay owed (logged), the process goes on. */
   email: EmailSender | null;
   terminationKey: TerminationKey;
+  /** Null when Stripe is not configured: there is no subscription to cancel. */
+  billing?: BillingProvider | null;
   /** Rows per deletion batch (the bench and tests may lower it). */
   batchRows?: number;
 }
@@ -30,7 +35,7 @@ export interface TerminationActivityDeps {
  * The termination workflow's I/O. Every activity is idempotent (a retry after a crash finds its
  * work done or resumes it from the database) and returns ids and counts only.
  */
-export function createTerminationActivities({ deps, temporal, email, terminationKey, batchRows }: TerminationActivityDeps) {
+export function createTerminationActivities({ deps, temporal, email, terminationKey, billing = null, batchRows }: TerminationActivityDeps) {
   const pool = deps.pgPool;
   const audit = (accountId: string, action: string, details: Record<string, unknown> = {}) =>
     withPgTransaction(pool, (client) =>
@@ -72,6 +77,17 @@ export function createTerminationActivities({ deps, temporal, email, termination
 
     async stopAccountWork(accountId: string) {
       return stopAccountWork({ pool, temporal }, accountId);
+    },
+
+    /** Cancels the account's Stripe subscription with a final invoice for the usage to date (kept as a billing record). */
+    async closeBilling(accountId: string): Promise<BillingClosure> {
+      if (!billing) {
+        const row = await readAccountBilling(pool, accountId);
+        if (row?.subscription_id)
+          throw ApplicationFailure.retryable('Stripe is not configured (STRIPE_SECRET_KEY)', 'BillingNotConfigured');
+        return { outcome: 'no_subscription' };
+      }
+      return closeAccountBilling({ pgPool: pool, provider: billing }, accountId);
     },
 
     async sendTerminationEmail(accountId: string): Promise<{ sent: boolean }> {

@@ -5,6 +5,8 @@ import { z, type ZodObject, type ZodType } from 'zod';
 import type { ApiKeyScope } from '../../db/entities/api-key';
 import { AppError } from '../../lib/errors';
 import { isSessionActor, type AccountActor, type KeyManager, type StaffActor } from '../../services/actor';
+import { MEMBERSHIP_ROLES, type MembershipRole } from '../../db/entities/account-membership';
+import { ROLE_SCOPES, type HolderActor } from '../../services/holders/holder-sessions';
 import type { StaffRole } from '../../services/staff/staff-roles';
 import type { IdempotencyStore } from '../../services/idempotency/idempotency-store';
 import { IdempotencyGate, jsonBodyDigest, type ReplayRule } from './idempotency';
@@ -16,23 +18,67 @@ import { validationError } from './zod-errors';
 type Method = 'get' | 'post' | 'patch' | 'put' | 'delete';
 
 /**
- * 'public' needs no key; a scope needs an API key with that scope; `orSession` also admits the
- * account holder's session token (POST /v1/sessions), for key management only. `staff` needs a
- * staff token (POST /staff/v1/sessions) whose user has one of the listed roles, and nothing else.
+ * 'public' needs no key; a scope needs an API key with that scope, or a holder's session cookie
+ * whose membership role admits it; `orSession` also admits the account holder's session token
+ * (POST /v1/sessions), for key management only. `staff` needs a staff token (POST /staff/v1/sessions)
+ * whose user has one of the listed roles, and nothing else. `holder` is the account holder's own
+ * data (profile, consents, members): a holder session only, never an API key.
  */
-export type RouteAuth = 'public' | ApiKeyScope | { scope: ApiKeyScope; orSession: true } | StaffAuth;
+export type RouteAuth = 'public' | ApiKeyScope | ScopeAuth | StaffAuth | HolderAuth;
+export interface ScopeAuth {
+  scope: ApiKeyScope;
+  orSession?: true;
+  /** The membership roles admitted through the cookie, when not those whose scopes include `scope` (billing routes admit the billing role). */
+  holderRoles?: readonly MembershipRole[];
+}
 export interface StaffAuth {
   staff: readonly StaffRole[];
 }
-type ActorOf<A extends RouteAuth> = A extends StaffAuth ? StaffActor : A extends { orSession: true } ? KeyManager : AccountActor;
-/** Staff routes keep no Idempotency-Key answers (the store is per customer account), so they declare no replay rule. */
-type ReplayOf<A extends RouteAuth> = A extends StaffAuth ? never : ReplayRule<ActorOf<A> & KeyManager>;
+/** The account holder's own things (their sessions): only the session cookie, never an API key; `roles` narrows who (default every role). */
+export interface HolderAuth {
+  holder: true;
+  roles?: readonly MembershipRole[];
+}
+type ActorOf<A extends RouteAuth> = A extends StaffAuth
+  ? StaffActor
+  : A extends HolderAuth
+    ? HolderActor
+    : A extends { orSession: true }
+      ? KeyManager
+      : AccountActor;
+/** Staff and holder routes keep no Idempotency-Key answers, so they declare no replay rule. */
+type ReplayOf<A extends RouteAuth> = A extends StaffAuth | HolderAuth ? never : ReplayRule<ActorOf<A> & KeyManager>;
 
 const isStaffAuth = (auth: RouteAuth): auth is StaffAuth => typeof auth === 'object' && 'staff' in auth;
+const isHolderAuth = (auth: RouteAuth): auth is HolderAuth => typeof auth === 'object' && 'holder' in auth;
+
+/**
+ * The membership roles a route admits through the holder cookie: those declared, else every role
+ * whose API-key scopes (ROLE_SCOPES) include the route's scope. Null for public and staff routes.
+ */
+export function holderRolesOf(auth: RouteAuth): readonly MembershipRole[] | null {
+  if (auth === 'public' || isStaffAuth(auth)) return null;
+  if (isHolderAuth(auth)) return auth.roles ?? MEMBERSHIP_ROLES;
+  if (typeof auth === 'object' && auth.holderRoles) return auth.holderRoles;
+  const scope = typeof auth === 'string' ? auth : auth.scope;
+  return MEMBERSHIP_ROLES.filter((role) => ROLE_SCOPES[role].includes(scope));
+}
+
+/** Who manages billing through the cookie (a card, the spend cap): the billing role beside owner and admin, never a developer. */
+export const BILLING_MANAGERS: readonly MembershipRole[] = ['owner', 'admin', 'billing'];
+
+function requireHolderRole(role: MembershipRole, auth: RouteAuth): void {
+  const roles = holderRolesOf(auth) ?? [];
+  if (!roles.includes(role)) {
+    throw new AppError('forbidden', `your role in this account (${role}) does not allow this; it needs ${roles.join(' or ')}`);
+  }
+}
 
 /** The OpenAPI security schemes: customers' API keys (and sessions) and staff tokens are separate credentials. */
 export const CUSTOMER_SECURITY_SCHEME = 'bearerAuth';
 export const STAFF_SECURITY_SCHEME = 'staffToken';
+/** The account holder's session cookie (POST /v1/sessions sets it); accepted wherever an API key is, with the membership role's rights. */
+export const HOLDER_SECURITY_SCHEME = 'holderSession';
 
 export interface RouteSpec<P extends ZodObject, Q extends ZodObject, B extends ZodType, A extends RouteAuth = RouteAuth> {
   method: Method;
@@ -45,7 +91,8 @@ export interface RouteSpec<P extends ZodObject, Q extends ZodObject, B extends Z
   body?: B;
   /** The request body is a stream of this media type (not JSON); the handler reads req itself. */
   streamBody?: { mediaTypes: string[]; description: string };
-  responses: Record<number, { description: string; schema?: ZodType }>;
+  /** `mediaType` (default application/json) names what a streamed answer is, `schema` then describing one record of it. */
+  responses: Record<number, { description: string; schema?: ZodType; mediaType?: string }>;
   /** Problem statuses this route can answer beyond the common ones (e.g. 503 when Temporal is down). */
   problems?: number[];
   /** How the answer is kept for an Idempotency-Key replay (default 'sealed'); see ReplayRule. */
@@ -58,6 +105,8 @@ export interface RouteHost {
   registry: OpenAPIRegistry;
   /** Resolves the caller from the Authorization header and charges its rate limit; sessions only where allowed. */
   authenticate: (req: Request, res: Response, em: EntityManager, allowSession: boolean) => Promise<KeyManager>;
+  /** Resolves the holder's session cookie (and checks a mutation came from our origin); any other credential is refused. */
+  authenticateHolder: (req: Request, res: Response, em: EntityManager) => Promise<HolderActor>;
   /** Resolves a staff token; any other credential is refused. */
   authenticateStaff: (req: Request, res: Response, em: EntityManager) => Promise<StaffActor>;
   publicRateLimit: (req: Request) => void;
@@ -86,12 +135,15 @@ function parse<T extends ZodType>(where: 'body' | 'query' | 'params', schema: T,
 function securityOf(auth: RouteAuth): RouteConfig['security'] {
   if (auth === 'public') return undefined;
   if (isStaffAuth(auth)) return [{ [STAFF_SECURITY_SCHEME]: [...auth.staff] }];
-  return [{ [CUSTOMER_SECURITY_SCHEME]: [] }];
+  // OpenAPI 3.1 role names: the membership roles the holder cookie must carry.
+  const roles = [...(holderRolesOf(auth) ?? [])];
+  if (isHolderAuth(auth)) return [{ [HOLDER_SECURITY_SCHEME]: roles }];
+  return [{ [CUSTOMER_SECURITY_SCHEME]: [] }, { [HOLDER_SECURITY_SCHEME]: roles }];
 }
 
 function register(host: RouteHost, spec: RouteSpec<ZodObject, ZodObject, ZodType>): void {
   const authenticated = spec.auth !== 'public';
-  const staff = isStaffAuth(spec.auth);
+  const staff = isStaffAuth(spec.auth) || isHolderAuth(spec.auth);
   // 503: any route may find every database connection busy (database_busy, with Retry-After).
   const errorStatuses = [
     ...new Set([400, 401, ...(authenticated ? [403] : []), 404, 409, 413, 415, 422, 429, 503, ...(spec.problems ?? [])]),
@@ -102,6 +154,9 @@ function register(host: RouteHost, spec: RouteSpec<ZodObject, ZodObject, ZodType
     path: openApiPath(spec.path),
     summary: spec.summary,
     ...(isStaffAuth(spec.auth) ? { description: `Staff roles allowed: ${spec.auth.staff.join(', ')}.` } : {}),
+    ...(isHolderAuth(spec.auth)
+      ? { description: "The account holder's own data: a holder session token only (API keys are refused)." }
+      : {}),
     tags: [spec.tag],
     ...(security ? { security } : {}),
     request: {
@@ -123,7 +178,7 @@ function register(host: RouteHost, spec: RouteSpec<ZodObject, ZodObject, ZodType
       ...Object.fromEntries(
         Object.entries(spec.responses).map(([status, r]) => [
           status,
-          { description: r.description, ...(r.schema ? { content: { 'application/json': { schema: r.schema } } } : {}) },
+          { description: r.description, ...(r.schema ? { content: { [r.mediaType ?? 'application/json']: { schema: r.schema } } } : {}) },
         ]),
       ),
       ...Object.fromEntries(
@@ -153,10 +208,14 @@ export function defineRoute<
     }
     const em = req.em;
     let actor: KeyManager | undefined;
-    let staffActor: StaffActor | undefined;
+    let staffActor: StaffActor | HolderActor | undefined;
     const auth: RouteAuth = spec.auth;
     if (auth === 'public') {
       host.publicRateLimit(req);
+    } else if (isHolderAuth(auth)) {
+      const holder = await host.authenticateHolder(req, res, em);
+      requireHolderRole(holder.role, auth);
+      staffActor = holder;
     } else if (isStaffAuth(auth)) {
       staffActor = await host.authenticateStaff(req, res, em);
       if (!auth.staff.includes(staffActor.role)) {
@@ -164,8 +223,9 @@ export function defineRoute<
       }
     } else {
       const scope = typeof auth === 'string' ? auth : auth.scope;
-      actor = await host.authenticate(req, res, em, typeof auth === 'object' && auth.orSession);
-      if (!isSessionActor(actor) && !actor.scopes.includes(scope)) {
+      actor = await host.authenticate(req, res, em, typeof auth === 'object' && auth.orSession === true);
+      if (!isSessionActor(actor) && actor.holder) requireHolderRole(actor.holder.role, auth);
+      else if (!isSessionActor(actor) && !actor.scopes.includes(scope)) {
         throw new AppError('forbidden', `this API key lacks the "${scope}" scope`);
       }
     }

@@ -19,6 +19,13 @@ export type ReplayRule<Actor extends KeyManager = KeyManager> = 'sealed' | Repla
 export interface ReplayByReference<Actor extends KeyManager = KeyManager> {
   resource: string;
   render: (ctx: { em: EntityManager; actor: Actor }, id: string, status: number) => Promise<RouteResult>;
+  /**
+   * The handler completes the key itself, in the same statement that writes its resource (through
+   * `IdempotencyGate.claimRef`), and that write happens only while the claim is still its own. A
+   * claim without an answer then means nothing was written, so a retry may take it over after this
+   * short lease instead of the default one (a client waiting out a crashed request's claim).
+   */
+  completedInWrite?: { leaseSeconds: number };
 }
 
 export type ReplayedResult = RouteResult & { replayed: true };
@@ -30,7 +37,7 @@ export function jsonBodyDigest(body: unknown): string {
     .digest('hex');
 }
 
-function requestFingerprint(method: string, path: string, query: unknown, bodyDigest: string): string {
+export function requestFingerprint(method: string, path: string, query: unknown, bodyDigest: string): string {
   return createHash('sha256')
     .update(`${method} ${path}\n${JSON.stringify(query ?? null)}\n${bodyDigest}`)
     .digest('hex');
@@ -74,13 +81,11 @@ export class IdempotencyGate {
     this.claimCalled = true;
     if (this.key === undefined || !this.actor) return null;
     const hash = requestFingerprint(this.request.method, this.request.path, this.request.query, bodyDigest);
-    const outcome = await this.store.claim(this.em, {
-      accountId: this.actor.accountId,
-      key: this.key,
-      method: this.request.method,
-      path: this.request.path,
-      requestHash: hash,
-    });
+    const outcome = await this.store.claim(
+      this.em,
+      { accountId: this.actor.accountId, key: this.key, method: this.request.method, path: this.request.path, requestHash: hash },
+      this.completedInWrite?.leaseSeconds,
+    );
     if (outcome.claimed) {
       this.claimId = outcome.claimId;
       return null;
@@ -94,10 +99,21 @@ export class IdempotencyGate {
     return { ...(await this.replay(existing.response)), replayed: true };
   }
 
+  /** The claim this request holds, for a handler that completes it in its own write (ReplayByReference.completedInWrite). */
+  get claimRef(): { accountId: string; key: string; claimId: string } | undefined {
+    if (this.claimId === null || !this.actor || this.key === undefined) return undefined;
+    return { accountId: this.actor.accountId, key: this.key, claimId: this.claimId };
+  }
+
+  private get completedInWrite(): { leaseSeconds: number } | undefined {
+    return this.rule === 'sealed' ? undefined : this.rule.completedInWrite;
+  }
+
   /** Stores the answer of a claimed request (nothing to do without a key or for a replay). */
   async complete(result: RouteResult): Promise<void> {
     if (this.key !== undefined && !this.claimCalled) throw new Error('a streamed route must call idempotency.claim');
     if (this.claimId === null || !this.actor) return;
+    if (this.completedInWrite) return; // the handler's own write stored it
     await this.store.complete(this.em, this.actor.accountId, this.key!, this.claimId, this.toStored(result));
   }
 

@@ -1,6 +1,7 @@
 import { DriverException, UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
+import { isDatabaseUnavailable } from '../../db/connection-errors';
 import { isPoolAcquireTimeout } from '../../db/pg-pool';
 import { SealedFieldError } from '../../lib/crypto/sealed-field';
 import { loggablePath } from '../../lib/logger';
@@ -28,6 +29,8 @@ const STATUS: Record<AppErrorKind, number> = {
   recipient_restricted: 422,
   sender_not_registered: 422,
   opt_out_not_removable: 409,
+  spend_cap_reached: 402,
+  account_suspended: 402,
 };
 
 const TITLE: Record<AppErrorKind, string> = {
@@ -51,6 +54,8 @@ const TITLE: Record<AppErrorKind, string> = {
   recipient_restricted: 'Recipient restricted',
   sender_not_registered: 'Sender number not registered',
   opt_out_not_removable: 'Opt-out not removable by the account',
+  spend_cap_reached: 'Monthly spend cap reached',
+  account_suspended: 'Sending suspended for non-payment',
 };
 
 export const PROBLEM_TYPE_BASE = 'https://massivesms.dev/problems/';
@@ -137,9 +142,21 @@ function fromPoolTimeout(err: unknown): AppError | undefined {
   });
 }
 
+/** Seconds a client is told to wait when the database is down or restarting. */
+const DATABASE_DOWN_RETRY_AFTER_SECONDS = 5;
+
+/** The database refused or dropped the connection: a retry of the same request may succeed once it is back. */
+function fromDatabaseDown(err: unknown): AppError | undefined {
+  if (!isDatabaseUnavailable(err)) return undefined;
+  return new AppError('unavailable', 'the database is unavailable; retry after Retry-After seconds', {
+    retryAfterSeconds: DATABASE_DOWN_RETRY_AFTER_SECONDS,
+    cause: err,
+  });
+}
+
 /** Errors we recognise without an AppError; everything else unknown is a 500 with no internals. */
 function fromKnownError(err: ParserError): AppError | undefined {
-  return fromStorageError(err) ?? fromPoolTimeout(err) ?? fromBodyParserError(err);
+  return fromStorageError(err) ?? fromPoolTimeout(err) ?? fromDatabaseDown(err) ?? fromBodyParserError(err);
 }
 
 /** Driver errors quote the failing SQL with its values (emails, hashes): log only what identifies them. */

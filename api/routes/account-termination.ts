@@ -3,7 +3,13 @@ import { exportAccount } from '../../services/termination/account-export';
 import type { TerminationService } from '../../services/termination/termination-service';
 import { defineRoute, type RouteHost } from '../http/define-route';
 import { ndjsonLines, streamGenerated } from '../http/stream-response';
-import { ConfirmDeletionBody, ExportParams, TerminateAccountBody, TerminationSchema } from '../schemas/termination';
+import {
+  AccountExportRecordSchema,
+  ConfirmDeletionBody,
+  ExportParams,
+  TerminateAccountBody,
+  TerminationSchema,
+} from '../schemas/termination';
 
 export function accountTerminationRoutes(host: RouteHost, deps: ApiDeps, terminations: TerminationService): void {
   defineRoute(host, {
@@ -55,6 +61,8 @@ export function accountTerminationRoutes(host: RouteHost, deps: ApiDeps, termina
       200: {
         description:
           'application/x-ndjson, one record per line: account, contact (with opt-in metadata), list, list_membership, opt_out, message (metadata)',
+        mediaType: 'application/x-ndjson',
+        schema: AccountExportRecordSchema,
       },
     },
     handler: async ({ params, res }) => {

@@ -8,6 +8,7 @@ import {
   CampaignPreviewSchema,
   CampaignSchema,
   CampaignWithProgressSchema,
+  LaunchedCampaignSchema,
 } from '../schemas/campaigns';
 import { IdParams, PageQuery, pageOf } from '../schemas/common';
 
@@ -70,7 +71,7 @@ export function campaignRoutes(host: RouteHost, campaigns: CampaignsService, run
   defineRoute(host, {
     method: 'get',
     path: '/v1/campaigns/:id/preview',
-    summary: 'The message one contact would get, with its encoding and segment count',
+    summary: 'The estimated segments and cost of the whole audience, and with contactId the message that contact would get',
     tag,
     auth: 'read',
     params: IdParams,
@@ -88,8 +89,13 @@ export function campaignRoutes(host: RouteHost, campaigns: CampaignsService, run
     tag,
     auth: 'write',
     params: IdParams,
-    problems: [503],
-    responses: { 200: { description: 'Launched', schema: CampaignWithProgressSchema } },
+    problems: [402, 503],
+    responses: {
+      200: {
+        description: 'Launched, with the estimate of its whole audience computed before anything was sent',
+        schema: LaunchedCampaignSchema,
+      },
+    },
     handler: async ({ em, actor, params }) => ({ status: 200, body: await runs.launch(em, actor, params.id) }),
   });
   for (const action of ['pause', 'resume', 'cancel'] as const) {
@@ -98,13 +104,13 @@ export function campaignRoutes(host: RouteHost, campaigns: CampaignsService, run
       path: `/v1/campaigns/:id/${action}`,
       summary: {
         pause: 'Pause: no new page after the one in flight',
-        resume: 'Resume where it stopped',
+        resume: 'Resume where it stopped (402 spend_cap_reached while the account is at its monthly spend cap)',
         cancel: 'Cancel: nothing more is sent; messages still in the outbox fail with campaign_cancelled',
       }[action],
       tag,
       auth: 'write',
       params: IdParams,
-      problems: [503],
+      problems: action === 'resume' ? [402, 503] : [503],
       responses: { 200: { description: 'The campaign and its new progress', schema: CampaignWithProgressSchema } },
       handler: async ({ em, actor, params }) => ({ status: 200, body: await runs.steer(em, actor, params.id, action) }),
     });

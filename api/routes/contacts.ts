@@ -2,8 +2,8 @@ import type { ContactsService } from '../../services/contacts/contacts-service';
 import { defineRoute, type RouteHost } from '../http/define-route';
 import type { AccountActor } from '../../services/actor';
 import type { ReplayRule } from '../http/idempotency';
-import { IdParams, PageQuery, pageOf } from '../schemas/common';
-import { ContactBody, ContactPatchBody, ContactSchema } from '../schemas/contacts';
+import { IdParams, pageOf } from '../schemas/common';
+import { ContactBody, ContactListQuery, ContactPatchBody, ContactSchema } from '../schemas/contacts';
 
 export function contactRoutes(host: RouteHost, contacts: ContactsService): void {
   // A replay shows the contact as it is now (404 once deleted): its PII is never kept for replay.
@@ -32,12 +32,15 @@ export function contactRoutes(host: RouteHost, contacts: ContactsService): void 
   defineRoute(host, {
     method: 'get',
     path: '/v1/contacts',
-    summary: 'List contacts',
+    summary: 'List contacts, or look one number up with ?phone=',
     tag: 'Contacts',
     auth: 'read',
-    query: PageQuery,
-    responses: { 200: { description: 'A page of contacts', schema: pageOf(ContactSchema) } },
-    handler: async ({ em, actor, query }) => ({ status: 200, body: await contacts.list(em, actor, query) }),
+    query: ContactListQuery,
+    responses: { 200: { description: 'A page of contacts (with phone: that number’s contact, or none)', schema: pageOf(ContactSchema) } },
+    handler: async ({ em, actor, query }) => ({
+      status: 200,
+      body: query.phone === undefined ? await contacts.list(em, actor, query) : await contacts.findByPhone(em, actor, query.phone),
+    }),
   });
 
   defineRoute(host, {

@@ -6,6 +6,9 @@ import { PROBLEM_TYPE_BASE } from '../http/problem';
 import { IdParams, pageOf } from '../schemas/common';
 import { MessageListQuery, MessageSchema, SendBatchBody, SendBatchResponse, SendMessageBody } from '../schemas/messages';
 
+/** A send's claim outlives no live request: the API answers within its request timeout or not at all. */
+const SEND_CLAIM_LEASE_SECONDS = 30;
+
 type ItemProblem = { type: string; detail: string; fields: { field: string; reason: string }[] };
 
 function fromZod(error: ZodError): ItemProblem {
@@ -31,9 +34,15 @@ export function messageRoutes(host: RouteHost, messages: MessagesService): void 
     auth: 'write',
     body: SendMessageBody,
     responses: { 202: { description: 'Queued', schema: MessageSchema } },
-    // The answer holds the number and body: a replay re-renders the message as it is now.
-    replay: { resource: 'message', render: async ({ em, actor }, id, status) => ({ status, body: await messages.get(em, actor, id) }) },
-    handler: async ({ actor, body }) => ({ status: 202, body: await messages.send(actor, body) }),
+    problems: [402],
+    // The answer holds the number and body: a replay re-renders the message as it is now. The key is
+    // completed by the insert that writes the message (no crash between the two can cause a duplicate).
+    replay: {
+      resource: 'message',
+      render: async ({ em, actor }, id, status) => ({ status, body: await messages.get(em, actor, id) }),
+      completedInWrite: { leaseSeconds: SEND_CLAIM_LEASE_SECONDS },
+    },
+    handler: async ({ actor, body, idempotency }) => ({ status: 202, body: await messages.send(actor, body, idempotency.claimRef) }),
   });
   defineRoute(host, {
     method: 'post',

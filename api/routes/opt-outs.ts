@@ -1,7 +1,7 @@
 import type { OptOutsService } from '../../services/opt-outs';
 import { defineRoute, type RouteHost } from '../http/define-route';
-import { IdParams, PageQuery, pageOf } from '../schemas/common';
-import { OptOutBody, OptOutSchema, RemoveOptOutBody } from '../schemas/opt-outs';
+import { IdParams, pageOf } from '../schemas/common';
+import { OptOutBody, OptOutListQuery, OptOutSchema, RemoveOptOutBody } from '../schemas/opt-outs';
 
 export function optOutRoutes(host: RouteHost, optOuts: OptOutsService): void {
   const tag = 'Opt-outs';
@@ -26,12 +26,15 @@ export function optOutRoutes(host: RouteHost, optOuts: OptOutsService): void {
   defineRoute(host, {
     method: 'get',
     path: '/v1/opt-outs',
-    summary: 'List opt-outs',
+    summary: 'List opt-outs, or look one number up with ?phone=',
     tag,
     auth: 'read',
-    query: PageQuery,
-    responses: { 200: { description: 'A page of opt-outs', schema: pageOf(OptOutSchema) } },
-    handler: async ({ em, actor, query }) => ({ status: 200, body: await optOuts.list(em, actor, query) }),
+    query: OptOutListQuery,
+    responses: { 200: { description: 'A page of opt-outs (with phone: that number’s, or none)', schema: pageOf(OptOutSchema) } },
+    handler: async ({ em, actor, query }) => ({
+      status: 200,
+      body: query.phone === undefined ? await optOuts.list(em, actor, query) : await optOuts.findByPhone(em, actor, query.phone),
+    }),
   });
   defineRoute(host, {
     method: 'delete',

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { label } from './common';
 import { ApiKeyWithSecret } from './api-keys';
+import { PaymentMethodDisplay } from './billing';
 
 /**
  * One regex for the server and the OpenAPI document (JSON Schema's "email" format is looser than any
@@ -23,7 +24,7 @@ export const AccountSchema = z.object({
   name: z.string(),
   status: z.enum(['active', 'closed']),
   createdAt: z.string(),
-  billing: z.object({ stripeCustomerId: z.string().nullable(), paymentMethod: z.unknown().nullable() }),
+  billing: z.object({ stripeCustomerId: z.string().nullable(), paymentMethod: PaymentMethodDisplay.nullable() }),
 });
 
 export const SignUpResponse = z.object({ account: AccountSchema, apiKey: ApiKeyWithSecret });

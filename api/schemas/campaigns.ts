@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { Money } from './usage';
 import { CAMPAIGN_STATUSES } from '../../db/entities/campaign';
 import { MESSAGE_BODY_MAX } from '../../services/messaging/messages-service';
 import { label, NO_NUL } from './common';
@@ -46,7 +47,26 @@ export const CampaignPatchBody = z
   .strict()
   .refine((b) => Object.keys(b).length > 0, 'must change at least one field');
 
-export const CampaignPreviewQuery = z.object({ contactId: z.uuid() }).strict();
+export const CampaignPreviewQuery = z
+  .object({ contactId: z.uuid().optional().describe("Also render this contact's message; without it, only the audience estimate") })
+  .strict();
+
+export const AudienceEstimateSchema = z
+  .object({
+    recipients: z.number().int().describe('Distinct contacts on the included lists and on no excluded list'),
+    excluded: z
+      .object({ opted_out: z.number().int(), restricted: z.number().int(), timezone_unknown: z.number().int() })
+      .describe('Recipients the send would skip, by reason: they count for nothing'),
+    messages: z.number().int().describe('Messages the campaign would send: recipients less the excluded'),
+    segments: z.number().int().describe("Their segments, each contact's message rendered (a name can make it UCS-2)"),
+    segmentsByEncoding: z.object({ 'GSM-7': z.number().int(), 'UCS-2': z.number().int() }),
+    currency: z.string(),
+    pricePerSegment: Money.describe('The price per segment in effect now (billing_prices)'),
+    cost: Money.describe('segments × pricePerSegment: the estimate (the bill prices each message at its acceptance)'),
+    spendCapLeft: Money.nullable().describe("What is left of this month's spend cap (null: no cap)"),
+    exceedsSpendCap: z.boolean().describe('The estimate is above what is left of the cap: the campaign would pause itself at the cap'),
+  })
+  .describe('The whole audience, estimated before anything is sent');
 
 export const CampaignSchema = z.object({
   id: z.uuid(),
@@ -67,11 +87,12 @@ export const CampaignSchema = z.object({
 
 export const CampaignPreviewSchema = z.object({
   campaignId: z.uuid(),
-  contactId: z.uuid(),
-  body: z.string(),
-  characters: z.number().int(),
-  encoding: z.enum(['GSM-7', 'UCS-2']),
-  segments: z.number().int(),
+  contactId: z.uuid().optional().describe('With ?contactId: the contact, and its message below'),
+  body: z.string().optional(),
+  characters: z.number().int().optional(),
+  encoding: z.enum(['GSM-7', 'UCS-2']).optional(),
+  segments: z.number().int().optional(),
+  estimate: AudienceEstimateSchema,
 });
 
 const MessageCounts = z.object({
@@ -116,7 +137,9 @@ export const CampaignProgressSchema = z
       pausedReason: z
         .string()
         .nullable()
-        .describe('sender_unavailable when the campaign paused itself because its sender number was removed'),
+        .describe(
+          'Why the campaign paused itself: sender_unavailable (its sender number was removed; re-add it and resume), spend_cap (the account reached its monthly spend cap; resume once the cap is raised or the month rolled over) or account_suspended (sending is suspended for an unpaid invoice; it resumes once the invoice is paid and a caller resumes it). null when paused by a caller',
+        ),
       nextOpeningAt: z.string().nullable(),
       remaining: z.number().int(),
       ratePerSecond: z.number().int(),
@@ -127,3 +150,4 @@ export const CampaignProgressSchema = z
   .describe('Live progress from the workflow, and the outbox per status');
 
 export const CampaignWithProgressSchema = CampaignSchema.extend({ progress: CampaignProgressSchema });
+export const LaunchedCampaignSchema = CampaignWithProgressSchema.extend({ estimate: AudienceEstimateSchema });

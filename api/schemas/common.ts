@@ -39,4 +39,6 @@ export const NO_NUL = /^[^\u0000]*$/;
 const LABEL = /^[^\u0000]*[^\u0000\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff][^\u0000]*$/;
 
 /** Free-text fields: bounded, not blank, storable, then trimmed. */
-export const label = (max: number) => z.string().max(max).regex(LABEL, 'must not be blank or contain NUL characters').trim();
+/** Free text of at most `max` characters (and, when given, at least `min`) that trimming does not empty. */
+export const label = (max: number, min?: number) =>
+  (min === undefined ? z.string() : z.string().min(min)).max(max).regex(LABEL, 'must not be blank or contain NUL characters').trim();

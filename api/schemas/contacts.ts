@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { checkAttributes, CONTACT_LIMITS, NUL_REASON, parseTimestamp } from '../../lib/contact-limits';
-import { label, NO_NUL } from './common';
+import { PageQuery, label, NO_NUL } from './common';
 
 const L = CONTACT_LIMITS;
 /** Bounded, storable text; the NUL rule is a pattern so the OpenAPI document says it too. */
@@ -62,3 +62,14 @@ export const ContactSchema = z.object({
   createdAt: z.string(),
   updatedAt: z.string(),
 });
+
+export const ContactListQuery = PageQuery.extend({
+  phone: z
+    .string()
+    .min(1)
+    .max(40)
+    .optional()
+    .describe(
+      'Look up one number (any format POST /v1/contacts takes, matched by its keyed hash): the page holds that contact or is empty',
+    ),
+}).strict();

@@ -17,13 +17,21 @@ export const SendMessageBody = z
   })
   .strict();
 
+/**
+ * An item is checked on its own in the handler (a bad one is answered in `results`, not a 422 for the
+ * batch), so it is accepted as anything here; the document still describes it as a message body.
+ */
+const sendMessageJsonSchema = Object.fromEntries(
+  Object.entries(z.toJSONSchema(SendMessageBody, { io: 'input' })).filter(([key]) => key !== '$schema'),
+);
+const BatchItem = z.unknown().meta({
+  ...sendMessageJsonSchema,
+  description: 'A POST /v1/messages body; an item that is not one is answered with its own problem in `results`',
+});
+
 export const SendBatchBody = z
   .object({
-    messages: z
-      .array(z.unknown().describe('A POST /v1/messages body'))
-      .min(1)
-      .max(BATCH_MAX)
-      .describe('Each item is validated and answered on its own, in order'),
+    messages: z.array(BatchItem).min(1).max(BATCH_MAX).describe('Each item is validated and answered on its own, in order'),
   })
   .strict();
 
@@ -45,7 +53,16 @@ export const MessageSchema = z.object({
   to: z.string().nullable(),
   body: z.string().nullable().describe('null once purged (90 days)'),
   encoding: z.enum(['GSM-7', 'UCS-2']),
-  segments: z.number().int(),
+  segments: z.number().int().describe('Segments the text takes (GSM-7: 160 characters alone, 153 each when split; UCS-2: 70 / 67)'),
+  price: z
+    .object({
+      amount: z.string().describe('segments × the price per segment in effect when the carrier accepted it (decimal, up to 6 places)'),
+      currency: z.string().describe("The account's billing currency (ISO 4217, lower case)"),
+    })
+    .nullable()
+    .describe(
+      'What the message is billed: priced at acceptance, so null until a carrier accepted it (queued, sending, failed before acceptance) and for inbound messages, which are not billed',
+    ),
   carrier: z.string().nullable(),
   carrierMessageId: z.string().nullable(),
   campaignId: z.uuid().nullable(),

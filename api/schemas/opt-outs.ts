@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { label } from './common';
+import { label, PageQuery } from './common';
 
 export const OptOutBody = z.object({ phone: z.string().min(1).max(40), reason: label(500).optional() }).strict();
 
@@ -12,3 +12,12 @@ export const OptOutSchema = z.object({
   reason: z.string().nullable(),
   createdAt: z.string(),
 });
+
+export const OptOutListQuery = PageQuery.extend({
+  phone: z
+    .string()
+    .min(1)
+    .max(40)
+    .optional()
+    .describe('Look up one number (any format POST /v1/opt-outs takes, matched by its keyed hash): the page holds its opt-out or is empty'),
+}).strict();

@@ -1,13 +1,20 @@
 import { z } from 'zod';
 import { label } from './common';
 
+/**
+ * The longest policy text accepted. Sent with every character \u-escaped (6 bytes each, as Python's
+ * json does by default) the largest valid body still fits REQUEST_BODY_LIMIT's 1 MB, so no valid
+ * request meets a 413.
+ */
+export const POLICY_TEXT_MAX_CHARS = 150_000;
+
 export const PolicyKindSchema = z.enum(['privacy', 'dpa']);
 
 export const PublishPolicyBody = z
   .object({
     kind: PolicyKindSchema,
     version: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$/, 'must be 1-32 letters, digits, dots, hyphens or underscores'),
-    text: label(200_000).optional(),
+    text: label(POLICY_TEXT_MAX_CHARS).optional(),
     url: z
       .url({ protocol: /^https$/ })
       .max(2000)

@@ -33,6 +33,74 @@ export const ExportParams = z.object({ token: TerminationTokenSchema }).strict()
 
 const StepSchema = z.object({ step: z.string(), affected: z.number().int(), done: z.boolean() });
 
+/** services/termination/deletion-certificate.ts's DeletionCertificate. */
+const DeletionCertificateSchema = z.object({
+  certificate: z.literal('massivesms.account-deletion/v1'),
+  accountId: z.uuid(),
+  terminatedAt: z.string(),
+  trigger: z
+    .enum(['confirmed', 'grace_ended'])
+    .describe('Why deletion began: confirmed by the controller or staff, or the 30-day grace ended.'),
+  deletionStartedAt: z.string(),
+  deletedAt: z.string(),
+  keyDestroyedAt: z.string(),
+  promise: z
+    .object({ rule: z.string(), terminatedAt: z.string(), finishedAt: z.string(), kept: z.boolean() })
+    .optional()
+    .describe('Deletion finished within 30 days of the termination (absent from certificates made before it was stated).'),
+  endedWorkflows: z.array(z.string()).optional().describe("The account's workflows the termination ended (ids only)."),
+  tables: z
+    .record(z.string(), z.object({ before: z.number().int(), after: z.number().int() }))
+    .describe('Per table: rows holding personal data before and after (after is zero everywhere).'),
+  kept: z.array(z.string()).describe('What is kept, by law, without recipients’ data.'),
+  mac: z.string().describe('HMAC-SHA256 over everything else (canonical JSON).'),
+});
+
+const iso = z.string().nullable();
+/** One line of GET /v1/account/export/{token} (NDJSON): `type` says which record it is. */
+export const AccountExportRecordSchema = z
+  .discriminatedUnion('type', [
+    z.object({ type: z.literal('account'), id: z.uuid(), name: z.string().nullable(), createdAt: iso, exportedAt: z.string() }),
+    z.object({
+      type: z.literal('contact'),
+      id: z.uuid(),
+      phone: z.string(),
+      name: z.string().nullable(),
+      attributes: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])),
+      optIn: z.object({ source: z.string().nullable(), at: iso, ip: z.string().nullable() }),
+      createdAt: iso,
+    }),
+    z.object({ type: z.literal('list'), id: z.uuid(), name: z.string(), createdAt: iso }),
+    z.object({ type: z.literal('list_membership'), listId: z.uuid(), contactId: z.uuid() }),
+    z.object({
+      type: z.literal('opt_out'),
+      id: z.uuid(),
+      phone: z.string().nullable(),
+      source: z.string(),
+      reason: z.string().nullable(),
+      createdAt: iso,
+    }),
+    z.object({
+      type: z.literal('message'),
+      id: z.uuid(),
+      direction: z.enum(['inbound', 'outbound']),
+      kind: z.string(),
+      status: z.string(),
+      from: z.string().nullable(),
+      to: z.string().nullable(),
+      encoding: z.string(),
+      segments: z.number().int(),
+      carrier: z.string().nullable(),
+      campaignId: z.uuid().nullable(),
+      errorCode: z.string().nullable(),
+      createdAt: iso,
+      sentAt: iso,
+      deliveredAt: iso,
+      failedAt: iso,
+    }),
+  ])
+  .describe('One record per line; message records carry metadata only (no bodies).');
+
 export const TerminationSchema = z.object({
   accountId: z.uuid(),
   status: z.enum(['pending', 'deleting', 'deleted', 'reactivated']),
@@ -53,6 +121,6 @@ export const TerminationSchema = z.object({
     rowsAffected: z.number().int(),
     steps: z.array(StepSchema),
   }),
-  certificate: z.record(z.string(), z.unknown()).nullable().describe('The signed deletion certificate, once deleted.'),
+  certificate: DeletionCertificateSchema.nullable().describe('The signed deletion certificate, once deleted.'),
   certificateEmailed: z.boolean(),
 });

@@ -60,6 +60,13 @@ export const CAMPAIGN_EVENT_SCHEMAS = {
   'campaign.cancelled': campaignEventSchema('campaign.cancelled'),
 };
 
+const BillingThresholdEventSchema = eventSchema('billing.threshold_reached', {
+  threshold: z.number().int().describe('50, 80 or 100 (% of the monthly spend cap)'),
+  periodStart: z.string().describe('The first day of the billing month (YYYY-MM-DD, UTC)'),
+  monthlyCap: z.string().describe('The cap, a decimal amount in the account currency'),
+  currency: z.string(),
+});
+
 export function registerWebhookEvents(registry: OpenAPIRegistry): void {
   const events = [
     {
@@ -80,6 +87,11 @@ export function registerWebhookEvents(registry: OpenAPIRegistry): void {
       summary: 'A message moved on: sent, delivered, undelivered, failed or suppressed (queued and sending are not announced)',
     },
     { type: 'message.inbound', schema: MessageInboundEventSchema, summary: 'A message arrived at one of your sender numbers' },
+    {
+      type: 'billing.threshold_reached',
+      schema: BillingThresholdEventSchema,
+      summary: "This month's spend reached 50, 80 or 100 % of the cap (once each per month; at 100 % sends are held)",
+    },
   ];
   for (const { type, schema, summary } of events) {
     registry.registerWebhook({

@@ -1,4 +1,5 @@
 import type { StaffCommand } from '../lib/staff-command';
+import { billingCommand } from './billing';
 import { createUserCommand } from './create-user';
 import { dsrCommand } from './dsr';
 import { enrolCommand } from './enrol';
@@ -29,4 +30,5 @@ export const STAFF_COMMANDS: StaffCommand[] = [
   policiesCommand,
   terminateCommand,
   terminationCommands,
+  billingCommand,
 ];

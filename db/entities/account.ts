@@ -6,6 +6,8 @@ export class Account {
   status!: 'active' | 'closed' | 'terminated' | 'deleted';
   createdAt!: Date;
   updatedAt!: Date;
+  /** Set once, by the customer-creation activity after sign-up (null until then). */
+  stripeCustomerId?: string | null;
 }
 
 export const AccountSchema = new EntitySchema<Account>({
@@ -17,5 +19,6 @@ export const AccountSchema = new EntitySchema<Account>({
     status: { type: 'text' },
     createdAt: { type: 'Date', columnType: 'timestamptz' },
     updatedAt: { type: 'Date', columnType: 'timestamptz' },
+    stripeCustomerId: { type: 'text', nullable: true },
   },
 });

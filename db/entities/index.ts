@@ -1,5 +1,6 @@
 import { AccountSchema } from './account';
 import { AccountDataKeySchema } from './account-data-key';
+import { AccountMembershipSchema } from './account-membership';
 import { ApiKeySchema } from './api-key';
 import { CampaignSchema } from './campaign';
 import { ContactSchema } from './contact';
@@ -29,4 +30,5 @@ export const entities = [
   UserSchema,
   WebhookEndpointSchema,
   CampaignSchema,
+  AccountMembershipSchema,
 ];

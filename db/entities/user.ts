@@ -1,11 +1,13 @@
 import { EntitySchema } from '@mikro-orm/core';
 
+/** A holder identity: one per email (unique on lower(email)); its accounts are its account_memberships. */
 export class User {
   id!: string;
-  accountId!: string;
   email!: string;
-  passwordHash!: string;
-  role!: string;
+  /** Null for an identity that only ever signed in with Google. */
+  passwordHash!: string | null;
+  /** Set when the holder used an emailed verification link; until then no account of theirs may send. */
+  emailVerifiedAt!: Date | null;
   createdAt!: Date;
 }
 
@@ -14,10 +16,9 @@ export const UserSchema = new EntitySchema<User>({
   tableName: 'users',
   properties: {
     id: { type: 'uuid', primary: true },
-    accountId: { type: 'uuid' },
     email: { type: 'text' },
-    passwordHash: { type: 'text' },
-    role: { type: 'text' },
+    passwordHash: { type: 'text', nullable: true },
+    emailVerifiedAt: { type: 'Date', columnType: 'timestamptz', nullable: true },
     createdAt: { type: 'Date', columnType: 'timestamptz' },
   },
 });

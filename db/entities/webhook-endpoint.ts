@@ -7,6 +7,7 @@ export const WEBHOOK_EVENT_TYPES = [
   'campaign.paused',
   'campaign.completed',
   'campaign.cancelled',
+  'billing.threshold_reached',
 ] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 export type WebhookEndpointStatus = 'active' | 'disabled';

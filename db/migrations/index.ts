@@ -23,6 +23,17 @@ import { Migration20261206020500_misc_keyword_replies } from './Migration2026120
 import { Migration20261206023500_misc_staff_enrolment } from './Migration20261206023500_misc_staff_enrolment';
 import { Migration20261206021500_auth_key_digests_and_limits } from './Migration20261206021500_auth_key_digests_and_limits';
 import { Migration20261206020000_numbers_ordering } from './Migration20261206020000_numbers_ordering';
+import { Migration20261206100000_billing_customer } from './Migration20261206100000_billing_customer';
+import { Migration20261206100100_billing_state } from './Migration20261206100100_billing_state';
+import { Migration20261206110000_billing_usage } from './Migration20261206110000_billing_usage';
+import { Migration20261206120000_holder_identity } from './Migration20261206120000_holder_identity';
+import { Migration20261206121000_holder_cookie_sessions } from './Migration20261206121000_holder_cookie_sessions';
+import { Migration20261206130000_holder_privacy } from './Migration20261206130000_holder_privacy';
+import { Migration20261206140000_holder_links } from './Migration20261206140000_holder_links';
+import { Migration20261206141700_billing_suspension_hold } from './Migration20261206141700_billing_suspension_hold';
+import { Migration20261206141800_billing_records_retention } from './Migration20261206141800_billing_records_retention';
+import { Migration20261206142000_usage_unresolved_index } from './Migration20261206142000_usage_unresolved_index';
+import { Migration20261206150000_holder_google_identities } from './Migration20261206150000_holder_google_identities';
 
 /** Listed explicitly so migrations run the same from ts sources, bundles and tests. */
 export const migrations = [
@@ -51,4 +62,15 @@ export const migrations = [
   { name: 'Migration20261206023500_misc_staff_enrolment', class: Migration20261206023500_misc_staff_enrolment },
   { name: 'Migration20261206021500_auth_key_digests_and_limits', class: Migration20261206021500_auth_key_digests_and_limits },
   { name: 'Migration20261206020000_numbers_ordering', class: Migration20261206020000_numbers_ordering },
+  { name: 'Migration20261206100000_billing_customer', class: Migration20261206100000_billing_customer },
+  { name: 'Migration20261206100100_billing_state', class: Migration20261206100100_billing_state },
+  { name: 'Migration20261206110000_billing_usage', class: Migration20261206110000_billing_usage },
+  { name: 'Migration20261206120000_holder_identity', class: Migration20261206120000_holder_identity },
+  { name: 'Migration20261206121000_holder_cookie_sessions', class: Migration20261206121000_holder_cookie_sessions },
+  { name: 'Migration20261206130000_holder_privacy', class: Migration20261206130000_holder_privacy },
+  { name: 'Migration20261206140000_holder_links', class: Migration20261206140000_holder_links },
+  { name: 'Migration20261206141700_billing_suspension_hold', class: Migration20261206141700_billing_suspension_hold },
+  { name: 'Migration20261206141800_billing_records_retention', class: Migration20261206141800_billing_records_retention },
+  { name: 'Migration20261206142000_usage_unresolved_index', class: Migration20261206142000_usage_unresolved_index },
+  { name: 'Migration20261206150000_holder_google_identities', class: Migration20261206150000_holder_google_identities },
 ];

@@ -115,6 +115,7 @@ export class BreachesService {
       await this.deps.temporal.workflow.start(breachWorkflow, {
         taskQueue: TASK_QUEUES.notices,
         workflowId: breachWorkflowId(id),
+        staticSummary: `Breach ${id}${noticeRequired ? ' (notice required)' : ''}`,
         args: [{ breachId: id, awareAtMs: awareAt.getTime(), noticeRequired }],
         typedSearchAttributes: [{ key: ProcessKindKey, value: 'breach' }],
       });

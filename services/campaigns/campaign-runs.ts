@@ -2,23 +2,24 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { Campaign } from '../../db/entities/campaign';
 import { AppError } from '../../lib/errors';
-import { TASK_QUEUES } from '../../workers/task-queues';
 import {
   campaignProgressQuery,
-  campaignWorkflow,
   campaignWorkflowId,
   cancelCampaignUpdate,
   pauseCampaignUpdate,
   resumeCampaignUpdate,
 } from '../../workflows/campaigns/campaign';
 import type { CampaignProgress } from '../../workflows/campaigns/campaign-progress';
-import { AccountIdKey, CampaignIdKey, ProcessKindKey } from '../../workflows/search-attributes';
+import { startCampaignProcess } from './start-campaign-process';
 import type { AccountActor } from '../actor';
 import { auditByKey } from '../audit-log';
 import type { ServiceDeps } from '../deps';
+import { spendCapError, spendCapReached } from '../billing/spend-cap-store';
 import { messageStatusCounts } from './campaign-store';
 import { requireDraft, toCampaignView, type CampaignsService } from './campaigns-service';
 import { requireTemplate } from './template';
+import { requireVerifiedHolder } from '../holders/memberships';
+import { requireSendingNotSuspended } from '../billing/sending-suspension';
 import { openTemplate } from './campaign-fields';
 
 /** With no worker polling, a query waits out Temporal's own 30 s; the stored state answers instead. */
@@ -33,15 +34,18 @@ const UPDATES = { pause: pauseCampaignUpdate, resume: resumeCampaignUpdate, canc
  */
 export class CampaignRuns {
   constructor(
-    private readonly deps: Pick<ServiceDeps, 'keyring' | 'config' | 'pgPool'> & { temporal: Client },
+    private readonly deps: Pick<ServiceDeps, 'keyring' | 'config' | 'pgPool' | 'analytics'> & { temporal: Client },
     private readonly drafts: CampaignsService,
   ) {}
 
   async launch(em: EntityManager, actor: AccountActor, id: string) {
     const now = new Date();
-    await em.transactional(async (tem) => {
+    let scheduled = false;
+    const launched = await em.transactional(async (tem) => {
       const campaign = await this.drafts.owned(tem, actor, id, { lock: true });
       requireDraft(campaign, 'launched');
+      await requireVerifiedHolder(tem, actor.accountId, 'launching a campaign');
+      await requireSendingNotSuspended(tem, actor.accountId);
       // Still true now? The sender may have been removed and lists deleted since the draft was written.
       const dataKey = await this.deps.keyring.keyFor(tem, actor.accountId);
       requireTemplate(openTemplate(dataKey, campaign.id, campaign.template));
@@ -52,23 +56,18 @@ export class CampaignRuns {
       });
       await this.requireAccountRate(tem, actor, campaign);
       campaign.status = campaign.startAt && campaign.startAt > now ? 'scheduled' : 'running';
+      scheduled = campaign.status === 'scheduled';
       campaign.launchedAt = now;
       campaign.updatedAt = now;
       await tem.flush();
       await auditByKey(tem, actor, 'campaign.launched', { type: 'campaign', id }, { ratePerSecond: campaign.ratePerSecond });
+      // Before the commit: nothing of the campaign is sent yet, a failure leaves it a draft, and the row
+      // is 'running' without its workflow only for the moment of the start (the lost-starts sweep's window).
+      return { estimate: await this.drafts.estimate(campaign, dataKey) };
     });
     try {
       // Started after the commit: the workflow's first read must see the launched row.
-      await this.deps.temporal.workflow.start(campaignWorkflow, {
-        taskQueue: TASK_QUEUES.campaigns,
-        workflowId: campaignWorkflowId(id),
-        args: [{ campaignId: id }],
-        typedSearchAttributes: [
-          { key: ProcessKindKey, value: 'campaign' },
-          { key: CampaignIdKey, value: id },
-          { key: AccountIdKey, value: actor.accountId },
-        ],
-      });
+      await startCampaignProcess(this.deps.temporal, { campaignId: id, accountId: actor.accountId });
     } catch (err) {
       await em
         .fork()
@@ -78,18 +77,23 @@ export class CampaignRuns {
         cause: err,
       });
     }
-    return this.get(em.fork(), actor, id);
+    this.deps.analytics.captureForAccount(actor.accountId, 'campaign_launched', { scheduled });
+    return { ...(await this.get(em.fork(), actor, id)), estimate: launched.estimate };
   }
 
   async steer(em: EntityManager, actor: AccountActor, id: string, action: Action) {
     const campaign = await this.drafts.owned(em, actor, id);
     if (campaign.status === 'draft') throw new AppError('conflict', `the campaign is a draft: launch it before you ${action} it`);
+    if (action === 'resume') await requireSendingNotSuspended(em, actor.accountId);
     if (campaign.status === 'completed' || campaign.status === 'cancelled') {
       throw new AppError(
         'conflict',
         `the campaign is ${campaign.status}: it can no longer be ${action === 'cancel' ? 'cancelled' : `${action}d`}`,
       );
     }
+    // It would pause itself again at its first page: refused, saying why.
+    if (action === 'resume' && (await spendCapReached(this.deps.pgPool, actor.accountId, new Date())))
+      throw spendCapError('the campaign cannot resume');
     let progress: CampaignProgress;
     try {
       progress = await this.deps.temporal.workflow.getHandle(campaignWorkflowId(id)).executeUpdate(UPDATES[action]);

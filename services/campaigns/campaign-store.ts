@@ -2,15 +2,16 @@ import type { Pool, PoolClient } from 'pg';
 import { withPgTransaction } from '../../db/pg-pool';
 import type { DataKey } from '../../lib/crypto/sealed-field';
 import { derivedUuidv7 } from '../../lib/ids';
-import { analyzeSms } from '../../lib/sms/encoding';
+import { SENDING_SUSPENDED_SQL } from '../billing/sending-suspension';
 import { openPii } from '../contacts/contact-pii';
 import type { DispatchStatusEvents } from '../messaging/dispatch-status-events';
 import { insertMessagesPooled, type MessageRow } from '../messaging/message-store';
 import { sealBody, sealRecipient } from '../messaging/send-fields';
 import { openTemplate } from './campaign-fields';
+import { SPEND_CAP_REACHED_SQL } from '../billing/spend-cap-store';
 import { recipientPlace } from './recipient-zone';
 import { capFreeAt, insideWindow, nextOpening, sendWindowFor, stateRule, windowClosesAt, type SendWindow } from './send-window';
-import { renderTemplate, requireTemplate } from './template';
+import { renderMessageFor, requireTemplate } from './template';
 
 /** Why a recipient of the snapshot gets no message; counted per reason in the progress. */
 export type SkipReason = 'opted_out' | 'restricted' | 'contact_deleted' | 'timezone_unknown' | 'no_common_window' | 'campaign_cancelled';
@@ -126,6 +127,10 @@ export interface EnqueuedPage {
   stopped: boolean;
   /** The campaign's sender number is no longer the account's (removed or released): nothing was written. */
   senderUnavailable: boolean;
+  /** The account's sending is suspended for non-payment: nothing was written. Absent from pages recorded before it existed. */
+  accountSuspended?: boolean;
+  /** The account reached its monthly spend cap: nothing was written (the campaign pauses itself). Absent from pages recorded before it existed. */
+  spendCapped?: boolean;
   /** The stored status (null: the campaign is gone), so a workflow can adopt a change made outside it. */
   status: string | null;
   /** The campaign's totals after this page: a retried page's caller counts a committed page once. */
@@ -167,6 +172,7 @@ export async function enqueuePage(pool: Pool, dataKey: DataKey, campaignId: stri
     const page: EnqueuedPage = {
       stopped: false,
       senderUnavailable: false,
+      spendCapped: false,
       status: campaign?.status ?? null,
       totals: campaign?.totals ?? { queued: 0, skipped: {} },
       queued: 0,
@@ -181,6 +187,9 @@ export async function enqueuePage(pool: Pool, dataKey: DataKey, campaignId: stri
     // A terminated account sends nothing more: its campaign ends as cancelled (the workflow adopts the status).
     if (!(await lockActiveAccount(client, campaign.accountId))) return { ...page, stopped: true, status: 'cancelled' };
     if (!(await senderIsActive(client, campaign))) return { ...page, stopped: true, senderUnavailable: true };
+    const gates = await billingGates(client, campaign.accountId, now);
+    if (gates.suspended) return { ...page, stopped: true, accountSuspended: true };
+    if (gates.capped) return { ...page, stopped: true, spendCapped: true };
     const { rows } = await client.query<Candidate>(
       `select r.contact_id, r.phone_hash, c.pii,
               exists (select 1 from opt_outs o where o.account_id = r.account_id and o.phone_hash = r.phone_hash) as opted_out,
@@ -237,8 +246,7 @@ export async function enqueuePage(pool: Pool, dataKey: DataKey, campaignId: stri
         continue;
       }
       const id = derivedUuidv7(messageTime, 'campaign-message', campaign.id, r.contact_id);
-      const body = renderTemplate(template, { name: pii.name, attributes: pii.attributes });
-      const { encoding, segments } = analyzeSms(body);
+      const { body, encoding, segments } = renderMessageFor(template, { name: pii.name, attributes: pii.attributes });
       messages.push({
         id,
         accountId: campaign.accountId,
@@ -311,6 +319,15 @@ function pageWindows(now: Date): (zones: string[], window: SendWindow) => PageWi
 async function lockActiveAccount(client: PoolClient, accountId: string): Promise<boolean> {
   const { rows } = await client.query<{ status: string }>('select status from accounts where id = $1 for share', [accountId]);
   return rows[0]?.status === 'active';
+}
+
+/** Billing's two gates on a page, in one round trip: sending suspended for non-payment, monthly spend cap reached. */
+async function billingGates(client: PoolClient, accountId: string, now: Date): Promise<{ suspended: boolean; capped: boolean }> {
+  const { rows } = await client.query<{ suspended: boolean; capped: boolean }>(
+    `select ${SENDING_SUSPENDED_SQL('$1::uuid')} as suspended, ${SPEND_CAP_REACHED_SQL('$1::uuid', '$2::timestamptz')} as capped`,
+    [accountId, now],
+  );
+  return rows[0]!;
 }
 
 /** Whether the campaign's sender is still one of its account's sendable numbers (a released number sends nothing new). */

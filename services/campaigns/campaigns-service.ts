@@ -8,15 +8,15 @@ import type { DataKey } from '../../lib/crypto/sealed-field';
 import { AppError } from '../../lib/errors';
 import { uuidv7 } from '../../lib/ids';
 import { requireE164 } from '../../lib/phone';
-import { analyzeSms } from '../../lib/sms/encoding';
 import type { AccountActor } from '../actor';
 import { auditByKey } from '../audit-log';
 import { openPii } from '../contacts/contact-pii';
 import type { ServiceDeps } from '../deps';
 import { findAccountPage, toPage, type PageRequest } from '../pagination';
+import { estimateAudience } from './campaign-estimate';
 import { openTemplate, sealTemplate } from './campaign-fields';
 import { DEFAULT_QUIET_WINDOW, toHhmm, toMinute } from './quiet-hours';
-import { renderTemplate, requireTemplate } from './template';
+import { renderMessageFor, requireTemplate } from './template';
 
 export interface CampaignInput {
   name: string;
@@ -60,7 +60,7 @@ export type CampaignView = ReturnType<typeof toCampaignView>;
  * account's data key; the sender must be one of the account's numbers and every list its own.
  */
 export class CampaignsService {
-  constructor(private readonly deps: Pick<ServiceDeps, 'keyring' | 'config'>) {}
+  constructor(private readonly deps: Pick<ServiceDeps, 'keyring' | 'config' | 'pgPool'>) {}
 
   async create(em: EntityManager, actor: AccountActor, input: CampaignInput) {
     const template = requireTemplate(input.template);
@@ -131,17 +131,33 @@ export class CampaignsService {
     });
   }
 
-  /** The message one contact would get: its text, encoding and segment count. */
-  async preview(em: EntityManager, actor: AccountActor, id: string, contactId: string) {
+  /**
+   * What the campaign would send: the estimate for its whole audience (estimateAudience), and with
+   * `contactId` the message that contact would get (its text, encoding and segment count).
+   */
+  async preview(em: EntityManager, actor: AccountActor, id: string, contactId?: string) {
     const campaign = await this.owned(em, actor, id);
-    const contact = await em.findOne(Contact, { id: contactId, accountId: actor.accountId });
-    if (!contact) throw AppError.notFound('contact');
     const dataKey = await this.deps.keyring.keyFor(em, actor.accountId);
     const template = requireTemplate(openTemplate(dataKey, campaign.id, campaign.template));
-    const pii = openPii(dataKey, contact.id, contact.pii);
-    const body = renderTemplate(template, { name: pii.name, attributes: pii.attributes });
-    const { encoding, segments } = analyzeSms(body);
-    return { campaignId: campaign.id, contactId: contact.id, body, characters: [...body].length, encoding, segments };
+    let one = {};
+    if (contactId !== undefined) {
+      const contact = await em.findOne(Contact, { id: contactId, accountId: actor.accountId });
+      if (!contact) throw AppError.notFound('contact');
+      const pii = openPii(dataKey, contact.id, contact.pii);
+      const { body, encoding, segments } = renderMessageFor(template, { name: pii.name, attributes: pii.attributes });
+      one = { contactId: contact.id, body, characters: [...body].length, encoding, segments };
+    }
+    return { campaignId: campaign.id, ...one, estimate: await this.estimate(campaign, dataKey) };
+  }
+
+  /** The estimate of the whole audience's segments and cost (the preview's, and launch's before it starts). */
+  async estimate(campaign: Campaign, dataKey: DataKey) {
+    return estimateAudience(this.deps.pgPool, dataKey, {
+      accountId: campaign.accountId,
+      listIds: campaign.listIds,
+      excludeListIds: campaign.excludeListIds,
+      template: requireTemplate(openTemplate(dataKey, campaign.id, campaign.template)),
+    });
   }
 
   async owned(em: EntityManager, actor: AccountActor, id: string, options: { lock?: boolean } = {}): Promise<Campaign> {

@@ -107,6 +107,16 @@ export class ContactsService {
     return toPage(rows, page.limit, (c) => toContactView(c, dataKey, optedOut.has(c.phoneHash.toString('hex'))));
   }
 
+  /** `GET /v1/contacts?phone=`: the account's contact with that number (by its keyed hash), as a page of at most one. */
+  async findByPhone(em: EntityManager, actor: AccountActor, phone: string) {
+    const hash = phoneHash(this.deps.keys.phoneHashKey, requireE164(phone, 'phone'));
+    const contact = await em.findOne(Contact, { accountId: actor.accountId, phoneHash: hash });
+    if (!contact) return { data: [], nextCursor: null };
+    const dataKey = await this.deps.keyring.keyFor(em, actor.accountId);
+    const optedOut = await optedOutHashes(em, actor.accountId, [contact.phoneHash]);
+    return { data: [toContactView(contact, dataKey, optedOut.has(contact.phoneHash.toString('hex')))], nextCursor: null };
+  }
+
   /**
    * A number that another contact of the account has is a 409 naming that contact, checked before
    * the write and again when a concurrent write wins the unique index: retrying cannot help.

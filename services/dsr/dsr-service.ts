@@ -1,6 +1,6 @@
 import { DataKeyDestroyedError } from '../keyring';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { msToNumber } from '@temporalio/common/lib/time';
 import { phoneHash } from '../../lib/crypto/phone-hash';
@@ -8,26 +8,24 @@ import type { DataKey } from '../../lib/crypto/sealed-field';
 import { AppError } from '../../lib/errors';
 import { uuidv7 } from '../../lib/ids';
 import { requireE164 } from '../../lib/phone';
-import { TASK_QUEUES } from '../../workers/task-queues';
 import {
   completeDsrUpdate,
   DSR_REFUSALS,
   DSR_RESPONSE_TIME,
   dsrStatusQuery,
-  dsrWorkflow,
   dsrWorkflowId,
   extendDsrUpdate,
   verifyDsrIdentityUpdate,
   type DsrStatus,
   type DsrType,
 } from '../../workflows/lifecycle/dsr';
-import { AccountIdKey, ProcessKindKey } from '../../workflows/search-attributes';
 import type { AccountActor, StaffActor } from '../actor';
 import { auditByKey, auditByStaff } from '../audit-log';
 import { openPii } from '../contacts/contact-pii';
 import type { ServiceDeps } from '../deps';
 import { decodeCursor, toPage, type PageRequest } from '../pagination';
 import { openDsrExport } from './dsr-export';
+import { startDsrProcess } from './start-dsr-process';
 import {
   deleteDsr,
   extensionsOf,
@@ -119,23 +117,14 @@ export class DsrService {
       return newRow;
     });
     try {
-      await this.deps.temporal.workflow.start(dsrWorkflow, {
-        taskQueue: TASK_QUEUES.dsr,
-        workflowId: dsrWorkflowId(id),
-        args: [
-          {
-            requestId: id,
-            accountId,
-            type: input.type,
-            receivedAtMs: receivedAt.getTime(),
-            needsIdentity: by.origin === 'staff',
-            hasSubject: row.subject_phone_hash !== null,
-          },
-        ],
-        typedSearchAttributes: [
-          { key: ProcessKindKey, value: 'dsr' },
-          { key: AccountIdKey, value: accountId },
-        ],
+      await startDsrProcess(this.deps.temporal, {
+        requestId: id,
+        accountId,
+        type: input.type,
+        receivedAt,
+        dueAt: row.due_at,
+        needsIdentity: by.origin === 'staff',
+        hasSubject: row.subject_phone_hash !== null,
       });
     } catch (err) {
       // Without its workflow nobody would keep the deadline: the request is not taken, and the caller retries.
@@ -277,7 +266,21 @@ export class DsrService {
         const type = err.cause instanceof ApplicationFailure ? err.cause.type : undefined;
         throw new AppError('conflict', (type && REFUSAL_DETAIL[type]) ?? 'the request cannot be changed now');
       }
+      const ended = await this.endedAs(row.id);
+      // A process that ended (an account's termination ends its requests' processes) will never take
+      // the update: a retry cannot cure that, so the answer is a conflict saying why, not a 503.
+      if (ended) throw new AppError('conflict', `the request's process has ended (${ended}): it can no longer be changed`);
       throw new AppError('unavailable', `the request ${row.id} cannot be reached now; try again`, { retryAfterSeconds: 5, cause: err });
+    }
+  }
+
+  /** How the request's workflow ended (e.g. TERMINATED), or null while it runs or cannot be asked. */
+  private async endedAs(id: string): Promise<string | null> {
+    try {
+      const { status } = await this.handle(id).describe();
+      return status.name === 'RUNNING' ? null : status.name;
+    } catch (err) {
+      return err instanceof WorkflowNotFoundError ? 'NOT_FOUND' : null;
     }
   }
 

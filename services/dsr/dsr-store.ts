@@ -1,3 +1,4 @@
+import { holderEmails } from '../holders/memberships';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { DsrOutcome, DsrType } from '../../workflows/lifecycle/dsr';
 
@@ -214,6 +215,5 @@ export async function privacyStaffEmails(em: EntityManager): Promise<string[]> {
 
 /** The account holders' addresses: who hears about a customer's own request. */
 export async function accountHolderEmails(em: EntityManager, accountId: string): Promise<string[]> {
-  const rows = await em.execute<{ email: string }[]>('select email from users where account_id = ? order by created_at', [accountId]);
-  return rows.map((r) => r.email);
+  return holderEmails(em, accountId);
 }

@@ -57,7 +57,7 @@ export class IdempotencyStore {
    * Claims the key, or takes it over when it has expired, or when it is an unfinished claim whose
    * lease has passed and the request is the same. Otherwise answers what is stored under the key.
    */
-  async claim(em: EntityManager, req: IdempotencyClaimRequest): Promise<ClaimOutcome> {
+  async claim(em: EntityManager, req: IdempotencyClaimRequest, leaseSeconds = IDEMPOTENCY_CLAIM_LEASE_SECONDS): Promise<ClaimOutcome> {
     const claimId = uuidv7();
     const taken = await em.execute<{ claim_id: string }[]>(
       `insert into idempotency_keys
@@ -73,16 +73,7 @@ export class IdempotencyStore {
               and idempotency_keys.locked_until <= now()
               and idempotency_keys.request_hash = excluded.request_hash)
        returning claim_id`,
-      [
-        req.accountId,
-        req.key,
-        req.method,
-        req.path,
-        req.requestHash,
-        claimId,
-        IDEMPOTENCY_CLAIM_LEASE_SECONDS,
-        IDEMPOTENCY_KEY_TTL_SECONDS,
-      ],
+      [req.accountId, req.key, req.method, req.path, req.requestHash, claimId, leaseSeconds, IDEMPOTENCY_KEY_TTL_SECONDS],
     );
     if (taken.length > 0) return { claimed: true, claimId };
     const [row] = await em.execute<ClaimRow[]>(

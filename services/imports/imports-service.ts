@@ -6,10 +6,9 @@ import type { Logger } from 'pino';
 import { ContactImport } from '../../db/entities/contact-import';
 import { AppError } from '../../lib/errors';
 import { uuidv7 } from '../../lib/ids';
-import { TASK_QUEUES } from '../../workers/task-queues';
-import { importContactsWorkflow, importProgressQuery, importWorkflowId } from '../../workflows/import-contacts';
+import { importProgressQuery, importWorkflowId } from '../../workflows/import-contacts';
+import { startImportProcess } from './start-import-process';
 import { NO_IMPORT_COUNTS } from '../../workflows/import-counts';
-import { AccountIdKey, ProcessKindKey } from '../../workflows/search-attributes';
 import type { AccountActor } from '../actor';
 import { auditByKey } from '../audit-log';
 import type { DataKeyring } from '../keyring';
@@ -137,14 +136,11 @@ export class ImportsService {
       await auditByKey(tem, actor, 'contact_import.started', { type: 'contact_import', id: importId }, { totalRows: staged.totalRows });
     });
     try {
-      await this.deps.temporal.workflow.start(importContactsWorkflow, {
-        taskQueue: TASK_QUEUES.imports,
-        workflowId: importWorkflowId(importId),
-        args: [{ importId, accountId: actor.accountId, totalRows: staged.totalRows, chunkCount: staged.chunkCount }],
-        typedSearchAttributes: [
-          { key: AccountIdKey, value: actor.accountId },
-          { key: ProcessKindKey, value: 'import' },
-        ],
+      await startImportProcess(this.deps.temporal, {
+        importId,
+        accountId: actor.accountId,
+        totalRows: staged.totalRows,
+        chunkCount: staged.chunkCount,
       });
     } catch (err) {
       // Staged but never started: say so on the import rather than leave it queued forever. Temporal's

@@ -3,6 +3,9 @@ import type { Pool, PoolClient } from 'pg';
 import type { CarrierId, MessageStatus } from '../../providers/sms/carrier';
 import type { MessageDirection, MessageKind } from '../../db/entities/message';
 import { isUuid } from '../../lib/ids';
+import { SENDING_SUSPENDED_SQL } from '../billing/sending-suspension';
+import { SPEND_CAP_REACHED_SQL } from '../billing/spend-cap-store';
+import { VERIFIED_OWNER_SQL } from '../holders/memberships';
 import { statusRank, statusRankSql } from './message-status';
 
 /** The hand-written SQL of messages: bulk outbox writes, send checks, suppression, receipts. */
@@ -99,22 +102,55 @@ if (INSERT_COLUMN_TYPES.length !== INSERT_COLUMN_COUNT) throw new Error('message
  * of an account that is not active (terminated, deleted) is not written: the check is in this
  * statement, so no send slips in beside a termination. Returns the ids written.
  */
+/**
+ * An Idempotency-Key claim a message's insert completes in the same statement: the key then
+ * answers with this message from the moment the message exists, so no crash or outage between the
+ * two can leave a written message whose key a retry takes over (a duplicate). A claim taken over
+ * meanwhile (its lease passed) stops its message from being written: the retry that took it writes its own.
+ */
+export interface ClaimCompletion {
+  messageId: string;
+  accountId: string;
+  key: string;
+  claimId: string;
+}
+
 export async function insertMessagesPooled(
   db: Pool | PoolClient,
   rows: MessageRow[],
-  options: { ignoreExisting?: boolean } = {},
+  options: { ignoreExisting?: boolean; claims?: ClaimCompletion[] } = {},
 ): Promise<Set<string>> {
   if (rows.length === 0) return new Set();
   if (rows.length > POOLED_INSERT_MAX_ROWS) throw new Error(`insertMessagesPooled takes at most ${POOLED_INSERT_MAX_ROWS} rows`);
   const width = INSERT_COLUMN_COUNT;
   const tuples = rows.map((_, r) => `(${INSERT_COLUMN_TYPES.map((type, c) => `$${r * width + c + 1}::${type}`).join(', ')})`);
   const onConflict = options.ignoreExisting ? ' on conflict (id) do nothing' : '';
+  const claims = options.claims ?? [];
+  const c = rows.length * width;
   const { rows: written } = await db.query<{ id: string }>(
-    `insert into messages ${INSERT_COLUMNS}
+    `with claims (message_id, account_id, key, claim_id) as (
+       select * from unnest($${c + 1}::uuid[], $${c + 2}::uuid[], $${c + 3}::text[], $${c + 4}::uuid[])
+     ),
+     completed as (
+       update idempotency_keys k
+          set status_code = 202, resource_type = 'message', resource_id = claims.message_id::text, locked_until = null
+         from claims
+        where k.account_id = claims.account_id and k.key = claims.key and k.claim_id = claims.claim_id and k.status_code is null
+          and exists (select 1 from accounts a where a.id = claims.account_id and a.status = 'active')
+       returning claims.message_id
+     )
+     insert into messages ${INSERT_COLUMNS}
      select v.* from (values ${tuples.join(', ')}) as v ${INSERT_COLUMNS}
-      where exists (select 1 from accounts a where a.id = v.account_id and a.status = 'active')${onConflict}
+      where exists (select 1 from accounts a where a.id = v.account_id and a.status = 'active')
+        and (v.id not in (select message_id from claims) or v.id in (select message_id from completed))${onConflict}
      returning id`,
-    rows.flatMap(rowValues),
+    [
+      ...rows.flatMap(rowValues),
+      claims.map((x) => x.messageId),
+      claims.map((x) => x.accountId),
+      claims.map((x) => x.key),
+      claims.map((x) => x.claimId),
+    ],
   );
   return new Set(written.map((r) => r.id));
 }
@@ -133,29 +169,51 @@ export async function insertInboundOnce(em: EntityManager, row: MessageRow): Pro
 }
 
 export type RecipientBlock = 'opted_out' | 'restricted';
+type AccountRefusal = 'unverified_owner' | 'account_suspended' | 'spend_cap';
+/** Which refusal is said when several hold: what the customer must do first. */
+const REFUSAL_ORDER: readonly AccountRefusal[] = ['unverified_owner', 'account_suspended', 'spend_cap'];
 
 export interface SendChecks {
   /** The account's sender numbers among those asked about. */
   senders: Set<string>;
   /** Recipient hash (hex) → why it may not be messaged; an opt-out wins over a restriction. */
   blocked: Map<string, RecipientBlock>;
+  /** Why the account may not send at all now: its owner has not verified their email, its sending is suspended for non-payment, or it reached its spend cap. */
+  accountRefusal: AccountRefusal | null;
 }
 
 /** Sender ownership, opt-outs and restrictions for a whole batch in one round trip. */
-export async function sendChecks(pool: Pool, accountId: string, senders: string[], recipientHashes: Buffer[]): Promise<SendChecks> {
-  const { rows } = await pool.query<{ kind: 'sender' | RecipientBlock; value: string }>(
+export async function sendChecks(
+  pool: Pool,
+  accountId: string,
+  senders: string[],
+  recipientHashes: Buffer[],
+  now: Date,
+): Promise<SendChecks> {
+  // One round trip on the send path: the account's gates ride along with the per-recipient checks.
+  const { rows } = await pool.query<{ kind: 'sender' | RecipientBlock | AccountRefusal; value: string }>(
     `select 'sender' as kind, phone_e164 as value from sender_numbers
       where account_id = $1 and phone_e164 = any($2::text[]) and status in ('failover_pending', 'active')
      union all
      select 'restricted', encode(phone_hash, 'hex') from recipient_restrictions where account_id = $1 and phone_hash = any($3::bytea[])
      union all
-     select 'opted_out', encode(phone_hash, 'hex') from opt_outs where account_id = $1 and phone_hash = any($3::bytea[])`,
-    [accountId, senders, recipientHashes],
+     select 'opted_out', encode(phone_hash, 'hex') from opt_outs where account_id = $1 and phone_hash = any($3::bytea[])
+     union all
+     select 'unverified_owner', '' where not ${VERIFIED_OWNER_SQL('$1::uuid')}
+     union all
+     select 'account_suspended', '' where ${SENDING_SUSPENDED_SQL('$1::uuid')}
+     union all
+     select 'spend_cap', '' where ${SPEND_CAP_REACHED_SQL('$1::uuid', '$4::timestamptz')}`,
+    [accountId, senders, recipientHashes, now],
   );
-  const checks: SendChecks = { senders: new Set(), blocked: new Map() };
+  const checks: SendChecks = { senders: new Set(), blocked: new Map(), accountRefusal: null };
   for (const row of rows) {
     if (row.kind === 'sender') checks.senders.add(row.value);
-    else if (row.kind === 'opted_out' || !checks.blocked.has(row.value)) checks.blocked.set(row.value, row.kind);
+    else if (row.kind === 'opted_out' || row.kind === 'restricted') {
+      if (row.kind === 'opted_out' || !checks.blocked.has(row.value)) checks.blocked.set(row.value, row.kind);
+    } else if (checks.accountRefusal === null || REFUSAL_ORDER.indexOf(row.kind) < REFUSAL_ORDER.indexOf(checks.accountRefusal)) {
+      checks.accountRefusal = row.kind;
+    }
   }
   return checks;
 }

@@ -1,6 +1,7 @@
 import type { Message } from '../../db/entities/message';
 import type { MessageAttempt } from '../../db/entities/message-attempt';
 import { openField, type DataKey } from '../../lib/crypto/sealed-field';
+import type { MessagePrice } from '../billing/message-prices';
 import { BODY_PURPOSE, RECIPIENT_PURPOSE } from './send-fields';
 
 const iso = (d: Date | null | undefined) => d?.toISOString() ?? null;
@@ -18,16 +19,22 @@ export function toAttemptView(a: MessageAttempt) {
 
 /**
  * A message as the API shows it: the other party's number and the body opened with the account key
- * (the body is null once purged). `from`/`to` read in the message's direction.
+ * (the body is null once purged). `from`/`to` read in the message's direction. `price` is what the
+ * message was billed (messagePrices): null until a carrier accepted it.
  */
-export function toMessageView(m: Message, dataKey: DataKey, attempts?: MessageAttempt[]) {
+export function toMessageView(m: Message, dataKey: DataKey, price: MessagePrice | null, attempts?: MessageAttempt[]) {
   const other = m.recipientPii ? openField(dataKey, { purpose: RECIPIENT_PURPOSE, rowId: m.id }, m.recipientPii).toString('utf8') : null;
   const body = m.body && !m.bodyPurgedAt ? openField(dataKey, { purpose: BODY_PURPOSE, rowId: m.id }, m.body).toString('utf8') : null;
-  return renderMessage(m, { other, body }, attempts);
+  return renderMessage(m, { other, body }, price, attempts);
 }
 
 /** The view from values already in clear (a message just written: nothing to open). */
-export function renderMessage(m: Message, opened: { other: string | null; body: string | null }, attempts?: MessageAttempt[]) {
+export function renderMessage(
+  m: Message,
+  opened: { other: string | null; body: string | null },
+  price: MessagePrice | null,
+  attempts?: MessageAttempt[],
+) {
   const { other, body } = opened;
   const outbound = m.direction === 'outbound';
   return {
@@ -40,6 +47,7 @@ export function renderMessage(m: Message, opened: { other: string | null; body: 
     body,
     encoding: m.encoding,
     segments: m.segments,
+    price,
     carrier: m.carrier ?? null,
     carrierMessageId: m.carrierMessageId ?? null,
     campaignId: m.campaignId ?? null,

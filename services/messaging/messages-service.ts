@@ -15,6 +15,7 @@ import { decodeCursor, toPage } from '../pagination';
 import {
   insertMessagesPooled,
   POOLED_INSERT_MAX_ROWS,
+  type ClaimCompletion,
   sendChecks,
   type MessageRow,
   type RecipientBlock,
@@ -22,6 +23,11 @@ import {
 } from './message-store';
 import type { DataKey } from '../../lib/crypto/sealed-field';
 import { renderMessage, toMessageView } from './message-view';
+import { messagePrices } from '../billing/message-prices';
+import { statusRank } from './message-status';
+import { spendCapError } from '../billing/spend-cap-store';
+import { unverifiedHolderError } from '../holders/memberships';
+import { accountSuspendedError } from '../billing/sending-suspension';
 import { sealBody, sealRecipient } from './send-fields';
 
 export const MESSAGE_BODY_MAX = 1600;
@@ -65,12 +71,18 @@ const senderNotRegistered = () =>
 
 const accountNotActive = () => new AppError('forbidden', 'the account is terminated: it can no longer send messages');
 
+const claimTakenOver = () =>
+  new AppError('conflict', 'a retry with this Idempotency-Key took the request over; retry it to get its answer');
+
 function phoneOrError(field: 'to' | 'from', raw: string): { e164: string } | { error: AppError } {
   const result = normalizePhone(raw);
   return result.ok ? { e164: result.e164 } : { error: AppError.invalid(field, result.reason) };
 }
 
-type Candidate = { to: string; from: string; body: string; hash: Buffer };
+/** The request's Idempotency-Key claim, completed by the same statement that writes its message. */
+export type SendClaim = Omit<ClaimCompletion, 'messageId'>;
+
+type Candidate = { to: string; from: string; body: string; hash: Buffer; claim?: SendClaim | undefined };
 type Prepared = { error: AppError } | Candidate;
 /** One caller's valid requests for one account: what a coalesced outbox write takes. */
 type OutboxWrite = { accountId: string; candidates: Candidate[] };
@@ -98,13 +110,13 @@ export class MessagesService {
   }
 
   /** Each request answered on its own; the valid ones written together. */
-  async queue(actor: AccountActor, requests: OutboundRequest[]): Promise<QueueResult[]> {
+  async queue(actor: AccountActor, requests: OutboundRequest[], claim?: SendClaim): Promise<QueueResult[]> {
     const prepared = requests.map((r): Prepared => {
       const to = phoneOrError('to', r.to);
       if ('error' in to) return { error: to.error };
       const from = phoneOrError('from', r.from);
       if ('error' in from) return { error: from.error };
-      return { to: to.e164, from: from.e164, body: r.body, hash: phoneHash(this.deps.keys.phoneHashKey, to.e164) };
+      return { to: to.e164, from: from.e164, body: r.body, hash: phoneHash(this.deps.keys.phoneHashKey, to.e164), claim };
     });
     const candidates = prepared.filter((p): p is Candidate => !('error' in p));
     const written = candidates.length > 0 ? await this.outbox.submit({ accountId: actor.accountId, candidates }) : [];
@@ -112,8 +124,9 @@ export class MessagesService {
     return prepared.map((p) => ('error' in p ? { ok: false, error: p.error } : written[next++]!));
   }
 
-  async send(actor: AccountActor, request: OutboundRequest) {
-    const [result] = await this.queue(actor, [request]);
+  /** One message; with `claim`, its Idempotency-Key is completed by the insert that writes it. */
+  async send(actor: AccountActor, request: OutboundRequest, claim?: SendClaim) {
+    const [result] = await this.queue(actor, [request], claim);
     if (!result!.ok) throw result!.error;
     return result!.message;
   }
@@ -138,9 +151,13 @@ export class MessagesService {
                 accountId,
                 [...new Set(mine.map((c) => c.from))],
                 mine.map((c) => c.hash),
+                now,
               ),
               this.deps.keyring.keyFor(this.deps.orm.em.fork(), accountId),
             ]);
+            if (checks.accountRefusal === 'unverified_owner') return [accountId, { refused: unverifiedHolderError('sending messages') }];
+            if (checks.accountRefusal === 'account_suspended') return [accountId, { refused: accountSuspendedError() }];
+            if (checks.accountRefusal === 'spend_cap') return [accountId, { refused: spendCapError() }];
             return [accountId, { checks, dataKey }];
           } catch (err) {
             if (!(err instanceof AppError)) throw err;
@@ -150,6 +167,7 @@ export class MessagesService {
       ),
     );
     const rows: MessageRow[] = [];
+    const claims: ClaimCompletion[] = [];
     const results = writes.map(({ accountId, candidates }) => {
       const account = perAccount.get(accountId)!;
       if ('refused' in account) return candidates.map((): QueueResult => ({ ok: false, error: account.refused }));
@@ -175,24 +193,30 @@ export class MessagesService {
           createdAt: now,
         };
         rows.push(row);
-        return { ok: true, message: renderMessage(asEntity(row), { other: c.to, body: c.body }, []) };
+        if (c.claim) claims.push({ ...c.claim, messageId: id });
+        return { ok: true, message: renderMessage(asEntity(row), { other: c.to, body: c.body }, null, []) };
       });
     });
-    const written = await insertMessagesPooled(this.deps.pgPool, rows);
-    // Not written: the account was terminated after its request was authenticated.
+    const written = await insertMessagesPooled(this.deps.pgPool, rows, { claims });
+    const claimed = new Set(claims.map((c) => c.messageId));
+    // Not written: its claim was taken over by a retry, or the account was terminated after its request was authenticated.
     return results.map((mine) =>
-      mine.map((r): QueueResult => (!r.ok || written.has(r.message.id) ? r : { ok: false, error: accountNotActive() })),
+      mine.map((r): QueueResult => {
+        if (!r.ok || written.has(r.message.id)) return r;
+        return { ok: false, error: claimed.has(r.message.id) ? claimTakenOver() : accountNotActive() };
+      }),
     );
   }
 
   async get(em: EntityManager, actor: AccountActor, id: string) {
     const message = await em.findOne(Message, { id, accountId: actor.accountId });
     if (!message) throw AppError.notFound('message');
-    const [attempts, dataKey] = await Promise.all([
+    const [attempts, dataKey, prices] = await Promise.all([
       em.find(MessageAttempt, { messageId: id, accountId: actor.accountId }, { orderBy: { createdAt: 'asc', id: 'asc' } }),
       this.deps.keyring.keyFor(em, actor.accountId),
+      messagePrices(this.deps.pgPool, actor.accountId, pricedIds([message])),
     ]);
-    return toMessageView(message, dataKey, attempts);
+    return toMessageView(message, dataKey, prices.get(id) ?? null, attempts);
   }
 
   /** Newest first; `to` is matched through its keyed hash, never in clear. */
@@ -220,10 +244,19 @@ export class MessagesService {
       };
     }
     const rows = await em.find(Message, where, { orderBy: { id: 'desc' }, limit: filters.limit + 1 });
-    const dataKey = await this.deps.keyring.keyFor(em, actor.accountId);
-    return toPage(rows, filters.limit, (m) => toMessageView(m, dataKey));
+    const [dataKey, prices] = await Promise.all([
+      this.deps.keyring.keyFor(em, actor.accountId),
+      messagePrices(this.deps.pgPool, actor.accountId, pricedIds(rows)),
+    ]);
+    return toPage(rows, filters.limit, (m) => toMessageView(m, dataKey, prices.get(m.id) ?? null));
   }
 }
+
+/**
+ * Messages whose status (as read) says a carrier accepted them: their usage row committed with that
+ * status, so the price read after it is there; a message read before it was sent shows no price.
+ */
+const pricedIds = (messages: Message[]) => messages.filter((m) => statusRank(m.status) >= statusRank('sent')).map((m) => m.id);
 
 /** The just-written row as the entity the view reads, so the 202 answer is rendered like GET. */
 function asEntity(row: MessageRow): Message {

@@ -4,6 +4,9 @@ import { withPgTransaction } from '../../db/pg-pool';
 import { uuidv7 } from '../../lib/ids';
 import type { DispatchStatusEvents } from './dispatch-status-events';
 import { statusRankSql, statusRank } from './message-status';
+import { SENDING_SUSPENDED_SQL, SUSPENSION_RECHECK_MS } from '../billing/sending-suspension';
+import { SPEND_CAP_REACHED_SQL, SPEND_CAP_RECHECK_MS } from '../billing/spend-cap-store';
+import { USAGE_FROM_SENT_SQL } from '../billing/usage-store';
 
 /**
  * All the SQL of the send path. A message is owned by one dispatcher claim (`claim_token`) from the
@@ -99,6 +102,10 @@ export interface PreparedSend {
   suppressed: string[];
   /** Its window closed since the claim: back in the outbox, waiting (`wait_reason`) for the next one. */
   windowClosed: string[];
+  /** Its account reached its monthly spend cap: back in the outbox (`wait_reason = 'spend_cap'`), never dropped. */
+  spendCapped: string[];
+  /** Its account's sending is suspended for non-payment: back in the outbox (`wait_reason = 'account_suspended'`) until it is lifted. */
+  suspended: string[];
   /** Attempts this same send wrote before (the activity is a retry); pending ones are now ambiguous. */
   earlier: EarlierAttempt[];
   /** Fresh pending attempts, written and committed: call the carrier for these. */
@@ -202,8 +209,36 @@ export function prepareSend(pool: Pool, events: DispatchStatusEvents, input: Pre
       );
     }
     const closedSet = new Set(windowClosed);
-    const sendIds = fresh.filter((r) => !suppressedSet.has(r.id) && !ended.has(r.id) && !closedSet.has(r.id)).map((r) => r.id);
-    if (sendIds.length === 0) return { lost, suppressed, windowClosed, earlier, toSend: [] };
+    // The cap and a suspension are read here, before any carrier call: a send can overshoot the cap
+    // only by the batches already past this point when the month's spend reached it (docs/ARCHITECTURE.md, spend caps).
+    const heldRows = await client.query<{ id: string; wait_reason: 'spend_cap' | 'account_suspended' }>(
+      // A keyword reply (the STOP / HELP answer the carrier rules require) still goes while suspended.
+      `with gate as (
+         select m.id, (m.kind <> 'keyword_reply' and ${SENDING_SUSPENDED_SQL('m.account_id')}) as suspended from messages m
+          where m.id = any($1::uuid[])
+            and ((m.kind <> 'keyword_reply' and ${SENDING_SUSPENDED_SQL('m.account_id')})
+                 or ${SPEND_CAP_REACHED_SQL('m.account_id', '$2::timestamptz')}))
+       update messages m set status = 'queued', claim_token = null, claimed_until = null,
+              wait_reason = case when g.suspended then 'account_suspended' else 'spend_cap' end,
+              next_attempt_at = $2::timestamptz
+                + make_interval(secs => (case when g.suspended then $4 else $3 end)::double precision / 1000),
+              updated_at = now()
+         from gate g where m.id = g.id
+        returning m.id, m.wait_reason`,
+      [
+        fresh.filter((r) => !suppressedSet.has(r.id) && !ended.has(r.id) && !closedSet.has(r.id)).map((r) => r.id),
+        now,
+        SPEND_CAP_RECHECK_MS,
+        SUSPENSION_RECHECK_MS,
+      ],
+    );
+    const spendCapped = heldRows.rows.filter((r) => r.wait_reason === 'spend_cap').map((r) => r.id);
+    const suspended = heldRows.rows.filter((r) => r.wait_reason === 'account_suspended').map((r) => r.id);
+    const heldSet = new Set(heldRows.rows.map((r) => r.id));
+    const sendIds = fresh
+      .filter((r) => !suppressedSet.has(r.id) && !ended.has(r.id) && !closedSet.has(r.id) && !heldSet.has(r.id))
+      .map((r) => r.id);
+    if (sendIds.length === 0) return { lost, suppressed, windowClosed, spendCapped, suspended, earlier, toSend: [] };
 
     const attemptIds = sendIds.map(() => uuidv7());
     const rows = await client.query<{
@@ -233,7 +268,7 @@ export function prepareSend(pool: Pool, events: DispatchStatusEvents, input: Pre
       bodySealed: r.body,
       sendBefore: r.send_before,
     }));
-    return { lost, suppressed, windowClosed, earlier, toSend };
+    return { lost, suppressed, windowClosed, spendCapped, suspended, earlier, toSend };
   });
 }
 
@@ -307,14 +342,24 @@ export function settleAttempts(
     );
     const sent = rows.filter((r) => r.outcome === 'accepted' || r.outcome === 'confirmed_sent');
     if (sent.length > 0) {
+      // The usage row is written by the same statement that records the message sent (one multi-row
+      // insert per settled batch); the unique message id makes a repeated settle count nothing twice.
       await client.query(
-        `update messages m
-            set status = case when ${statusRankSql('m.status')} < ${statusRank('sent')} then 'sent' else m.status end,
-                carrier = s.carrier, carrier_message_id = coalesce(m.carrier_message_id, s.carrier_message_id),
-                sent_at = coalesce(m.sent_at, now()), claimed_until = null, error_code = null, updated_at = now()
-           from unnest($1::uuid[], $2::text[], $3::text[]) as s(message_id, carrier, carrier_message_id)
-          where m.id = s.message_id and ($4::text is null or m.claim_token = $4)`,
-        [sent.map((r) => r.message_id), sent.map((r) => r.carrier), sent.map((r) => r.carrier_message_id), claimToken],
+        `with sent as (
+           update messages m
+              set status = case when ${statusRankSql('m.status')} < ${statusRank('sent')} then 'sent' else m.status end,
+                  carrier = s.carrier, carrier_message_id = coalesce(m.carrier_message_id, s.carrier_message_id),
+                  sent_at = coalesce(m.sent_at, now()), claimed_until = null, error_code = null, updated_at = now()
+             from unnest($1::uuid[], $2::text[], $3::text[]) as s(message_id, carrier, carrier_message_id)
+            where m.id = s.message_id and ($4::text is null or m.claim_token = $4)
+            returning m.id, m.account_id, m.campaign_id, m.sender, m.segments, m.sent_at, m.direction)${USAGE_FROM_SENT_SQL}`,
+        [
+          sent.map((r) => r.message_id),
+          sent.map((r) => r.carrier),
+          sent.map((r) => r.carrier_message_id),
+          claimToken,
+          sent.map(() => uuidv7()),
+        ],
       );
     }
     const refused = rows.filter((r) => r.outcome === 'permanent');

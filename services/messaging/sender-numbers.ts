@@ -180,6 +180,7 @@ export class SenderNumbersService {
       this.deps.temporal.workflow.start(numberOrderWorkflow, {
         taskQueue: TASK_QUEUES.messaging,
         workflowId: numberOrderWorkflowId(numberId),
+        staticSummary: `Number order ${numberId} for account ${accountId}`,
         workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
         args: [{ numberId, accountId }],
         typedSearchAttributes: [
@@ -195,6 +196,7 @@ export class SenderNumbersService {
       this.deps.temporal.workflow.start(numberReleaseWorkflow, {
         taskQueue: TASK_QUEUES.messaging,
         workflowId: numberReleaseWorkflowId(numberId),
+        staticSummary: `Number release ${numberId} for account ${accountId}`,
         workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
         args: [{ numberId, accountId }],
         typedSearchAttributes: [

@@ -1,3 +1,4 @@
+import { holderEmailsByAccount } from '../holders/memberships';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { uuidv7 } from '../../lib/ids';
 
@@ -44,17 +45,8 @@ export async function accountsOwed(
   return rows.map((r) => r.id);
 }
 
-/** The admin contacts of each account (its users' emails), oldest user first. */
-export async function adminContacts(em: EntityManager, accountIds: readonly string[]): Promise<Map<string, string[]>> {
-  const byAccount = new Map<string, string[]>();
-  if (accountIds.length === 0) return byAccount;
-  const rows = await em.execute<{ account_id: string; email: string }[]>(
-    `select account_id, email from users where account_id = any(?::uuid[]) order by created_at, id`,
-    [`{${accountIds.join(',')}}`],
-  );
-  for (const r of rows) byAccount.set(r.account_id, [...(byAccount.get(r.account_id) ?? []), r.email]);
-  return byAccount;
-}
+/** The admin contacts of each account (its holders' emails), oldest membership first. */
+export const adminContacts = holderEmailsByAccount;
 
 /** Active staff users of the given roles (breach reminders go to security and privacy). */
 export async function staffWithRoles(em: EntityManager, roles: readonly string[]): Promise<{ id: string; email: string }[]> {

@@ -82,6 +82,7 @@ export class PoliciesService {
         await this.deps.temporal.workflow.start(policyWorkflow, {
           taskQueue: TASK_QUEUES.notices,
           workflowId: policyWorkflowId(body.kind, body.version),
+          staticSummary: `Policy ${body.kind} version ${body.version}${body.material ? ' (material change)' : ''}`,
           args: [
             {
               kind: body.kind,

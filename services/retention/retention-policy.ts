@@ -18,7 +18,7 @@ export const RETENTION = {
   billingRecords: {
     keep: { years: 7 },
     policy: 'Billing records are kept 7 years, also after the account is deleted.',
-    note: 'Declared only: no billing table exists yet (Stripe billing is not built); its purge comes with it.',
+    note: 'billing_records (invoices, card changes, credits) are purged 7 years after they occurred; the other billing tables of this class are not purged yet.',
   },
   stagedImportRows: {
     keep: { days: 7 },
@@ -30,7 +30,7 @@ export const RETENTION = {
   },
   sessions: {
     keep: { days: 30 },
-    policy: 'Staff and account-holder sessions are removed 30 days after they expired or were revoked.',
+    policy: 'Staff and account-holder sessions, and emailed links, are removed 30 days after they expired or were revoked.',
   },
   exportTokens: {
     keep: { days: 0 },
@@ -80,6 +80,13 @@ export const RETENTION = {
       'Records that a compliance process ran (terminations and their certificates, data subject requests without their subject, the breach register, in-product notices) are kept 7 years.',
     note: 'Declared only: the first of these turns 7 years old in 2033; the purge comes before then.',
   },
+  consentRecords: {
+    keep: { years: 7 },
+    // GDPR Art. 7(1): the controller must be able to show that consent was given, so the record outlives the choice.
+    policy:
+      "A holder's consent records (purpose, policy version, time, how given or withdrawn) are kept while the holder's identity lives and 7 years after, as the audit log is.",
+    note: 'Declared only: never purged yet; the first record turns 7 years old in 2033, the purge comes before then.',
+  },
   staffAccounts: {
     keep: null,
     policy: 'Staff accounts are disabled, never deleted, while the audit log names them.',
@@ -104,8 +111,8 @@ export const PURGED_CLASSES_V1 = [
   'sessions',
   'auditLog',
 ] as const satisfies readonly RetentionClass[];
-/** The classes the daily run purges, in order; the declared-only ones are reported as null. */
-export const PURGED_CLASSES = [
+/** What the daily run purged once every table had a class, before billing records were purged. */
+export const PURGED_CLASSES_V2 = [
   ...PURGED_CLASSES_V1,
   'providerWebhookEvents',
   'webhookDeliveries',
@@ -113,7 +120,9 @@ export const PURGED_CLASSES = [
   'finishedImports',
   'noticeDeliveries',
 ] as const satisfies readonly RetentionClass[];
-export const DECLARED_ONLY_CLASSES = ['billingRecords', 'exportTokens'] as const satisfies readonly RetentionClass[];
+/** The classes the daily run purges, in order; the declared-only ones are reported as null. */
+export const PURGED_CLASSES = [...PURGED_CLASSES_V2, 'billingRecords'] as const satisfies readonly RetentionClass[];
+export const DECLARED_ONLY_CLASSES = ['exportTokens'] as const satisfies readonly RetentionClass[];
 /** Classes enforced elsewhere (termination) or kept for good: not part of the daily report. */
 export const NOT_DAILY_CLASSES = [
   'accountData',
@@ -121,6 +130,7 @@ export const NOT_DAILY_CLASSES = [
   'complianceRecords',
   'staffAccounts',
   'systemRecords',
+  'consentRecords',
 ] as const satisfies readonly RetentionClass[];
 
 export type PurgedClass = (typeof PURGED_CLASSES)[number];

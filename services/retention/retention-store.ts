@@ -58,7 +58,23 @@ const BATCHES: Record<Exclude<PurgedClass, 'idempotencyKeys' | 'auditLog'>, Batc
     (await rowsOf(em, 'delete from sessions where id in (select id from sessions where expires_at <= ? limit ?) returning id', [
       cutoff,
       limit,
-    ])),
+    ])) +
+    // Emailed links (and the invitations they carry) go like sessions: 30 days after they expired.
+    (await rowsOf(em, 'delete from email_links where id in (select id from email_links where expires_at <= ? limit ?) returning id', [
+      cutoff,
+      limit,
+    ])) +
+    // Google sign-ins in progress and pending links, likewise.
+    (await rowsOf(
+      em,
+      'delete from oidc_sign_in_flows where state_hash in (select state_hash from oidc_sign_in_flows where expires_at <= ? limit ?) returning state_hash',
+      [cutoff, limit],
+    )) +
+    (await rowsOf(
+      em,
+      'delete from oidc_pending_links where id in (select id from oidc_pending_links where expires_at <= ? limit ?) returning id',
+      [cutoff, limit],
+    )),
   providerWebhookEvents: (em, cutoff, limit) =>
     rowsOf(
       em,
@@ -109,6 +125,12 @@ const BATCHES: Record<Exclude<PurgedClass, 'idempotencyKeys' | 'auditLog'>, Batc
         [cutoff, limit],
       ),
     ),
+  // Kept through the account's termination and deletion (the account row stays as a tombstone).
+  billingRecords: (em, cutoff, limit) =>
+    rowsOf(em, `delete from billing_records where id in (select id from billing_records where occurred_at <= ? limit ?) returning id`, [
+      cutoff,
+      limit,
+    ]),
   noticeDeliveries: (em, cutoff, limit) =>
     rowsOf(
       em,

@@ -11,6 +11,9 @@ export const TABLE_RETENTION: Readonly<Record<string, readonly RetentionClass[]>
   account_data_keys: ['accountData'],
   api_keys: ['accountData'],
   users: ['accountData'],
+  // A membership goes with its account; the identity with its last membership (termination's users step).
+  account_memberships: ['accountData'],
+  account_invitations: ['accountData', 'sessions'],
   contacts: ['accountData'],
   lists: ['accountData'],
   list_memberships: ['accountData'],
@@ -31,6 +34,7 @@ export const TABLE_RETENTION: Readonly<Record<string, readonly RetentionClass[]>
   idempotency_keys: ['idempotencyKeys'],
   sessions: ['sessions'],
   staff_sessions: ['sessions'],
+  email_links: ['sessions'],
   contact_import_chunks: ['stagedImportRows'],
   contact_imports: ['finishedImports'],
   contact_import_errors: ['finishedImports'],
@@ -60,4 +64,24 @@ export const TABLE_RETENTION: Readonly<Record<string, readonly RetentionClass[]>
   policy_versions: ['systemRecords'],
   changelog_entries: ['systemRecords'],
   mikro_orm_migrations: ['systemRecords'],
+  // The holder's profile (name, country, sealed billing address and tax ID): goes with the identity (users row, cascade).
+  holder_profiles: ['accountData'],
+  // Consent given or withdrawn, as evidence: append-only, kept past the identity (no foreign key).
+  holder_consents: ['consentRecords'],
+  // Google sign-in: the (issuer, subject) linked to a holder goes with the identity (cascade); a sign-in's
+  // single-use state digest and a pending link's token digest go like sessions, 30 days after they expired.
+  holder_oidc_identities: ['accountData'],
+  oidc_sign_in_flows: ['sessions'],
+  oidc_pending_links: ['accountData', 'sessions'],
+  // Billing: invoices and card-display records, the Stripe event ids applied, the usage rows invoices are
+  // built from, caps and alerts. Kept 7 years, also after the account is deleted (the purge is declared only).
+  billing_records: ['billingRecords'],
+  account_billing: ['billingRecords'],
+  stripe_events: ['billingRecords'],
+  usage_events: ['billingRecords'],
+  billing_account_settings: ['billingRecords'],
+  billing_period_usage: ['billingRecords'],
+  billing_threshold_alerts: ['billingRecords'],
+  // The price list per segment, effective-dated: the platform's, not an account's.
+  billing_prices: ['systemRecords'],
 };

@@ -38,6 +38,16 @@ export async function consumeStaffEnrolment(em: EntityManager, tokenHash: Buffer
   return row ? { id: row.id, staffUserId: row.staff_user_id, email: row.email, expiresAt: new Date(row.expires_at) } : null;
 }
 
+/** Whether the token opens an enrolment now (read only: the use itself is consumeStaffEnrolment's). */
+export async function isStaffEnrolmentOpen(em: EntityManager, tokenHash: Buffer, now: Date): Promise<boolean> {
+  const rows = await em.execute<{ id: string }[]>(
+    `select e.id from staff_enrolments e join staff_users u on u.id = e.staff_user_id
+      where e.token_hash = ? and e.used_at is null and e.revoked_at is null and e.expires_at > ? and u.disabled_at is null`,
+    [tokenHash, now],
+  );
+  return rows.length > 0;
+}
+
 /** A reset or a disable: every enrolment of the user still open stops working. */
 export async function revokeStaffEnrolmentsOf(em: EntityManager, staffUserId: string, now: Date): Promise<number> {
   const rows = await em.execute<{ id: string }[]>(

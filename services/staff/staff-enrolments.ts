@@ -7,7 +7,7 @@ import { EmailSendError, type EmailSender } from '../../providers/email/email-se
 import { normalizeEmail } from '../accounts';
 import { appendAudit, auditByStaff } from '../audit-log';
 import { staffEnrolmentEmail } from '../email/templates/staff-enrolment';
-import { consumeStaffEnrolment, insertStaffEnrolment, revokeStaffEnrolmentsOf } from './staff-enrolment-store';
+import { consumeStaffEnrolment, insertStaffEnrolment, isStaffEnrolmentOpen, revokeStaffEnrolmentsOf } from './staff-enrolment-store';
 import type { StaffRole } from './staff-roles';
 import { revokeStaffSessionsOf } from './staff-session-store';
 import { findStaffUser, findStaffUserByEmail, insertStaffUser, setStaffFactors, type StaffUserRow } from './staff-user-store';
@@ -38,6 +38,8 @@ export interface StaffEnrolmentDeps {
   /** PUBLIC_BASE_URL, named in the email. */
   apiBaseUrl: string;
   clock?: () => number;
+  /** The password hash (argon2id); injectable so a test can count the costly calls. */
+  hashPassword?: (password: string) => Promise<string>;
 }
 
 /**
@@ -116,9 +118,12 @@ export class StaffEnrolmentService {
   /** Uses a token once: sets the password the staff member chose and a fresh TOTP secret, shown to them only now. */
   async enrol(em: EntityManager, token: string, password: string): Promise<{ staffUser: StaffUserView; otpauthUri: string }> {
     if (!ENROLMENT_TOKEN_PATTERN.test(token)) throw new AppError('unauthorized', ENROLMENT_REFUSED);
-    const passwordHash = await hashSecret(password);
-    const secret = newTotpSecret();
     const now = new Date(this.clock());
+    // A stranger's made-up token is refused before the costly password hash, so it cannot be used to
+    // burn the API's CPU; the token is 256 random bits, so the quicker refusal reveals nothing.
+    if (!(await isStaffEnrolmentOpen(em, tokenDigest(token), now))) throw new AppError('unauthorized', ENROLMENT_REFUSED);
+    const passwordHash = await (this.deps.hashPassword ?? hashSecret)(password);
+    const secret = newTotpSecret();
     const user = await em.transactional(async (tem) => {
       const enrolment = await consumeStaffEnrolment(tem, tokenDigest(token), now);
       if (!enrolment) return null;

@@ -106,6 +106,7 @@ export class SubprocessorsService {
         await this.deps.temporal.workflow.start(subprocessorWorkflow, {
           taskQueue: TASK_QUEUES.notices,
           workflowId: subprocessorWorkflowId(row.id),
+          staticSummary: `Subprocessor ${row.id} announcement`,
           args: [{ subprocessorId: row.id, announcedAtMs: now.getTime(), effectiveAtMs: effectiveAt.getTime() }],
           typedSearchAttributes: [{ key: ProcessKindKey, value: 'subprocessor' }],
         });

@@ -130,6 +130,35 @@ function byAccountKey(name: string, table: string, key: { column: string; type: 
 }
 
 /** Small per-account tables (a handful of rows): ctid batches until none is left. */
+/**
+ * The account's holders: an identity that belongs to no other account is deleted (its memberships,
+ * links and sessions cascade); one that still belongs to another account keeps its row and loses
+ * only this account's membership. Step name `users`, as before identities were shared.
+ */
+function holderIdentities(): DeletionStep {
+  return {
+    name: 'users',
+    table: 'users',
+    mode: 'delete',
+    lane: 'main',
+    async batch(client, accountId, _cursor, limit) {
+      const gone = await client.query(
+        `delete from users where id = any (array(
+           select m.user_id from account_memberships m where m.account_id = $1
+              and not exists (select 1 from account_memberships o where o.user_id = m.user_id and o.account_id <> $1)
+            limit $2))`,
+        [accountId, limit],
+      );
+      const left = await client.query(
+        `delete from account_memberships where ctid = any (array(select ctid from account_memberships where account_id = $1 limit $2))`,
+        [accountId, limit],
+      );
+      const n = (gone.rowCount ?? 0) + (left.rowCount ?? 0);
+      return { affected: n, cursor: n === 0 ? null : 'more' };
+    },
+  };
+}
+
 function small(name: string, table: string): DeletionStep {
   return {
     name,
@@ -242,9 +271,34 @@ export const DELETION_STEPS: readonly DeletionStep[] = [
       return { affected: n, cursor: n < limit ? null : 'more' };
     },
   },
+  // Billing records stay 7 years (invoices, card changes, credits: SPEC §5); the card's display
+  // fields on them and on the billing state go, so nothing of the holder's card outlives the account.
+  byAccountId(
+    'billing_record_cards',
+    'billing_records',
+    'scrub',
+    `update billing_records t set card_brand = null, card_last4 = null, card_exp_month = null, card_exp_year = null, card_country = null
+     from batch b where t.id = b.id`,
+    `(card_brand is not null or card_last4 is not null or card_exp_month is not null or card_exp_year is not null or card_country is not null)`,
+  ),
+  {
+    name: 'billing_state_card',
+    table: 'account_billing',
+    mode: 'scrub',
+    lane: 'main',
+    async batch(client, accountId) {
+      const res = await client.query(
+        `update account_billing set payment_method_id = null, card_brand = null, card_last4 = null, card_exp_month = null,
+                card_exp_year = null, card_country = null, updated_at = now()
+          where account_id = $1 and (payment_method_id is not null or card_brand is not null or card_last4 is not null)`,
+        [accountId],
+      );
+      return { affected: res.rowCount ?? 0, cursor: null };
+    },
+  },
   small('sessions', 'sessions'),
   byAccountId('api_keys', 'api_keys', 'delete', deleteById('api_keys')),
-  small('users', 'users'),
+  holderIdentities(),
 ];
 
 /** The steps by lane, each lane in order: what the workflow runs side by side. */
@@ -289,8 +343,13 @@ export const PERSONAL_ROWS: Readonly<Record<string, string>> = {
   messaging_settings: 'select count(*)::bigint from messaging_settings where account_id = $1',
   sessions: 'select count(*)::bigint from sessions where account_id = $1',
   api_keys: 'select count(*)::bigint from api_keys where account_id = $1',
-  users: 'select count(*)::bigint from users where account_id = $1',
+  users: `select count(*)::bigint from users u join account_memberships m on m.user_id = u.id where m.account_id = $1
+            and not exists (select 1 from account_memberships o where o.user_id = u.id and o.account_id <> $1)`,
   account_data_keys: 'select count(*)::bigint from account_data_keys where account_id = $1 and wrapped_key is not null',
+  billing_records: `select count(*)::bigint from billing_records where account_id = $1
+      and (card_brand is not null or card_last4 is not null or card_exp_month is not null or card_exp_year is not null or card_country is not null)`,
+  account_billing: `select count(*)::bigint from account_billing where account_id = $1
+      and (payment_method_id is not null or card_brand is not null or card_last4 is not null)`,
 };
 
 /** Kept after a deletion, and why (the certificate lists them). */
@@ -302,5 +361,6 @@ export const KEPT_CLASSES: readonly string[] = [
   'account_terminations: this certificate',
   'data_subject_requests: that each request was received and answered (type, dates, outcome), without its subject or requester',
   'breach_affected_accounts, notice_deliveries: the breach and notice register (when each notice was sent), without addresses',
-  'billing records, 7 years',
+  'billing_records: invoices, card changes and credits (no card display fields, no holder PII), 7 years, then purged by the daily retention run',
+  'account_billing, usage_events: the Stripe subscription state (cancelled with a final invoice) and the usage billed, without card fields',
 ];

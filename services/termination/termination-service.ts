@@ -1,22 +1,20 @@
-import { WorkflowIdConflictPolicy, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import type { Pool } from 'pg';
 import { withPgTransaction } from '../../db/pg-pool';
 import { AppError } from '../../lib/errors';
-import { TASK_QUEUES } from '../../workers/task-queues';
 import {
   confirmDeletionUpdate,
   reactivateAccountUpdate,
   terminationStatusQuery,
-  terminationWorkflow,
   terminationWorkflowId,
   type TerminationProgress,
 } from '../../workflows/lifecycle/termination';
-import { AccountIdKey, ProcessKindKey } from '../../workflows/search-attributes';
 import type { StaffActor } from '../actor';
 import { appendAuditOnConnection } from './termination-audit';
 import type { TerminationKey } from './termination-key';
 import { verifyTerminationToken, type TerminationTokenPurpose } from './termination-tokens';
 import { deletionProgress } from './deletion-runner';
+import { startTerminationProcess } from './start-termination-process';
 import {
   accountContactEmail,
   readTermination,
@@ -163,16 +161,7 @@ export class TerminationService {
 
   private async startProcess(accountId: string, deleteEarly: boolean): Promise<void> {
     try {
-      await this.deps.temporal.workflow.start(terminationWorkflow, {
-        taskQueue: TASK_QUEUES.lifecycle,
-        workflowId: terminationWorkflowId(accountId),
-        workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-        args: [{ accountId, deleteEarly }],
-        typedSearchAttributes: [
-          { key: ProcessKindKey, value: 'termination' },
-          { key: AccountIdKey, value: accountId },
-        ],
-      });
+      await startTerminationProcess(this.deps.temporal, { accountId, deleteEarly });
     } catch (err) {
       throw new AppError(
         'unavailable',
@@ -190,10 +179,24 @@ export class TerminationService {
         const cause = err.cause as { message?: string } | undefined;
         throw new AppError('conflict', cause?.message ?? 'the termination process refused the request');
       }
+      const ended = await this.endedAs(accountId);
+      // An ended process never takes the update: a retry cannot cure that, so it is a conflict saying why.
+      if (ended)
+        throw new AppError('conflict', `the termination process of account ${accountId} has ended (${ended}); it can no longer be changed`);
       throw new AppError('unavailable', `the termination process of account ${accountId} did not answer; try again`, {
         retryAfterSeconds: 5,
         cause: err,
       });
+    }
+  }
+
+  /** How the account's termination workflow ended (e.g. TERMINATED), or null while it runs or cannot be asked. */
+  private async endedAs(accountId: string): Promise<string | null> {
+    try {
+      const { status } = await this.deps.temporal.workflow.getHandle(terminationWorkflowId(accountId)).describe();
+      return status.name === 'RUNNING' ? null : status.name;
+    } catch (err) {
+      return err instanceof WorkflowNotFoundError ? 'NOT_FOUND' : null;
     }
   }
 }

@@ -1,3 +1,4 @@
+import { VERIFIED_MEMBER_SQL } from '../holders/memberships';
 import type { Pool, PoolClient } from 'pg';
 import type { DeletionCertificate } from './deletion-certificate';
 
@@ -93,10 +94,11 @@ export async function cancelQueuedMessages(db: Queryable, accountId: string): Pr
   return res.rowCount ?? 0;
 }
 
-/** The account holder who receives the export link and the certificate: the account's first (owner) user. */
+/** The account holder who receives the export link and the certificate: the account's first verified owner (else first verified member). */
 export async function accountContactEmail(db: Queryable, accountId: string): Promise<string | null> {
   const { rows } = await db.query<{ email: string }>(
-    `select email from users where account_id = $1 order by (role = 'owner') desc, created_at limit 1`,
+    `select u.email from account_memberships m join users u on u.id = m.user_id
+      where m.account_id = $1 and ${VERIFIED_MEMBER_SQL} order by (m.role = 'owner') desc, m.created_at, u.id limit 1`,
     [accountId],
   );
   return rows[0]?.email ?? null;

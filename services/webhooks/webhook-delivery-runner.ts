@@ -1,6 +1,6 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
-import { User } from '../../db/entities/user';
+import { holderEmails } from '../holders/memberships';
 import type { DataKey } from '../../lib/crypto/sealed-field';
 import { EmailSendError, type EmailSender } from '../../providers/email/email-sender';
 import { appendAudit } from '../audit-log';
@@ -244,12 +244,12 @@ export class WebhookDeliveryRunner {
     }
     let sent = 0;
     for (const endpoint of owed) {
-      const admins = await em.find(User, { accountId: endpoint.accountId }, { orderBy: { createdAt: 'asc' } });
+      const admins = await holderEmails(em, endpoint.accountId);
       if (admins.length > 0) {
         const content = webhookEndpointDisabledEmail({ endpointId: endpoint.id, url: endpoint.url, disabledAt: endpoint.disabledAt });
         try {
           await this.deps.email.send({
-            to: admins.map((u) => u.email),
+            to: admins,
             ...content,
             idempotencyKey: webhookEndpointDisabledKey(endpoint.id, endpoint.disabledAt),
             tags: [{ name: 'kind', value: 'webhook_endpoint_disabled' }],

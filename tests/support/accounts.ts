@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Express } from 'express';
 import request from 'supertest';
 import { expect } from 'vitest';
+import { markOwnerVerified } from './holders';
 
 export interface TestAccount {
   accountId: string;
@@ -10,12 +11,13 @@ export interface TestAccount {
   auth: { Authorization: string };
 }
 
-/** Signs up through the public API, as a customer would. */
+/** Signs up through the public API, as a customer would (and, as a fixture, verifies the owner's email so the account may send). */
 export async function signUp(app: Express, name = 'Acme'): Promise<TestAccount> {
   const res = await request(app)
     .post('/v1/accounts')
     .send({ accountName: name, email: `owner-${randomBytes(6).toString('hex')}@example.com`, password: 'correct horse battery staple' });
   expect(res.status).toBe(201);
+  await markOwnerVerified(res.body.account.id);
   return {
     accountId: res.body.account.id,
     apiKeyId: res.body.apiKey.id,

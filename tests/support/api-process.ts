@@ -12,6 +12,8 @@ export interface ApiProcess {
   peakRss(): number;
   /** Starts a new peak measurement (Linux: writing 5 to clear_refs resets VmHWM). */
   resetPeak(): void;
+  /** Called with the exit code (null when a signal ended it) once the process ends. */
+  onExit(listener: (code: number | null) => void): void;
   stop(): Promise<void>;
 }
 
@@ -50,7 +52,12 @@ export async function startApiProcess(env: Record<string, string> = {}): Promise
     resetPeak() {
       writeFileSync(`/proc/${pid}/clear_refs`, '5');
     },
+    onExit(listener) {
+      if (child.exitCode !== null || child.signalCode !== null) listener(child.exitCode);
+      else child.once('exit', (code) => listener(code));
+    },
     async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');
       await exited;

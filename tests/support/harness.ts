@@ -13,6 +13,7 @@ import { createCampaignWorker } from '../../workers/create-campaign-worker';
 import { createImportWorker } from '../../workers/create-import-worker';
 import { createNoticesWorker } from '../../workers/create-notices-worker';
 import { createLifecycleWorker } from '../../workers/create-lifecycle-worker';
+import { createBillingWorker } from '../../workers/create-billing-worker';
 import { createMessagingWorker, ensureDispatchWorkflows, type MessagingWorkerOptions } from '../../workers/create-messaging-worker';
 import { createSmsCarriers } from '../../providers/sms/registry';
 import { dispatchWorkflowId } from '../../workflows/messaging/dispatch';
@@ -42,6 +43,8 @@ export function testEnvironment(extra: Record<string, string> = {}): NodeJS.Proc
     MASTER_KEY: inject('masterKey'),
     // Tests stand in for a proxy on loopback: X-Forwarded-For picks the client address of a request.
     TRUSTED_PROXIES: '127.0.0.1,::1',
+    // Tests stop their workers and API processes at once (as before the drain existed); the shutdown tests ask for a grace period.
+    SHUTDOWN_GRACE_SECONDS: '0',
     ...extra,
   };
 }
@@ -63,6 +66,8 @@ export interface HarnessOptions {
   messaging?: boolean | { settings?: MessagingWorkerOptions['settings'] };
   /** Runs the notice processes (breach, subprocessor, policy) on the dev server; time-skipping tests use tests/support/notices.ts. */
   notices?: boolean;
+  /** Runs the billing worker (Stripe customer after sign-up, dunning) against the Stripe `env` points at. */
+  billing?: boolean;
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -80,11 +85,12 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   /** The import and campaign workers (`worker: true`) and the notices worker (`notices: true`), each with its run. */
   const plainWorkers: { worker: Worker; running: Promise<void> }[] = [];
   let workerConnection: NativeConnection | undefined;
-  if (options.worker || options.notices) {
+  if (options.worker || options.notices || options.billing) {
     workerConnection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
     const creators = [
       ...(options.worker ? [createImportWorker, createCampaignWorker] : []),
       ...(options.notices ? [createNoticesWorker] : []),
+      ...(options.billing ? [createBillingWorker] : []),
     ];
     for (const create of creators) {
       const worker = await create({

@@ -7,7 +7,7 @@ import { createApp } from '../../api/app';
 import { TASK_QUEUES } from '../../workers/task-queues';
 import { startHarness, type Harness } from './harness';
 import { startSimulatorProcess, type SimulatorProcess } from './simulator-process';
-import { startTimeSkipping, timeSkippingWorker } from './time-skipping';
+import { startTimeSkipping, timeSkippingBillingWorker, timeSkippingWorker } from './time-skipping';
 
 /**
  * The notice processes on a time-skipping server: the product's services on the run's database, emails
@@ -35,6 +35,7 @@ export async function startNoticeStack(): Promise<NoticeStack> {
   const app = createApp({ ...h.deps, temporal: env.client }, { noticeClock: now });
   const worker: Worker = await timeSkippingWorker(env, TASK_QUEUES.notices, createNoticeActivities(h.deps));
   const running = worker.run();
+  const billing = await timeSkippingBillingWorker(env, h.deps);
   return {
     sim,
     h,
@@ -48,6 +49,7 @@ export async function startNoticeStack(): Promise<NoticeStack> {
     async close() {
       worker.shutdown();
       await running;
+      await billing.stop();
       await env.teardown();
       await h.close();
       await sim.stop();
@@ -59,6 +61,9 @@ export async function startNoticeStack(): Promise<NoticeStack> {
 export async function adminEmailOf(h: Harness, accountId: string): Promise<string> {
   const [row] = await h.deps.orm.em
     .fork()
-    .execute<{ email: string }[]>('select email from users where account_id = ? order by created_at limit 1', [accountId]);
+    .execute<{ email: string }[]>(
+      'select email from users where id in (select user_id from account_memberships where account_id = ?) order by created_at limit 1',
+      [accountId],
+    );
   return row!.email;
 }

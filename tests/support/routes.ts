@@ -1,6 +1,6 @@
 import type { Express } from 'express';
 import request from 'supertest';
-import { CUSTOMER_SECURITY_SCHEME, STAFF_SECURITY_SCHEME } from '../../api/http/define-route';
+import { CUSTOMER_SECURITY_SCHEME, HOLDER_SECURITY_SCHEME, STAFF_SECURITY_SCHEME } from '../../api/http/define-route';
 
 export interface DocumentedOperation {
   method: string;
@@ -25,10 +25,13 @@ const securedBy = (op: DocumentedOperation, scheme: string) => op.security?.some
 export const staffRolesOf = (op: DocumentedOperation): string[] | null =>
   op.security?.find((s) => STAFF_SECURITY_SCHEME in s)?.[STAFF_SECURITY_SCHEME] ?? null;
 
-/** Every authenticated customer route, as "METHOD /path/{param}", read from the served OpenAPI document. */
+/**
+ * Every authenticated customer route (an API key's or a holder's session cookie), as "METHOD /path/{param}",
+ * read from the served OpenAPI document.
+ */
 export async function customerRoutes(app: Express): Promise<string[]> {
   return (await documentedOperations(app))
-    .filter((op) => securedBy(op, CUSTOMER_SECURITY_SCHEME))
+    .filter((op) => securedBy(op, CUSTOMER_SECURITY_SCHEME) || securedBy(op, HOLDER_SECURITY_SCHEME))
     .map((op) => `${op.method} ${op.path}`)
     .sort();
 }

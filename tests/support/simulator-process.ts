@@ -22,6 +22,8 @@ export interface SimulatorProcess {
   resendApiKey: string;
   stripeSecretKey: string;
   stripeWebhookSecret: string;
+  /** The fake PostHog's project key (POSTHOG_HOST is the main port). */
+  posthogApiKey: string;
   control: SimulatorControl;
   /** The product's env pointing every vendor SDK at this simulator. */
   env(): Record<string, string>;
@@ -75,6 +77,7 @@ export async function startSimulatorProcess(options: SimulatorProcessOptions = {
     resendApiKey: `re_${randomBytes(16).toString('hex')}`,
     stripeSecretKey: `sk_test_${randomBytes(16).toString('hex')}`,
     stripeWebhookSecret: `whsec_${randomBytes(24).toString('base64url')}`,
+    posthogApiKey: `phc_${randomBytes(16).toString('hex')}`,
   };
   const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, '..', '..', 'simulator', 'server.ts')], {
     env: {
@@ -90,6 +93,7 @@ export async function startSimulatorProcess(options: SimulatorProcessOptions = {
       SIM_RESEND_API_KEY: secrets.resendApiKey,
       SIM_STRIPE_SECRET_KEY: secrets.stripeSecretKey,
       SIM_STRIPE_WEBHOOK_SECRET: secrets.stripeWebhookSecret,
+      SIM_POSTHOG_API_KEY: secrets.posthogApiKey,
       SIM_TELNYX_INBOUND_URL: options.telnyxInboundUrl ?? '',
       SIM_TWILIO_INBOUND_URL: options.twilioInboundUrl ?? '',
       SIM_STRIPE_WEBHOOK_URL: options.stripeWebhookUrl ?? '',
@@ -125,6 +129,7 @@ export async function startSimulatorProcess(options: SimulatorProcessOptions = {
     resendApiKey: secrets.resendApiKey,
     stripeSecretKey: secrets.stripeSecretKey,
     stripeWebhookSecret: secrets.stripeWebhookSecret,
+    posthogApiKey: secrets.posthogApiKey,
     control,
     env: () => ({
       TELNYX_API_KEY: secrets.telnyxApiKey,
@@ -138,6 +143,8 @@ export async function startSimulatorProcess(options: SimulatorProcessOptions = {
       STRIPE_SECRET_KEY: secrets.stripeSecretKey,
       STRIPE_BASE_URL: url,
       STRIPE_WEBHOOK_SECRET: secrets.stripeWebhookSecret,
+      POSTHOG_API_KEY: secrets.posthogApiKey,
+      POSTHOG_HOST: url,
     }),
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;

@@ -11,6 +11,7 @@ import { phoneHash } from '../../lib/crypto/phone-hash';
 import { PERSONAL_ROWS } from '../../services/termination/deletion-steps';
 import type { SimulatorControl } from '../../simulator/control-client';
 import { csvOf } from './csv';
+import { markOwnerVerified } from './holders';
 import { uploadCsv } from './imports';
 
 export interface SeededAccount {
@@ -57,6 +58,7 @@ export async function seedAccount(
   const password = HOLDER_PASSWORD;
   const signUp = expectStatus(await request(app).post('/v1/accounts').send({ accountName: 'Leaving Ltd', email, password }), 201);
   const accountId: string = signUp.body.account.id;
+  await markOwnerVerified(accountId);
   const auth = { Authorization: `Bearer ${signUp.body.apiKey.key as string}` };
   const [first, second, third, optOutPhone, importedPhone] = distinctPhones(5) as [string, string, string, string, string];
   const phones = [first, second, third];

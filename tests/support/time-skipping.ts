@@ -4,6 +4,11 @@ import { temporal } from '@temporalio/proto';
 import { inject } from 'vitest';
 import { temporalPaths } from '../../scripts/temporal-paths';
 import { SEARCH_ATTRIBUTE_KEYS } from '../../workflows/search-attributes';
+import { createBillingActivities } from '../../activities/billing';
+import { createBillingProvider } from '../../providers/billing/registry';
+import { createEmailSender } from '../../providers/email/registry';
+import type { ServiceDeps } from '../../services/deps';
+import { TASK_QUEUES } from '../../workers/task-queues';
 import { installTemporalRuntime } from '../../workers/temporal-runtime';
 
 /**
@@ -43,4 +48,24 @@ export function timeSkippingWorker(
     workflowBundle: { codePath: inject('workflowBundlePath') },
     activities,
   });
+}
+
+/**
+ * The billing worker on a time-skipping server whose API signs accounts up: sign-up starts the
+ * account's Stripe customer process, and a task nobody polls holds this server's clock still (it
+ * skips time only when no work is outstanding).
+ */
+export async function timeSkippingBillingWorker(env: TestWorkflowEnvironment, deps: ServiceDeps): Promise<{ stop(): Promise<void> }> {
+  const worker = await timeSkippingWorker(
+    env,
+    TASK_QUEUES.billing,
+    createBillingActivities({ deps, billing: createBillingProvider(deps.config), email: createEmailSender(deps.config) }),
+  );
+  const running = worker.run();
+  return {
+    async stop() {
+      worker.shutdown();
+      await running;
+    },
+  };
 }

@@ -25,3 +25,16 @@ export async function startWebhookDelivery(h: Harness): Promise<{ stop(): Promis
     },
   };
 }
+
+/**
+ * For a file that times deliveries: pending deliveries earlier files of the run left (to receivers long
+ * gone) are failed first, so the file's first claims are its own, whatever ran before it.
+ */
+export async function startWebhookDeliveryAfresh(h: Harness): Promise<{ stop(): Promise<void> }> {
+  await h.deps.pgPool.query(
+    `update webhook_deliveries
+        set status = 'failed', payload = null, completed_at = now(), next_attempt_at = null, last_error = 'left by an earlier test file'
+      where status = 'pending'`,
+  );
+  return startWebhookDelivery(h);
+}

@@ -23,7 +23,7 @@ export interface CampaignProgress {
   waitingQuietHours: number;
   /** Recipients over their state's cap on marketing messages, waiting for room (as of the last short page). */
   waitingMessageCap: number;
-  /** Why the campaign paused itself (`sender_unavailable`: its sender number was removed); null when paused by a caller or running. */
+  /** Why the campaign paused itself (`sender_unavailable`: its sender number was removed; `spend_cap`: its account reached its monthly spend cap); null when paused by a caller or running. */
   pausedReason: string | null;
   /** Epoch ms when the next waiting recipient's window opens. */
   nextOpeningAt: number | null;

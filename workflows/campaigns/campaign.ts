@@ -4,12 +4,15 @@ import {
   continueAsNew,
   defineQuery,
   defineUpdate,
+  patched,
   proxyActivities,
+  setCurrentDetails,
   setHandler,
   sleep,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { CampaignActivities } from '../../activities/campaigns';
+import { campaignDetails } from '../process-details';
 import { NEW_CAMPAIGN_PROGRESS, remainingOf, type CampaignProgress } from './campaign-progress';
 
 /**
@@ -32,10 +35,16 @@ export const PAGES_PER_RUN = 300;
 /** How often a campaign whose messages are all queued checks that they reached a final status. */
 export const FINISH_POLL = '10 seconds';
 
+/** Patch: a page that finds the account at its spend cap pauses the campaign (`pausedReason: 'spend_cap'`). */
+export const SPEND_CAP_PAUSE_PATCH = 'campaign-spend-cap-pause';
+
 export const campaignProgressQuery = defineQuery<CampaignProgress>('progress');
 export const pauseCampaignUpdate = defineUpdate<CampaignProgress>('pause');
 export const resumeCampaignUpdate = defineUpdate<CampaignProgress>('resume');
 export const cancelCampaignUpdate = defineUpdate<CampaignProgress>('cancel');
+
+/** A campaign of an account whose sending is suspended for non-payment pauses (`pausedReason: account_suspended`). */
+export const PAUSE_ON_SUSPENSION_PATCH = 'campaign-pause-on-account-suspension';
 
 export interface CampaignInput {
   campaignId: string;
@@ -74,6 +83,8 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignPr
   });
   // Before the first activity: a query right after launch must find the handler.
   setHandler(campaignProgressQuery, view);
+  /** The Temporal UI's current details (metadata, not a command: replays are unaffected). */
+  const report = () => setCurrentDetails(campaignDetails(campaignId, view()));
   const plan = await loadCampaign(campaignId);
   if (!input.carry) {
     progress.ratePerSecond = plan?.ratePerSecond ?? 0;
@@ -174,6 +185,7 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignPr
 
   let pages = 0;
   while (!cancelled && progress.state !== 'finishing') {
+    report();
     if (paused) {
       await whilePaused();
       continue;
@@ -181,10 +193,19 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignPr
     const started = Date.now();
     const page = await enqueuePage({ campaignId, limit: Math.min(PAGE_MAX, progress.ratePerSecond), now: Date.now() });
     pages++;
-    if (page.senderUnavailable && !paused && !cancelled) {
-      // Its number was removed after launch: paused (not skipped) so re-adding the number and resuming continues.
+    // Its number was removed after launch, the account's sending was suspended for non-payment, or it
+    // reached its monthly spend cap: paused (not skipped), so re-adding the number, paying or raising the
+    // cap (or the month rolling over) and resuming continues; what is queued waits in the outbox.
+    const pauseFor = page.senderUnavailable
+      ? 'sender_unavailable'
+      : page.accountSuspended && patched(PAUSE_ON_SUSPENSION_PATCH)
+        ? 'account_suspended'
+        : page.spendCapped && !paused && !cancelled && patched(SPEND_CAP_PAUSE_PATCH)
+          ? 'spend_cap'
+          : null;
+    if (pauseFor && !paused && !cancelled) {
       paused = true;
-      progress.pausedReason = 'sender_unavailable';
+      progress.pausedReason = pauseFor;
       await setCampaignStatus({ campaignId, from: ['running'], to: 'paused' });
       await announce('campaign.paused', ++pauses);
       continue;
@@ -206,6 +227,7 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignPr
       progress.state = 'finishing';
     } else if (page.queued === 0 && page.pendingLeft !== null && page.waiting === page.pendingLeft && page.nextOpeningAt !== null) {
       progress.state = 'waiting';
+      report();
       await condition(stopped, Math.max(1, page.nextOpeningAt - Date.now()));
       progress.state = 'sending';
     } else if (page.queued > 0) {
@@ -217,6 +239,7 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignPr
   if (cancelled) return finish(progress);
 
   let polls = 0;
+  report();
   while (await hasUnfinishedMessages(campaignId)) {
     await sleep(FINISH_POLL);
     if (++polls >= PAGES_PER_RUN) await carryOn(input, { progress, paused, pauses });
@@ -224,6 +247,7 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignPr
   }
   await setCampaignStatus({ campaignId, from: ['running', 'paused'], to: 'completed' });
   progress.state = 'completed';
+  report();
   await announce('campaign.completed');
   return finish(progress);
 }

@@ -47,6 +47,12 @@ export const STAFF_ALERT_AFTER_DELETION_START = '1 hour';
 export const DELETION_DEADLINE_PATCH = 'termination-deletion-deadline';
 const UNPATCHED_DELETION_GRACE = '30 days';
 const UNPATCHED_STAFF_ALERT_AFTER_TERMINATION = '25 days';
+/**
+ * When deletion begins (no reactivation can undo it then, and nothing has been sent since the
+ * termination), the Stripe subscription is cancelled with a final invoice for the usage to date,
+ * beside the deletion. Terminations begun before this patch did not.
+ */
+export const CLOSE_BILLING_PATCH = 'termination-close-billing';
 
 export type TerminationPhase = 'starting' | 'grace' | 'reactivating' | 'reactivated' | 'deleting' | 'certifying' | 'deleted';
 
@@ -91,7 +97,7 @@ const {
   verifyDeletion,
   certifyDeletion,
 } = proxyActivities<TerminationActivities>({ startToCloseTimeout: '5 minutes', retry: RETRY });
-const { sendDeletionCertificate, alertPrivacyStaff } = proxyActivities<TerminationActivities>({
+const { sendDeletionCertificate, alertPrivacyStaff, closeBilling } = proxyActivities<TerminationActivities>({
   startToCloseTimeout: '1 minute',
   retry: RETRY,
 });
@@ -163,6 +169,7 @@ export async function terminationWorkflow(input: TerminationInput): Promise<Term
   progress.phase = 'deleting';
   progress.trigger = confirmed ? 'confirmed' : 'grace_ended';
   const deletionStartedAt = Date.now();
+  const billingClosed = patched(CLOSE_BILLING_PATCH) ? closeBilling(accountId) : null;
   let finished = false;
   const certify = toDeadline
     ? () =>
@@ -189,6 +196,7 @@ export async function terminationWorkflow(input: TerminationInput): Promise<Term
     progress.staffAlerted = true;
   }
   await deletion;
+  await billingClosed;
   await emailed;
   await condition(allHandlersFinished);
   return view();

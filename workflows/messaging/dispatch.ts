@@ -1,8 +1,17 @@
-import { continueAsNew, defineQuery, defineSignal, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import {
+  continueAsNew,
+  defineQuery,
+  defineSignal,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { MessagingActivities } from '../../activities/messaging';
 import type { ClaimBatchResult, SendBatchResult } from '../../activities/messaging/dispatch-types';
 import type { CarrierId } from '../../providers/sms/carrier';
 import { NO_DISPATCH_PROGRESS, type DispatchProgress } from './dispatch-progress';
+import { dispatchDetails } from '../process-details';
 
 /**
  * A dispatcher shard (`dispatch:<n>`): drains the outbox in batches until it is retired. Each iteration
@@ -187,5 +196,6 @@ export async function dispatchWorkflow(input: DispatchInput): Promise<DispatchPr
       for (const messageId of route.ids) work.push({ messageId, claimToken, remaining: route.carriers });
     }
     await sendRounds(work, claim.availability);
+    setCurrentDetails(dispatchDetails(workflowId, progress, parked.length));
   }
 }

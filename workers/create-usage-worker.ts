@@ -1,0 +1,71 @@
+import { WorkflowIdConflictPolicy, type Client } from '@temporalio/client';
+import { Worker } from '@temporalio/worker';
+import { createUsageActivities } from '../activities/billing/usage-activities';
+import type { AppConfig } from '../config/env';
+import type { BillingProvider } from '../providers/billing/billing-provider';
+import { DEFAULT_USAGE_REPORT_SETTINGS, type UsageReportSettings } from '../services/billing/usage-reporter';
+import { usageReporterWorkflow, usageReporterWorkflowId } from '../workflows/billing/usage-reporter';
+import { ProcessKindKey } from '../workflows/search-attributes';
+import type { WorkerOptions } from './create-import-worker';
+import { TASK_QUEUES } from './task-queues';
+import { createEmailSender } from '../providers/email/registry';
+
+type UsageConfig = Pick<AppConfig, 'USAGE_REPORT_SHARDS' | 'USAGE_REPORT_RATE_PER_SECOND' | 'USAGE_REPORT_BATCH_SIZE'>;
+
+export function usageReportSettingsFrom(
+  config: UsageConfig,
+  meterId: string,
+  overrides: Partial<UsageReportSettings> = {},
+): UsageReportSettings {
+  return {
+    ...DEFAULT_USAGE_REPORT_SETTINGS,
+    shards: config.USAGE_REPORT_SHARDS,
+    ratePerSecond: config.USAGE_REPORT_RATE_PER_SECOND,
+    batchSize: config.USAGE_REPORT_BATCH_SIZE,
+    meterId,
+    ...overrides,
+  };
+}
+
+export interface UsageWorkerOptions extends WorkerOptions {
+  meter: Pick<BillingProvider, 'sendMeterEvents' | 'meterEventSummaries'>;
+  meterId: string;
+  settings?: Partial<UsageReportSettings>;
+}
+
+/** The usage reporters: their own queue, so a Stripe outage never holds up the send path. */
+export function createUsageWorker(options: UsageWorkerOptions): Promise<Worker> {
+  const { connection, namespace, deps, workflowBundle } = options;
+  return Worker.create({
+    connection,
+    namespace,
+    taskQueue: TASK_QUEUES.usage,
+    ...(workflowBundle ? { workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
+    activities: createUsageActivities({
+      pgPool: deps.pgPool,
+      orm: deps.orm,
+      keyring: deps.keyring,
+      email: createEmailSender(deps.config),
+      meter: options.meter,
+      logger: deps.logger,
+      settings: usageReportSettingsFrom(deps.config, options.meterId, options.settings),
+    }),
+    maxConcurrentActivityTaskExecutions: 8,
+  });
+}
+
+/** Starts every reporter shard unless it runs already: safe on every worker start. */
+export async function ensureUsageReporterWorkflows(
+  client: Client,
+  config: UsageConfig & Pick<AppConfig, 'USAGE_REPORT_IDLE_POLL_MS'>,
+): Promise<void> {
+  for (let shard = 0; shard < config.USAGE_REPORT_SHARDS; shard++) {
+    await client.workflow.start(usageReporterWorkflow, {
+      workflowId: usageReporterWorkflowId(shard),
+      taskQueue: TASK_QUEUES.usage,
+      args: [{ shard, idlePollMs: config.USAGE_REPORT_IDLE_POLL_MS }],
+      workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+      typedSearchAttributes: [{ key: ProcessKindKey, value: 'usage-report' }],
+    });
+  }
+}
