@@ -64,6 +64,7 @@ export async function signUp(em: EntityManager, deps: SignUpDeps, input: SignUpI
       rateKey: email,
       passwordHash: identity.created ? null : passwordHash,
     });
+    await auditAccountCreated(tem, result.account.id);
     return {
       result,
       link: issued && { issued, kind: identity.created ? ('verify_email' as const) : ('existing_account' as const) },
@@ -74,8 +75,17 @@ export async function signUp(em: EntityManager, deps: SignUpDeps, input: SignUpI
 }
 
 /**
- * The account, its data key and its first API key (read, write, admin) with the sign-up's audit
- * entry, in the caller's transaction; `holder` attaches the identity once the account row exists.
+ * The sign-up's audit entry: the last statement of the sign-up's transaction. The append holds the
+ * log's one lock until commit, so nothing may follow it that waits for another connection (the
+ * emailed link's budget lives on the pg pool, whose connections may all be waiting for that lock).
+ */
+function auditAccountCreated(em: EntityManager, accountId: string): Promise<void> {
+  return appendAudit(em, { actorType: 'signup', accountId, action: 'account.created', targetType: 'account', targetId: accountId });
+}
+
+/**
+ * The account, its data key and its first API key (read, write, admin), in the caller's
+ * transaction; `holder` attaches the identity once the account row exists.
  */
 async function createAccount<T>(
   em: EntityManager,
@@ -90,13 +100,6 @@ async function createAccount<T>(
   deps.keyring.create(em, account.id, now);
   const { key, token } = issueApiKey(em, deps.authDigestKey, account.id, 'default', ['read', 'write', 'admin'], now);
   await em.flush();
-  await appendAudit(em, {
-    actorType: 'signup',
-    accountId: account.id,
-    action: 'account.created',
-    targetType: 'account',
-    targetId: account.id,
-  });
   return { identity, result: { account: toAccountView(account), apiKey: { ...toApiKeyView(key), key: token } } };
 }
 
@@ -130,6 +133,7 @@ export async function signUpVerified(
       ]);
     });
     await attach(tem, inserted.id, now);
+    await auditAccountCreated(tem, result.account.id);
     return { userId: inserted.id, ...result };
   });
 }

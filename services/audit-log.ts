@@ -106,7 +106,11 @@ function cutMac(key: Buffer, firstKeptSeq: string, prevMac: Buffer): Buffer {
   return createHmac('sha256', key).update('cut').update(firstKeptSeq).update(':').update(prevMac).digest();
 }
 
-/** Appends inside the caller's transaction, so an entry exists exactly when its change does. */
+/**
+ * Appends inside the caller's transaction, so an entry exists exactly when its change does. It takes
+ * the log's one lock until that transaction ends: make it the transaction's last work, and never wait
+ * for another pool connection after it (whoever holds that connection may be waiting for this lock).
+ */
 export async function appendAudit(em: EntityManager, entry: AuditEntry, now = new Date()): Promise<void> {
   if (!signer) throw new Error('audit log used before configureAuditLog');
   await em.execute('select pg_advisory_xact_lock(?)', [AUDIT_APPEND_LOCK]);
