@@ -142,6 +142,28 @@ describe('card by Checkout', () => {
     expect(billing.body.paymentMethod).toMatchObject({ brand: 'amex', last4: '0005' });
     expect(second.paymentMethod).not.toBe(first.paymentMethod);
   });
+
+  it('answers bad webhook input with problem+json: unsigned, empty, not JSON, not an event, too large, wrong method', async () => {
+    const secret = sim.stripeWebhookSecret;
+    const signed = (payload: string) => stripe.webhooks.generateTestHeaderString({ payload, secret });
+    const post = (payload: string, header?: string) => {
+      const req = request(h.app).post('/webhooks/stripe').set('content-type', 'application/json');
+      return (header ? req.set('stripe-signature', header) : req).send(payload);
+    };
+    const event = JSON.stringify({ id: 'evt_unsigned', object: 'event', type: 'invoice.paid', created: 1, data: { object: {} } });
+    expectProblem(await post(event), 403, 'forbidden');
+    expectProblem(await post(event, 'v1=abc'), 403, 'forbidden');
+    expectProblem(await post('', signed('')), 400, 'malformed_body');
+    expectProblem(await post('{"id": ', signed('{"id": ')), 400, 'malformed_body');
+    for (const notAnEvent of ['[]', '42', 'null', '{"id":1}', '{"object":"event"}']) {
+      expectProblem(await post(notAnEvent, signed(notAnEvent)), 400, 'malformed_body');
+    }
+    const large = JSON.stringify({ id: 'evt_large', object: 'event', padding: 'x'.repeat(300 * 1024) });
+    expectProblem(await post(large, signed(large)), 413);
+    const get = await request(h.app).get('/webhooks/stripe');
+    expectProblem(get, 405);
+    expect(get.headers.allow).toBe('POST');
+  });
 });
 
 describe('endpoints', () => {
@@ -176,5 +198,22 @@ describe('endpoints', () => {
       422,
     );
     expectProblem(await request(h.app).get('/v1/billing'), 401);
+    // A key without the admin scope cannot open a Checkout session; one without read sees no usage.
+    const readWrite = await keyWithScopes(a, ['read', 'write']);
+    expectProblem(await request(h.app).post('/v1/billing/checkout-sessions').set(readWrite).send(URLS), 403);
+    expect((await request(h.app).get('/v1/billing').set(readWrite)).status).toBe(200);
+    expect((await request(h.app).get('/v1/usage').set(readWrite)).status).toBe(200);
+    const writeOnly = await keyWithScopes(a, ['write']);
+    expectProblem(await request(h.app).get('/v1/usage').set(writeOnly), 403);
+    expectProblem(await request(h.app).get('/v1/billing').set(writeOnly), 403);
   });
 });
+
+async function keyWithScopes(account: TestAccount, scopes: string[]): Promise<{ Authorization: string }> {
+  const key = await request(h.app)
+    .post('/v1/api-keys')
+    .set(account.auth)
+    .send({ name: scopes.join('+'), scopes });
+  expect(key.status, JSON.stringify(key.body)).toBe(201);
+  return { Authorization: `Bearer ${key.body.key as string}` };
+}

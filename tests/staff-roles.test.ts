@@ -89,6 +89,19 @@ describe('staff routes, read from the route definitions', () => {
     expect(served.length).toBeGreaterThan(0);
     for (const route of served) expect(documented, `${route} is served but not documented`).toContain(route);
   });
+
+  it('the document shows every customer route the router serves, and the holder session as a cookie scheme', async () => {
+    const documented = (await documentedOperations(app)).map((op) => `${op.method} ${op.path}`);
+    const served = servedRoutes(app).filter((r) => r.split(' ')[1]!.startsWith('/v1/'));
+    expect(served.length).toBeGreaterThanOrEqual(100);
+    for (const route of served) expect(documented, `${route} is served but not documented`).toContain(route);
+    const doc = await request(app).get('/openapi.json');
+    expect(doc.body.components.securitySchemes[HOLDER_SECURITY_SCHEME]).toMatchObject({
+      type: 'apiKey',
+      in: 'cookie',
+      name: '__Host-mss_session',
+    });
+  });
 });
 
 describe('staff role matrix', () => {

@@ -272,8 +272,16 @@ export class StripeBillingProvider implements BillingProvider {
       if (err instanceof SyntaxError) throw new BillingWebhookRejected('malformed');
       throw new BillingWebhookRejected('signature');
     }
+    // A signed body is still only JSON: `null`, a number or an array verify as well as an event does.
+    if (typeof event !== 'object' || event === null || Array.isArray(event)) throw new BillingWebhookRejected('malformed');
     const object = (event.data as { object?: unknown } | undefined)?.object;
-    if (typeof event.id !== 'string' || typeof event.type !== 'string' || typeof object !== 'object' || object === null) {
+    if (
+      typeof event.id !== 'string' ||
+      typeof event.type !== 'string' ||
+      typeof event.created !== 'number' ||
+      typeof object !== 'object' ||
+      object === null
+    ) {
       throw new BillingWebhookRejected('malformed');
     }
     return { id: event.id, type: event.type, created: event.created, object: object as Record<string, unknown> };
