@@ -85,7 +85,13 @@ describe('a worker process started while PostgreSQL and Temporal are down', () =
           WORKER_ROLES: 'imports',
         }),
       },
-      stdio: ['ignore', 'pipe', 'inherit'],
+      // Its stdout (at info, which the test reads) and the SDK's stderr are captured; only the SDK's
+      // warnings and errors reach the run's output.
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stderr!.on('data', (chunk: Buffer) => {
+      const lines = chunk.toString('utf8').split('\n');
+      for (const line of lines) if (/\b(WARN|ERROR)\b/.test(line)) process.stderr.write(`${line}\n`);
     });
     let output = '';
     let exit: string | null = null;
