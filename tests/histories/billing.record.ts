@@ -1,33 +1,23 @@
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createBillingActivities } from '../../activities/billing';
 import { createEmailSender } from '../../providers/email/registry';
 import { billingCustomerWorkflow } from '../../workflows/billing/billing-customer';
 import { dunningStateQuery, dunningWorkflow, invoicePaidSignal } from '../../workflows/billing/dunning';
 import { signUp } from '../support/accounts';
-import { startHarness, type Harness } from '../support/harness';
 import { saveHistory } from '../support/histories';
-import { startSimulatorProcess, type SimulatorProcess } from '../support/simulator-process';
-import { startTimeSkipping, timeSkippingWorker } from '../support/time-skipping';
+import { startSimulatedTimeSkipping, timeSkippingWorker, type SimulatedTimeSkipping } from '../support/time-skipping';
 import { simulatorBilling } from '../support/usage';
 
 /** Records an account's Stripe customer being created, and a dunning that suspends sending and ends when the invoice is paid. */
-let env: TestWorkflowEnvironment;
-let sim: SimulatorProcess;
-let h: Harness;
+let stack: SimulatedTimeSkipping;
 
 beforeAll(async () => {
-  env = await startTimeSkipping();
-  sim = await startSimulatorProcess();
-  h = await startHarness({ env: sim.env() });
+  stack = await startSimulatedTimeSkipping();
 });
-afterAll(async () => {
-  await h?.close();
-  await sim?.stop();
-  await env?.teardown();
-});
+afterAll(() => stack?.close());
 
 it('records the billing customer and a dunning', async () => {
+  const { env, sim, h } = stack;
   const account = await signUp(h.app, 'Recorded billing');
   const activities = createBillingActivities({ deps: h.deps, billing: simulatorBilling(sim), email: createEmailSender(h.config) });
   const worker = await timeSkippingWorker(env, 'billing-record', activities);

@@ -1,32 +1,22 @@
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { uuidv7 } from '../../lib/ids';
 import { usageReporterWorkflow } from '../../workflows/billing/usage-reporter';
 import { signUp } from '../support/accounts';
-import { startHarness, type Harness } from '../support/harness';
 import { saveHistory } from '../support/histories';
 import { waitFor } from '../support/outbox';
-import { startSimulatorProcess, type SimulatorProcess } from '../support/simulator-process';
-import { startTimeSkipping, timeSkippingWorker } from '../support/time-skipping';
+import { startSimulatedTimeSkipping, timeSkippingWorker, type SimulatedTimeSkipping } from '../support/time-skipping';
 import { giveStripeCustomer, simulatorBilling, usageActivitiesFor } from '../support/usage';
 
 /** Records a usage reporter shard reporting one row (one pass with a send, an idle wait, another pass). */
-let env: TestWorkflowEnvironment;
-let sim: SimulatorProcess;
-let h: Harness;
+let stack: SimulatedTimeSkipping;
 
 beforeAll(async () => {
-  env = await startTimeSkipping();
-  sim = await startSimulatorProcess();
-  h = await startHarness({ env: sim.env() });
+  stack = await startSimulatedTimeSkipping();
 });
-afterAll(async () => {
-  await h?.close();
-  await sim?.stop();
-  await env?.teardown();
-});
+afterAll(() => stack?.close());
 
 it('records a usage reporter shard', async () => {
+  const { env, sim, h } = stack;
   const account = await signUp(h.app, 'Recorded usage');
   const billing = simulatorBilling(sim);
   await giveStripeCustomer(h.deps.pgPool, billing, account.accountId);

@@ -10,6 +10,8 @@ import { createEmailSender } from '../../providers/email/registry';
 import type { ServiceDeps } from '../../services/deps';
 import { TASK_QUEUES } from '../../workers/task-queues';
 import { installTemporalRuntime } from '../../workers/temporal-runtime';
+import { startHarness, type Harness } from './harness';
+import { startSimulatorProcess, type SimulatorProcess } from './simulator-process';
 
 /**
  * A time-skipping Temporal test server for one test file: timers at their real constants
@@ -66,6 +68,30 @@ export async function timeSkippingBillingWorker(env: TestWorkflowEnvironment, de
     async stop() {
       worker.shutdown();
       await running;
+    },
+  };
+}
+
+/** A time-skipping server beside a simulator process and a harness pointed at it (the billing recordings). */
+export interface SimulatedTimeSkipping {
+  env: TestWorkflowEnvironment;
+  sim: SimulatorProcess;
+  h: Harness;
+  close(): Promise<void>;
+}
+
+export async function startSimulatedTimeSkipping(): Promise<SimulatedTimeSkipping> {
+  const env = await startTimeSkipping();
+  const sim = await startSimulatorProcess();
+  const h = await startHarness({ env: sim.env() });
+  return {
+    env,
+    sim,
+    h,
+    async close() {
+      await h.close();
+      await sim.stop();
+      await env.teardown();
     },
   };
 }
