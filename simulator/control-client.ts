@@ -115,6 +115,11 @@ export class SimulatorControl {
     return body.emails;
   }
 
+  /** Every meter event session token stops working (its 15 minutes are over): the client must open a new one. */
+  async expireMeterSessions(): Promise<void> {
+    await this.call('POST', '/_sim/stripe/expire-meter-sessions');
+  }
+
   async meterEvents(customer?: string): Promise<MeterEventRecord[]> {
     const body = await this.call<{ meterEvents: MeterEventRecord[] }>('GET', `/_sim/stripe/meter-events${queryString({ customer })}`);
     return body.meterEvents;

@@ -179,6 +179,9 @@ export function controlHandler(deps: ControlDeps) {
         return sendJson(res, 200, { emails: deps.resend.list(query.get('to') ?? undefined) });
       case 'GET /_sim/stripe/meter-events':
         return sendJson(res, 200, { meterEvents: deps.stripe.meterEventList(query.get('customer') ?? undefined) });
+      case 'POST /_sim/stripe/expire-meter-sessions':
+        deps.stripe.expireMeterSessions();
+        return sendJson(res, 200, { expired: true });
       case 'POST /_sim/stripe/complete-setup': {
         const parsed = completeSetupSchema.safeParse(await jsonBody(req));
         if (!parsed.success) return bad(res, z.prettifyError(parsed.error));

@@ -11,6 +11,7 @@ export { StripeRequestError } from './stripe-billing';
 import type { MeterEventRecord, StripeEventResult } from './types';
 import { MeterEventFaults, stripeFaultBody, type StripeFaultHooks } from './stripe-faults';
 import { meterEventSummaries } from './stripe-meter-summaries';
+import { type StreamedMeterEvent, StripeMeterStream } from './stripe-meter-stream';
 
 const API_VERSION = '2026-10-28.endive';
 const MAX_IDEMPOTENCY_KEYS = 100_000;
@@ -54,16 +55,25 @@ export class StripeSimulator {
     private readonly publicUrl: () => string,
     faultHooks: StripeFaultHooks | null = null,
   ) {
-    this.meterFaults = new MeterEventFaults(faultHooks);
+    const faults = new MeterEventFaults(faultHooks);
+    this.meterFaults = faults;
+    this.meterStream = new StripeMeterStream({
+      secretKey: () => secrets.stripeSecretKey,
+      record: (event) => this.recordMeterEvent(event),
+      faults,
+      holdOrDrop: (res, mode) => faults.holdOrDrop(res, mode),
+    });
   }
 
   private readonly meterFaults: MeterEventFaults;
+  private readonly meterStream: StripeMeterStream;
 
   handles(path: string): boolean {
-    return path.startsWith('/v1/');
+    return path.startsWith('/v1/') || this.meterStream.handles(path);
   }
 
   async handle(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
+    if (this.meterStream.handles(path)) return this.meterStream.handle(req, res, path);
     const token = bearerToken(req);
     if (token === null || (this.secrets.stripeSecretKey !== null && token !== this.secrets.stripeSecretKey)) {
       return stripeError(res, new StripeRequestError(401, 'invalid_request_error', null, 'Invalid API Key provided.'));
@@ -116,6 +126,11 @@ export class StripeSimulator {
     // Counted, then the answer is lost: the client cannot tell whether it was.
     if (meterFault?.kind === 'ambiguous') return this.meterFaults.holdOrDrop(res, meterFault.mode);
     sendJson(res, status, body, { 'request-id': requestId(), 'stripe-version': API_VERSION });
+  }
+
+  /** Every meter event session token stops working, as 15 minutes later. */
+  expireMeterSessions(): void {
+    this.meterStream.expireSessions();
   }
 
   meterEventList(customer: string | undefined): MeterEventRecord[] {
@@ -230,6 +245,7 @@ export class StripeSimulator {
     this.meterEvents.clear();
     this.idempotency.clear();
     this.meterFaults.reset();
+    this.meterStream.reset();
   }
 
   private route(method: string, path: string, form: NestedForm): unknown {
@@ -351,18 +367,12 @@ export class StripeSimulator {
     if (eventName === null) throw missing('event_name');
     const payload = map(form, 'payload');
     if (Object.keys(payload).length === 0) throw missing('payload');
-    const identifier = str(form, 'identifier') ?? randomBytes(12).toString('hex');
-    const timestamp = Number(str(form, 'timestamp') ?? now());
-    // Stripe enforces identifier uniqueness (at least 24 h): a repeat is not counted again.
-    const record = this.meterEvents.get(identifier) ?? {
-      identifier,
+    const record = this.recordMeterEvent({
+      identifier: str(form, 'identifier') ?? randomBytes(12).toString('hex'),
       eventName,
-      customer: payload.stripe_customer_id ?? null,
-      value: payload.value ?? null,
-      timestamp,
-      createdAt: new Date().toISOString(),
-    };
-    this.meterEvents.set(identifier, record);
+      payload,
+      timestamp: Number(str(form, 'timestamp') ?? now()),
+    });
     return {
       object: 'billing.meter_event',
       created: Math.floor(Date.parse(record.createdAt) / 1000),
@@ -372,6 +382,20 @@ export class StripeSimulator {
       payload,
       timestamp: record.timestamp,
     };
+  }
+
+  /** Stripe enforces identifier uniqueness (at least 24 h): a repeat is not counted again. */
+  private recordMeterEvent(event: StreamedMeterEvent): MeterEventRecord {
+    const record = this.meterEvents.get(event.identifier) ?? {
+      identifier: event.identifier,
+      eventName: event.eventName,
+      customer: event.payload.stripe_customer_id ?? null,
+      value: event.payload.value ?? null,
+      timestamp: event.timestamp,
+      createdAt: new Date().toISOString(),
+    };
+    this.meterEvents.set(event.identifier, record);
+    return record;
   }
 }
 

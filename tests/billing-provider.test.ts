@@ -93,6 +93,44 @@ describe('StripeBillingProvider against the simulator', () => {
     expect(outside.map((s) => s.aggregatedValue)).toEqual([0]);
   });
 
+  it('streams more than one request’s worth of events, each counted once, and opens a new session when Stripe’s expires', async () => {
+    const { customerId } = await billing.createCustomer({ accountId: 'acct-3', idempotencyKey: 'k3' });
+    const at = new Date('2026-12-01T10:00:30Z');
+    const events = Array.from({ length: 250 }, (_, i) => ({
+      identifier: `s-${i}`,
+      stripeCustomerId: customerId,
+      value: 1 + (i % 3),
+      timestamp: at,
+    }));
+    const all = events.map((e) => ({ identifier: e.identifier, accepted: true }));
+    expect(await billing.sendMeterEvents(events)).toEqual(all);
+    await sim.control.expireMeterSessions();
+    // Resent after the token lapsed: accepted under a new session, not counted again.
+    expect(await billing.sendMeterEvents(events)).toEqual(all);
+    const recorded = await sim.control.meterEvents(customerId);
+    expect(recorded).toHaveLength(250);
+    expect(recorded.reduce((sum, e) => sum + Number(e.value), 0)).toBe(events.reduce((sum, e) => sum + e.value, 0));
+    expect(new Set(recorded.map((e) => e.timestamp))).toEqual(new Set([at.getTime() / 1000]));
+  });
+
+  it('fails a whole streamed batch with one classified error: 503 retryable, 429 rate limit', async () => {
+    const { customerId } = await billing.createCustomer({ accountId: 'acct-4', idempotencyKey: 'k4' });
+    const events = [1, 2].map((value, i) => ({ identifier: `f-${i}`, stripeCustomerId: customerId, value, timestamp: new Date() }));
+    await sim.control.setFaults({ rules: [{ vendor: 'stripe', op: 'meter_events', rate: 1, fault: { kind: 'status', status: 503 } }] });
+    const failed = await billing.sendMeterEvents(events);
+    expect(failed.map((r) => (r.accepted ? 'accepted' : `${r.error.kind}:${r.error.code}`))).toEqual([
+      'retryable:api_error',
+      'retryable:api_error',
+    ]);
+    await sim.control.setFaults({ rules: [{ vendor: 'stripe', op: 'meter_events', rate: 1, fault: { kind: 'status', status: 429 } }] });
+    const limited = await billing.sendMeterEvents(events);
+    expect(limited.map((r) => (r.accepted ? 'accepted' : `${r.error.kind}:${r.error.code}`))).toEqual([
+      'retryable:rate_limit',
+      'retryable:rate_limit',
+    ]);
+    expect(await sim.control.meterEvents(customerId)).toEqual([]);
+  });
+
   it('classifies failures: refused connection retryable, unknown object and idempotency mismatch permanent', async () => {
     const refused = new StripeBillingProvider({
       secretKey: 'sk_test_x',

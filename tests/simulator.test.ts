@@ -450,6 +450,42 @@ describe('Stripe through the official SDK', () => {
     ]);
   });
 
+  it('streams meter events on v2 with a session token: batches of at most 100, deduplicated with v1, expired tokens refused', async () => {
+    const customer = await stripe.customers.create({ email: 'v2@example.com' });
+    const event = (identifier: string, value: string) => ({
+      event_name: 'sms_segments',
+      identifier,
+      timestamp: '2026-12-01T10:00:30.000Z',
+      payload: { stripe_customer_id: customer.id, value },
+    });
+    await stripe.billing.meterEvents.create({ ...event('usage-1', '3'), timestamp: 1_796_119_230 });
+    const session = await stripe.v2.billing.meterEventSession.create();
+    expect(session).toMatchObject({ object: 'v2.billing.meter_event_session', livemode: false });
+    expect(Date.parse(session.expires_at) - Date.parse(session.created)).toBe(15 * 60_000);
+    const asSession = { apiKey: session.authentication_token };
+    await stripe.v2.billing.meterEventStream.create({ events: [event('usage-1', '9'), event('usage-2', '4')] }, asSession);
+    const tooMany = Array.from({ length: 101 }, (_, i) => event(`many-${i}`, '1'));
+    await expect(stripe.v2.billing.meterEventStream.create({ events: tooMany }, asSession)).rejects.toMatchObject({
+      type: 'StripeInvalidRequestError',
+      statusCode: 400,
+    });
+    // The secret key is not a session token.
+    await expect(stripe.v2.billing.meterEventStream.create({ events: [event('usage-3', '1')] })).rejects.toMatchObject({
+      type: 'StripeAuthenticationError',
+      statusCode: 401,
+    });
+    await sim.control.expireMeterSessions();
+    await expect(stripe.v2.billing.meterEventStream.create({ events: [event('usage-3', '1')] }, asSession)).rejects.toMatchObject({
+      type: 'TemporarySessionExpiredError',
+      statusCode: 401,
+    });
+    const recorded = await sim.control.meterEvents(customer.id);
+    expect(recorded.map((e) => [e.identifier, e.value, e.timestamp])).toEqual([
+      ['usage-1', '3', 1_796_119_230],
+      ['usage-2', '4', 1_796_119_230],
+    ]);
+  });
+
   it('completes a setup intent and a checkout session with signed events constructEvent accepts', async () => {
     const customer = await stripe.customers.create({ email: 's@example.com' });
     const intent = await stripe.setupIntents.create({ customer: customer.id, usage: 'off_session' });

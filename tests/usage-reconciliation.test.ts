@@ -74,6 +74,8 @@ describe('usage whose meter events stayed in doubt past the 24-hour dedupe windo
 
     const activities = usageActivitiesFor(h.deps, billing, {
       meterId: 'mtr_test_segments',
+      // One event per stream request: each row draws its own fault, so some land and some do not.
+      chunkSize: 1,
       baseBackoffMs: HOUR,
       maxBackoffMs: MAX_BACKOFF_MS,
     });

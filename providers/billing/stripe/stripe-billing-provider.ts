@@ -19,11 +19,10 @@ import {
 } from '../billing-provider';
 import { classifyStripeError } from './classify-stripe-error';
 import { createStripeClient, type StripeBillingConfig } from './client';
+import { StripeMeterEventStream } from './meter-event-stream';
 
 /** Stripe's default and the issue's: an event signed more than 5 minutes ago is refused. */
 export const STRIPE_WEBHOOK_TOLERANCE_SECONDS = 300;
-/** Meter events sent at once from one batch (the reporter rate-limits above this). */
-const METER_EVENT_CONCURRENCY = 8;
 
 export const SEGMENT_PRICE_LOOKUP_KEY = 'massivesms_sms_segment';
 export const PLATFORM_PRICE_LOOKUP_KEY = 'massivesms_platform_monthly';
@@ -93,12 +92,14 @@ export function toPaymentMethodView(method: Stripe.PaymentMethod): PaymentMethod
   };
 }
 
-/** Stripe through its official SDK: the only module that imports it (with client.ts and the classifier). */
+/** Stripe through its official SDK: the only module that imports it (with client.ts, the meter event stream and the classifier). */
 export class StripeBillingProvider implements BillingProvider {
   private readonly stripe: Stripe;
+  private readonly meterStream: StripeMeterEventStream;
 
   constructor(private readonly config: StripeBillingConfig) {
     this.stripe = createStripeClient(config);
+    this.meterStream = new StripeMeterEventStream(this.stripe);
   }
 
   async createCustomer(request: CreateCustomerRequest): Promise<{ customerId: string }> {
@@ -176,28 +177,8 @@ export class StripeBillingProvider implements BillingProvider {
     return toInvoiceView(await call(() => this.stripe.invoices.retrieve(invoiceId)));
   }
 
-  async sendMeterEvents(events: readonly MeterEvent[]): Promise<MeterEventResult[]> {
-    const results: MeterEventResult[] = new Array<MeterEventResult>(events.length);
-    let next = 0;
-    const lane = async () => {
-      while (next < events.length) {
-        const index = next++;
-        const event = events[index]!;
-        try {
-          await this.stripe.billing.meterEvents.create({
-            event_name: SEGMENTS_METER_EVENT_NAME,
-            identifier: event.identifier,
-            timestamp: toSeconds(event.timestamp),
-            payload: { stripe_customer_id: event.stripeCustomerId, value: String(event.value) },
-          });
-          results[index] = { identifier: event.identifier, accepted: true };
-        } catch (err) {
-          results[index] = { identifier: event.identifier, accepted: false, error: classifyStripeError(err) };
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(METER_EVENT_CONCURRENCY, events.length) }, lane));
-    return results;
+  sendMeterEvents(events: readonly MeterEvent[]): Promise<MeterEventResult[]> {
+    return this.meterStream.send(events);
   }
 
   async meterEventSummaries(meterId: string, stripeCustomerId: string, startTime: Date, endTime: Date): Promise<MeterEventSummary[]> {
