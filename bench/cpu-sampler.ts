@@ -3,7 +3,7 @@
  * backends serving the bench database, and each core's utilisation second by second, all read
  * from /proc (Linux). A summary for stderr; the bench's result line does not depend on it.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import type { Pool } from 'pg';
 
 const TICKS_PER_S = 100; // USER_HZ on Linux
@@ -22,7 +22,7 @@ function coreTicks(): { busy: number; total: number }[] {
 const busyPct = (now: ReturnType<typeof coreTicks>, then: ReturnType<typeof coreTicks>) =>
   now.map((c, i) => Math.round((100 * (c.busy - then[i]!.busy)) / Math.max(1, c.total - then[i]!.total)));
 
-function pidCpuSeconds(pid: number): number | undefined {
+export function pidCpuSeconds(pid: number): number | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
@@ -30,6 +30,24 @@ function pidCpuSeconds(pid: number): number | undefined {
   } catch {
     return undefined; // exited since listed
   }
+}
+
+/** The first process whose command line (arguments joined by spaces) `matches`, or null. */
+export function findPid(matches: (cmdline: string) => boolean): number | null {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (matches(readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').join(' '))) return Number(entry);
+    } catch {
+      // exited since listed
+    }
+  }
+  return null;
+}
+
+/** A process measured by pid (its CPU reads 0 once it has exited). */
+export function measuredPid(name: string, pid: number): Measured {
+  return { name, cpuSeconds: () => pidCpuSeconds(pid) ?? 0 };
 }
 
 export interface PhaseCpu {
@@ -40,7 +58,7 @@ export interface PhaseCpu {
   coreBusyPct: number[];
 }
 
-interface Measured {
+export interface Measured {
   name: string;
   cpuSeconds(): number;
 }

@@ -37,6 +37,8 @@ import { billingOverheadPhase } from './messages-billing';
 import { openLoopPhase } from './messages-open-loop';
 import type { MessagesBenchContext, MessagesBenchPhase } from './messages-phase';
 import { saturationPhase } from './messages-saturation';
+import { withCpuPerMessage } from './messages-cpu';
+import { findPid, measuredPid } from './cpu-sampler';
 import { workerAtRestPhase } from './messages-worker-at-rest';
 import { WORKER_ROLES as WORKER_ROLE_NAMES } from '../workers/worker-roles';
 import { buildProduct, BUILD_FIELD } from './product-build';
@@ -81,9 +83,9 @@ const log = (msg: string) => process.stderr.write(`[bench:messages] ${msg}\n`);
 const numberFor = (i: number) => `+1415${String(2000000 + (i % 7_000_000)).padStart(7, '0')}`;
 
 /** In order; a phase sees the fields the earlier ones returned. Other phases append themselves here. */
-const PHASES = (startReporter: () => ChildProcess): MessagesBenchPhase[] => [
+const PHASES = (startReporter: () => ChildProcess, cpu: Parameters<typeof withCpuPerMessage>[1]): MessagesBenchPhase[] => [
   workerAtRestPhase,
-  saturationPhase({ messages: MESSAGES, clients: CLIENTS, viaOutbox: VIA_OUTBOX }),
+  withCpuPerMessage(saturationPhase({ messages: MESSAGES, clients: CLIENTS, viaOutbox: VIA_OUTBOX }), cpu),
   openLoopPhase({ fraction: 0.5, seconds: HALF_LOAD_SECONDS, field: 'half_load' }),
   ...(OVERLOAD ? [openLoopPhase({ fraction: 2, seconds: HALF_LOAD_SECONDS, field: 'overload', shedding: true })] : []),
   billingOverheadPhase({ messages: BILLING_MESSAGES, clients: CLIENTS, startReporter }),
@@ -165,7 +167,21 @@ async function main(): Promise<void> {
       platformMonthlyAmount: 2900,
     });
     const startReporter = () => spawnProduct('worker', { ...productEnv, STRIPE_METER_ID: meterId, WORKER_ROLES: 'usage' });
-    for (const phase of PHASES(startReporter)) {
+    const temporalPort = env.address.split(':').at(-1)!;
+    const temporalPid = findPid((cmd) => cmd.includes('start-dev') && cmd.includes(`--port ${temporalPort}`));
+    const cpu = {
+      pool: deps.pgPool,
+      database: new URL(databaseUrl).pathname.slice(1),
+      processes: () => [
+        measuredPid('api', api!.pid!),
+        measuredPid('worker', worker!.pid!),
+        ...(otherRoles ? [measuredPid('worker_other_roles', otherRoles.pid!)] : []),
+        ...(temporalPid !== null ? [measuredPid('temporal', temporalPid)] : []),
+        measuredPid('simulator', sim.pid),
+      ],
+    };
+    if (temporalPid === null) log('the Temporal dev server process was not found: its CPU is not measured');
+    for (const phase of PHASES(startReporter, cpu)) {
       log(`phase: ${phase.name}${FAULTS ? ' (under faults)' : ''}`);
       Object.assign(ctx.measured, await phase.run(ctx));
     }

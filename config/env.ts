@@ -175,7 +175,7 @@ const schema = z.object({
   STRIPE_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).optional(),
   /** Usage reporter workflows (`usage-report:<n>`); accounts are split among them by a hash of their id. */
   USAGE_REPORT_SHARDS: z.coerce.number().int().min(1).max(64).default(2),
-  /** Stripe meter events per second, all shards together (Stripe's meter-event limit is above it). */
+  /** Meter event stream requests (each up to 100 events) per second, all shards together: a tenth of Stripe's 10,000/s. */
   USAGE_REPORT_RATE_PER_SECOND: z.coerce.number().int().min(1).max(10_000).default(1_000),
   /** Usage rows one reporter pass takes at most. */
   USAGE_REPORT_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(1_000),

@@ -16,12 +16,12 @@ import {
 } from './usage-store';
 
 export interface UsageReportSettings {
-  /** Meter events per second across all shards (Stripe's limit is above it). */
+  /** Meter event stream requests (of up to `chunkSize` events) per second across all shards (Stripe's limit is above it). */
   ratePerSecond: number;
   shards: number;
   /** Rows one activity call takes at most. */
   batchSize: number;
-  /** Events per provider call. */
+  /** Events per provider call (one stream request; Stripe takes 100 at most). */
   chunkSize: number;
   /** A resend keeps its identifier this long after the first send: inside Stripe's 24 h dedupe. */
   dedupeWindowMs: number;
@@ -82,7 +82,7 @@ export function backoffMs(settings: Pick<UsageReportSettings, 'baseBackoffMs' | 
 
 /**
  * One pass of a shard's reporter: sends the due rows' meter events (identifier = row id, timestamp =
- * acceptance), paced to the shard's share of the rate, marks the accepted ones reported and backs
+ * acceptance) in stream requests paced to the shard's share of the rate, marks the accepted ones reported and backs
  * off the rest; rows whose dedupe window is over are reconciled against Stripe's totals first.
  */
 export async function reportDueUsage(deps: UsageReportDeps, input: UsageReportInput): Promise<UsageReportResult> {
@@ -119,10 +119,10 @@ async function send(deps: UsageReportDeps, rows: UsageToReport[], now: Date, res
   const perShardRate = settings.ratePerSecond / settings.shards;
   const attempts = new Map(rows.map((r) => [r.id, r]));
   const started = Date.now();
-  let sent = 0;
+  let requests = 0;
   for (let i = 0; i < rows.length; i += settings.chunkSize) {
     const chunk = rows.slice(i, i + settings.chunkSize);
-    const earliest = started + (sent / perShardRate) * 1000;
+    const earliest = started + (requests / perShardRate) * 1000;
     if (earliest > Date.now()) await sleep(earliest - Date.now());
     const events: MeterEvent[] = chunk.map((r) => ({
       identifier: meterIdentifier(r.id, r.identifierRound),
@@ -132,7 +132,7 @@ async function send(deps: UsageReportDeps, rows: UsageToReport[], now: Date, res
     }));
     const byIdentifier = new Map(chunk.map((r) => [meterIdentifier(r.id, r.identifierRound), r.id]));
     const outcomes = await deps.meter.sendMeterEvents(events);
-    sent += chunk.length;
+    requests += 1;
     const accepted: string[] = [];
     const failed: { id: string; code: string; retryAt: Date }[] = [];
     for (const outcome of outcomes) {
