@@ -139,7 +139,8 @@ async function main(): Promise<void> {
     api = spawnProduct('api', productEnv, profile);
     worker = spawnProduct('worker', { ...productEnv, ...(WORKER_ROLES ? { WORKER_ROLES } : {}) }, profile);
     if (WORKER_ROLES) {
-      const others = WORKER_ROLE_NAMES.filter((role) => !WORKER_ROLES.split(',').includes(role));
+      // The usage role runs in the reporter process its phase starts (it needs the meter id).
+      const others = WORKER_ROLE_NAMES.filter((role) => !WORKER_ROLES.split(',').includes(role) && role !== 'usage');
       otherRoles = spawnProduct('worker', { ...productEnv, WORKER_ROLES: others.join(',') });
     }
     const { auth, accountId } = await readyAccount(http, deps.pgPool, temporal, SHARDS, FROM);
