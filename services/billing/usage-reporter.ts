@@ -53,6 +53,8 @@ export interface UsageReportDeps {
   /** Called between chunks (the activity heartbeats). */
   onProgress?: () => void;
   sleep?: (ms: number) => Promise<void>;
+  /** The pacing clock, epoch ms (a test gives a virtual one that its `sleep` moves). */
+  now?: () => number;
 }
 
 export interface UsageReportInput {
@@ -117,13 +119,14 @@ async function send(deps: UsageReportDeps, rows: UsageToReport[], now: Date, res
   const sleep = deps.sleep ?? ((ms: number) => new Promise((resolve) => setTimeout(resolve, ms)));
   // Each shard paces itself to its share: one reporter per shard, so the shares add up to the rate.
   const perShardRate = settings.ratePerSecond / settings.shards;
+  const clock = deps.now ?? Date.now;
   const attempts = new Map(rows.map((r) => [r.id, r]));
-  const started = Date.now();
+  const started = clock();
   let requests = 0;
   for (let i = 0; i < rows.length; i += settings.chunkSize) {
     const chunk = rows.slice(i, i + settings.chunkSize);
     const earliest = started + (requests / perShardRate) * 1000;
-    if (earliest > Date.now()) await sleep(earliest - Date.now());
+    if (earliest > clock()) await sleep(earliest - clock());
     const events: MeterEvent[] = chunk.map((r) => ({
       identifier: meterIdentifier(r.id, r.identifierRound),
       stripeCustomerId: r.stripeCustomerId,

@@ -62,7 +62,7 @@ export interface ClaimUsageInput {
   dedupeWindowMs: number;
 }
 
-const SHARD_OF = (column: string, shardsParam: string) => `(abs(hashtext(${column}::text)::bigint) % ${shardsParam})`;
+export const SHARD_OF = (column: string, shardsParam: string) => `(abs(hashtext(${column}::text)::bigint) % ${shardsParam})`;
 
 /**
  * Due rows of this shard's accounts (accounts are split by a hash of their id, so one account's rows
