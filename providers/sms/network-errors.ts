@@ -11,6 +11,8 @@ const NOT_CONNECTED_CODES = new Set([
   'ENETUNREACH',
   'EADDRNOTAVAIL',
   'UND_ERR_CONNECT_TIMEOUT',
+  // providers/sms/node-http-fetch.ts: the deadline passed before the connection was made.
+  'CONNECT_TIMEOUT',
 ]);
 
 export function provesNotConnected(code: string | undefined): boolean {

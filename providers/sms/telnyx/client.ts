@@ -1,4 +1,5 @@
 import Telnyx from 'telnyx';
+import { nodeHttpFetch } from '../node-http-fetch';
 
 export interface TelnyxCarrierConfig {
   apiKey: string;
@@ -20,5 +21,7 @@ export function createTelnyxClient(config: TelnyxCarrierConfig): Telnyx {
     baseURL: config.baseUrl ?? TELNYX_API,
     maxRetries: 0,
     timeout: config.timeoutMs,
+    // The global fetch (undici) cost twice the client CPU per send.
+    fetch: nodeHttpFetch,
   });
 }
