@@ -80,13 +80,11 @@ export class DataKeyring {
   }
 
   /**
-   * `keyFor` on a plain pg connection or pool: for a caller inside a pg transaction (waiting there for
-   * an ORM connection while holding row locks can deadlock against ORM transactions waiting for those
-   * rows), and for the send path, which reads the row beside its other pg-pool queries.
+   * `keyFor` on a plain pg connection, for a caller inside a pg transaction: waiting there for an ORM
+   * connection while holding row locks can deadlock against ORM transactions waiting for those rows.
    */
   async keyForOnConnection(client: Pick<PoolClient, 'query'>, accountId: string): Promise<DataKey> {
-    // Named: the send path reads this row per request, and planning it each time cost more than running it.
-    const { rows } = await client.query<KeyRow>({ name: 'keyring_data_key_row', text: `${KEY_ROW_SQL} $1`, values: [accountId] });
+    const { rows } = await client.query<KeyRow>(`${KEY_ROW_SQL} $1`, [accountId]);
     return this.fromRow(accountId, rows[0]);
   }
 

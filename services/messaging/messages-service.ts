@@ -153,7 +153,7 @@ export class MessagesService {
                 mine.map((c) => c.hash),
                 now,
               ),
-              this.deps.keyring.keyForOnConnection(this.deps.pgPool, accountId),
+              this.deps.keyring.keyFor(this.deps.orm.em.fork(), accountId),
             ]);
             if (checks.accountRefusal === 'unverified_owner') return [accountId, { refused: unverifiedHolderError('sending messages') }];
             if (checks.accountRefusal === 'account_suspended') return [accountId, { refused: accountSuspendedError() }];
