@@ -31,7 +31,9 @@ describe('usage reporter pacing', () => {
     const account = await signUp(h.app, 'Pacing');
     const billing = simulatorBilling(sim, 5_000);
     const customer = await giveStripeCustomer(h.deps.pgPool, billing, account.accountId);
-    const acceptedAt = new Date(Date.now() - 60_000);
+    // Due long before anything earlier test files left unreported: a pass at `reportAt` claims these rows only.
+    const acceptedAt = new Date('2000-01-01T00:00:00Z');
+    const reportAt = Date.parse('2000-01-01T00:01:00Z');
     const ids = Array.from({ length: 35 }, () => uuidv7());
     await h.deps.pgPool.query(
       `insert into usage_events (id, message_id, account_id, sender, segments, accepted_at, next_attempt_at)
@@ -60,7 +62,7 @@ describe('usage reporter pacing', () => {
         },
       },
       // Four shards: the account's rows are on the shard its id hashes to.
-      { shard: await shardOf(account.accountId, 4), nowMs: Date.now() },
+      { shard: await shardOf(account.accountId, 4), nowMs: reportAt },
     );
     expect(result).toMatchObject({ claimed: 35, reported: 35, retried: 0 });
     // 8 requests/s over 4 shards: 2 a second for this shard, 500 ms apart, 10 events each but the last.
