@@ -2,11 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { uuidv7 } from '../lib/ids';
 import type { BillingProvider, MeterEvent } from '../providers/billing/billing-provider';
 import { DEFAULT_USAGE_REPORT_SETTINGS, reportDueUsage } from '../services/billing/usage-reporter';
-import { SHARD_OF } from '../services/billing/usage-store';
 import { signUp } from './support/accounts';
 import { startHarness, type Harness } from './support/harness';
 import { startSimulatorProcess, type SimulatorProcess } from './support/simulator-process';
-import { giveStripeCustomer, simulatorBilling } from './support/usage';
+import { giveStripeCustomer, simulatorBilling, usageShardOf } from './support/usage';
 
 /**
  * The reporter stays under Stripe's request limit by pacing its stream requests: at
@@ -62,7 +61,7 @@ describe('usage reporter pacing', () => {
         },
       },
       // Four shards: the account's rows are on the shard its id hashes to.
-      { shard: await shardOf(account.accountId, 4), nowMs: reportAt },
+      { shard: await usageShardOf(h.deps.pgPool, account.accountId, 4), nowMs: reportAt },
     );
     expect(result).toMatchObject({ claimed: 35, reported: 35, retried: 0 });
     // 8 requests/s over 4 shards: 2 a second for this shard, 500 ms apart, 10 events each but the last.
@@ -76,12 +75,3 @@ describe('usage reporter pacing', () => {
     expect(recorded.map((e) => e.identifier).sort()).toEqual([...ids].sort());
   });
 });
-
-/** The shard whose reporter takes an account's rows (the store's own hash, asked of the database). */
-async function shardOf(accountId: string, shards: number): Promise<number> {
-  const { rows } = await h.deps.pgPool.query<{ shard: number }>(`select ${SHARD_OF('$1::uuid', '$2::int')}::int as shard`, [
-    accountId,
-    shards,
-  ]);
-  return rows[0]!.shard;
-}

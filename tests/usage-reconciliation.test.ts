@@ -2,14 +2,13 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { uuidv7 } from '../lib/ids';
 import { DEFAULT_USAGE_REPORT_SETTINGS } from '../services/billing/usage-reporter';
-import { SHARD_OF } from '../services/billing/usage-store';
 import { usageReporterProgressQuery, usageReporterWorkflow } from '../workflows/billing/usage-reporter';
 import { signUp } from './support/accounts';
 import { startHarness, type Harness } from './support/harness';
 import { startSimulatorProcess, type SimulatorProcess } from './support/simulator-process';
 import { waitFor } from './support/outbox';
 import { startTimeSkipping, timeSkippingWorker } from './support/time-skipping';
-import { giveStripeCustomer, simulatorBilling, usageActivitiesFor } from './support/usage';
+import { giveStripeCustomer, simulatorBilling, usageActivitiesFor, usageShardOf } from './support/usage';
 
 /**
  * Stripe unreachable (every meter event times out after it may have been counted, or answers 503)
@@ -102,7 +101,7 @@ describe('usage whose meter events stayed in doubt past the 24-hour dedupe windo
       const handle = await env.client.workflow.start(usageReporterWorkflow, {
         taskQueue: TASK_QUEUE,
         workflowId: `usage-report-test-${account.accountId}`,
-        args: [{ shard: await shardOf(account.accountId), idlePollMs: MAX_BACKOFF_MS }],
+        args: [{ shard: await usageShardOf(h.deps.pgPool, account.accountId, SHARDS), idlePollMs: MAX_BACKOFF_MS }],
       });
       // The first pass sends every row once (all fail or time out): the window opens there.
       const firstPass = await waitFor(state, (s) => s.every((r) => r.first_attempt_at !== null), 60_000);
@@ -159,12 +158,3 @@ describe('usage whose meter events stayed in doubt past the 24-hour dedupe windo
     });
   });
 });
-
-/** The reporter shard that takes an account's rows (the store's own hash, asked of the database). */
-async function shardOf(accountId: string): Promise<number> {
-  const { rows } = await h.deps.pgPool.query<{ shard: number }>(`select ${SHARD_OF('$1::uuid', '$2::int')}::int as shard`, [
-    accountId,
-    SHARDS,
-  ]);
-  return rows[0]!.shard;
-}

@@ -1,3 +1,5 @@
+import { CONNECT_TIMEOUT_CODE } from './node-http-fetch';
+
 /**
  * Socket error codes that prove the connection was never established, so the request was never
  * written and nothing can have been sent. Every other network failure (timeout, reset, hang-up) may
@@ -11,8 +13,7 @@ const NOT_CONNECTED_CODES = new Set([
   'ENETUNREACH',
   'EADDRNOTAVAIL',
   'UND_ERR_CONNECT_TIMEOUT',
-  // providers/sms/node-http-fetch.ts: the deadline passed before the connection was made.
-  'CONNECT_TIMEOUT',
+  CONNECT_TIMEOUT_CODE,
 ]);
 
 export function provesNotConnected(code: string | undefined): boolean {

@@ -5,6 +5,7 @@ import { DEFAULT_USAGE_REPORT_SETTINGS, type UsageReportSettings } from '../../s
 import type { ServiceDeps } from '../../services/deps';
 import { createBillingProvider } from '../../providers/billing/registry';
 import type { BillingProvider } from '../../providers/billing/billing-provider';
+import { SHARD_OF } from '../../services/billing/usage-store';
 import type { SimulatorProcess } from './simulator-process';
 
 /** The product's own Stripe adapter pointed at the simulator (the official SDK underneath). */
@@ -67,4 +68,10 @@ export function usageActivitiesFor(
     logger: deps.logger,
     settings: { ...DEFAULT_USAGE_REPORT_SETTINGS, shards: 1, ratePerSecond: 1_000, ...settings },
   });
+}
+
+/** The reporter shard that takes an account's rows out of `shards` (the store's own hash, asked of the database). */
+export async function usageShardOf(pool: Pool, accountId: string, shards: number): Promise<number> {
+  const { rows } = await pool.query<{ shard: number }>(`select ${SHARD_OF('$1::uuid', '$2::int')}::int as shard`, [accountId, shards]);
+  return rows[0]!.shard;
 }
