@@ -5,7 +5,11 @@ const APPEND_ONLY_TABLES = ['audit_log', 'audit_checkpoints', 'audit_retention_c
 /** Rows the app disables but never deletes: audit entries keep naming who acted. */
 const NEVER_DELETED_TABLES = ['staff_users'];
 /** Owner functions the app calls: EXECUTE is revoked from PUBLIC (migration …20261206021000) and granted here. */
-const APP_FUNCTIONS = ['audit_log_retention_cut(bigint, bytea, text, bytea)'];
+const APP_FUNCTIONS = [
+  'audit_log_retention_cut(bigint, bytea, text, bytea)',
+  'ensure_message_partitions(timestamptz, timestamptz)',
+  'drop_message_partition(text, timestamptz, timestamptz)',
+];
 /** Owner-only bookkeeping. */
 const OWNER_ONLY_TABLES = ['mikro_orm_migrations'];
 

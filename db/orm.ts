@@ -33,6 +33,8 @@ export async function prepareDatabase(ownerUrl: string, appUrl: string): Promise
   const orm = await openOrm(ownerUrl);
   try {
     await orm.getMigrator().up();
+    // Each deploy also makes sure the coming months of messages have their partitions (the daily retention run does too).
+    await orm.em.fork().execute(`select ensure_message_partitions(now(), now() + interval '3 months')`);
   } finally {
     await orm.close();
   }

@@ -8,6 +8,14 @@ export function uuidv7(now = Date.now()): string {
   return formatV7(bytes);
 }
 
+/**
+ * A fresh UUIDv7 carrying another id's time field: a message's attempts take their message's time, so
+ * they fall in its month's partition and go when it goes.
+ */
+export function uuidv7SameTimeAs(id: string): string {
+  return uuidv7(parseInt(id.slice(0, 8) + id.slice(9, 13), 16));
+}
+
 function formatV7(bytes: Buffer): string {
   bytes[6] = 0x70 | (bytes[6]! & 0x0f);
   bytes[8] = 0x80 | (bytes[8]! & 0x3f);

@@ -159,6 +159,7 @@ async function textColumnsContaining(needles: string[]): Promise<string[]> {
   const columns = await query<{ table_name: string; column_name: string }>(
     `select c.table_name, c.column_name from information_schema.columns c join information_schema.tables t
        on t.table_schema = c.table_schema and t.table_name = c.table_name and t.table_type = 'BASE TABLE'
+       join pg_class pc on pc.relname = c.table_name and pc.relnamespace = 'public'::regnamespace and not pc.relispartition
       where c.table_schema = 'public' and c.data_type in ('text', 'jsonb', 'json', 'character varying')`,
     [],
   );

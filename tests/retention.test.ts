@@ -10,12 +10,13 @@ import { loadConfig } from '../config/env';
 import { DEFAULT_APP_ROLE, urlAsRole } from '../db/app-role';
 import { dropDatabase } from '../db/create-database';
 import { prepareDatabase } from '../db/orm';
-import { uuidv7 } from '../lib/ids';
+import { uuidv7, uuidv7SameTimeAs } from '../lib/ids';
 import { appendAudit, cutAuditPrefix, verifyAuditChain } from '../services/audit-log';
 import { closeServiceDeps, createServiceDeps } from '../services/bootstrap';
 import type { ServiceDeps } from '../services/deps';
 import { IdempotencyStore } from '../services/idempotency/idempotency-store';
 import { DECLARED_ONLY_CLASSES, NOT_DAILY_CLASSES, PURGED_CLASSES, RETENTION } from '../services/retention/retention-policy';
+import { ensureMessagePartitions } from '../services/retention/message-partitions';
 import { TABLE_RETENTION } from '../services/retention/table-retention';
 import { purgeRetentionClass } from '../services/retention/retention-store';
 import { TASK_QUEUES } from '../workers/task-queues';
@@ -41,18 +42,22 @@ const sql = <T>(query: string, params: unknown[] = []) => deps.orm.em.fork().exe
 const purge = (cls: Parameters<typeof purgeRetentionClass>[1], asOf: Date) =>
   purgeRetentionClass(deps.orm.em.fork(), cls, asOf, { idempotency: idempotency() });
 
-async function message(createdAt: Date, status = 'delivered'): Promise<string> {
-  const id = uuidv7();
+/** An outbound message and its body; `id` defaults to one of now (so its month's partition is today's, whatever `createdAt` says). */
+async function message(createdAt: Date, status = 'delivered', id = uuidv7()): Promise<string> {
   await sql(
-    `insert into messages (id, account_id, direction, kind, recipient_hash, recipient_pii, sender, body, encoding, segments, status, created_at, updated_at)
-     values (?, ?, 'outbound', 'api', ?, ?, '+14155550999', ?, 'GSM-7', 1, ?, ?, ?)`,
-    [id, accountId, randomBytes(32), randomBytes(20), randomBytes(20), status, createdAt, createdAt],
+    `with m as (
+       insert into messages (id, account_id, direction, kind, recipient_hash, recipient_pii, sender, encoding, segments, status, created_at, updated_at)
+       values (?, ?, 'outbound', 'api', ?, ?, '+14155550999', 'GSM-7', 1, ?, ?, ?) returning id, account_id, created_at)
+     insert into message_bodies (message_id, account_id, body, created_at) select id, account_id, ?, created_at from m`,
+    [id, accountId, randomBytes(32), randomBytes(20), status, createdAt, createdAt, randomBytes(20)],
   );
   return id;
 }
 const messageState = async (id: string) => {
-  const [row] = await sql<{ body: Buffer | null; body_purged_at: unknown }>('select body, body_purged_at from messages where id = ?', [id]);
-  return row ? { body: row.body !== null, purged: row.body_purged_at !== null } : 'deleted';
+  const [row] = await sql<{ body: boolean }>('select exists (select 1 from message_bodies b where b.message_id = m.id) as body from messages m where m.id = ?', [
+    id,
+  ]);
+  return row ? { body: row.body } : 'deleted';
 };
 
 beforeAll(async () => {
@@ -81,9 +86,9 @@ describe('retention classes (SPEC §2), purged as of a moment', () => {
     const old = await message(new Date(asOf.getTime() - 90 * DAY));
     const queued = await message(new Date(asOf.getTime() - 100 * DAY), 'queued');
     expect(await purge('messageBodies', asOf)).toBe(1);
-    expect(await messageState(young)).toEqual({ body: true, purged: false });
-    expect(await messageState(old)).toEqual({ body: false, purged: true });
-    expect(await messageState(queued)).toEqual({ body: true, purged: false });
+    expect(await messageState(young)).toEqual({ body: true });
+    expect(await messageState(old)).toEqual({ body: false });
+    expect(await messageState(queued)).toEqual({ body: true });
     expect(await purge('messageBodies', asOf)).toBe(0);
   });
 
@@ -101,6 +106,93 @@ describe('retention classes (SPEC §2), purged as of a moment', () => {
     expect(await sql('select 1 from message_attempts where message_id = ?', [gone])).toHaveLength(0);
     expect(await messageState(kept)).not.toBe('deleted');
     expect(await purge('messageMetadata', asOf)).toBe(0);
+  });
+
+  describe('month partitions: a month wholly past its cutoff goes as a table', () => {
+    const monthStart = (asOf: Date, monthsBack: number) =>
+      DateTime.fromJSDate(asOf, { zone: 'utc' }).startOf('month').minus({ months: monthsBack }).toJSDate();
+    const suffix = (month: Date) => DateTime.fromJSDate(month, { zone: 'utc' }).toFormat('yyyyMM');
+    const tableExists = async (name: string) => (await sql<{ t: string | null }>('select to_regclass(?)::text as t', [name]))[0]!.t !== null;
+    const makeMonth = (month: Date) => sql('select ensure_message_partitions(?, ?)', [month, month]);
+    /** A message whose id (so its partition) is of the moment it was created. */
+    const at = (createdAt: Date, status = 'delivered') => message(createdAt, status, uuidv7(createdAt.getTime()));
+    const attempt = (messageId: string, id = uuidv7SameTimeAs(messageId)) =>
+      sql(`insert into message_attempts (id, message_id, account_id, carrier, outcome, created_at) values (?, ?, ?, 'telnyx', 'accepted', now())`, [
+        id,
+        messageId,
+        accountId,
+      ]);
+
+    it('bodies: a month past 90 days is dropped (its messages stay), the month the cutoff falls in goes row by row; a second run drops nothing', async () => {
+      const asOf = new Date();
+      await purge('messageBodies', asOf); // what earlier tests left
+      const cutoff = new Date(asOf.getTime() - 90 * DAY);
+      const old = monthStart(asOf, 5);
+      await makeMonth(old);
+      const inOld = [await at(new Date(old.getTime() + HOUR)), await at(new Date(old.getTime() + 10 * DAY), 'failed')];
+      const boundary = await at(new Date(cutoff.getTime() - HOUR));
+      const young = await at(new Date(cutoff.getTime() + HOUR));
+      expect(await tableExists(`message_bodies_p${suffix(old)}`)).toBe(true);
+
+      expect(await purge('messageBodies', asOf)).toBe(3);
+      expect(await tableExists(`message_bodies_p${suffix(old)}`)).toBe(false);
+      expect(await tableExists(`messages_p${suffix(old)}`)).toBe(true);
+      for (const id of [...inOld, boundary]) expect(await messageState(id)).toEqual({ body: false });
+      expect(await messageState(young)).toEqual({ body: true });
+      expect(await purge('messageBodies', asOf)).toBe(0);
+    });
+
+    it('bodies: a month holding a message still queued is not dropped: its sent messages lose their bodies row by row, the queued one keeps its own', async () => {
+      const asOf = new Date();
+      await purge('messageBodies', asOf);
+      const month = monthStart(asOf, 6);
+      await makeMonth(month);
+      const queued = await at(new Date(month.getTime() + HOUR), 'queued');
+      const sent = await at(new Date(month.getTime() + 2 * HOUR));
+      expect(await purge('messageBodies', asOf)).toBe(1);
+      expect(await tableExists(`message_bodies_p${suffix(month)}`)).toBe(true);
+      expect(await messageState(queued)).toEqual({ body: true });
+      expect(await messageState(sent)).toEqual({ body: false });
+    });
+
+    it('metadata: a month past 24 months goes with its bodies and attempts (and an attempt filed in another month); a month holding a message created later stays, its old rows deleted one by one', async () => {
+      const asOf = new Date();
+      await purge('messageMetadata', asOf);
+      const month = monthStart(asOf, 26);
+      const mixed = monthStart(asOf, 27);
+      await makeMonth(month);
+      await makeMonth(mixed);
+      const inMonth = [await at(new Date(month.getTime() + HOUR)), await at(new Date(month.getTime() + 3 * DAY))];
+      await attempt(inMonth[0]!);
+      await attempt(inMonth[1]!, uuidv7()); // written before attempt ids carried their message's time
+      const oldInMixed = await at(new Date(mixed.getTime() + HOUR));
+      await attempt(oldInMixed);
+      // An id of that month on a message created now (as an import of history might write): its month cannot go whole.
+      const createdLater = await message(asOf, 'delivered', uuidv7(mixed.getTime() + 2 * HOUR));
+
+      expect(await purge('messageMetadata', asOf)).toBe(3);
+      for (const t of ['messages', 'message_bodies', 'message_attempts']) expect(await tableExists(`${t}_p${suffix(month)}`)).toBe(false);
+      expect(await tableExists(`messages_p${suffix(mixed)}`)).toBe(true);
+      for (const id of [...inMonth, oldInMixed]) expect(await messageState(id)).toBe('deleted');
+      expect(await sql('select 1 from message_attempts where message_id in (?)', [[...inMonth, oldInMixed]])).toHaveLength(0);
+      expect(await messageState(createdLater)).toEqual({ body: true });
+      expect(await purge('messageMetadata', asOf)).toBe(0);
+    });
+
+    it('months are made ahead; a month whose range already has rows in the default partition is left there and reported', async () => {
+      const now = new Date();
+      const ahead = (n: number) => monthStart(now, -n);
+      // No partition of 6 months ahead yet: this message (and its body) land in the default partitions.
+      const early = await at(new Date(ahead(6).getTime() + DAY));
+      expect(await tableExists(`messages_p${suffix(ahead(6))}`)).toBe(false);
+      const [row] = await sql<{ skipped: string[] }>('select ensure_message_partitions(?, ?) as skipped', [now, ahead(7)]);
+      expect(row!.skipped).toEqual([`messages_p${suffix(ahead(6))}`, `message_bodies_p${suffix(ahead(6))}`]);
+      for (const n of [4, 5, 7]) expect(await tableExists(`messages_p${suffix(ahead(n))}`)).toBe(true);
+      expect(await tableExists(`message_attempts_p${suffix(ahead(6))}`)).toBe(true);
+      expect(await messageState(early)).toEqual({ body: true });
+      expect(await ensureMessagePartitions(deps.orm.em.fork(), ahead(5))).toEqual([`messages_p${suffix(ahead(6))}`, `message_bodies_p${suffix(ahead(6))}`]);
+      expect(await tableExists(`usage_events_p${suffix(ahead(8))}`)).toBe(true);
+    });
   });
 
   it('staged import rows 7 days after the import ended, sessions 30 days after they ended', async () => {
@@ -146,7 +238,11 @@ describe('retention classes (SPEC §2), purged as of a moment', () => {
   it('every table of the database belongs to a retention class, and every class named exists', async () => {
     // pg_catalog, not information_schema: the latter hides tables the app role may not read (migration bookkeeping).
     const tables = (
-      await sql<{ table_name: string }>(`select tablename as table_name from pg_catalog.pg_tables where schemaname = 'public' order by 1`)
+      await sql<{ table_name: string }>(
+        // A partition is its table's: the parent names the class.
+        `select c.relname as table_name from pg_catalog.pg_class c
+          where c.relnamespace = 'public'::regnamespace and c.relkind in ('r', 'p') and not c.relispartition order by 1`,
+      )
     ).map((t) => t.table_name);
     expect(tables.filter((t) => !(t in TABLE_RETENTION))).toEqual([]);
     expect(Object.keys(TABLE_RETENTION).filter((t) => !tables.includes(t))).toEqual([]);
@@ -437,8 +533,8 @@ describe('the retention workflow and its Schedule (dev server)', () => {
         client.workflow.execute(retentionWorkflow, { taskQueue, workflowId: `retention-test-${taskQueue}` }),
       );
       expect(report.purged).toEqual({
-        // This one, and the body of the 24-months-less-an-hour message kept above.
-        messageBodies: 2,
+        // This one: the partition tests above purged every older body.
+        messageBodies: 1,
         messageMetadata: 0,
         stagedImportRows: 0,
         idempotencyKeys: 0,
@@ -453,7 +549,7 @@ describe('the retention workflow and its Schedule (dev server)', () => {
         billingRecords: 0,
         exportTokens: null,
       });
-      expect(await messageState(old)).toEqual({ body: false, purged: true });
+      expect(await messageState(old)).toEqual({ body: false });
       const [entry] = await sql<{ details: { purged: unknown }; target_id: string }>(
         `select details, target_id from audit_log where action = 'retention.purged' order by seq desc limit 1`,
       );

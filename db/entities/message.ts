@@ -18,8 +18,8 @@ export class Message {
   recipientHash!: Buffer;
   recipientPii?: Buffer | null;
   sender!: string;
+  /** Read from `message_bodies` (null once purged); written only by the hand-written inserts. */
   body?: Buffer | null;
-  bodyPurgedAt?: Date | null;
   encoding!: 'GSM-7' | 'UCS-2';
   segments!: number;
   status!: MessageStatus;
@@ -51,8 +51,13 @@ export const MessageSchema = new EntitySchema<Message>({
     recipientHash: { type: 'blob', columnType: 'bytea' },
     recipientPii: { type: 'blob', columnType: 'bytea', nullable: true },
     sender: { type: 'text' },
-    body: { type: 'blob', columnType: 'bytea', nullable: true },
-    bodyPurgedAt: { type: 'Date', columnType: 'timestamptz', nullable: true },
+    body: {
+      type: 'blob',
+      columnType: 'bytea',
+      nullable: true,
+      persist: false,
+      formula: (table) => `(select b.body from message_bodies b where b.message_id = ${table}.id)`,
+    },
     encoding: { type: 'text' },
     segments: { type: 'integer' },
     status: { type: 'text' },

@@ -34,6 +34,7 @@ import { Migration20261206141700_billing_suspension_hold } from './Migration2026
 import { Migration20261206141800_billing_records_retention } from './Migration20261206141800_billing_records_retention';
 import { Migration20261206142000_usage_unresolved_index } from './Migration20261206142000_usage_unresolved_index';
 import { Migration20261206150000_holder_google_identities } from './Migration20261206150000_holder_google_identities';
+import { Migration20261207000000_messages_partitioned } from './Migration20261207000000_messages_partitioned';
 
 /** Listed explicitly so migrations run the same from ts sources, bundles and tests. */
 export const migrations = [
@@ -73,4 +74,5 @@ export const migrations = [
   { name: 'Migration20261206141800_billing_records_retention', class: Migration20261206141800_billing_records_retention },
   { name: 'Migration20261206142000_usage_unresolved_index', class: Migration20261206142000_usage_unresolved_index },
   { name: 'Migration20261206150000_holder_google_identities', class: Migration20261206150000_holder_google_identities },
+  { name: 'Migration20261207000000_messages_partitioned', class: Migration20261207000000_messages_partitioned },
 ];

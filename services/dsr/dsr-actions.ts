@@ -106,10 +106,12 @@ async function erase(
   for (;;) {
     // The hash goes too: without it the metadata kept for billing cannot be joined back to the number.
     const batch = await em.execute<{ id: string }[]>(
-      `update messages set body = null, recipient_pii = null, recipient_hash = null,
-              body_purged_at = coalesce(body_purged_at, now()), updated_at = now()
-       where id in (select id from messages where account_id = ? and recipient_hash = ? and status not in ('queued', 'sending') limit ?)
-       returning id`,
+      `with erased as (
+         update messages set recipient_pii = null, recipient_hash = null, updated_at = now()
+          where id in (select id from messages where account_id = ? and recipient_hash = ? and status not in ('queued', 'sending') limit ?)
+         returning id),
+       bodies_gone as (delete from message_bodies b using erased e where b.message_id = e.id)
+       select id from erased`,
       [row.account_id, hash, DSR_ERASURE_BATCH],
     );
     counts.purged += batch.length;

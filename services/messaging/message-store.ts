@@ -32,10 +32,11 @@ export interface MessageRow {
   createdAt: Date;
 }
 
+/** The columns of a row as the writes take them: the body goes to `message_bodies`, the rest to `messages`. */
 const INSERT_COLUMNS =
   '(id, account_id, direction, kind, recipient_hash, recipient_pii, sender, body, encoding, segments, status, carrier, carrier_message_id, campaign_id, send_before, answers_keyword, next_attempt_at, created_at, updated_at)';
+const MESSAGE_COLUMNS = INSERT_COLUMNS.replace(' body,', '');
 const INSERT_COLUMN_COUNT = INSERT_COLUMNS.split(',').length;
-const ROW_PLACEHOLDERS = `(${Array(INSERT_COLUMN_COUNT).fill('?').join(', ')})`;
 
 function rowValues(r: MessageRow): unknown[] {
   const queued = r.status === 'queued';
@@ -62,10 +63,32 @@ function rowValues(r: MessageRow): unknown[] {
   ];
 }
 
+/**
+ * One statement writing both halves of each row of `v` (a CTE of INSERT_COLUMNS): the message where
+ * `where` holds (and, with `onConflict`, is new), then the body of each message written. Returns the ids written.
+ */
+function insertBothSql(v: string, where = 'true', onConflict = ''): string {
+  return `${v},
+     written as (insert into messages ${MESSAGE_COLUMNS} select ${MESSAGE_COLUMNS.slice(1, -1)} from v where ${where}${onConflict} returning id)
+     insert into message_bodies (message_id, account_id, body, created_at)
+     select v.id, v.account_id, v.body, v.created_at from v join written w on w.id = v.id
+     returning message_id as id`;
+}
+
+/** `values` rows with each placeholder cast to its column's type (a CTE does not infer them from the table). */
+function typedTuples(rowCount: number, placeholder: (r: number, c: number) => string): string {
+  return Array.from({ length: rowCount }, (_, r) => `(${INSERT_COLUMN_TYPES.map((type, c) => `${placeholder(r, c)}::${type}`).join(', ')})`).join(
+    ', ',
+  );
+}
+
 /** Messages written inside the caller's transaction (keyword replies), in one statement. */
 export async function insertMessages(em: EntityManager, rows: MessageRow[]): Promise<void> {
   if (rows.length === 0) return;
-  await em.execute(`insert into messages ${INSERT_COLUMNS} values ${rows.map(() => ROW_PLACEHOLDERS).join(', ')}`, rows.flatMap(rowValues));
+  await em.execute(
+    insertBothSql(`with v ${INSERT_COLUMNS} as (values ${typedTuples(rows.length, () => '?')})`),
+    rows.flatMap(rowValues),
+  );
 }
 
 /** Most rows one pooled insert takes: 19 parameters each, under Postgres's 65,535 per statement. */
@@ -125,7 +148,7 @@ export async function insertMessagesPooled(
   if (rows.length === 0) return new Set();
   if (rows.length > POOLED_INSERT_MAX_ROWS) throw new Error(`insertMessagesPooled takes at most ${POOLED_INSERT_MAX_ROWS} rows`);
   const width = INSERT_COLUMN_COUNT;
-  const tuples = rows.map((_, r) => `(${INSERT_COLUMN_TYPES.map((type, c) => `$${r * width + c + 1}::${type}`).join(', ')})`);
+  const tuples = typedTuples(rows.length, (r, c) => `$${r * width + c + 1}`);
   const onConflict = options.ignoreExisting ? ' on conflict (id) do nothing' : '';
   const claims = options.claims ?? [];
   const c = rows.length * width;
@@ -144,12 +167,12 @@ export async function insertMessagesPooled(
         where k.account_id = claims.account_id and k.key = claims.key and k.claim_id = claims.claim_id and k.status_code is null
           and exists (select 1 from accounts a where a.id = claims.account_id and a.status = 'active')
        returning claims.message_id
-     )
-     insert into messages ${INSERT_COLUMNS}
-     select v.* from (values ${tuples.join(', ')}) as v ${INSERT_COLUMNS}
-      where exists (select 1 from accounts a where a.id = v.account_id and a.status = 'active')
-        and (v.id not in (select message_id from claims) or v.id in (select message_id from completed))${onConflict}
-     returning id`,
+     ${insertBothSql(
+       `, v ${INSERT_COLUMNS} as (values ${tuples})`,
+       `exists (select 1 from accounts a where a.id = v.account_id and a.status = 'active')
+        and (v.id not in (select message_id from claims) or v.id in (select message_id from completed))`,
+       onConflict,
+     )}`,
     values: [
       ...rows.flatMap(rowValues),
       claims.map((x) => x.messageId),
@@ -166,9 +189,18 @@ export async function insertMessagesPooled(
  * another event id is not stored twice). Returns whether it was new.
  */
 export async function insertInboundOnce(em: EntityManager, row: MessageRow): Promise<boolean> {
+  // A month-partitioned table cannot hold a unique index on the carrier's id: a transaction lock on it
+  // serialises two deliveries of the same message, and the insert (its own statement, so its snapshot
+  // is taken after the lock) finds the first.
+  await em.execute(`select pg_advisory_xact_lock(hashtextextended(?::text || ':' || ?::text, 0))`, [
+    row.carrier ?? '',
+    row.carrierMessageId ?? '',
+  ]);
   const inserted = await em.execute<{ id: string }[]>(
-    `insert into messages ${INSERT_COLUMNS} values ${ROW_PLACEHOLDERS}
-     on conflict (carrier, carrier_message_id) where carrier_message_id is not null do nothing returning id`,
+    insertBothSql(
+      `with v ${INSERT_COLUMNS} as (values ${typedTuples(1, () => '?')})`,
+      'not exists (select 1 from messages m where m.carrier = v.carrier and m.carrier_message_id = v.carrier_message_id)',
+    ),
     rowValues(row),
   );
   return inserted.length > 0;

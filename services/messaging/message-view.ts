@@ -24,7 +24,7 @@ export function toAttemptView(a: MessageAttempt) {
  */
 export function toMessageView(m: Message, dataKey: DataKey, price: MessagePrice | null, attempts?: MessageAttempt[]) {
   const other = m.recipientPii ? openField(dataKey, { purpose: RECIPIENT_PURPOSE, rowId: m.id }, m.recipientPii).toString('utf8') : null;
-  const body = m.body && !m.bodyPurgedAt ? openField(dataKey, { purpose: BODY_PURPOSE, rowId: m.id }, m.body).toString('utf8') : null;
+  const body = m.body ? openField(dataKey, { purpose: BODY_PURPOSE, rowId: m.id }, m.body).toString('utf8') : null;
   return renderMessage(m, { other, body }, price, attempts);
 }
 

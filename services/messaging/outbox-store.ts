@@ -1,7 +1,7 @@
 import type { Pool } from 'pg';
 import type { CarrierId } from '../../providers/sms/carrier';
 import { withPgTransaction } from '../../db/pg-pool';
-import { uuidv7 } from '../../lib/ids';
+import { uuidv7, uuidv7SameTimeAs } from '../../lib/ids';
 import type { DispatchStatusEvents } from './dispatch-status-events';
 import { statusRankSql, statusRank } from './message-status';
 import { SENDING_SUSPENDED_SQL, SUSPENSION_RECHECK_MS } from '../billing/sending-suspension';
@@ -240,7 +240,7 @@ export function prepareSend(pool: Pool, events: DispatchStatusEvents, input: Pre
       .map((r) => r.id);
     if (sendIds.length === 0) return { lost, suppressed, windowClosed, spendCapped, suspended, earlier, toSend: [] };
 
-    const attemptIds = sendIds.map(() => uuidv7());
+    const attemptIds = sendIds.map(uuidv7SameTimeAs);
     const rows = await client.query<{
       attempt_id: string;
       id: string;
@@ -255,8 +255,8 @@ export function prepareSend(pool: Pool, events: DispatchStatusEvents, input: Pre
          select a.attempt_id, m.id, m.account_id, $3, 'pending', $4, $5
            from unnest($1::uuid[], $2::uuid[]) as a(message_id, attempt_id) join messages m on m.id = a.message_id
          returning id, message_id)
-       select f.id as attempt_id, m.id, m.account_id, m.sender, m.recipient_pii, m.body, m.send_before
-         from fresh f join messages m on m.id = f.message_id`,
+       select f.id as attempt_id, m.id, m.account_id, m.sender, m.recipient_pii, b.body, m.send_before
+         from fresh f join messages m on m.id = f.message_id join message_bodies b on b.message_id = f.message_id`,
       [sendIds, attemptIds, input.carrier, input.sendId, now],
     );
     const toSend = rows.rows.map((r) => ({
@@ -444,12 +444,12 @@ export async function loadAttemptsToReconcile(pool: Pool, attemptIds: string[]):
     claimed: string[];
   }>(
     `select a.id, a.message_id, a.account_id, a.carrier, a.outcome, a.carrier_message_id, a.created_at,
-            (a.reconcile_after is null or a.reconcile_after <= now()) as due, m.sender, m.recipient_pii, m.body,
+            (a.reconcile_after is null or a.reconcile_after <= now()) as due, m.sender, m.recipient_pii, b.body,
             array(select distinct x.carrier_message_id
                     from messages xm join message_attempts x on x.message_id = xm.id
                    where xm.account_id = m.account_id and xm.recipient_hash = m.recipient_hash
                      and x.carrier = a.carrier and x.carrier_message_id is not null and x.id <> a.id) as claimed
-       from message_attempts a join messages m on m.id = a.message_id
+       from message_attempts a join messages m on m.id = a.message_id left join message_bodies b on b.message_id = a.message_id
       where a.id = any($1::uuid[])`,
     [attemptIds],
   );

@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { DateTime } from 'luxon';
 import { auditCutPoint, checkpointAuditHead, cutAuditPrefix } from '../audit-log';
 import type { IdempotencyStore } from '../idempotency/idempotency-store';
+import { dropExpiredMessagePartitions, ensureMessagePartitions } from './message-partitions';
 import { RETENTION, type PurgedClass } from './retention-policy';
 
 /** Rows per statement: every purge is a series of short, bounded statements. */
@@ -21,22 +22,28 @@ const rowsOf = async (em: EntityManager, sql: string, params: unknown[]) => (awa
  * of several tables is a list of batches, children first, each run until it comes back short.
  */
 const BATCHES: Record<Exclude<PurgedClass, 'idempotencyKeys' | 'auditLog'>, Batch | Batch[]> = {
+  // Row by row, what no partition drop took (the month the cutoff falls in, the default partition).
   // Queued or sending messages are left alone: they still need their body to go out.
   messageBodies: (em, cutoff, limit) =>
     rowsOf(
       em,
-      `update messages set body = null, body_purged_at = now(), updated_at = now()
-       where id in (select id from messages where body is not null and created_at <= ? and status not in ('queued', 'sending')
-                    limit ? for update skip locked)
-       returning id`,
+      `delete from message_bodies where message_id in
+         (select b.message_id from message_bodies b join messages m on m.id = b.message_id
+           where b.created_at <= ? and m.status not in ('queued', 'sending') limit ? for update of b skip locked)
+       returning message_id`,
       [cutoff, limit],
     ),
+  // Bodies and attempts have no cascading key to their message: they go in the same statement.
   messageMetadata: (em, cutoff, limit) =>
     rowsOf(
       em,
-      `delete from messages where id in
-         (select id from messages where created_at <= ? and status not in ('queued', 'sending') limit ? for update skip locked)
-       returning id`,
+      `with gone as (
+         delete from messages where id in
+           (select id from messages where created_at <= ? and status not in ('queued', 'sending') limit ? for update skip locked)
+         returning id),
+       attempts_gone as (delete from message_attempts a using gone g where a.message_id = g.id),
+       bodies_gone as (delete from message_bodies b using gone g where b.message_id = g.id)
+       select id from gone`,
       [cutoff, limit],
     ),
   stagedImportRows: (em, cutoff, limit) =>
@@ -157,6 +164,11 @@ export async function purgeRetentionClass(
   if (cls === 'auditLog') return purgeAuditLog(em, cutoff, onBatch);
   const batches = BATCHES[cls];
   let purged = 0;
+  // The daily run also keeps the coming months' partitions made (by the clock, not the run's `asOf`).
+  if (cls === 'messageMetadata') await ensureMessagePartitions(em, new Date());
+  if (cls === 'messageBodies' || cls === 'messageMetadata') {
+    purged = await dropExpiredMessagePartitions(em, cls === 'messageBodies' ? 'bodies' : 'metadata', cutoff, onBatch);
+  }
   for (const batch of Array.isArray(batches) ? batches : [batches]) {
     for (;;) {
       const n = await batch(em, cutoff, RETENTION_BATCH);

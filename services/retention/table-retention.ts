@@ -24,7 +24,8 @@ export const TABLE_RETENTION: Readonly<Record<string, readonly RetentionClass[]>
   recipient_restrictions: ['accountData'],
   subprocessor_objections: ['accountData'],
   // Messages: the body after 90 days, the row after 24 months; attempts go with their message.
-  messages: ['messageBodies', 'messageMetadata'],
+  messages: ['messageMetadata'],
+  message_bodies: ['messageBodies', 'messageMetadata'],
   message_attempts: ['messageMetadata'],
   opt_outs: ['optOuts'],
   audit_log: ['auditLog'],

@@ -31,7 +31,17 @@ const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
  * Tables with an (account_id, id) index: a batch takes the next `limit` ids after the cursor and
  * applies `action` (a `delete from t using batch` or an `update t ... from batch`).
  */
-function byAccountId(name: string, table: string, mode: DeletionStep['mode'], action: string, filter = 'true'): DeletionStep {
+/** A CTE beside a batch of messages: their bodies go in the same statement (message_bodies has no cascading key). */
+const BODIES_OF_BATCH_GO = 'bodies_gone as (delete from message_bodies x using batch b where x.message_id = b.id),';
+
+function byAccountId(
+  name: string,
+  table: string,
+  mode: DeletionStep['mode'],
+  action: string,
+  filter = 'true',
+  alongside = '',
+): DeletionStep {
   return {
     name,
     table,
@@ -41,7 +51,7 @@ function byAccountId(name: string, table: string, mode: DeletionStep['mode'], ac
       const { rows } = await client.query<{ n: number; last: string | null }>(
         `with batch as (
            select id from ${table} where account_id = $1 and id > $2::uuid and ${filter} order by id limit $3
-         ), done as (${action} returning 1)
+         ), ${alongside} done as (${action} returning 1)
          select (select count(*)::int from done) as n, (select id::text from batch order by id desc limit 1) as last`,
         [accountId, cursor ?? ZERO_UUID, limit],
       );
@@ -212,18 +222,18 @@ export const DELETION_STEPS: readonly DeletionStep[] = [
     { table: 'webhook_endpoints', column: 'endpoint_id' },
     { column: 'event_id', type: 'uuid' },
   ),
-  // Inbound messages are the recipients' own words and number: gone entirely (their attempts cascade).
-  byAccountId('inbound_messages', 'messages', 'delete', deleteById('messages'), `direction = 'inbound'`),
+  // Inbound messages are the recipients' own words and number: gone entirely, with their bodies.
+  byAccountId('inbound_messages', 'messages', 'delete', deleteById('messages'), `direction = 'inbound'`, BODIES_OF_BATCH_GO),
   // Outbound messages keep their metadata (status, timestamps, carrier, segments: billing and
   // disputes) but lose the recipient and the body.
   byAccountId(
     'message_recipients_and_bodies',
     'messages',
     'scrub',
-    `update messages t set recipient_hash = null, recipient_pii = null, body = null,
-       body_purged_at = coalesce(t.body_purged_at, now()), claim_token = null
+    `update messages t set recipient_hash = null, recipient_pii = null, claim_token = null
      from batch b where t.id = b.id`,
     `direction = 'outbound'`,
+    BODIES_OF_BATCH_GO,
   ),
   // Data subject requests stay as the record that they were answered, without who or what they were about.
   byParent(
@@ -331,7 +341,8 @@ export const PERSONAL_ROWS: Readonly<Record<string, string>> = {
   campaigns: 'select count(*)::bigint from campaigns where account_id = $1',
   campaign_recipients: 'select count(*)::bigint from campaign_recipients where account_id = $1',
   messages: `select count(*)::bigint from messages where account_id = $1
-               and (direction = 'inbound' or recipient_hash is not null or recipient_pii is not null or body is not null)`,
+               and (direction = 'inbound' or recipient_hash is not null or recipient_pii is not null)`,
+  message_bodies: 'select count(*)::bigint from message_bodies where account_id = $1',
   webhook_endpoints: 'select count(*)::bigint from webhook_endpoints where account_id = $1',
   webhook_deliveries: 'select count(*)::bigint from webhook_deliveries where account_id = $1',
   webhook_delivery_attempts:

@@ -213,6 +213,7 @@ export async function scanDatabase(pool: Pool, accountId: string, hashes: Buffer
   const { rows: columns } = await pool.query<{ table_name: string; column_name: string; data_type: string }>(
     `select c.table_name, c.column_name, c.data_type from information_schema.columns c
        join information_schema.tables t on t.table_schema = c.table_schema and t.table_name = c.table_name and t.table_type = 'BASE TABLE'
+       join pg_class pc on pc.relname = c.table_name and pc.relnamespace = 'public'::regnamespace and not pc.relispartition
       where c.table_schema = 'public' order by c.table_name, c.ordinal_position`,
   );
   const hits: string[] = [];
