@@ -119,7 +119,7 @@ describe('what the product does itself for a data subject request', () => {
     expect((await request(h.app).get(`/v1/contacts/${contactId}`).set(acct.auth)).status).toBe(404);
     expect(await sql('select 1 from list_memberships where contact_id = ?', [contactId])).toHaveLength(0);
     const msgs = await sql<{ id: string; body: Buffer | null; recipient_pii: Buffer | null; status: string }>(
-      'select id, body, recipient_pii, status from messages where account_id = ? order by id',
+      'select m.id, b.body, m.recipient_pii, m.status from messages m left join message_bodies b on b.message_id = m.id where m.account_id = ? order by m.id',
       [acct.accountId],
     );
     const byId = new Map(msgs.map((m) => [m.id, m]));
@@ -190,8 +190,10 @@ describe('what the product does itself for a data subject request', () => {
     await messagesTo(acct, phone, ['delivered', 'queued']);
     // A reply from the subject, as the carrier webhook stores it.
     await sql(
-      `insert into messages (id, account_id, direction, kind, recipient_hash, sender, body, encoding, segments, status, created_at, updated_at)
-       values (?, ?, 'inbound', 'inbound', ?, ?, ?, 'GSM-7', 1, 'received', now(), now())`,
+      `with m as (
+         insert into messages (id, account_id, direction, kind, recipient_hash, sender, encoding, segments, status, created_at, updated_at)
+         values (?, ?, 'inbound', 'inbound', ?, ?, 'GSM-7', 1, 'received', now(), now()) returning id, account_id, created_at)
+       insert into message_bodies (message_id, account_id, body, created_at) select id, account_id, ?, created_at from m`,
       [uuidv7(), acct.accountId, hashOf(phone), sender, randomBytes(40)],
     );
     const [untouched] = await messagesTo(acct, other, ['delivered']);
@@ -235,7 +237,7 @@ describe('what the product does itself for a data subject request', () => {
       return (pendingActivities ?? []).some((a) => a.lastFailure?.applicationFailureInfo?.type === 'ErasureWaitsForSend');
     });
     const [waiting] = await sql<{ recipient_hash: Buffer | null; body: Buffer | null }>(
-      'select recipient_hash, body from messages where id = ?',
+      'select m.recipient_hash, b.body from messages m left join message_bodies b on b.message_id = m.id where m.id = ?',
       [sending],
     );
     expect(waiting!.recipient_hash!.equals(hashOf(phone))).toBe(true);
@@ -244,7 +246,7 @@ describe('what the product does itself for a data subject request', () => {
     const done = await request(h.app).get(`/v1/data-subject-requests/${res.body.id}`).set(acct.auth);
     expect(done.body).toMatchObject({ status: 'completed', outcome: { action: 'erased', messagesPurged: 2, messagesSuppressed: 0 } });
     const rows = await sql<{ id: string; recipient_hash: Buffer | null; body: Buffer | null }>(
-      'select id, recipient_hash, body from messages where account_id = ? order by id',
+      'select m.id, m.recipient_hash, b.body from messages m left join message_bodies b on b.message_id = m.id where m.account_id = ? order by m.id',
       [acct.accountId],
     );
     expect(rows).toEqual([delivered!, sending!].sort().map((id) => ({ id, recipient_hash: null, body: null })));

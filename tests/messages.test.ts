@@ -95,7 +95,8 @@ describe('POST /v1/messages', () => {
       due: boolean;
       row_text: string;
     }>(
-      `select recipient_hash, recipient_pii, body, status, next_attempt_at <= now() as due, m::text as row_text from messages m where id = ?`,
+      `select m.recipient_hash, m.recipient_pii, b.body, m.status, m.next_attempt_at <= now() as due, m::text || b::text as row_text
+         from messages m join message_bodies b on b.message_id = m.id where m.id = ?`,
       [res.body.id],
     );
     expect(row!.status).toBe('queued');
@@ -269,7 +270,8 @@ describe('GET /v1/messages', () => {
          (gen_random_uuid(), ?, ?, 'twilio', 'accepted', null, now() - interval '1 second', now())`,
       [id, acct.accountId, id, acct.accountId],
     );
-    await sql(`update messages set status = 'sent', carrier = 'twilio', body = null, body_purged_at = now() where id = ?`, [id]);
+    await sql(`update messages set status = 'sent', carrier = 'twilio' where id = ?`, [id]);
+    await sql(`delete from message_bodies where message_id = ?`, [id]);
     const got = await request(h.app).get(`/v1/messages/${id}`).set(acct.auth);
     expect(got.body).toMatchObject({ status: 'sent', carrier: 'twilio', body: null });
     expect(

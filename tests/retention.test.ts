@@ -54,9 +54,10 @@ async function message(createdAt: Date, status = 'delivered', id = uuidv7()): Pr
   return id;
 }
 const messageState = async (id: string) => {
-  const [row] = await sql<{ body: boolean }>('select exists (select 1 from message_bodies b where b.message_id = m.id) as body from messages m where m.id = ?', [
-    id,
-  ]);
+  const [row] = await sql<{ body: boolean }>(
+    'select exists (select 1 from message_bodies b where b.message_id = m.id) as body from messages m where m.id = ?',
+    [id],
+  );
   return row ? { body: row.body } : 'deleted';
 };
 
@@ -112,16 +113,16 @@ describe('retention classes (SPEC §2), purged as of a moment', () => {
     const monthStart = (asOf: Date, monthsBack: number) =>
       DateTime.fromJSDate(asOf, { zone: 'utc' }).startOf('month').minus({ months: monthsBack }).toJSDate();
     const suffix = (month: Date) => DateTime.fromJSDate(month, { zone: 'utc' }).toFormat('yyyyMM');
-    const tableExists = async (name: string) => (await sql<{ t: string | null }>('select to_regclass(?)::text as t', [name]))[0]!.t !== null;
+    const tableExists = async (name: string) =>
+      (await sql<{ t: string | null }>('select to_regclass(?)::text as t', [name]))[0]!.t !== null;
     const makeMonth = (month: Date) => sql('select ensure_message_partitions(?, ?)', [month, month]);
     /** A message whose id (so its partition) is of the moment it was created. */
     const at = (createdAt: Date, status = 'delivered') => message(createdAt, status, uuidv7(createdAt.getTime()));
     const attempt = (messageId: string, id = uuidv7SameTimeAs(messageId)) =>
-      sql(`insert into message_attempts (id, message_id, account_id, carrier, outcome, created_at) values (?, ?, ?, 'telnyx', 'accepted', now())`, [
-        id,
-        messageId,
-        accountId,
-      ]);
+      sql(
+        `insert into message_attempts (id, message_id, account_id, carrier, outcome, created_at) values (?, ?, ?, 'telnyx', 'accepted', now())`,
+        [id, messageId, accountId],
+      );
 
     it('bodies: a month past 90 days is dropped (its messages stay), the month the cutoff falls in goes row by row; a second run drops nothing', async () => {
       const asOf = new Date();
@@ -190,7 +191,10 @@ describe('retention classes (SPEC §2), purged as of a moment', () => {
       for (const n of [4, 5, 7]) expect(await tableExists(`messages_p${suffix(ahead(n))}`)).toBe(true);
       expect(await tableExists(`message_attempts_p${suffix(ahead(6))}`)).toBe(true);
       expect(await messageState(early)).toEqual({ body: true });
-      expect(await ensureMessagePartitions(deps.orm.em.fork(), ahead(5))).toEqual([`messages_p${suffix(ahead(6))}`, `message_bodies_p${suffix(ahead(6))}`]);
+      expect(await ensureMessagePartitions(deps.orm.em.fork(), ahead(5))).toEqual([
+        `messages_p${suffix(ahead(6))}`,
+        `message_bodies_p${suffix(ahead(6))}`,
+      ]);
       expect(await tableExists(`usage_events_p${suffix(ahead(8))}`)).toBe(true);
     });
   });

@@ -54,11 +54,15 @@ describe('worker killed mid-deletion', () => {
         [acct.accountId, CONTACTS],
       );
       await h.deps.pgPool.query(
-        `insert into messages (id, account_id, direction, kind, recipient_hash, recipient_pii, sender, body, encoding, segments, status,
-                             created_at, updated_at)
-       select gen_random_uuid(), $1::uuid, 'outbound', 'api', decode(md5($1::text || i::text) || md5(i::text), 'hex'), decode(md5(i::text), 'hex'),
-              '+14155550100', decode(md5((i * 3)::text), 'hex'), 'GSM-7', 1, 'delivered', now(), now()
-         from generate_series(1, $2::int) i`,
+        `with m as (
+         insert into messages (id, account_id, direction, kind, recipient_hash, recipient_pii, sender, encoding, segments, status,
+                               created_at, updated_at)
+         select gen_random_uuid(), $1::uuid, 'outbound', 'api', decode(md5($1::text || i::text) || md5(i::text), 'hex'), decode(md5(i::text), 'hex'),
+                '+14155550100', 'GSM-7', 1, 'delivered', now(), now()
+           from generate_series(1, $2::int) i
+         returning id, account_id, created_at)
+       insert into message_bodies (message_id, account_id, body, created_at)
+       select id, account_id, decode(md5(id::text), 'hex'), created_at from m`,
         [acct.accountId, MESSAGES],
       );
 

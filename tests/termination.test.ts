@@ -227,9 +227,10 @@ describe('account termination at the real 30 days', () => {
     // Kept: the opt-out as its hash, the messages' metadata, the audit trail.
     const optOut = await pool().query('select phone_hash, phone_pii from opt_outs where account_id = $1', [acct.accountId]);
     expect(optOut.rows).toEqual([{ phone_hash: hashes[3], phone_pii: null }]);
-    const messages = await pool().query('select status, segments, recipient_hash, body from messages where account_id = $1', [
-      acct.accountId,
-    ]);
+    const messages = await pool().query(
+      'select m.status, m.segments, m.recipient_hash, b.body from messages m left join message_bodies b on b.message_id = m.id where m.account_id = $1',
+      [acct.accountId],
+    );
     expect(messages.rows).toEqual([{ status: 'failed', segments: 1, recipient_hash: null, body: null }]);
 
     // Crypto-shredding: no process can open the old ciphertexts, whatever it had cached.

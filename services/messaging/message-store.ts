@@ -77,18 +77,16 @@ function insertBothSql(v: string, where = 'true', onConflict = ''): string {
 
 /** `values` rows with each placeholder cast to its column's type (a CTE does not infer them from the table). */
 function typedTuples(rowCount: number, placeholder: (r: number, c: number) => string): string {
-  return Array.from({ length: rowCount }, (_, r) => `(${INSERT_COLUMN_TYPES.map((type, c) => `${placeholder(r, c)}::${type}`).join(', ')})`).join(
-    ', ',
-  );
+  return Array.from(
+    { length: rowCount },
+    (_, r) => `(${INSERT_COLUMN_TYPES.map((type, c) => `${placeholder(r, c)}::${type}`).join(', ')})`,
+  ).join(', ');
 }
 
 /** Messages written inside the caller's transaction (keyword replies), in one statement. */
 export async function insertMessages(em: EntityManager, rows: MessageRow[]): Promise<void> {
   if (rows.length === 0) return;
-  await em.execute(
-    insertBothSql(`with v ${INSERT_COLUMNS} as (values ${typedTuples(rows.length, () => '?')})`),
-    rows.flatMap(rowValues),
-  );
+  await em.execute(insertBothSql(`with v ${INSERT_COLUMNS} as (values ${typedTuples(rows.length, () => '?')})`), rows.flatMap(rowValues));
 }
 
 /** Most rows one pooled insert takes: 19 parameters each, under Postgres's 65,535 per statement. */
@@ -167,7 +165,7 @@ export async function insertMessagesPooled(
         where k.account_id = claims.account_id and k.key = claims.key and k.claim_id = claims.claim_id and k.status_code is null
           and exists (select 1 from accounts a where a.id = claims.account_id and a.status = 'active')
        returning claims.message_id
-     ${insertBothSql(
+     )${insertBothSql(
        `, v ${INSERT_COLUMNS} as (values ${tuples})`,
        `exists (select 1 from accounts a where a.id = v.account_id and a.status = 'active')
         and (v.id not in (select message_id from claims) or v.id in (select message_id from completed))`,

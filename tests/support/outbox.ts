@@ -39,11 +39,14 @@ export async function insertQueuedMessages(deps: ServiceDeps, specs: QueuedMessa
       ids.push(id);
     }
     await deps.pgPool.query(
-      `insert into messages (id, account_id, direction, kind, recipient_hash, recipient_pii, sender, body, encoding, segments, status,
-                             next_attempt_at, created_at, updated_at)
-       select r.id, r.account_id, 'outbound', r.kind, r.hash, r.pii, r.sender, r.body, 'GSM-7', 1, 'queued', now(), now(), now()
-         from unnest($1::uuid[], $2::uuid[], $3::text[], $4::bytea[], $5::bytea[], $6::text[], $7::bytea[])
-              as r(id, account_id, kind, hash, pii, sender, body)`,
+      `with r as (
+         select * from unnest($1::uuid[], $2::uuid[], $3::text[], $4::bytea[], $5::bytea[], $6::text[], $7::bytea[])
+              as r(id, account_id, kind, hash, pii, sender, body)),
+       m as (
+         insert into messages (id, account_id, direction, kind, recipient_hash, recipient_pii, sender, encoding, segments, status,
+                               next_attempt_at, created_at, updated_at)
+         select r.id, r.account_id, 'outbound', r.kind, r.hash, r.pii, r.sender, 'GSM-7', 1, 'queued', now(), now(), now() from r)
+       insert into message_bodies (message_id, account_id, body, created_at) select r.id, r.account_id, r.body, now() from r`,
       [
         rows.map((r) => r.id),
         rows.map((r) => r.accountId),
