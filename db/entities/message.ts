@@ -56,7 +56,7 @@ export const MessageSchema = new EntitySchema<Message>({
       columnType: 'bytea',
       nullable: true,
       persist: false,
-      formula: (table) => `(select b.body from message_bodies b where b.message_id = ${table}.id)`,
+      formula: (table) => `(select b.body from message_bodies b where b.message_id = ${table.alias}.id)`,
     },
     encoding: { type: 'text' },
     segments: { type: 'integer' },
