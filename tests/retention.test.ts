@@ -180,6 +180,26 @@ describe('retention classes (SPEC §2), purged as of a moment', () => {
       expect(await purge('messageMetadata', asOf)).toBe(0);
     });
 
+    it('a month whose table is in use (a long read holds its lock) is not waited for: after a second its rows go row by row', async () => {
+      const asOf = new Date();
+      await purge('messageMetadata', asOf);
+      const month = monthStart(asOf, 28);
+      await makeMonth(month);
+      const old = await at(new Date(month.getTime() + HOUR));
+      const reader = new PgClient({ connectionString: ownerUrl });
+      await reader.connect();
+      try {
+        await reader.query('begin');
+        await reader.query('select count(*) from messages');
+        expect(await purge('messageMetadata', asOf)).toBe(1);
+        expect(await tableExists(`messages_p${suffix(month)}`)).toBe(true);
+        expect(await messageState(old)).toBe('deleted');
+      } finally {
+        await reader.query('rollback');
+        await reader.end();
+      }
+    });
+
     it('months are made ahead; a month whose range already has rows in the default partition is left there and reported', async () => {
       const now = new Date();
       const ahead = (n: number) => monthStart(now, -n);

@@ -198,7 +198,8 @@ const PARTITION_FUNCTIONS = `
     name text;
     skipped text[] := '{}';
   begin
-    perform set_config('lock_timeout', '5s', true);
+    -- Creating a partition locks its parent: sends wait behind the request, so it gives up quickly.
+    perform set_config('lock_timeout', '1s', true);
     while m <= date_trunc('month', through_ts at time zone 'UTC') loop
       foreach t in array array['messages', 'message_bodies', 'message_attempts', 'usage_events'] loop
         name := t || '_p' || to_char(m, 'YYYYMM');
@@ -206,8 +207,9 @@ const PARTITION_FUNCTIONS = `
           begin
             execute format('create table %I partition of %I for values from (%L) to (%L)', name, t,
               uuid_v7_floor(m at time zone 'UTC'), uuid_v7_floor((m + interval '1 month') at time zone 'UTC'));
-          exception when check_violation then
-            -- The default partition already holds rows of this month: they stay there.
+          exception when check_violation or lock_not_available then
+            -- The default partition already holds rows of this month (they stay there), or the lock
+            -- was not had within the timeout (the next run tries again).
             skipped := skipped || name;
           end;
         end if;
@@ -232,7 +234,8 @@ const PARTITION_FUNCTIONS = `
   begin
     if what not in ('bodies', 'metadata') then raise exception 'drop_message_partition: unknown kind %', what; end if;
     if (m + interval '1 month') at time zone 'UTC' > cutoff then return null; end if;
-    perform set_config('lock_timeout', '5s', true);
+    -- Dropping locks the parent: sends wait behind the request, so it gives up quickly (null: row by row).
+    perform set_config('lock_timeout', '1s', true);
     if to_regclass('messages' || suffix) is not null then
       execute format('select exists (select 1 from %1$I where status = ''queued'') or exists (select 1 from %1$I where status = ''sending'')
           or exists (select 1 from %1$I where created_at > $1)', 'messages' || suffix) into blocked using cutoff;
@@ -252,6 +255,8 @@ const PARTITION_FUNCTIONS = `
     -- Attempts written before their ids carried the message's time may sit in another month.
     delete from message_attempts where message_id >= lo and message_id < hi;
     return n;
+  exception when lock_not_available then
+    return null;
   end $$;
 
   revoke execute on function ensure_message_partitions(timestamptz, timestamptz) from public;
