@@ -6,9 +6,15 @@
  * server, real Postgres) deletes it. Measured: from the request to the deletion certificate.
  * Meanwhile another account's client calls GET /v1/account in a loop (p99 reported).
  *
+ * Messages get UUIDv7 ids of the seeding time, as the product makes them, so they land in the current
+ * month's partition; each one's sealed body is a row of message_bodies with the same created_at.
+ *
  * Same run, `delete_floor_rows_per_s`: a plain batched DELETE (5,000 rows a statement, by id) of the
- * same rows in scratch copies of both tables (same columns and indexes). `ratio` = our rows/s over
- * the floor's. The last stdout line is one JSON object; everything else goes to stderr.
+ * same rows in plain (unpartitioned) scratch copies of contacts, messages and message_bodies (same
+ * columns and indexes), each batch of messages taking its bodies in the same statement, as the
+ * deletion does (message_bodies has no cascading key). Rows counted, here and for the product:
+ * contacts and messages. `ratio` = our rows/s over the floor's. The last stdout line is one JSON
+ * object; everything else goes to stderr.
  */
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -29,6 +35,8 @@ import { buildProduct, BUILD_FIELD } from './product-build';
 const CONTACTS = Number(process.env.BENCH_CONTACTS ?? 1_000_000);
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 2_000_000);
 const FLOOR_BATCH = 5000;
+/** The seeded tables, copied for the floor. */
+const FLOOR_TABLES = ['contacts', 'messages', 'message_bodies'] as const;
 const PROBE_INTERVAL_MS = 20;
 
 const log = (msg: string) => process.stderr.write(`[bench:deletion] ${msg}\n`);
@@ -91,42 +99,58 @@ async function seed(pool: Pool, accountId: string): Promise<void> {
       [accountId, from, Math.min(CONTACTS, from + 100_000) - 1],
     );
   }
+  // Ids: UUIDv7 of now (48-bit ms prefix, then a random v4 tail with its version nibble set to 7).
   for (let from = 0; from < MESSAGES; from += 100_000) {
     await pool.query(
-      `insert into messages (id, account_id, direction, kind, recipient_hash, recipient_pii, sender, body, encoding, segments, status,
-                             carrier, created_at, sent_at, delivered_at, updated_at)
-       select gen_random_uuid(), $1::uuid, 'outbound', 'api', decode(md5($1::text || (i % $4)::text) || md5((i % $4)::text || $1::text), 'hex'),
-              decode(repeat(md5(i::text), 2), 'hex'), '+14155550100', decode(repeat(md5((i * 7)::text), 3), 'hex'),
-              'GSM-7', 1, 'delivered', 'telnyx', now(), now(), now(), now()
-         from generate_series($2::int, $3::int) i`,
+      `with rows as (
+         select i, overlay(overlay(replace(gen_random_uuid()::text, '-', '')
+                  placing lpad(to_hex(floor(extract(epoch from now()) * 1000)::bigint), 12, '0') from 1 for 12)
+                  placing '7' from 13 for 1)::uuid as id
+           from generate_series($2::int, $3::int) i
+       ), m as (
+         insert into messages (id, account_id, direction, kind, recipient_hash, recipient_pii, sender, encoding, segments, status,
+                               carrier, created_at, sent_at, delivered_at, updated_at)
+         select id, $1::uuid, 'outbound', 'api', decode(md5($1::text || (i % $4)::text) || md5((i % $4)::text || $1::text), 'hex'),
+                decode(repeat(md5(i::text), 2), 'hex'), '+14155550100', 'GSM-7', 1, 'delivered', 'telnyx', now(), now(), now(), now()
+           from rows
+       )
+       insert into message_bodies (message_id, account_id, body, created_at)
+       select id, $1::uuid, decode(repeat(md5((i * 7)::text), 3), 'hex'), now() from rows`,
       [accountId, from, Math.min(MESSAGES, from + 100_000) - 1, CONTACTS],
     );
   }
-  await pool.query('analyze contacts');
-  await pool.query('analyze messages');
+  for (const table of FLOOR_TABLES) await pool.query(`analyze ${table}`);
 }
 
-/** A plain batched DELETE of the same rows, in scratch copies with the same columns and indexes. */
+/**
+ * A plain batched DELETE of the same rows, in unpartitioned scratch copies with the same columns and
+ * indexes: contacts, then messages with their bodies in the same statement.
+ */
 async function deleteFloor(pool: Pool, accountId: string): Promise<number> {
   let rows = 0;
-  for (const table of ['contacts', 'messages']) {
+  for (const table of FLOOR_TABLES) {
     await pool.query(`create table floor_${table} (like ${table} including all)`);
     await pool.query(`insert into floor_${table} select * from ${table} where account_id = $1`, [accountId]);
     await pool.query(`analyze floor_${table}`);
   }
+  const batches = {
+    contacts: `delete from floor_contacts where id in (select id from floor_contacts where account_id = $1 order by id limit ${FLOOR_BATCH})`,
+    messages: `with batch as (select id from floor_messages where account_id = $1 order by id limit ${FLOOR_BATCH}),
+                    bodies_gone as (delete from floor_message_bodies x using batch b where x.message_id = b.id)
+               delete from floor_messages where id in (select id from batch)`,
+  };
   const started = performance.now();
-  for (const table of ['contacts', 'messages']) {
+  for (const sql of Object.values(batches)) {
     for (;;) {
-      const res = await pool.query(
-        `delete from floor_${table} where id in (select id from floor_${table} where account_id = $1 order by id limit ${FLOOR_BATCH})`,
-        [accountId],
-      );
+      const res = await pool.query(sql, [accountId]);
       rows += res.rowCount ?? 0;
       if ((res.rowCount ?? 0) < FLOOR_BATCH) break;
     }
   }
   const seconds = (performance.now() - started) / 1000;
-  for (const table of ['contacts', 'messages']) await pool.query(`drop table floor_${table}`);
+  const { rows: left } = await pool.query<{ n: string }>('select count(*) as n from floor_message_bodies');
+  if (Number(left[0]!.n) !== 0) throw new Error(`the floor left ${left[0]!.n} message bodies`);
+  for (const table of FLOOR_TABLES) await pool.query(`drop table floor_${table}`);
   return rows / seconds;
 }
 

@@ -27,9 +27,13 @@ const BATCHES: Record<Exclude<PurgedClass, 'idempotencyKeys' | 'auditLog'>, Batc
   messageBodies: (em, cutoff, limit) =>
     rowsOf(
       em,
+      // Driven by the bodies' own created_at index, each message looked up by its key: a join of the two
+      // tables let the planner merge-join their keys and re-read every purged message on each batch.
       `delete from message_bodies where message_id in
-         (select b.message_id from message_bodies b join messages m on m.id = b.message_id
-           where b.created_at <= ? and m.status not in ('queued', 'sending') limit ? for update of b skip locked)
+         (select b.message_id from message_bodies b
+           where b.created_at <= ?
+             and not exists (select 1 from messages m where m.id = b.message_id and m.status in ('queued', 'sending'))
+           order by b.created_at limit ? for update skip locked)
        returning message_id`,
       [cutoff, limit],
     ),
