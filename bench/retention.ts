@@ -114,13 +114,17 @@ async function remaining(owner: Pool, accountId: string): Promise<Record<string,
   return counts;
 }
 
-/** The partitions of the bench's months that exist (phase 2 makes them; its purge must drop them all). */
-async function benchMonthPartitions(owner: Pool, months: { first: Date; last: Date }): Promise<string[]> {
+/** The partitions of the bench's months that exist: months of messages and attempts, days of bodies (phase 2 makes them; its purge must drop them all). */
+async function benchPartitions(owner: Pool, months: { first: Date; end: Date }): Promise<string[]> {
   const { rows } = await owner.query<{ name: string }>(
     `select c.relname as name from pg_inherits i join pg_class c on c.oid = i.inhrelid
-      where i.inhparent::regclass::text = any ($1) and c.relname ~ '_p[0-9]{6}$'
-        and right(c.relname, 6) between $2 and $3 order by 1`,
-    [TABLES, months.first.toISOString().slice(0, 7).replace('-', ''), months.last.toISOString().slice(0, 7).replace('-', '')],
+      where i.inhparent::regclass::text = any ($1)
+        and ((c.relname ~ '_p[0-9]{6}$' and right(c.relname, 6) >= to_char($2::timestamptz at time zone 'UTC', 'YYYYMM')
+                                        and right(c.relname, 6) < to_char($3::timestamptz at time zone 'UTC', 'YYYYMM'))
+          or (c.relname ~ '_p[0-9]{8}$' and right(c.relname, 8) >= to_char($2::timestamptz at time zone 'UTC', 'YYYYMMDD')
+                                        and right(c.relname, 8) < to_char($3::timestamptz at time zone 'UTC', 'YYYYMMDD')))
+      order by 1`,
+    [TABLES, months.first, months.end],
   );
   return rows.map((r) => r.name);
 }
@@ -191,7 +195,7 @@ async function main(): Promise<void> {
       const metadata = await purge('messageMetadata', name);
       const left = await remaining(owner, accountId);
       if (Object.values(left).some((n) => n !== 0)) throw new Error(`${name}: rows left after the purge: ${JSON.stringify(left)}`);
-      const monthTables = await benchMonthPartitions(owner, months);
+      const monthTables = await benchPartitions(owner, months);
       if (monthTables.length > 0) throw new Error(`${name}: partitions of the purged months left: ${monthTables.join(', ')}`);
       return { loadSeconds, mb, bodies: bodies.seconds, metadata: metadata.seconds };
     };
@@ -206,9 +210,9 @@ async function main(): Promise<void> {
       months.last,
     ]);
     if (rows[0]!.skipped.length > 0) throw new Error(`partitions not made: ${rows[0]!.skipped.join(', ')}`);
-    const made = await benchMonthPartitions(owner, months);
-    if (made.length !== MONTHS * TABLES.length)
-      throw new Error(`expected ${MONTHS * TABLES.length} month partitions, found ${made.join(', ')}`);
+    const made = await benchPartitions(owner, months);
+    const days = Math.round((months.end.getTime() - months.first.getTime()) / 86_400_000);
+    if (made.length !== MONTHS * 2 + days) throw new Error(`expected ${MONTHS * 2 + days} partitions, found ${made.length}`);
     const part = await phase('partition');
 
     const deleteTotal = del.bodies + del.metadata;

@@ -113,6 +113,7 @@ describe('retention classes (SPEC §2), purged as of a moment', () => {
     const monthStart = (asOf: Date, monthsBack: number) =>
       DateTime.fromJSDate(asOf, { zone: 'utc' }).startOf('month').minus({ months: monthsBack }).toJSDate();
     const suffix = (month: Date) => DateTime.fromJSDate(month, { zone: 'utc' }).toFormat('yyyyMM');
+    const daySuffix = (at: Date) => DateTime.fromJSDate(at, { zone: 'utc' }).toFormat('yyyyMMdd');
     const tableExists = async (name: string) =>
       (await sql<{ t: string | null }>('select to_regclass(?)::text as t', [name]))[0]!.t !== null;
     const makeMonth = (month: Date) => sql('select ensure_message_partitions(?, ?)', [month, month]);
@@ -124,7 +125,7 @@ describe('retention classes (SPEC §2), purged as of a moment', () => {
         [id, messageId, accountId],
       );
 
-    it('bodies: a month past 90 days is dropped (its messages stay), the month the cutoff falls in goes row by row; a second run drops nothing', async () => {
+    it('bodies: each day past 90 days is dropped (its messages stay), the day the cutoff falls in goes row by row; a second run drops nothing', async () => {
       const asOf = new Date();
       await purge('messageBodies', asOf); // what earlier tests left
       const cutoff = new Date(asOf.getTime() - 90 * DAY);
@@ -133,17 +134,24 @@ describe('retention classes (SPEC §2), purged as of a moment', () => {
       const inOld = [await at(new Date(old.getTime() + HOUR)), await at(new Date(old.getTime() + 10 * DAY), 'failed')];
       const boundary = await at(new Date(cutoff.getTime() - HOUR));
       const young = await at(new Date(cutoff.getTime() + HOUR));
-      expect(await tableExists(`message_bodies_p${suffix(old)}`)).toBe(true);
+      const cutoffDay = DateTime.fromJSDate(cutoff, { zone: 'utc' }).startOf('day').toJSDate();
+      // The day before the cutoff's: a whole day past it, dropped like the old month's days.
+      const lastWholeDay = new Date(cutoffDay.getTime() - DAY);
+      await makeMonth(lastWholeDay);
+      const dayBefore = await at(new Date(lastWholeDay.getTime() + HOUR));
+      const days = [new Date(old.getTime() + HOUR), new Date(old.getTime() + 10 * DAY), lastWholeDay];
+      for (const day of days) expect(await tableExists(`message_bodies_p${daySuffix(day)}`)).toBe(true);
 
-      expect(await purge('messageBodies', asOf)).toBe(3);
-      expect(await tableExists(`message_bodies_p${suffix(old)}`)).toBe(false);
+      expect(await purge('messageBodies', asOf)).toBe(4);
+      for (const day of days) expect(await tableExists(`message_bodies_p${daySuffix(day)}`)).toBe(false);
+      expect(await messageState(dayBefore)).toEqual({ body: false });
       expect(await tableExists(`messages_p${suffix(old)}`)).toBe(true);
       for (const id of [...inOld, boundary]) expect(await messageState(id)).toEqual({ body: false });
       expect(await messageState(young)).toEqual({ body: true });
       expect(await purge('messageBodies', asOf)).toBe(0);
     });
 
-    it('bodies: a month holding a message still queued is not dropped: its sent messages lose their bodies row by row, the queued one keeps its own', async () => {
+    it('bodies: a day holding a message still queued is not dropped: its sent messages lose their bodies row by row, the queued one keeps its own', async () => {
       const asOf = new Date();
       await purge('messageBodies', asOf);
       const month = monthStart(asOf, 6);
@@ -151,7 +159,8 @@ describe('retention classes (SPEC §2), purged as of a moment', () => {
       const queued = await at(new Date(month.getTime() + HOUR), 'queued');
       const sent = await at(new Date(month.getTime() + 2 * HOUR));
       expect(await purge('messageBodies', asOf)).toBe(1);
-      expect(await tableExists(`message_bodies_p${suffix(month)}`)).toBe(true);
+      expect(await tableExists(`message_bodies_p${daySuffix(month)}`)).toBe(true);
+      expect(await tableExists(`message_bodies_p${daySuffix(new Date(month.getTime() + DAY))}`)).toBe(false);
       expect(await messageState(queued)).toEqual({ body: true });
       expect(await messageState(sent)).toEqual({ body: false });
     });
@@ -172,7 +181,8 @@ describe('retention classes (SPEC §2), purged as of a moment', () => {
       const createdLater = await message(asOf, 'delivered', uuidv7(mixed.getTime() + 2 * HOUR));
 
       expect(await purge('messageMetadata', asOf)).toBe(3);
-      for (const t of ['messages', 'message_bodies', 'message_attempts']) expect(await tableExists(`${t}_p${suffix(month)}`)).toBe(false);
+      for (const t of ['messages', 'message_attempts']) expect(await tableExists(`${t}_p${suffix(month)}`)).toBe(false);
+      expect(await tableExists(`message_bodies_p${daySuffix(month)}`)).toBe(false);
       expect(await tableExists(`messages_p${suffix(mixed)}`)).toBe(true);
       for (const id of [...inMonth, oldInMixed]) expect(await messageState(id)).toBe('deleted');
       expect(await sql('select 1 from message_attempts where message_id in (?)', [[...inMonth, oldInMixed]])).toHaveLength(0);
@@ -207,14 +217,12 @@ describe('retention classes (SPEC §2), purged as of a moment', () => {
       const early = await at(new Date(ahead(6).getTime() + DAY));
       expect(await tableExists(`messages_p${suffix(ahead(6))}`)).toBe(false);
       const [row] = await sql<{ skipped: string[] }>('select ensure_message_partitions(?, ?) as skipped', [now, ahead(7)]);
-      expect(row!.skipped).toEqual([`messages_p${suffix(ahead(6))}`, `message_bodies_p${suffix(ahead(6))}`]);
+      const skipped = [`messages_p${suffix(ahead(6))}`, `message_bodies_p${daySuffix(new Date(ahead(6).getTime() + DAY))}`];
+      expect(row!.skipped).toEqual(skipped);
       for (const n of [4, 5, 7]) expect(await tableExists(`messages_p${suffix(ahead(n))}`)).toBe(true);
       expect(await tableExists(`message_attempts_p${suffix(ahead(6))}`)).toBe(true);
       expect(await messageState(early)).toEqual({ body: true });
-      expect(await ensureMessagePartitions(deps.orm.em.fork(), ahead(5))).toEqual([
-        `messages_p${suffix(ahead(6))}`,
-        `message_bodies_p${suffix(ahead(6))}`,
-      ]);
+      expect(await ensureMessagePartitions(deps.orm.em.fork(), ahead(5))).toEqual(skipped);
       expect(await tableExists(`usage_events_p${suffix(ahead(8))}`)).toBe(true);
     });
   });

@@ -21,11 +21,15 @@ import { Migration } from '@mikro-orm/migrations';
 export class Migration20261207000000_messages_partitioned extends Migration {
   override up(): void {
     this.addSql(`
+      alter table messages rename to messages_unpartitioned;
+      alter table message_attempts rename to message_attempts_unpartitioned;
+      alter table usage_events rename to usage_events_unpartitioned;
+
       create function uuid_v7_floor(ts timestamptz) returns uuid language sql immutable strict as $$
         select (lpad(to_hex(floor(extract(epoch from ts) * 1000)::bigint), 12, '0') || '00000000000000000000')::uuid
       $$;
 
-      create table messages_partitioned (
+      create table messages (
         id uuid not null,
         account_id uuid not null,
         direction text not null check (direction in ('outbound', 'inbound')),
@@ -56,14 +60,14 @@ export class Migration20261207000000_messages_partitioned extends Migration {
         constraint messages_answers_keyword_kind check (answers_keyword is null or kind = 'keyword_reply')
       ) partition by range (id);
 
-      create table message_bodies_partitioned (
+      create table message_bodies (
         message_id uuid not null,
         account_id uuid not null,
         body bytea not null,
         created_at timestamptz not null
       ) partition by range (message_id);
 
-      create table message_attempts_partitioned (
+      create table message_attempts (
         id uuid not null,
         message_id uuid not null,
         account_id uuid not null,
@@ -79,7 +83,7 @@ export class Migration20261207000000_messages_partitioned extends Migration {
         send_id text
       ) partition by range (id);
 
-      create table usage_events_partitioned (
+      create table usage_events (
         id uuid not null,
         message_id uuid not null,
         account_id uuid not null,
@@ -97,56 +101,36 @@ export class Migration20261207000000_messages_partitioned extends Migration {
         unresolved_at timestamptz
       ) partition by range (message_id);
 
-      create table messages_default partition of messages_partitioned default;
-      create table message_bodies_default partition of message_bodies_partitioned default;
-      create table message_attempts_default partition of message_attempts_partitioned default;
-      create table usage_events_default partition of usage_events_partitioned default;
+      create table messages_default partition of messages default;
+      create table message_bodies_default partition of message_bodies default;
+      create table message_attempts_default partition of message_attempts default;
+      create table usage_events_default partition of usage_events default;
     `);
+    this.addSql(PARTITION_FUNCTIONS);
     // Months from the oldest message kept (at most 25 back) to three ahead, before the rows move in.
     this.addSql(`
-      do $$
-      declare
-        first_month timestamp := greatest(
-          date_trunc('month', coalesce((select min(created_at) from messages), now()) at time zone 'UTC'),
-          date_trunc('month', now() at time zone 'UTC') - interval '25 months');
-        m timestamp;
-      begin
-        m := first_month;
-        while m <= date_trunc('month', now() at time zone 'UTC') + interval '3 months' loop
-          execute format('create table %I partition of messages_partitioned for values from (%L) to (%L)',
-            'messages_p' || to_char(m, 'YYYYMM'), uuid_v7_floor(m at time zone 'UTC'), uuid_v7_floor((m + interval '1 month') at time zone 'UTC'));
-          execute format('create table %I partition of message_bodies_partitioned for values from (%L) to (%L)',
-            'message_bodies_p' || to_char(m, 'YYYYMM'), uuid_v7_floor(m at time zone 'UTC'), uuid_v7_floor((m + interval '1 month') at time zone 'UTC'));
-          execute format('create table %I partition of message_attempts_partitioned for values from (%L) to (%L)',
-            'message_attempts_p' || to_char(m, 'YYYYMM'), uuid_v7_floor(m at time zone 'UTC'), uuid_v7_floor((m + interval '1 month') at time zone 'UTC'));
-          execute format('create table %I partition of usage_events_partitioned for values from (%L) to (%L)',
-            'usage_events_p' || to_char(m, 'YYYYMM'), uuid_v7_floor(m at time zone 'UTC'), uuid_v7_floor((m + interval '1 month') at time zone 'UTC'));
-          m := m + interval '1 month';
-        end loop;
-      end $$;
+      select ensure_message_partitions(
+        greatest(coalesce((select min(created_at) from messages_unpartitioned), now()), now() - interval '25 months'),
+        now() + interval '3 months');
     `);
     this.addSql(`
-      insert into messages_partitioned (id, account_id, direction, kind, recipient_hash, recipient_pii, sender, encoding, segments, status,
+      insert into messages (id, account_id, direction, kind, recipient_hash, recipient_pii, sender, encoding, segments, status,
           carrier, carrier_message_id, campaign_id, error_code, error_detail, next_attempt_at, claim_token, claimed_until, created_at,
           sent_at, delivered_at, failed_at, updated_at, send_before, wait_reason, answers_keyword)
         select id, account_id, direction, kind, recipient_hash, recipient_pii, sender, encoding, segments, status,
           carrier, carrier_message_id, campaign_id, error_code, error_detail, next_attempt_at, claim_token, claimed_until, created_at,
           sent_at, delivered_at, failed_at, updated_at, send_before, wait_reason, answers_keyword
-        from messages;
-      insert into message_bodies_partitioned (message_id, account_id, body, created_at)
-        select id, account_id, body, created_at from messages where body is not null and body_purged_at is null;
-      insert into message_attempts_partitioned select id, message_id, account_id, carrier, outcome, carrier_message_id, error_code,
-          error_detail, created_at, completed_at, reconcile_after, send_id from message_attempts;
-      insert into usage_events_partitioned select id, message_id, account_id, campaign_id, sender, segments, accepted_at, attempts,
-          first_attempt_at, next_attempt_at, last_error, identifier_round, reported_at, reconciled_at, unresolved_at from usage_events;
+        from messages_unpartitioned;
+      insert into message_bodies (message_id, account_id, body, created_at)
+        select id, account_id, body, created_at from messages_unpartitioned where body is not null and body_purged_at is null;
+      insert into message_attempts select id, message_id, account_id, carrier, outcome, carrier_message_id, error_code,
+          error_detail, created_at, completed_at, reconcile_after, send_id from message_attempts_unpartitioned;
+      insert into usage_events select id, message_id, account_id, campaign_id, sender, segments, accepted_at, attempts,
+          first_attempt_at, next_attempt_at, last_error, identifier_round, reported_at, reconciled_at, unresolved_at from usage_events_unpartitioned;
 
-      drop table usage_events;
-      drop table message_attempts;
-      drop table messages;
-      alter table messages_partitioned rename to messages;
-      alter table message_bodies_partitioned rename to message_bodies;
-      alter table message_attempts_partitioned rename to message_attempts;
-      alter table usage_events_partitioned rename to usage_events;
+      drop table usage_events_unpartitioned;
+      drop table message_attempts_unpartitioned;
+      drop table messages_unpartitioned;
 
       alter table messages add constraint messages_pkey primary key (id),
         add constraint messages_account_id_fkey foreign key (account_id) references accounts (id) on delete cascade;
@@ -177,7 +161,6 @@ export class Migration20261207000000_messages_partitioned extends Migration {
       create index usage_events_unreported_idx on usage_events (next_attempt_at) where reported_at is null and unresolved_at is null;
       create index usage_events_unresolved_idx on usage_events (accepted_at) where unresolved_at is not null and reported_at is null;
     `);
-    this.addSql(PARTITION_FUNCTIONS);
   }
 
   override down(): void {
@@ -190,75 +173,96 @@ export class Migration20261207000000_messages_partitioned extends Migration {
  * checked here rather than trusted to the caller. EXECUTE is granted to the app role (db/app-role.ts).
  */
 const PARTITION_FUNCTIONS = `
+  -- One partition of 'parent' for the times [lo, hi); returns its name when it could not be made.
+  create function create_message_partition(parent text, name text, lo timestamp, hi timestamp) returns text[]
+  language plpgsql set search_path = public as $$
+  begin
+    if to_regclass(name) is not null then return '{}'; end if;
+    execute format('create table %I partition of %I for values from (%L) to (%L)', name, parent,
+      uuid_v7_floor(lo at time zone 'UTC'), uuid_v7_floor(hi at time zone 'UTC'));
+    return '{}';
+  exception when check_violation or lock_not_available then
+    -- The default partition already holds rows of this range (they stay there), or the lock was not
+    -- had within the timeout (the next run tries again).
+    return array[name];
+  end $$;
+
+  -- Months of messages, attempts and usage rows, and days of bodies, from from_ts's month through through_ts's.
   create function ensure_message_partitions(from_ts timestamptz, through_ts timestamptz) returns text[]
   language plpgsql security definer set search_path = public as $$
   declare
     m timestamp := date_trunc('month', from_ts at time zone 'UTC');
+    d timestamp;
     t text;
-    name text;
     skipped text[] := '{}';
   begin
     -- Creating a partition locks its parent: sends wait behind the request, so it gives up quickly.
     perform set_config('lock_timeout', '1s', true);
     while m <= date_trunc('month', through_ts at time zone 'UTC') loop
-      foreach t in array array['messages', 'message_bodies', 'message_attempts', 'usage_events'] loop
-        name := t || '_p' || to_char(m, 'YYYYMM');
-        if to_regclass(name) is null then
-          begin
-            execute format('create table %I partition of %I for values from (%L) to (%L)', name, t,
-              uuid_v7_floor(m at time zone 'UTC'), uuid_v7_floor((m + interval '1 month') at time zone 'UTC'));
-          exception when check_violation or lock_not_available then
-            -- The default partition already holds rows of this month (they stay there), or the lock
-            -- was not had within the timeout (the next run tries again).
-            skipped := skipped || name;
-          end;
-        end if;
+      foreach t in array array['messages', 'message_attempts', 'usage_events'] loop
+        skipped := skipped || create_message_partition(t, t || '_p' || to_char(m, 'YYYYMM'), m, m + interval '1 month');
+      end loop;
+      d := m;
+      while d < m + interval '1 month' loop
+        skipped := skipped || create_message_partition('message_bodies', 'message_bodies_p' || to_char(d, 'YYYYMMDD'), d, d + interval '1 day');
+        d := d + interval '1 day';
       end loop;
       m := m + interval '1 month';
     end loop;
     return skipped;
   end $$;
 
-  -- Drops one month of bodies ('bodies') or of messages with their bodies and attempts ('metadata') when
-  -- every message of it is past the cutoff and none still waits to be sent; returns the rows dropped,
-  -- or null when the month must be purged row by row instead.
-  create function drop_message_partition(what text, month_start timestamptz, cutoff timestamptz) returns bigint
+  -- Drops a day of bodies ('bodies', the day of period_start) or a month of messages with their bodies
+  -- and attempts ('metadata', its month) when it ended by the cutoff and none of its messages waits to
+  -- be sent or was created after the cutoff; returns the rows dropped, or null when the period must be
+  -- purged row by row instead.
+  create function drop_message_partition(what text, period_start timestamptz, cutoff timestamptz) returns bigint
   language plpgsql security definer set search_path = public as $$
   declare
-    m timestamp := date_trunc('month', month_start at time zone 'UTC');
-    suffix text := '_p' || to_char(m, 'YYYYMM');
-    lo uuid := uuid_v7_floor(m at time zone 'UTC');
-    hi uuid := uuid_v7_floor((m + interval '1 month') at time zone 'UTC');
+    unit text := case what when 'bodies' then 'day' when 'metadata' then 'month' end;
+    p timestamp := date_trunc(unit, period_start at time zone 'UTC');
+    next_p timestamp := p + ('1 ' || unit)::interval;
+    lo uuid := uuid_v7_floor(p at time zone 'UTC');
+    hi uuid := uuid_v7_floor(next_p at time zone 'UTC');
+    target text := case what when 'bodies' then 'message_bodies_p' || to_char(p, 'YYYYMMDD') else 'messages_p' || to_char(p, 'YYYYMM') end;
+    d timestamp;
     blocked boolean;
     n bigint;
   begin
-    if what not in ('bodies', 'metadata') then raise exception 'drop_message_partition: unknown kind %', what; end if;
-    if (m + interval '1 month') at time zone 'UTC' > cutoff then return null; end if;
+    if unit is null then raise exception 'drop_message_partition: unknown kind %', what; end if;
+    if next_p at time zone 'UTC' > cutoff then return null; end if;
+    if to_regclass(target) is null then return 0; end if;
     -- Dropping locks the parent: sends wait behind the request, so it gives up quickly (null: row by row).
     perform set_config('lock_timeout', '1s', true);
-    if to_regclass('messages' || suffix) is not null then
-      execute format('select exists (select 1 from %1$I where status = ''queued'') or exists (select 1 from %1$I where status = ''sending'')
-          or exists (select 1 from %1$I where created_at > $1)', 'messages' || suffix) into blocked using cutoff;
-      if blocked then return null; end if;
+    select exists (select 1 from messages where id >= lo and id < hi and status = 'queued')
+        or exists (select 1 from messages where id >= lo and id < hi and status = 'sending')
+      into blocked;
+    if not blocked then
+      execute format('select exists (select 1 from %I where created_at > $1)', target) into blocked using cutoff;
     end if;
-    if what = 'bodies' then
-      if to_regclass('message_bodies' || suffix) is null then return 0; end if;
-      execute format('select count(*) from %I', 'message_bodies' || suffix) into n;
-      execute format('drop table %I', 'message_bodies' || suffix);
-      return n;
+    if blocked then return null; end if;
+    execute format('select count(*) from %I', target) into n;
+    if what = 'metadata' then
+      d := p;
+      while d < next_p loop
+        execute format('drop table if exists %I', 'message_bodies_p' || to_char(d, 'YYYYMMDD'));
+        d := d + interval '1 day';
+      end loop;
+      execute format('drop table if exists %I', 'message_attempts_p' || to_char(p, 'YYYYMM'));
     end if;
-    if to_regclass('messages' || suffix) is null then return 0; end if;
-    execute format('select count(*) from %I', 'messages' || suffix) into n;
-    execute format('drop table if exists %I', 'message_bodies' || suffix);
-    execute format('drop table if exists %I', 'message_attempts' || suffix);
-    execute format('drop table %I', 'messages' || suffix);
-    -- Attempts written before their ids carried the message's time may sit in another month.
-    delete from message_attempts where message_id >= lo and message_id < hi;
+    execute format('drop table %I', target);
+    if what = 'metadata' then
+      -- Attempts written before their ids carried the message's time may sit in another month, and
+      -- bodies of a day that had no partition sit in the default one.
+      delete from message_attempts where message_id >= lo and message_id < hi;
+      delete from message_bodies where message_id >= lo and message_id < hi;
+    end if;
     return n;
   exception when lock_not_available then
     return null;
   end $$;
 
+  revoke execute on function create_message_partition(text, text, timestamp, timestamp) from public;
   revoke execute on function ensure_message_partitions(timestamptz, timestamptz) from public;
   revoke execute on function drop_message_partition(text, timestamptz, timestamptz) from public;
 `;
