@@ -146,7 +146,7 @@ export class Migration20261207000000_messages_partitioned extends Migration {
 
       alter table message_bodies add constraint message_bodies_pkey primary key (message_id),
         add constraint message_bodies_account_id_fkey foreign key (account_id) references accounts (id) on delete cascade;
-      create index message_bodies_created_idx on message_bodies (created_at);
+      create index message_bodies_created_idx on message_bodies (created_at, message_id);
 
       alter table message_attempts add constraint message_attempts_pkey primary key (id),
         add constraint message_attempts_account_id_fkey foreign key (account_id) references accounts (id) on delete cascade;

@@ -21,22 +21,8 @@ const rowsOf = async (em: EntityManager, sql: string, params: unknown[]) => (awa
  * Each batch removes at most `limit` rows and returns how many; a retried run finds fewer. A class
  * of several tables is a list of batches, children first, each run until it comes back short.
  */
-const BATCHES: Record<Exclude<PurgedClass, 'idempotencyKeys' | 'auditLog'>, Batch | Batch[]> = {
-  // Row by row, what no partition drop took (the month the cutoff falls in, the default partition).
-  // Queued or sending messages are left alone: they still need their body to go out.
-  messageBodies: (em, cutoff, limit) =>
-    rowsOf(
-      em,
-      // Driven by the bodies' own created_at index, each message looked up by its key: a join of the two
-      // tables let the planner merge-join their keys and re-read every purged message on each batch.
-      `delete from message_bodies where message_id in
-         (select b.message_id from message_bodies b
-           where b.created_at <= ?
-             and not exists (select 1 from messages m where m.id = b.message_id and m.status in ('queued', 'sending'))
-           order by b.created_at limit ? for update skip locked)
-       returning message_id`,
-      [cutoff, limit],
-    ),
+const BATCHES: Record<Exclude<PurgedClass, 'idempotencyKeys' | 'auditLog' | 'messageBodies'>, Batch | Batch[]> = {
+  // Row by row, what no partition drop took (the day the cutoff falls in, the default partition).
   // Bodies and attempts have no cascading key to their message: they go in the same statement.
   messageMetadata: (em, cutoff, limit) =>
     rowsOf(
@@ -166,13 +152,14 @@ export async function purgeRetentionClass(
   if (cls === 'idempotencyKeys') return deps.idempotency.purgeExpired(em, RETENTION_BATCH, onBatch);
   const cutoff = retentionCutoff(cls, asOf);
   if (cls === 'auditLog') return purgeAuditLog(em, cutoff, onBatch);
-  const batches = BATCHES[cls];
   let purged = 0;
   // The daily run also keeps the coming months' partitions made (by the clock, not the run's `asOf`).
   if (cls === 'messageMetadata') await ensureMessagePartitions(em, new Date());
   if (cls === 'messageBodies' || cls === 'messageMetadata') {
     purged = await dropExpiredMessagePartitions(em, cls === 'messageBodies' ? 'bodies' : 'metadata', cutoff, onBatch);
   }
+  if (cls === 'messageBodies') return purged + (await purgeBodiesRowByRow(em, cutoff, (n) => onBatch?.(purged + n)));
+  const batches = BATCHES[cls];
   for (const batch of Array.isArray(batches) ? batches : [batches]) {
     for (;;) {
       const n = await batch(em, cutoff, RETENTION_BATCH);
@@ -182,6 +169,38 @@ export async function purgeRetentionClass(
     }
   }
   return purged;
+}
+
+/**
+ * Bodies no partition drop took, walked once in (created_at, message_id) order: each batch starts
+ * where the last ended, so it never re-reads the entries of bodies already deleted (until vacuum
+ * removes them, every batch starting from the oldest would). Those of queued or sending messages
+ * are passed over, not deleted: they still have to go out.
+ */
+async function purgeBodiesRowByRow(em: EntityManager, cutoff: Date, onBatch?: (purgedSoFar: number) => void): Promise<number> {
+  let purged = 0;
+  let after: { createdAt: Date; messageId: string } = { createdAt: new Date(0), messageId: '00000000-0000-0000-0000-000000000000' };
+  for (;;) {
+    const [row] = await em.execute<{ seen: number; purged: number; last_created: Date | null; last_id: string | null }[]>(
+      `with window_ as (
+         select message_id, created_at from message_bodies
+          where created_at <= ? and (created_at, message_id) > (?::timestamptz, ?::uuid)
+          order by created_at, message_id limit ?),
+       gone as (
+         delete from message_bodies b using window_ w
+          where b.message_id = w.message_id
+            and not exists (select 1 from messages m where m.id = w.message_id and m.status in ('queued', 'sending'))
+         returning 1)
+       select (select count(*)::int from window_) as seen, (select count(*)::int from gone) as purged,
+              (select created_at from window_ order by created_at desc, message_id desc limit 1) as last_created,
+              (select message_id::text from window_ order by created_at desc, message_id desc limit 1) as last_id`,
+      [cutoff, after.createdAt, after.messageId, RETENTION_BATCH],
+    );
+    purged += row!.purged;
+    onBatch?.(purged);
+    if (row!.seen < RETENTION_BATCH) return purged;
+    after = { createdAt: row!.last_created!, messageId: row!.last_id! };
+  }
 }
 
 /** Checkpoint first, then cut the oldest entries batch by batch (each cut its own transaction). */
