@@ -1,3 +1,4 @@
+import { ensureMessagePartitions } from './message-partitions';
 import { MikroORM, defineConfig } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
 import { grantAppRole } from './app-role';
@@ -34,7 +35,7 @@ export async function prepareDatabase(ownerUrl: string, appUrl: string): Promise
   try {
     await orm.getMigrator().up();
     // Each deploy also makes sure the coming months of messages have their partitions (the daily retention run does too).
-    await orm.em.fork().execute(`select ensure_message_partitions(now(), now() + interval '3 months')`);
+    await ensureMessagePartitions(orm.em.fork(), new Date());
   } finally {
     await orm.close();
   }

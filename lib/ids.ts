@@ -1,6 +1,9 @@
 import { createHash } from 'node:crypto';
 import { pooledRandomBytes } from './crypto/random-pool';
 
+/** The lowest uuid: where a walk in id order starts. */
+export const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
+
 /** UUIDv7: time-ordered, so ids double as stable pagination cursors. */
 export function uuidv7(now = Date.now()): string {
   const bytes = Buffer.from(pooledRandomBytes(16));

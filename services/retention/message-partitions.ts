@@ -9,16 +9,6 @@ import { DateTime } from 'luxon';
  * that check what they are asked, since the app role owns no table.
  */
 
-/** Months created ahead of the current one: three daily runs can be missed a quarter long before a month lands in the default partition. */
-export const PARTITION_MONTHS_AHEAD = 3;
-
-/** Creates the months from `now`'s through PARTITION_MONTHS_AHEAD later; returns the partitions left out (their range already has rows in the default partition). */
-export async function ensureMessagePartitions(em: EntityManager, now: Date): Promise<string[]> {
-  const through = DateTime.fromJSDate(now, { zone: 'utc' }).plus({ months: PARTITION_MONTHS_AHEAD }).toJSDate();
-  const [row] = await em.execute<{ skipped: string[] }[]>('select ensure_message_partitions(?, ?) as skipped', [now, through]);
-  return row!.skipped;
-}
-
 /** Bodies are kept by the day (their 90 days end daily), messages by the month. */
 const PERIODS = {
   bodies: { table: 'message_bodies', suffix: /_p(\d{4})(\d{2})(\d{2})$/, length: { days: 1 } },

@@ -2,7 +2,9 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { DateTime } from 'luxon';
 import { auditCutPoint, checkpointAuditHead, cutAuditPrefix } from '../audit-log';
 import type { IdempotencyStore } from '../idempotency/idempotency-store';
-import { dropExpiredMessagePartitions, ensureMessagePartitions } from './message-partitions';
+import { ensureMessagePartitions } from '../../db/message-partitions';
+import { ZERO_UUID } from '../../lib/ids';
+import { dropExpiredMessagePartitions } from './message-partitions';
 import { RETENTION, type PurgedClass } from './retention-policy';
 
 /** Rows per statement: every purge is a series of short, bounded statements. */
@@ -138,6 +140,9 @@ const BATCHES: Record<Exclude<PurgedClass, 'idempotencyKeys' | 'auditLog' | 'mes
     ),
 };
 
+/** Classes whose tables are partitioned by period: whole periods are dropped before the row-by-row purge. */
+const PARTITIONED_CLASSES = { messageBodies: 'bodies', messageMetadata: 'metadata' } as const;
+
 /**
  * Purges one class as of `asOf` in bounded batches until a batch comes back short; `onBatch` gets
  * the running count (the activity heartbeats it). Idempotent: a second run removes nothing new.
@@ -155,9 +160,8 @@ export async function purgeRetentionClass(
   let purged = 0;
   // The daily run also keeps the coming months' partitions made (by the clock, not the run's `asOf`).
   if (cls === 'messageMetadata') await ensureMessagePartitions(em, new Date());
-  if (cls === 'messageBodies' || cls === 'messageMetadata') {
-    purged = await dropExpiredMessagePartitions(em, cls === 'messageBodies' ? 'bodies' : 'metadata', cutoff, onBatch);
-  }
+  const partitioned = PARTITIONED_CLASSES[cls as keyof typeof PARTITIONED_CLASSES];
+  if (partitioned) purged = await dropExpiredMessagePartitions(em, partitioned, cutoff, onBatch);
   if (cls === 'messageBodies') return purged + (await purgeBodiesRowByRow(em, cutoff, (n) => onBatch?.(purged + n)));
   const batches = BATCHES[cls];
   for (const batch of Array.isArray(batches) ? batches : [batches]) {
@@ -179,7 +183,7 @@ export async function purgeRetentionClass(
  */
 async function purgeBodiesRowByRow(em: EntityManager, cutoff: Date, onBatch?: (purgedSoFar: number) => void): Promise<number> {
   let purged = 0;
-  let after: { createdAt: Date; messageId: string } = { createdAt: new Date(0), messageId: '00000000-0000-0000-0000-000000000000' };
+  let after: { createdAt: Date; messageId: string } = { createdAt: new Date(0), messageId: ZERO_UUID };
   for (;;) {
     const [row] = await em.execute<{ seen: number; purged: number; last_created: Date | null; last_id: string | null }[]>(
       `with window_ as (

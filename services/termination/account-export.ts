@@ -1,3 +1,4 @@
+import { ZERO_UUID } from '../../lib/ids';
 import type { Pool, PoolClient } from 'pg';
 import { openField, type DataKey } from '../../lib/crypto/sealed-field';
 import { openPii } from '../contacts/contact-pii';
@@ -6,7 +7,6 @@ import { RECIPIENT_PURPOSE } from '../messaging/send-fields';
 
 /** Rows read per statement: memory stays flat whatever the account's size. */
 const PAGE = 1000;
-const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
 const iso = (d: Date | null) => d?.toISOString() ?? null;
 
 type ExportRecord = Record<string, unknown> & { type: string };

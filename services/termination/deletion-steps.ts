@@ -1,3 +1,4 @@
+import { ZERO_UUID } from '../../lib/ids';
 import type { PoolClient } from 'pg';
 
 /**
@@ -24,8 +25,6 @@ export interface DeletionStep {
   lane: 'messages' | 'main';
   batch(client: PoolClient, accountId: string, cursor: string | null, limit: number): Promise<BatchResult>;
 }
-
-const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
 
 /**
  * Tables with an (account_id, id) index: a batch takes the next `limit` ids after the cursor and
