@@ -131,13 +131,15 @@ describe('retention classes (SPEC §2), purged as of a moment', () => {
       const cutoff = new Date(asOf.getTime() - 90 * DAY);
       const old = monthStart(asOf, 5);
       await makeMonth(old);
+      const cutoffDay = DateTime.fromJSDate(cutoff, { zone: 'utc' }).startOf('day').toJSDate();
+      // The day before the cutoff's: a whole day past it, dropped like the old month's days. Its month is
+      // made before any row is written (cutoff − 1 h falls on it just after midnight, and a row already in
+      // the default partition would keep its day from being made).
+      const lastWholeDay = new Date(cutoffDay.getTime() - DAY);
+      await makeMonth(lastWholeDay);
       const inOld = [await at(new Date(old.getTime() + HOUR)), await at(new Date(old.getTime() + 10 * DAY), 'failed')];
       const boundary = await at(new Date(cutoff.getTime() - HOUR));
       const young = await at(new Date(cutoff.getTime() + HOUR));
-      const cutoffDay = DateTime.fromJSDate(cutoff, { zone: 'utc' }).startOf('day').toJSDate();
-      // The day before the cutoff's: a whole day past it, dropped like the old month's days.
-      const lastWholeDay = new Date(cutoffDay.getTime() - DAY);
-      await makeMonth(lastWholeDay);
       const dayBefore = await at(new Date(lastWholeDay.getTime() + HOUR));
       const days = [new Date(old.getTime() + HOUR), new Date(old.getTime() + 10 * DAY), lastWholeDay];
       for (const day of days) expect(await tableExists(`message_bodies_p${daySuffix(day)}`)).toBe(true);
