@@ -33,9 +33,9 @@ async function upload(head: string, unit: string, total = FILE_BYTES, tail = '')
   return { answer, peak: api.peakRss() };
 }
 
-// The real API process (not the in-process app), so its own RSS is what is measured.
+// The real API process (not the in-process app) as production runs it, so its own RSS is what is measured.
 beforeAll(async () => {
-  api = await startApiProcess({ IMPORT_MAX_ROWS: String(MAX_ROWS) });
+  api = await startApiProcess({ IMPORT_MAX_ROWS: String(MAX_ROWS) }, 'dist');
   auth = await signUp();
 });
 afterAll(() => api.stop());
