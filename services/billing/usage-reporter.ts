@@ -12,6 +12,7 @@ import {
   meterIdentifier,
   nextUsageDueAt,
   scheduleRetry,
+  type UsageRetry,
   type UsageToReport,
 } from './usage-store';
 
@@ -120,7 +121,7 @@ async function send(deps: UsageReportDeps, rows: UsageToReport[], now: Date, res
   // Each shard paces itself to its share: one reporter per shard, so the shares add up to the rate.
   const perShardRate = settings.ratePerSecond / settings.shards;
   const clock = deps.now ?? Date.now;
-  const attempts = new Map(rows.map((r) => [r.id, r]));
+  const attempts = new Map(rows.map((r) => [r.messageId, r]));
   const started = clock();
   let requests = 0;
   for (let i = 0; i < rows.length; i += settings.chunkSize) {
@@ -133,21 +134,21 @@ async function send(deps: UsageReportDeps, rows: UsageToReport[], now: Date, res
       value: r.segments,
       timestamp: r.acceptedAt,
     }));
-    const byIdentifier = new Map(chunk.map((r) => [meterIdentifier(r.id, r.identifierRound), r.id]));
+    const byIdentifier = new Map(chunk.map((r) => [meterIdentifier(r.id, r.identifierRound), r.messageId]));
     const outcomes = await deps.meter.sendMeterEvents(events);
     requests += 1;
     const accepted: string[] = [];
-    const failed: { id: string; code: string; retryAt: Date }[] = [];
+    const failed: UsageRetry[] = [];
     for (const outcome of outcomes) {
-      const id = byIdentifier.get(outcome.identifier);
-      if (id === undefined) continue;
+      const messageId = byIdentifier.get(outcome.identifier);
+      if (messageId === undefined) continue;
       byIdentifier.delete(outcome.identifier);
-      if (outcome.accepted) accepted.push(id);
+      if (outcome.accepted) accepted.push(messageId);
       else {
-        const attempt = attempts.get(id)?.attempts ?? 1;
+        const attempt = attempts.get(messageId)?.attempts ?? 1;
         // A permanent refusal is retried too (slowly): usage is never dropped; past the window it is reconciled.
         const wait = outcome.error.kind === 'permanent' ? settings.maxBackoffMs : backoffMs(settings, attempt);
-        failed.push({ id, code: `${outcome.error.kind}:${outcome.error.code}`, retryAt: new Date(now.getTime() + wait) });
+        failed.push({ messageId, code: `${outcome.error.kind}:${outcome.error.code}`, retryAt: new Date(now.getTime() + wait) });
       }
     }
     // An event the provider did not answer for stays leased; its lease expiring retries it.
@@ -173,7 +174,7 @@ async function reconcile(deps: UsageReportDeps, rows: UsageToReport[], now: Date
     const key = `${r.accountId}|${r.stripeCustomerId}|${start}`;
     buckets.set(key, [...(buckets.get(key) ?? []), r]);
   }
-  const postponed: { id: string; code: string; retryAt: Date }[] = [];
+  const postponed: UsageRetry[] = [];
   for (const [key, doubt] of buckets) {
     const [accountId, customer, startText] = key.split('|') as [string, string, string];
     const start = new Date(Number(startText));
@@ -182,7 +183,7 @@ async function reconcile(deps: UsageReportDeps, rows: UsageToReport[], now: Date
     if (bucket.inFlight > 0) {
       // Stripe's total may still include a send inside its window: decide once that one is settled.
       for (const r of doubt)
-        postponed.push({ id: r.id, code: 'reconcile_waiting', retryAt: new Date(now.getTime() + settings.maxBackoffMs) });
+        postponed.push({ messageId: r.messageId, code: 'reconcile_waiting', retryAt: new Date(now.getTime() + settings.maxBackoffMs) });
       continue;
     }
     const summaries = await deps.meter.meterEventSummaries(settings.meterId, customer, start, end);
@@ -198,7 +199,7 @@ async function reconcile(deps: UsageReportDeps, rows: UsageToReport[], now: Date
     if (subset === null) {
       await markUnresolved(
         pgPool,
-        doubt.map((r) => r.id),
+        doubt.map((r) => r.messageId),
         now,
         'reconcile_ambiguous',
       );
@@ -206,8 +207,8 @@ async function reconcile(deps: UsageReportDeps, rows: UsageToReport[], now: Date
       result.unresolved += doubt.length;
       continue;
     }
-    const counted = doubt.filter((_, i) => subset[i]).map((r) => r.id);
-    const notCounted = doubt.filter((_, i) => !subset[i]).map((r) => r.id);
+    const counted = doubt.filter((_, i) => subset[i]).map((r) => r.messageId);
+    const notCounted = doubt.filter((_, i) => !subset[i]).map((r) => r.messageId);
     await markReconciledCounted(pgPool, counted, now);
     await markReconciledForResend(pgPool, notCounted, now);
     result.reconciledCounted += counted.length;

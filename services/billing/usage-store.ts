@@ -33,7 +33,10 @@ export const USAGE_FROM_SENT_SQL = `,
 export const meterIdentifier = (usageId: string, round: number): string => (round === 0 ? usageId : `${usageId}.r${round}`);
 
 export interface UsageToReport {
+  /** The row's own id: its meter event identifier. */
   id: string;
+  /** The row's key, and the column usage_events is partitioned by: every update names rows by it. */
+  messageId: string;
   accountId: string;
   stripeCustomerId: string;
   segments: number;
@@ -73,6 +76,7 @@ export function claimDueUsage(pool: Pool, input: ClaimUsageInput): Promise<DueUs
   return withPgTransaction(pool, async (client) => {
     const { rows } = await client.query<{
       id: string;
+      message_id: string;
       account_id: string;
       stripe_customer_id: string;
       segments: number;
@@ -81,7 +85,7 @@ export function claimDueUsage(pool: Pool, input: ClaimUsageInput): Promise<DueUs
       first_attempt_at: Date | null;
       attempts: number;
     }>(
-      `select u.id, u.account_id, a.stripe_customer_id, u.segments, u.accepted_at, u.identifier_round, u.first_attempt_at, u.attempts
+      `select u.id, u.message_id, u.account_id, a.stripe_customer_id, u.segments, u.accepted_at, u.identifier_round, u.first_attempt_at, u.attempts
          from usage_events u join accounts a on a.id = u.account_id
         where u.reported_at is null and u.unresolved_at is null and u.next_attempt_at <= $1
           and a.stripe_customer_id is not null and ${SHARD_OF('u.account_id', '$3')} = $2
@@ -93,6 +97,7 @@ export function claimDueUsage(pool: Pool, input: ClaimUsageInput): Promise<DueUs
     const windowStart = input.now.getTime() - input.dedupeWindowMs;
     const all = rows.map((r) => ({
       id: r.id,
+      messageId: r.message_id,
       accountId: r.account_id,
       stripeCustomerId: r.stripe_customer_id,
       segments: r.segments,
@@ -107,30 +112,36 @@ export function claimDueUsage(pool: Pool, input: ClaimUsageInput): Promise<DueUs
       await client.query(
         `update usage_events set attempts = attempts + 1, first_attempt_at = coalesce(first_attempt_at, $2),
                 next_attempt_at = $2::timestamptz + make_interval(secs => $3::double precision / 1000)
-          where id = any($1::uuid[])`,
-        [toSend.map((r) => r.id), input.now, input.leaseMs],
+          where message_id = any($1::uuid[])`,
+        [toSend.map((r) => r.messageId), input.now, input.leaseMs],
       );
     }
     return { toSend: toSend.map((r) => ({ ...r, firstAttemptAt: r.firstAttemptAt ?? input.now, attempts: r.attempts + 1 })), inDoubt };
   });
 }
 
-export async function markReported(pool: Pool, ids: string[], now: Date): Promise<void> {
-  if (ids.length === 0) return;
-  await pool.query(`update usage_events set reported_at = $2, last_error = null where id = any($1::uuid[]) and reported_at is null`, [
-    ids,
-    now,
-  ]);
+export async function markReported(pool: Pool, messageIds: string[], now: Date): Promise<void> {
+  if (messageIds.length === 0) return;
+  await pool.query(
+    `update usage_events set reported_at = $2, last_error = null where message_id = any($1::uuid[]) and reported_at is null`,
+    [messageIds, now],
+  );
+}
+
+export interface UsageRetry {
+  messageId: string;
+  code: string;
+  retryAt: Date;
 }
 
 /** Failed sends wait their backoff; the identifier stays, so a resend inside the window is deduplicated by Stripe. */
-export async function scheduleRetry(pool: Pool, failures: { id: string; code: string; retryAt: Date }[]): Promise<void> {
+export async function scheduleRetry(pool: Pool, failures: UsageRetry[]): Promise<void> {
   if (failures.length === 0) return;
   await pool.query(
     `update usage_events u set next_attempt_at = f.retry_at, last_error = f.code
-       from unnest($1::uuid[], $2::text[], $3::timestamptz[]) as f(id, code, retry_at)
-      where u.id = f.id and u.reported_at is null`,
-    [failures.map((f) => f.id), failures.map((f) => f.code), failures.map((f) => f.retryAt)],
+       from unnest($1::uuid[], $2::text[], $3::timestamptz[]) as f(message_id, code, retry_at)
+      where u.message_id = f.message_id and u.reported_at is null`,
+    [failures.map((f) => f.messageId), failures.map((f) => f.code), failures.map((f) => f.retryAt)],
   );
 }
 
@@ -160,33 +171,32 @@ export async function loadBucket(
 }
 
 /** Stripe counted these (its total proves it): reported without another send. */
-export async function markReconciledCounted(pool: Pool, ids: string[], now: Date): Promise<void> {
-  if (ids.length === 0) return;
+export async function markReconciledCounted(pool: Pool, messageIds: string[], now: Date): Promise<void> {
+  if (messageIds.length === 0) return;
   await pool.query(
-    `update usage_events set reported_at = $2, reconciled_at = $2, last_error = null where id = any($1::uuid[]) and reported_at is null`,
-    [ids, now],
+    `update usage_events set reported_at = $2, reconciled_at = $2, last_error = null where message_id = any($1::uuid[]) and reported_at is null`,
+    [messageIds, now],
   );
 }
 
 /** Stripe never counted these: sent again now under a new identifier, with a new window. */
-export async function markReconciledForResend(pool: Pool, ids: string[], now: Date): Promise<void> {
-  if (ids.length === 0) return;
+export async function markReconciledForResend(pool: Pool, messageIds: string[], now: Date): Promise<void> {
+  if (messageIds.length === 0) return;
   await pool.query(
     `update usage_events set identifier_round = identifier_round + 1, first_attempt_at = null, attempts = 0,
             next_attempt_at = $2, reconciled_at = $2, last_error = 'reconciled_not_counted'
-      where id = any($1::uuid[]) and reported_at is null`,
-    [ids, now],
+      where message_id = any($1::uuid[]) and reported_at is null`,
+    [messageIds, now],
   );
 }
 
 /** Stripe's total does not single out which rows it counted: kept for an operator, never guessed. */
-export async function markUnresolved(pool: Pool, ids: string[], now: Date, code: string): Promise<void> {
-  if (ids.length === 0) return;
-  await pool.query(`update usage_events set unresolved_at = $2, last_error = $3 where id = any($1::uuid[]) and reported_at is null`, [
-    ids,
-    now,
-    code,
-  ]);
+export async function markUnresolved(pool: Pool, messageIds: string[], now: Date, code: string): Promise<void> {
+  if (messageIds.length === 0) return;
+  await pool.query(
+    `update usage_events set unresolved_at = $2, last_error = $3 where message_id = any($1::uuid[]) and reported_at is null`,
+    [messageIds, now, code],
+  );
 }
 
 /** The earliest moment this shard has something due (null: nothing pending with a customer). */
