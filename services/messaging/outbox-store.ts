@@ -25,7 +25,9 @@ export interface ClaimedMessage {
 
 /**
  * Claims up to `max` due queued messages for `claimToken`, oldest due first (the partial outbox index
- * serves both the filter and the order: the outbox writer sets next_attempt_at, normally to now). Idempotent: when rows already carry the
+ * serves both the filter and the order: the outbox writer sets next_attempt_at, normally to now).
+ * Accounts that may not send are a small hashed list checked per row: written as a join, the planner
+ * could drive the claim from the accounts table and read an account's every message (0.5 s at 1M). Idempotent: when rows already carry the
  * token (a retried claim whose first run committed but whose answer was lost) those rows are returned
  * and nothing new is claimed, so no claimed message is ever stranded. `now` is the send path's clock:
  * a message whose window closed (`send_before`) is not claimed; it waits for its next window instead.
@@ -50,7 +52,7 @@ export async function claimMessages(
        from (select id from messages
               where status = 'queued' and next_attempt_at <= coalesce($4::timestamptz, now())
                 and (send_before is null or send_before > coalesce($4::timestamptz, now()))
-                and exists (select 1 from accounts a where a.id = messages.account_id and a.status = 'active')
+                and account_id <> all (select id from accounts where status <> 'active')
               order by next_attempt_at
               limit $2
               for update skip locked) due
