@@ -20,7 +20,6 @@ import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { DEFAULT_DISPATCH_SETTINGS } from '../activities/messaging/messaging-deps';
 import { loadConfig } from '../config/env';
 import { DEFAULT_APP_ROLE, urlAsRole } from '../db/app-role';
-import { dropDatabase } from '../db/create-database';
 import { prepareDatabase } from '../db/orm';
 import { createBillingProvider } from '../providers/billing/registry';
 import { createSmsCarriers } from '../providers/sms/registry';
@@ -42,6 +41,7 @@ import { findPid, measuredPid } from './cpu-sampler';
 import { workerAtRestPhase } from './messages-worker-at-rest';
 import { WORKER_ROLES as WORKER_ROLE_NAMES } from '../workers/worker-roles';
 import { buildProduct, BUILD_FIELD } from './product-build';
+import { benchDatabase } from './bench-postgres';
 
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 100_000);
 const SHARDS = Number(process.env.BENCH_SHARDS ?? 2);
@@ -93,7 +93,8 @@ const PHASES = (startReporter: () => ChildProcess, cpu: Parameters<typeof withCp
 
 async function main(): Promise<void> {
   buildProduct(log);
-  const ownerUrl = `postgres://postgres@127.0.0.1:5432/massivesms_bench_${randomBytes(3).toString('hex')}`;
+  const database = await benchDatabase(log);
+  const ownerUrl = database.ownerUrl;
   const databaseUrl = urlAsRole(ownerUrl, DEFAULT_APP_ROLE);
   await prepareDatabase(ownerUrl, databaseUrl);
   Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
@@ -201,6 +202,7 @@ async function main(): Promise<void> {
       JSON.stringify({
         bench: 'messages',
         ...BUILD_FIELD,
+        postgres: database.server,
         worker_roles: WORKER_ROLES ?? 'all',
         ...ctx.measured,
         sdk_floor_per_s: Math.round(sdkFloorPerS),
@@ -225,7 +227,7 @@ async function main(): Promise<void> {
     await closeServiceDeps(deps);
     await sim.stop();
     await env.teardown();
-    await dropDatabase(ownerUrl);
+    await database.close();
   }
 }
 
