@@ -129,11 +129,22 @@ describe('processes whose start was lost', () => {
       await backdate('data_subject_requests', 'received_at', 'id', dsr, 120);
       const lostAt = new Date();
       await handle.trigger();
-      const recent = await waitFor(
-        async () => (await handle.describe()).info.recentActions,
-        (actions) => actions.some((a) => a.takenAt >= lostAt),
+      // Once the request runs, the sweep that started it is among the recent actions (a scheduled run
+      // taken at the same moment may be listed before the triggered one: wait for the start, not a run).
+      await waitFor(
+        () =>
+          h.temporal.workflow
+            .getHandle(dsrWorkflowId(dsr))
+            .describe()
+            .then(
+              (d) => d.status.name,
+              () => null,
+            ),
+        (status) => status === 'RUNNING',
         20_000,
       );
+      const recent = (await handle.describe()).info.recentActions;
+      expect(recent.some((a) => a.takenAt >= lostAt)).toBe(true);
       const startedBy = [];
       for (const { action } of recent.filter((a) => a.takenAt >= armedAt)) {
         const swept = remember(
