@@ -3,6 +3,7 @@ import { promisify } from 'node:util';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { API_HEAP_FLAG } from '../../api/heap-budget';
+import { DIST_ENTRIES, REPO_ROOT } from '../../bench/product-build';
 import { testEnvironment } from './harness';
 import { freePort } from './free-port';
 
@@ -29,12 +30,12 @@ function waitForListening(child: ChildProcess): Promise<void> {
   });
 }
 
-const ROOT = join(__dirname, '..', '..');
-
 /** Compiles the server code into dist/ as `npm run build` does first (incremental: fast when nothing changed). */
 async function buildProduction(): Promise<string> {
-  await promisify(execFile)(join(ROOT, 'node_modules', '.bin', 'tsc'), ['-p', join(ROOT, 'tsconfig.build.json')], { cwd: ROOT });
-  return join(ROOT, 'dist', 'api', 'server.js');
+  await promisify(execFile)(join(REPO_ROOT, 'node_modules', '.bin', 'tsc'), ['-p', join(REPO_ROOT, 'tsconfig.build.json')], {
+    cwd: REPO_ROOT,
+  });
+  return DIST_ENTRIES.api;
 }
 
 /**
@@ -44,7 +45,7 @@ async function buildProduction(): Promise<string> {
  */
 export async function startApiProcess(env: Record<string, string> = {}, build: 'tsx' | 'dist' = 'tsx'): Promise<ApiProcess> {
   const port = await freePort();
-  const entry = build === 'dist' ? [await buildProduction()] : ['--import', 'tsx', join(ROOT, 'api', 'server.ts')];
+  const entry = build === 'dist' ? [await buildProduction()] : ['--import', 'tsx', join(REPO_ROOT, 'api', 'server.ts')];
   const child = spawn(process.execPath, entry, {
     env: {
       ...process.env,
