@@ -17,12 +17,9 @@ import type { ServiceDeps } from '../services/deps';
 import { STAFF_ROLES, type StaffRole } from '../services/staff/staff-roles';
 import { StaffEnrolmentService } from '../services/staff/staff-enrolments';
 import { HOLDER_COOKIE_SECURE } from '../services/holders/holder-sessions';
-import { createBillingWorker } from '../workers/create-billing-worker';
+import { createBackgroundWorker } from '../workers/background-worker';
 import { createCampaignWorker } from '../workers/create-campaign-worker';
-import { createDsrWorker } from '../workers/create-dsr-worker';
 import { createImportWorker } from '../workers/create-import-worker';
-import { createLifecycleWorker } from '../workers/create-lifecycle-worker';
-import { createNoticesWorker } from '../workers/create-notices-worker';
 import { installTemporalRuntime } from '../workers/temporal-runtime';
 import { SEARCH_ATTRIBUTE_KEYS } from '../workflows/search-attributes';
 import { markOwnerVerifiedIn } from '../tests/support/owner-verification';
@@ -164,9 +161,8 @@ async function main(): Promise<number> {
   // Every worker whose workflows an operation starts or steers (updates wait for their worker), one bundle for all.
   const workflowBundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: new DefaultLogger('WARN') });
   const options = { connection: workerConnection, namespace: config.TEMPORAL_NAMESPACE, deps, workflowBundle };
-  for (const create of [createImportWorker, createCampaignWorker, createDsrWorker, createNoticesWorker, createBillingWorker])
-    runWorker(await create(options));
-  runWorker(await createLifecycleWorker({ ...options, temporal }));
+  for (const create of [createImportWorker, createCampaignWorker]) runWorker(await create(options));
+  runWorker(await createBackgroundWorker({ ...options, temporal }));
   const app = createApp({ ...deps, temporal });
   /** Every answer's method, URL and status, for the coverage summary. */
   const answers: [string, string, number][] = [];

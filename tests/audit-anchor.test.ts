@@ -14,7 +14,7 @@ import { auditAnchorWorkflow } from '../workflows/audit-anchor';
 import { ProcessKindKey } from '../workflows/search-attributes';
 import { signUp, type TestAccount } from './support/accounts';
 import { afterTampering } from './support/audit-tampering';
-import { startMaintenanceWorker } from './support/maintenance-worker';
+import { startBackgroundWorker } from './support/bundled-worker';
 import { startHarness, testEnvironment, type Harness } from './support/harness';
 
 let h: Harness;
@@ -27,7 +27,7 @@ beforeAll(async () => {
   h = await startHarness();
   owner = await openOrm(inject('ownerDatabaseUrl'), 1);
   acct = await signUp(h.app, 'Anchored');
-  maintenance = await startMaintenanceWorker(h);
+  maintenance = await startBackgroundWorker(h);
 });
 afterAll(async () => {
   await maintenance.stop();

@@ -9,23 +9,23 @@ import { uuidv7 } from '../lib/ids';
 import { insertMessages } from '../services/messaging/message-store';
 import { dsrWorkflowId } from '../workflows/lifecycle/dsr';
 import { expectProblem, signUp, type TestAccount } from './support/accounts';
-import { startDsrWorker } from './support/dsr-worker';
+import { startBackgroundWorker } from './support/bundled-worker';
 import { startHarness, type Harness } from './support/harness';
 import { columnsHolding } from './support/database-scan';
 import { createStaffUser, staffBearer, staffSignIn } from './support/staff';
 
 let h: Harness;
-let dsrWorker: { stop(): Promise<void> };
+let backgroundWorker: { stop(): Promise<void> };
 let staff: { Authorization: string };
 const DAY = 24 * 60 * 60 * 1000;
 
 beforeAll(async () => {
   h = await startHarness();
-  dsrWorker = await startDsrWorker(h);
+  backgroundWorker = await startBackgroundWorker(h);
   staff = staffBearer(await staffSignIn(h.app, await createStaffUser(h, 'privacy')));
 });
 afterAll(async () => {
-  await dsrWorker?.stop();
+  await backgroundWorker?.stop();
   await h?.close();
 });
 

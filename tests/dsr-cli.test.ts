@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signUp, type TestAccount } from './support/accounts';
-import { startDsrWorker } from './support/dsr-worker';
+import { startBackgroundWorker } from './support/bundled-worker';
 import { freePort } from './support/free-port';
 import { startHarness, testEnvironment, type Harness } from './support/harness';
 import { createStaffUser, type TestStaffUser } from './support/staff';
@@ -15,7 +15,7 @@ let h: Harness;
 let server: Server;
 let api: string;
 let home: string;
-let dsrWorker: { stop(): Promise<void> };
+let backgroundWorker: { stop(): Promise<void> };
 let privacy: TestStaffUser;
 let acct: TestAccount;
 const CLI = join(__dirname, '..', 'cli', 'staff.ts');
@@ -49,7 +49,7 @@ const ok = (run: CliRun) => {
 
 beforeAll(async () => {
   h = await startHarness();
-  dsrWorker = await startDsrWorker(h);
+  backgroundWorker = await startBackgroundWorker(h);
   const port = await freePort();
   server = h.app.listen(port, '127.0.0.1');
   await new Promise<void>((resolve) => server.once('listening', resolve));
@@ -61,7 +61,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await new Promise<void>((resolve) => server.close(() => resolve()));
-  await dsrWorker.stop();
+  await backgroundWorker.stop();
   await h.close();
   rmSync(home, { recursive: true, force: true });
 });

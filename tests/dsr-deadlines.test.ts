@@ -1,16 +1,13 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createDsrActivities } from '../activities/dsr';
 import { AppError } from '../lib/errors';
 import { DsrService } from '../services/dsr/dsr-service';
-import { TASK_QUEUES } from '../workers/task-queues';
 import { dsrStatusQuery, dsrWorkflowId, type DsrStatus } from '../workflows/lifecycle/dsr';
 import { signUp, type TestAccount } from './support/accounts';
 import { startHarness, type Harness } from './support/harness';
 import { startSimulatorProcess, type SimulatorProcess } from './support/simulator-process';
 import { createStaffUser, type TestStaffUser } from './support/staff';
-import { startTimeSkipping, timeSkippingWorker } from './support/time-skipping';
+import { startTimeSkipping, timeSkippingBackgroundWorker } from './support/time-skipping';
 
 const DAY = 24 * 60 * 60 * 1000;
 const HOUR = 60 * 60 * 1000;
@@ -18,8 +15,7 @@ const HOUR = 60 * 60 * 1000;
 let sim: SimulatorProcess;
 let h: Harness;
 let env: TestWorkflowEnvironment;
-let worker: Worker;
-let running: Promise<void>;
+let background: { stop(): Promise<void> } | undefined;
 let privacy: TestStaffUser;
 let nowMs = 0;
 let dsrs: DsrService;
@@ -28,15 +24,13 @@ beforeAll(async () => {
   sim = await startSimulatorProcess();
   h = await startHarness({ env: sim.env() });
   env = await startTimeSkipping();
-  worker = await timeSkippingWorker(env, TASK_QUEUES.dsr, createDsrActivities(h.deps));
-  running = worker.run();
+  background = await timeSkippingBackgroundWorker(env, h.deps);
   privacy = await createStaffUser(h, 'privacy');
   // The service's clock is the test server's: a request is received at the workflow's "now".
   dsrs = new DsrService({ ...h.deps, temporal: env.client }, () => new Date(nowMs));
 });
 afterAll(async () => {
-  worker?.shutdown();
-  await running;
+  await background?.stop();
   await env?.teardown();
   await h?.close();
   await sim?.stop();

@@ -12,7 +12,7 @@ import { startHarness, type Harness } from './support/harness';
 import { until } from './support/http-receiver';
 import { customerOf as customerOfAccount } from './support/usage';
 import { startSimulatorProcess, type SimulatorProcess } from './support/simulator-process';
-import { startTimeSkipping, timeSkippingBillingWorker } from './support/time-skipping';
+import { startTimeSkipping, timeSkippingBackgroundWorker } from './support/time-skipping';
 
 /**
  * Dunning at its real constants on the time-skipping server: Stripe's signed `invoice.payment_failed`
@@ -44,7 +44,7 @@ beforeAll(async () => {
   server = app.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   await sim.control.config({ stripeWebhookUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks/stripe` });
-  billingWorker = await timeSkippingBillingWorker(env, h.deps);
+  billingWorker = await timeSkippingBackgroundWorker(env, h.deps);
 }, 120_000);
 afterAll(async () => {
   await new Promise((resolve) => server?.close(resolve));

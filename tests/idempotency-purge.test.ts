@@ -5,7 +5,7 @@ import { ensureIdempotencyPurgeSchedule, IDEMPOTENCY_PURGE_SCHEDULE_ID } from '.
 import { TASK_QUEUES } from '../workers/task-queues';
 import { purgeIdempotencyKeysWorkflow } from '../workflows/purge-idempotency-keys';
 import { signUp, type TestAccount } from './support/accounts';
-import { startMaintenanceWorker } from './support/maintenance-worker';
+import { startBackgroundWorker } from './support/bundled-worker';
 import { startHarness, type Harness } from './support/harness';
 
 let h: Harness;
@@ -56,7 +56,7 @@ describe('Purging expired Idempotency-Keys', () => {
     beforeAll(async () => {
       connection = await Connection.connect({ address: h.config.TEMPORAL_ADDRESS });
       client = new Client({ connection, namespace: h.config.TEMPORAL_NAMESPACE });
-      maintenance = await startMaintenanceWorker(h);
+      maintenance = await startBackgroundWorker(h);
     });
     afterAll(async () => {
       await maintenance.stop();

@@ -11,7 +11,7 @@ import { terminationWorkflowId } from '../workflows/lifecycle/termination';
 import { signUp, type TestAccount } from './support/accounts';
 import { startHarness, type Harness } from './support/harness';
 import { uploadCsv } from './support/imports';
-import { startMaintenanceWorker } from './support/maintenance-worker';
+import { startBackgroundWorker } from './support/bundled-worker';
 import { waitFor } from './support/outbox';
 
 const loseStart = (workflowId: string) => lose(h, workflowId);
@@ -112,7 +112,7 @@ describe('processes whose start was lost', () => {
   });
 
   it('runs every 5 minutes from a Schedule on the maintenance worker, which starts what it finds', async () => {
-    maintenance = await startMaintenanceWorker(h);
+    maintenance = await startBackgroundWorker(h);
     await ensureLostStartsSchedule(h.temporal);
     const handle = h.temporal.schedule.getHandle(LOST_STARTS_SCHEDULE_ID);
     try {

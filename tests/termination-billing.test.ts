@@ -1,7 +1,6 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import type { Express } from 'express';
 import Stripe from 'stripe';
 import request from 'supertest';
@@ -11,14 +10,13 @@ import { createTerminationActivities } from '../activities/termination';
 import { createEmailSender } from '../providers/email/registry';
 import { KEPT_CLASSES } from '../services/termination/deletion-steps';
 import { TerminationKey } from '../services/termination/termination-key';
-import { TASK_QUEUES } from '../workers/task-queues';
 import { terminationWorkflowId } from '../workflows/lifecycle/termination';
 import { signUp, type TestAccount } from './support/accounts';
 import { startHarness, type Harness } from './support/harness';
 import { until } from './support/http-receiver';
 import { startSimulatorProcess, type SimulatorProcess } from './support/simulator-process';
 import { createStaffUser, staffBearer, staffSignIn } from './support/staff';
-import { startTimeSkipping, timeSkippingBillingWorker, timeSkippingWorker } from './support/time-skipping';
+import { startTimeSkipping, timeSkippingBackgroundWorker } from './support/time-skipping';
 import { simulatorBilling, simulatorCatalogue } from './support/usage';
 
 /**
@@ -32,9 +30,7 @@ let h: Harness;
 let app: Express;
 let server: Server;
 let stripe: Stripe;
-let lifecycle: Worker;
-let lifecycleRunning: Promise<void>;
-let billingWorker: { stop(): Promise<void> };
+let background: { stop(): Promise<void> } | undefined;
 let catalogue: { meterId: string; segmentPriceId: string; platformPriceId: string };
 
 beforeAll(async () => {
@@ -54,9 +50,9 @@ beforeAll(async () => {
   await new Promise((resolve) => server.once('listening', resolve));
   await sim.control.config({ stripeWebhookUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks/stripe` });
   stripe = new Stripe(sim.stripeSecretKey, { host: '127.0.0.1', port: sim.port, protocol: 'http', maxNetworkRetries: 0 });
-  lifecycle = await timeSkippingWorker(
+  background = await timeSkippingBackgroundWorker(
     env,
-    TASK_QUEUES.lifecycle,
+    h.deps,
     createTerminationActivities({
       deps: h.deps,
       temporal: env.client,
@@ -65,14 +61,10 @@ beforeAll(async () => {
       billing: simulatorBilling(sim, 5_000),
     }),
   );
-  lifecycleRunning = lifecycle.run();
-  billingWorker = await timeSkippingBillingWorker(env, h.deps);
 }, 120_000);
 afterAll(async () => {
   await new Promise((resolve) => server?.close(resolve));
-  lifecycle?.shutdown();
-  await lifecycleRunning;
-  await billingWorker?.stop();
+  await background?.stop();
   await env?.teardown();
   await h?.close();
   await sim?.stop();

@@ -12,12 +12,12 @@ import { campaignWorkflowId } from '../workflows/campaigns/campaign';
 import type { CampaignProgress } from '../workflows/campaigns/campaign-progress';
 import { terminationWorkflowId, terminationStatusQuery } from '../workflows/lifecycle/termination';
 import { expectProblem } from './support/accounts';
-import { startDsrWorker } from './support/dsr-worker';
+import { startBackgroundWorker } from './support/bundled-worker';
 import { startHarness, type Harness } from './support/harness';
 import { expectStatus, HOLDER_PASSWORD, seedAccount, waitFor } from './support/termination';
 
 let h: Harness;
-let dsrWorker: { stop(): Promise<void> };
+let backgroundWorker: { stop(): Promise<void> };
 /** One listening server for the race (supertest would open one per request otherwise). */
 let server: Server;
 
@@ -35,14 +35,14 @@ beforeAll(async () => {
       API_MAX_IN_FLIGHT: '5000',
     },
   });
-  dsrWorker = await startDsrWorker(h);
+  backgroundWorker = await startBackgroundWorker(h);
   server = createServer(h.app);
   // A backlog for the race's 1,000 simultaneous connections (Node's default of 511 would reset some).
   await new Promise<void>((resolve) => server.listen({ port: 0, host: '127.0.0.1', backlog: 2048 }, resolve));
 });
 afterAll(async () => {
   await new Promise((resolve) => server?.close(resolve));
-  await dsrWorker?.stop();
+  await backgroundWorker?.stop();
   await h?.close();
 });
 

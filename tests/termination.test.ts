@@ -1,6 +1,6 @@
 import { Context } from '@temporalio/activity';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, type Worker } from '@temporalio/worker';
+import { DefaultLogger } from '@temporalio/worker';
 import type { Express } from 'express';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,7 +13,6 @@ import { DataKeyDestroyedError, DataKeyring } from '../services/keyring';
 import { verifyDeletionCertificate, type DeletionCertificate } from '../services/termination/deletion-certificate';
 import { DELETION_STEPS } from '../services/termination/deletion-steps';
 import { TerminationKey } from '../services/termination/termination-key';
-import { TASK_QUEUES } from '../workers/task-queues';
 import { installTemporalRuntime } from '../workers/temporal-runtime';
 import { terminationWorkflowId, type TerminationProgress } from '../workflows/lifecycle/termination';
 import { expectProblem } from './support/accounts';
@@ -32,7 +31,7 @@ import {
   waitFor,
   type SeededAccount,
 } from './support/termination';
-import { startTimeSkipping, timeSkippingBillingWorker, timeSkippingWorker } from './support/time-skipping';
+import { startTimeSkipping, timeSkippingBackgroundWorker } from './support/time-skipping';
 
 /** Public token routes are limited per client address in the database every test file shares: each call its own. */
 const fromFreshAddress = () => ({ 'X-Forwarded-For': freshAddress() });
@@ -40,9 +39,7 @@ let sim: SimulatorProcess;
 let h: Harness;
 let env: TestWorkflowEnvironment;
 let app: Express;
-let worker: Worker;
-let running: Promise<void>;
-let billing: { stop(): Promise<void> } | undefined;
+let background: { stop(): Promise<void> } | undefined;
 let privacy: TestStaffUser;
 /** One sign-in for the file: a TOTP code is accepted once, so each sign-in would need a step of its own. */
 let staff: { Authorization: string };
@@ -113,16 +110,12 @@ beforeAll(async () => {
       return real.runDeletionStep(input);
     },
   };
-  worker = await timeSkippingWorker(env, TASK_QUEUES.lifecycle, activities);
-  running = worker.run();
-  billing = await timeSkippingBillingWorker(env, h.deps);
+  background = await timeSkippingBackgroundWorker(env, h.deps, activities);
   privacy = await createStaffUser(h, 'privacy');
   staff = staffBearer(await staffSignIn(app, privacy));
 }, 180_000);
 afterAll(async () => {
-  worker?.shutdown();
-  await running;
-  await billing?.stop();
+  await background?.stop();
   await env?.teardown();
   await h?.close();
   await sim?.stop();

@@ -30,12 +30,15 @@ const isConditional = (role: WorkerRole): role is keyof RoleRequirements => role
 /**
  * The roles a process runs: those WORKER_ROLES lists, or every role when it lists none. With the
  * default, `messaging`, `usage` and `billing` run only where what they need is configured; listed explicitly,
- * they need it.
+ * they need it. Roles that share a task queue run together: a Worker on a queue takes any of its tasks,
+ * so listing one background role runs the others too (usage and billing where configured).
  */
 export function selectedRoles(listed: WorkerRole[], configured: RoleRequirements): WorkerRole[] {
-  if (listed.length === 0) return WORKER_ROLES.filter((role) => !isConditional(role) || configured[role]);
+  const available = (role: WorkerRole) => !isConditional(role) || configured[role];
+  if (listed.length === 0) return WORKER_ROLES.filter(available);
   for (const role of listed) {
     if (isConditional(role) && !configured[role]) throw new Error(`WORKER_ROLES lists ${role}, but ${MISSING[role]}`);
   }
-  return WORKER_ROLES.filter((role) => listed.includes(role));
+  const queues = new Set(listed.map((role) => TASK_QUEUES[role]));
+  return WORKER_ROLES.filter((role) => listed.includes(role) || (queues.has(TASK_QUEUES[role]) && available(role)));
 }

@@ -4,28 +4,25 @@ import { Client } from '@temporalio/client';
 import { Runtime, type Worker } from '@temporalio/worker';
 import { createCampaignWorker } from './create-campaign-worker';
 import { createImportWorker } from './create-import-worker';
-import { createLifecycleWorker } from './create-lifecycle-worker';
 import { ensureAuditAnchorSchedule } from './audit-anchor-schedule';
-import { createMaintenanceWorker } from './create-maintenance-worker';
 import { createMessagingWorker, ensureDispatchWorkflows } from './create-messaging-worker';
 import { createSmsCarriers } from '../providers/sms/registry';
-import { createWebhookWorker } from './create-webhook-worker';
-import { createNoticesWorker } from './create-notices-worker';
 import { ensureWebhookDeliveriesWorkflow } from './webhook-deliveries-workflow';
 import { ensureIdempotencyPurgeSchedule } from './idempotency-purge-schedule';
 import { ensureLostStartsSchedule } from './lost-starts-schedule';
 import { ensureMessagesSentDailySchedule } from './messages-sent-daily-schedule';
 import { ensureRetentionSchedule } from './retention-schedule';
-import { createDsrWorker } from './create-dsr-worker';
-import { createUsageWorker, ensureUsageReporterWorkflows } from './create-usage-worker';
+import { ensureUsageReporterWorkflows } from './usage-reporter-workflows';
 import { createBillingProvider } from '../providers/billing/registry';
-import { createBillingWorker } from './create-billing-worker';
+import { createBackgroundActivities, createBackgroundWorker } from './background-worker';
+import { RetiredQueuePollers } from './retired-queue-pollers';
 import { connectClient, connectWorker, isTemporalUnreachable } from './temporal-connection';
 import { waitAtStart } from '../lib/wait-at-start';
 import { installTemporalRuntime } from './temporal-runtime';
 import { SHUTDOWN_FORCE_AFTER_GRACE_MS } from './shutdown-bounds';
 import { loadWorkflowBundle } from './workflow-bundle';
-import { selectedRoles, type WorkerRole } from './worker-roles';
+import { BACKGROUND_TASK_QUEUE, TASK_QUEUES } from './task-queues';
+import { selectedRoles } from './worker-roles';
 
 /** Worker process: polls the task queues of its roles (WORKER_ROLES, default all) until SIGINT/SIGTERM. */
 async function main(): Promise<void> {
@@ -50,23 +47,23 @@ async function main(): Promise<void> {
   // Kept open while the workers run: lifecycle activities steer other workflows through it.
   const clientConnection = await waitAtStart('temporal', () => connectClient(config), isTemporalUnreachable, startWait);
   const client = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE });
-  const create: Record<WorkerRole, () => Promise<Worker>> = {
-    imports: () => createImportWorker(options),
-    maintenance: () => createMaintenanceWorker({ ...options, temporal: client }),
-    messaging: () => createMessagingWorker({ ...options, carriers: createSmsCarriers(config) }),
-    webhooks: () => createWebhookWorker(options),
-    campaigns: () => createCampaignWorker(options),
-    notices: () => createNoticesWorker(options),
-    dsr: () => createDsrWorker(options),
-    lifecycle: () => createLifecycleWorker({ ...options, temporal: client }),
-    billing: () => createBillingWorker(options),
-    usage: () => {
-      if (!billing || !meterId) throw new Error('usage reporting needs STRIPE_SECRET_KEY and STRIPE_METER_ID');
-      return createUsageWorker({ ...options, meter: billing, meterId });
-    },
-  };
+  const queues = new Set(roles.map((role) => TASK_QUEUES[role]));
   const workers: Worker[] = [];
-  for (const role of roles) workers.push(await create[role]());
+  let retired: RetiredQueuePollers | undefined;
+  if (queues.has(TASK_QUEUES.imports)) workers.push(await createImportWorker(options));
+  if (queues.has(TASK_QUEUES.campaigns)) workers.push(await createCampaignWorker(options));
+  if (queues.has(TASK_QUEUES.messaging)) workers.push(await createMessagingWorker({ ...options, carriers: createSmsCarriers(config) }));
+  if (queues.has(BACKGROUND_TASK_QUEUE)) {
+    const background = { ...options, temporal: client, billing };
+    const activities = createBackgroundActivities(background);
+    workers.push(await createBackgroundWorker(background, BACKGROUND_TASK_QUEUE, activities));
+    retired = new RetiredQueuePollers({
+      client,
+      logger: deps.logger,
+      createWorker: (taskQueue) => createBackgroundWorker(background, taskQueue, activities),
+    });
+    await retired.start();
+  }
   // What each role starts on the server: safe on every start of every process serving the role.
   if (roles.includes('maintenance')) {
     await ensureIdempotencyPurgeSchedule(client);
@@ -78,7 +75,10 @@ async function main(): Promise<void> {
   if (roles.includes('messaging')) await ensureDispatchWorkflows(client, config);
   if (roles.includes('webhooks')) await ensureWebhookDeliveriesWorkflow(client);
   if (roles.includes('usage')) await ensureUsageReporterWorkflows(client, config);
-  deps.logger.info({ roles, taskQueues: workers.map((w) => w.options.taskQueue) }, 'worker started');
+  deps.logger.info(
+    { roles, taskQueues: workers.map((w) => w.options.taskQueue), retiredQueuesPolled: retired?.polled() ?? [] },
+    'worker started',
+  );
   // The SDK's runtime shuts every worker down on SIGTERM/SIGINT (activities get the grace period);
   // should one still not stop, the process ends anyway and Temporal retries what it held.
   const forceExit = () => {
@@ -94,6 +94,7 @@ async function main(): Promise<void> {
   process.once('SIGTERM', forceExit);
   process.once('SIGINT', forceExit);
   await Promise.all(workers.map((w) => w.run()));
+  await retired?.stop();
   await clientConnection.close();
   await connection.close();
   await closeServiceDeps(deps);

@@ -3,7 +3,7 @@ import { TASK_QUEUES } from '../../workers/task-queues';
 import { messagesSentDailyWorkflow } from '../../workflows/messages-sent-daily';
 import { startHarness, type Harness } from '../support/harness';
 import { saveHistory } from '../support/histories';
-import { startMaintenanceWorker } from '../support/maintenance-worker';
+import { startBackgroundWorker } from '../support/bundled-worker';
 
 /** Records one daily messages_sent_daily run on the maintenance queue (no PostHog configured: the activity counts nothing). */
 let h: Harness;
@@ -11,7 +11,7 @@ let maintenance: { stop(): Promise<void> } | undefined;
 
 beforeAll(async () => {
   h = await startHarness();
-  maintenance = await startMaintenanceWorker(h);
+  maintenance = await startBackgroundWorker(h);
 });
 afterAll(async () => {
   await maintenance?.stop();

@@ -13,7 +13,7 @@ import { signUp } from '../support/accounts';
 import { csvOf } from '../support/csv';
 import { saveHistory } from '../support/histories';
 import { importAndWait } from '../support/imports';
-import { startMaintenanceWorker } from '../support/maintenance-worker';
+import { startBackgroundWorker } from '../support/bundled-worker';
 import { freshPhone } from '../support/messaging';
 import { obtainSenderNumber } from '../support/sender-numbers';
 import { waitFor } from '../support/outbox';
@@ -35,7 +35,7 @@ beforeAll(async () => {
   stack = await startWebhookStack({ worker: true, messaging: true, env: { WEBHOOKS_ALLOW_LOOPBACK: 'true' } });
   receiver = await new WebhookReceiver().start();
   delivery = await startWebhookDelivery(stack.h);
-  maintenance = await startMaintenanceWorker(stack.h);
+  maintenance = await startBackgroundWorker(stack.h);
 });
 afterAll(async () => {
   await maintenance?.stop();

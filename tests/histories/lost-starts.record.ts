@@ -6,7 +6,7 @@ import { signUp } from '../support/accounts';
 import { startHarness, type Harness } from '../support/harness';
 import { saveHistory } from '../support/histories';
 import { backdate, loseStart, openDsr } from '../support/lost-starts';
-import { startMaintenanceWorker } from '../support/maintenance-worker';
+import { startBackgroundWorker } from '../support/bundled-worker';
 
 /** Records a sweep of lost starts that starts one DSR process whose start was lost. */
 let h: Harness;
@@ -14,7 +14,7 @@ let maintenance: { stop(): Promise<void> } | undefined;
 
 beforeAll(async () => {
   h = await startHarness();
-  maintenance = await startMaintenanceWorker(h);
+  maintenance = await startBackgroundWorker(h);
 });
 afterAll(async () => {
   await maintenance?.stop();

@@ -1,12 +1,6 @@
-import type { Worker } from '@temporalio/worker';
 import request from 'supertest';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createDsrActivities } from '../../activities/dsr';
-import { createTerminationActivities } from '../../activities/termination';
-import { createEmailSender } from '../../providers/email/registry';
 import { DsrService } from '../../services/dsr/dsr-service';
-import { TerminationKey } from '../../services/termination/termination-key';
-import { TASK_QUEUES } from '../../workers/task-queues';
 import { dsrWorkflowId } from '../../workflows/lifecycle/dsr';
 import { terminationWorkflowId } from '../../workflows/lifecycle/termination';
 import { signUp, type TestAccount } from '../support/accounts';
@@ -14,7 +8,6 @@ import { saveHistory } from '../support/histories';
 import { freshPhone } from '../support/messaging';
 import { startNoticeStack, type NoticeStack } from '../support/notices';
 import { createStaffUser, staffBearer, staffSignIn, type TestStaffUser } from '../support/staff';
-import { timeSkippingWorker } from '../support/time-skipping';
 
 /**
  * Records, on the time-skipping server at the real constants, the histories of the long processes:
@@ -26,7 +19,6 @@ import { timeSkippingWorker } from '../support/time-skipping';
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 let s: NoticeStack;
-let workers: { worker: Worker; running: Promise<void> }[] = [];
 let security: { Authorization: string };
 let privacy: { Authorization: string };
 let privacyUser: TestStaffUser;
@@ -36,31 +28,13 @@ const api = () => request(s.app);
 
 beforeAll(async () => {
   s = await startNoticeStack();
-  const terminationKey = new TerminationKey(s.h.deps.pgPool, s.h.deps.keys.master);
-  const lifecycle = createTerminationActivities({
-    deps: s.h.deps,
-    temporal: s.env.client,
-    email: createEmailSender(s.h.config),
-    terminationKey,
-  });
-  for (const [queue, activities] of [
-    [TASK_QUEUES.lifecycle, lifecycle],
-    [TASK_QUEUES.dsr, createDsrActivities(s.h.deps)],
-  ] as const) {
-    const worker = await timeSkippingWorker(s.env, queue, activities);
-    workers.push({ worker, running: worker.run() });
-  }
+  // The stack's background worker runs the lifecycle and DSR activities beside the notices'.
   security = staffBearer(await staffSignIn(s.app, await createStaffUser(s.h, 'security')));
   privacyUser = await createStaffUser(s.h, 'privacy');
   privacy = staffBearer(await staffSignIn(s.app, privacyUser));
   holder = await signUp(s.app, 'Recorded holder');
 });
 afterAll(async () => {
-  for (const { worker, running } of workers) {
-    worker.shutdown();
-    await running;
-  }
-  workers = [];
   await s?.close();
 });
 

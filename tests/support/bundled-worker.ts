@@ -1,5 +1,6 @@
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { inject } from 'vitest';
+import { createBackgroundWorker } from '../../workers/background-worker';
 import type { WorkerOptions } from '../../workers/create-import-worker';
 import type { Harness } from './harness';
 
@@ -24,3 +25,9 @@ export async function startBundledWorker(
     },
   };
 }
+
+/**
+ * The background queue's worker (DSRs, termination, notices, maintenance, webhook deliveries, billing):
+ * one Worker serves all of them, as in production, so no test's worker takes a task it cannot run.
+ */
+export const startBackgroundWorker = (h: Harness) => startBundledWorker(h, (options) => createBackgroundWorker({ ...options, temporal: h.temporal }));

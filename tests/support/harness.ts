@@ -11,9 +11,7 @@ import type { ServiceDeps } from '../../services/deps';
 import { createLogger } from '../../lib/logger';
 import { createCampaignWorker } from '../../workers/create-campaign-worker';
 import { createImportWorker } from '../../workers/create-import-worker';
-import { createNoticesWorker } from '../../workers/create-notices-worker';
-import { createLifecycleWorker } from '../../workers/create-lifecycle-worker';
-import { createBillingWorker } from '../../workers/create-billing-worker';
+import { createBackgroundWorker } from '../../workers/background-worker';
 import { createMessagingWorker, ensureDispatchWorkflows, type MessagingWorkerOptions } from '../../workers/create-messaging-worker';
 import { createSmsCarriers } from '../../providers/sms/registry';
 import { dispatchWorkflowId } from '../../workflows/messaging/dispatch';
@@ -60,7 +58,7 @@ export interface HarnessOptions {
   /** Receives every log line the API and worker write (at `logLevel`, default info), to check what logs may contain. */
   logLines?: string[];
   logLevel?: string;
-  /** Runs the lifecycle worker (account termination) on the run's Temporal server. */
+  /** Runs the background queue's worker (account termination among its roles) on the run's Temporal server. */
   lifecycle?: boolean;
   /** Runs the send path (dispatcher shards and their activities) against the carriers `env` points at. */
   messaging?: boolean | { settings?: MessagingWorkerOptions['settings'] };
@@ -82,36 +80,23 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
   const app = createApp({ ...deps, temporal }, { importChunkRows: options.importChunkRows });
 
-  /** The import and campaign workers (`worker: true`) and the notices worker (`notices: true`), each with its run. */
+  /** The import and campaign workers (`worker: true`) and the background queue's (lifecycle, notices or billing), each with its run. */
   const plainWorkers: { worker: Worker; running: Promise<void> }[] = [];
   let workerConnection: NativeConnection | undefined;
-  if (options.worker || options.notices || options.billing) {
+  const background = options.lifecycle || options.notices || options.billing;
+  if (options.worker || background) {
     workerConnection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
-    const creators = [
-      ...(options.worker ? [createImportWorker, createCampaignWorker] : []),
-      ...(options.notices ? [createNoticesWorker] : []),
-      ...(options.billing ? [createBillingWorker] : []),
-    ];
-    for (const create of creators) {
-      const worker = await create({
-        connection: workerConnection,
-        namespace: config.TEMPORAL_NAMESPACE,
-        deps,
-        workflowBundle: { codePath: inject('workflowBundlePath') },
-      });
-      plainWorkers.push({ worker, running: worker.run() });
-    }
-  }
-  if (options.lifecycle) {
-    workerConnection ??= await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
-    const worker = await createLifecycleWorker({
+    const workerOptions = {
       connection: workerConnection,
       namespace: config.TEMPORAL_NAMESPACE,
       deps,
       workflowBundle: { codePath: inject('workflowBundlePath') },
-      temporal,
-    });
-    plainWorkers.push({ worker, running: worker.run() });
+    };
+    const workers = [
+      ...(options.worker ? [await createImportWorker(workerOptions), await createCampaignWorker(workerOptions)] : []),
+      ...(background ? [await createBackgroundWorker({ ...workerOptions, temporal })] : []),
+    ];
+    for (const worker of workers) plainWorkers.push({ worker, running: worker.run() });
   }
   let messagingWorker: Worker | undefined;
   let messagingRunning: Promise<void> | undefined;

@@ -1,13 +1,10 @@
 import type { Duration } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import type { Express } from 'express';
-import { createNoticeActivities } from '../../activities/notices';
 import { createApp } from '../../api/app';
-import { TASK_QUEUES } from '../../workers/task-queues';
 import { startHarness, type Harness } from './harness';
 import { startSimulatorProcess, type SimulatorProcess } from './simulator-process';
-import { startTimeSkipping, timeSkippingBillingWorker, timeSkippingWorker } from './time-skipping';
+import { startTimeSkipping, timeSkippingBackgroundWorker } from './time-skipping';
 
 /**
  * The notice processes on a time-skipping server: the product's services on the run's database, emails
@@ -33,9 +30,7 @@ export async function startNoticeStack(): Promise<NoticeStack> {
   let offsetMs = (await env.currentTimeMs()) - Date.now();
   const now = () => new Date(Date.now() + offsetMs);
   const app = createApp({ ...h.deps, temporal: env.client }, { noticeClock: now });
-  const worker: Worker = await timeSkippingWorker(env, TASK_QUEUES.notices, createNoticeActivities(h.deps));
-  const running = worker.run();
-  const billing = await timeSkippingBillingWorker(env, h.deps);
+  const background = await timeSkippingBackgroundWorker(env, h.deps);
   return {
     sim,
     h,
@@ -47,9 +42,7 @@ export async function startNoticeStack(): Promise<NoticeStack> {
       offsetMs = (await env.currentTimeMs()) - Date.now();
     },
     async close() {
-      worker.shutdown();
-      await running;
-      await billing.stop();
+      await background.stop();
       await env.teardown();
       await h.close();
       await sim.stop();

@@ -4,11 +4,9 @@ import { temporal } from '@temporalio/proto';
 import { inject } from 'vitest';
 import { temporalPaths } from '../../scripts/temporal-paths';
 import { SEARCH_ATTRIBUTE_KEYS } from '../../workflows/search-attributes';
-import { createBillingActivities } from '../../activities/billing';
-import { createBillingProvider } from '../../providers/billing/registry';
-import { createEmailSender } from '../../providers/email/registry';
 import type { ServiceDeps } from '../../services/deps';
-import { TASK_QUEUES } from '../../workers/task-queues';
+import { createBackgroundActivities } from '../../workers/background-worker';
+import { BACKGROUND_TASK_QUEUE } from '../../workers/task-queues';
 import { installTemporalRuntime } from '../../workers/temporal-runtime';
 import { startHarness, type Harness } from './harness';
 import { startSimulatorProcess, type SimulatorProcess } from './simulator-process';
@@ -53,16 +51,20 @@ export function timeSkippingWorker(
 }
 
 /**
- * The billing worker on a time-skipping server whose API signs accounts up: sign-up starts the
- * account's Stripe customer process, and a task nobody polls holds this server's clock still (it
- * skips time only when no work is outstanding).
+ * The background queue's worker on a time-skipping server (billing, notices, DSRs, termination …: one
+ * Worker serves them all, as in production), with `overrides` in place of the product's activities of
+ * those names. Sign-up starts the account's Stripe customer process there, and a task nobody polls
+ * holds this server's clock still (it skips time only when no work is outstanding).
  */
-export async function timeSkippingBillingWorker(env: TestWorkflowEnvironment, deps: ServiceDeps): Promise<{ stop(): Promise<void> }> {
-  const worker = await timeSkippingWorker(
-    env,
-    TASK_QUEUES.billing,
-    createBillingActivities({ deps, billing: createBillingProvider(deps.config), email: createEmailSender(deps.config) }),
-  );
+export async function timeSkippingBackgroundWorker(
+  env: TestWorkflowEnvironment,
+  deps: ServiceDeps,
+  overrides: Record<string, (...args: never[]) => Promise<unknown>> = {},
+): Promise<{ stop(): Promise<void> }> {
+  const worker = await timeSkippingWorker(env, BACKGROUND_TASK_QUEUE, {
+    ...createBackgroundActivities({ deps, temporal: env.client }),
+    ...overrides,
+  });
   const running = worker.run();
   return {
     async stop() {

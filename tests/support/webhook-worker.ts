@@ -1,18 +1,19 @@
 import { NativeConnection } from '@temporalio/worker';
 import { inject } from 'vitest';
-import { createWebhookWorker } from '../../workers/create-webhook-worker';
+import { createBackgroundWorker } from '../../workers/background-worker';
 import { ensureWebhookDeliveriesWorkflow } from '../../workers/webhook-deliveries-workflow';
 import { WEBHOOK_DELIVERIES_WORKFLOW_ID } from '../../workflows/webhooks/webhook-deliveries';
 import type { Harness } from './harness';
 
-/** The webhook worker and its delivery workflow on the run's Temporal server; stop() terminates the workflow too. */
+/** The background queue's worker and the webhook delivery workflow on the run's Temporal server; stop() terminates the workflow too. */
 export async function startWebhookDelivery(h: Harness): Promise<{ stop(): Promise<void> }> {
   const connection = await NativeConnection.connect({ address: h.config.TEMPORAL_ADDRESS });
-  const worker = await createWebhookWorker({
+  const worker = await createBackgroundWorker({
     connection,
     namespace: h.config.TEMPORAL_NAMESPACE,
     deps: h.deps,
     workflowBundle: { codePath: inject('workflowBundlePath') },
+    temporal: h.temporal,
   });
   const running = worker.run();
   await ensureWebhookDeliveriesWorkflow(h.temporal);

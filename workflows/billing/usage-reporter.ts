@@ -1,5 +1,6 @@
-import { continueAsNew, defineQuery, proxyActivities, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
+import { defineQuery, proxyActivities, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
 import type { UsageActivities } from '../../activities/billing/usage-activities';
+import { continueOnBackgroundQueue } from '../continue-on-background-queue';
 
 /**
  * A usage reporter shard (`usage-report:<n>`): sends the Stripe meter events of its accounts' usage
@@ -74,5 +75,5 @@ export async function usageReporterWorkflow(input: UsageReporterInput): Promise<
     if (result.claimed === 0) wait = Math.max(wait, Math.min(input.idlePollMs, 1_000));
     if (wait > 0) await sleep(wait);
   }
-  return continueAsNew<typeof usageReporterWorkflow>({ ...input, carry: progress });
+  return continueOnBackgroundQueue<typeof usageReporterWorkflow>({ ...input, carry: progress });
 }

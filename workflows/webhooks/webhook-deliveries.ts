@@ -1,5 +1,6 @@
-import { continueAsNew, defineQuery, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { defineQuery, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { WebhookDeliveryActivities } from '../../activities/webhooks/webhook-delivery-activities';
+import { continueOnBackgroundQueue } from '../continue-on-background-queue';
 
 export const WEBHOOK_DELIVERIES_WORKFLOW_ID = 'webhook-deliveries';
 /** Rounds (about 10 s each) per run before continuing as new, so the history stays small. */
@@ -46,5 +47,5 @@ export async function webhookDeliveriesWorkflow(state: WebhookDeliveriesState = 
     totals.failed += round.failed;
     totals.disabledEndpoints += round.disabledEndpoints;
   }
-  return continueAsNew<typeof webhookDeliveriesWorkflow>(totals);
+  return continueOnBackgroundQueue<typeof webhookDeliveriesWorkflow>(totals);
 }

@@ -1,14 +1,9 @@
 import { WorkflowIdConflictPolicy, type Client } from '@temporalio/client';
-import { Worker } from '@temporalio/worker';
-import { createUsageActivities } from '../activities/billing/usage-activities';
 import type { AppConfig } from '../config/env';
-import type { BillingProvider } from '../providers/billing/billing-provider';
 import { DEFAULT_USAGE_REPORT_SETTINGS, type UsageReportSettings } from '../services/billing/usage-reporter';
 import { usageReporterWorkflow, usageReporterWorkflowId } from '../workflows/billing/usage-reporter';
 import { ProcessKindKey } from '../workflows/search-attributes';
-import type { WorkerOptions } from './create-import-worker';
 import { TASK_QUEUES } from './task-queues';
-import { createEmailSender } from '../providers/email/registry';
 
 type UsageConfig = Pick<AppConfig, 'USAGE_REPORT_SHARDS' | 'USAGE_REPORT_RATE_PER_SECOND' | 'USAGE_REPORT_BATCH_SIZE'>;
 
@@ -25,33 +20,6 @@ export function usageReportSettingsFrom(
     meterId,
     ...overrides,
   };
-}
-
-export interface UsageWorkerOptions extends WorkerOptions {
-  meter: Pick<BillingProvider, 'sendMeterEvents' | 'meterEventSummaries'>;
-  meterId: string;
-  settings?: Partial<UsageReportSettings>;
-}
-
-/** The usage reporters: their own queue, so a Stripe outage never holds up the send path. */
-export function createUsageWorker(options: UsageWorkerOptions): Promise<Worker> {
-  const { connection, namespace, deps, workflowBundle } = options;
-  return Worker.create({
-    connection,
-    namespace,
-    taskQueue: TASK_QUEUES.usage,
-    ...(workflowBundle ? { workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
-    activities: createUsageActivities({
-      pgPool: deps.pgPool,
-      orm: deps.orm,
-      keyring: deps.keyring,
-      email: createEmailSender(deps.config),
-      meter: options.meter,
-      logger: deps.logger,
-      settings: usageReportSettingsFrom(deps.config, options.meterId, options.settings),
-    }),
-    maxConcurrentActivityTaskExecutions: 8,
-  });
 }
 
 /** Starts every reporter shard unless it runs already: safe on every worker start. */
