@@ -1,26 +1,26 @@
-import type { ChildProcess } from 'node:child_process';
-import { stopProcess, waitUntil } from './bench-kit';
+import type { Client } from '@temporalio/client';
+import type { AppConfig } from '../config/env';
+import { ensureUsageReporterWorkflows } from '../workers/usage-reporter-workflows';
+import { usageReporterWorkflowId } from '../workflows/billing/usage-reporter';
+import { waitUntil } from './bench-kit';
 import type { MessagesBenchContext, MessagesBenchPhase } from './messages-phase';
 import { saturationPhase } from './messages-saturation';
 
 /**
  * Usage reporting's cost on the send path, in the same run: saturation passes of `messages` with
  * reporting off, on, and off again (`billing_overhead` = 1 − on / mean of the two offs, so the table
- * growth between passes is charged to neither side). The reporter runs in its own worker process
- * (the `usage` role, started by `startReporter`) through the whole phase, so both sides have the same
- * processes; "off" is the bench account without its Stripe customer id, whose usage rows the reporter
- * leaves waiting (as for any account without a customer), "on" with it. Between passes every row is
+ * growth between passes is charged to neither side). The usage reporters run in the measured worker
+ * (every process serving the background queue has the meter configured, as production must) through
+ * the whole phase and only then, so both sides have the same processes; "off" is the bench account
+ * without its Stripe customer id, whose usage rows the reporters leave waiting (as for any account
+ * without a customer), "on" with it. Between passes every row is
  * reported, so a pass reports its own rows only. The usage row itself is written in the statement that
  * records a message sent on both sides, as exactly-once needs. At the end `meter_total_matches`
  * compares the simulator's meter total for the account's customer with the segments of its usage rows
  * and of its accepted messages.
  */
-export function billingOverheadPhase(options: {
-  messages: number;
-  clients: number;
-  startReporter: () => ChildProcess;
-}): MessagesBenchPhase {
-  const { messages, clients, startReporter } = options;
+export function billingOverheadPhase(options: { messages: number; clients: number; reporters: UsageReporters }): MessagesBenchPhase {
+  const { messages, clients, reporters } = options;
   return {
     name: 'usage reporting on vs off',
     async run(ctx) {
@@ -28,7 +28,7 @@ export function billingOverheadPhase(options: {
       const reporting = (on: boolean) =>
         ctx.deps.pgPool.query(`update accounts set stripe_customer_id = $2 where id = $1`, [ctx.accountId, on ? customerId : null]);
       const rate = async () => (await saturationPhase({ messages, clients, viaOutbox: false }).run(ctx)).msgs_per_s as number;
-      const reporter = startReporter();
+      await reporters.start();
       try {
         // What the earlier phases left unreported goes first: each pass below reports only its own rows.
         await allReported(ctx);
@@ -58,7 +58,7 @@ export function billingOverheadPhase(options: {
         };
       } finally {
         await reporting(true);
-        await stopProcess(reporter);
+        await reporters.stop();
       }
     },
   };
@@ -100,4 +100,30 @@ async function meterTotals(ctx: MessagesBenchContext, customerId: string) {
   );
   const events = await ctx.sim.control.meterEvents(customerId);
   return { ...rows[0]!, meter: events.reduce((sum, e) => sum + Number(e.value), 0), meterEvents: events.length };
+}
+
+export interface UsageReporters {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * The usage reporter workflows, run by the phase: the worker starts them at its start (it has the
+ * meter), so the bench stops them once they run and starts them again for its passes.
+ */
+export function usageReporters(
+  temporal: Client,
+  config: Pick<AppConfig, 'USAGE_REPORT_SHARDS' | 'USAGE_REPORT_RATE_PER_SECOND' | 'USAGE_REPORT_BATCH_SIZE' | 'USAGE_REPORT_IDLE_POLL_MS'>,
+): UsageReporters {
+  const handles = () =>
+    Array.from({ length: config.USAGE_REPORT_SHARDS }, (_, shard) => temporal.workflow.getHandle(usageReporterWorkflowId(shard)));
+  return {
+    start: () => ensureUsageReporterWorkflows(temporal, config),
+    async stop() {
+      for (const handle of handles()) {
+        await waitUntil(async () => (await handle.describe()).status.name === 'RUNNING', `${handle.workflowId} running`);
+        await handle.terminate('bench: usage reporting runs in its phase only');
+      }
+    },
+  };
 }

@@ -32,7 +32,7 @@ import { dispatchWorkflowId } from '../workflows/messaging/dispatch';
 import { SEARCH_ATTRIBUTE_KEYS } from '../workflows/search-attributes';
 import { freePort } from '../tests/support/free-port';
 import { ApiCaller, readyAccount, sdkFloor, spawnProduct, stopProcess } from './bench-kit';
-import { billingOverheadPhase } from './messages-billing';
+import { billingOverheadPhase, usageReporters, type UsageReporters } from './messages-billing';
 import { openLoopPhase } from './messages-open-loop';
 import type { MessagesBenchContext, MessagesBenchPhase } from './messages-phase';
 import { saturationPhase } from './messages-saturation';
@@ -83,12 +83,12 @@ const log = (msg: string) => process.stderr.write(`[bench:messages] ${msg}\n`);
 const numberFor = (i: number) => `+1415${String(2000000 + (i % 7_000_000)).padStart(7, '0')}`;
 
 /** In order; a phase sees the fields the earlier ones returned. Other phases append themselves here. */
-const PHASES = (startReporter: () => ChildProcess, cpu: Parameters<typeof withCpuPerMessage>[1]): MessagesBenchPhase[] => [
+const PHASES = (reporters: UsageReporters, cpu: Parameters<typeof withCpuPerMessage>[1]): MessagesBenchPhase[] => [
   workerAtRestPhase,
   withCpuPerMessage(saturationPhase({ messages: MESSAGES, clients: CLIENTS, viaOutbox: VIA_OUTBOX }), cpu),
   openLoopPhase({ fraction: 0.5, seconds: HALF_LOAD_SECONDS, field: 'half_load' }),
   ...(OVERLOAD ? [openLoopPhase({ fraction: 2, seconds: HALF_LOAD_SECONDS, field: 'overload', shedding: true })] : []),
-  billingOverheadPhase({ messages: BILLING_MESSAGES, clients: CLIENTS, startReporter }),
+  billingOverheadPhase({ messages: BILLING_MESSAGES, clients: CLIENTS, reporters }),
 ];
 
 async function main(): Promise<void> {
@@ -136,15 +136,24 @@ async function main(): Promise<void> {
     await sim.control.reset();
     await sim.control.setFaults(FAULT_PLAN);
 
+    // The Billing Meter, as `npm run billing:setup` creates it. Every process serving the background
+    // queue has it (as production must); the usage reporters run only in their phase.
+    const { meterId } = await createBillingProvider(config)!.ensureCatalogue({
+      currency: 'usd',
+      segmentUnitAmountDecimal: '0.79',
+      platformMonthlyAmount: 2900,
+    });
+    productEnv.STRIPE_METER_ID = meterId;
+    const reporters = usageReporters(temporal, config);
     const profile = PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [];
     api = spawnProduct('api', productEnv, profile);
     worker = spawnProduct('worker', { ...productEnv, ...(WORKER_ROLES ? { WORKER_ROLES } : {}) }, profile);
     if (WORKER_ROLES) {
-      // The usage role runs in the reporter process its phase starts (it needs the meter id).
-      const others = WORKER_ROLE_NAMES.filter((role) => !WORKER_ROLES.split(',').includes(role) && role !== 'usage');
+      const others = WORKER_ROLE_NAMES.filter((role) => !WORKER_ROLES.split(',').includes(role));
       otherRoles = spawnProduct('worker', { ...productEnv, WORKER_ROLES: others.join(',') });
     }
     const { auth, accountId } = await readyAccount(http, deps.pgPool, temporal, SHARDS, FROM);
+    await reporters.stop();
 
     const ctx: MessagesBenchContext = {
       http,
@@ -162,13 +171,6 @@ async function main(): Promise<void> {
       measured: {},
       messageIds: [],
     };
-    // The Billing Meter, as `npm run billing:setup` creates it; the usage reporter runs in its own process, started and stopped by its phase.
-    const { meterId } = await createBillingProvider(config)!.ensureCatalogue({
-      currency: 'usd',
-      segmentUnitAmountDecimal: '0.79',
-      platformMonthlyAmount: 2900,
-    });
-    const startReporter = () => spawnProduct('worker', { ...productEnv, STRIPE_METER_ID: meterId, WORKER_ROLES: 'usage' });
     const temporalPort = env.address.split(':').at(-1)!;
     const temporalPid = findPid((cmd) => cmd.includes('start-dev') && cmd.includes(`--port ${temporalPort}`));
     const cpu = {
@@ -183,7 +185,7 @@ async function main(): Promise<void> {
       ],
     };
     if (temporalPid === null) log('the Temporal dev server process was not found: its CPU is not measured');
-    for (const phase of PHASES(startReporter, cpu)) {
+    for (const phase of PHASES(reporters, cpu)) {
       log(`phase: ${phase.name}${FAULTS ? ' (under faults)' : ''}`);
       Object.assign(ctx.measured, await phase.run(ctx));
     }
