@@ -68,11 +68,29 @@ describe('the queues the background roles had before they shared one', () => {
       taskQueue: RETIRED,
       workflowId: `retired-queue-before-${Date.now()}`,
     });
-    expect(await waitFor(() => runningOn(RETIRED), (n) => n === 1, 10_000)).toBe(1);
-    expect(await waitFor(() => Promise.resolve(pollers.polled()), (q) => q.length === 1, 10_000)).toEqual([RETIRED]);
+    expect(
+      await waitFor(
+        () => runningOn(RETIRED),
+        (n) => n === 1,
+        10_000,
+      ),
+    ).toBe(1);
+    expect(
+      await waitFor(
+        () => Promise.resolve(pollers.polled()),
+        (q) => q.length === 1,
+        10_000,
+      ),
+    ).toEqual([RETIRED]);
     expect(await before.result()).toEqual({ purged: expect.any(Number) });
     expect((await before.describe()).taskQueue).toBe(RETIRED);
-    expect(await waitFor(() => Promise.resolve(pollers.polled()), (q) => q.length === 0, 10_000)).toEqual([]);
+    expect(
+      await waitFor(
+        () => Promise.resolve(pollers.polled()),
+        (q) => q.length === 0,
+        10_000,
+      ),
+    ).toEqual([]);
 
     // An older API process still starting there during a rolling deploy: polled again, then let go again.
     const during = await h.temporal.workflow.start(purgeIdempotencyKeysWorkflow, {
@@ -80,7 +98,13 @@ describe('the queues the background roles had before they shared one', () => {
       workflowId: `retired-queue-during-${Date.now()}`,
     });
     expect(await during.result()).toEqual({ purged: expect.any(Number) });
-    expect(await waitFor(() => Promise.resolve(pollers.polled()), (q) => q.length === 0, 10_000)).toEqual([]);
+    expect(
+      await waitFor(
+        () => Promise.resolve(pollers.polled()),
+        (q) => q.length === 0,
+        10_000,
+      ),
+    ).toEqual([]);
     expect(await runningOn(RETIRED)).toBe(0);
   });
 });

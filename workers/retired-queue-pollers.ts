@@ -33,9 +33,11 @@ export class RetiredQueuePollers {
   async start(): Promise<void> {
     await this.check();
     this.timer = setInterval(() => {
-      this.checking = this.checking.then(() => this.check()).catch((err: unknown) => {
-        this.deps.logger.warn({ err }, 'retired task queue check failed; retried at the next check');
-      });
+      this.checking = this.checking
+        .then(() => this.check())
+        .catch((err: unknown) => {
+          this.deps.logger.warn({ err }, 'retired task queue check failed; retried at the next check');
+        });
     }, this.deps.checkEveryMs ?? RETIRED_QUEUE_CHECK_MS);
     this.timer.unref();
   }

@@ -30,4 +30,5 @@ export async function startBundledWorker(
  * The background queue's worker (DSRs, termination, notices, maintenance, webhook deliveries, billing):
  * one Worker serves all of them, as in production, so no test's worker takes a task it cannot run.
  */
-export const startBackgroundWorker = (h: Harness) => startBundledWorker(h, (options) => createBackgroundWorker({ ...options, temporal: h.temporal }));
+export const startBackgroundWorker = (h: Harness) =>
+  startBundledWorker(h, (options) => createBackgroundWorker({ ...options, temporal: h.temporal }));
