@@ -69,9 +69,16 @@ describe('Stripe customer per account', () => {
     // A crash after Stripe answered but before our row was written: the retried activity sends the same key.
     await h.deps.pgPool.query('update accounts set stripe_customer_id = null where id = $1', [account.accountId]);
     const activities = createBillingActivities({ deps: h.deps, billing: createBillingProvider(h.config), email: null });
+    expect(await activities.stripeCustomerIfConfigured(account.accountId)).toBe(customerId);
+    await h.deps.pgPool.query('update accounts set stripe_customer_id = null where id = $1', [account.accountId]);
     expect(await activities.ensureStripeCustomer(account.accountId)).toBe(customerId);
-    expect(await activities.ensureStripeCustomer(account.accountId)).toBe(customerId);
+    expect(await activities.stripeCustomerIfConfigured(account.accountId)).toBe(customerId);
     expect(await customersOfAccount(account.accountId)).toEqual([customerId]);
+    // A worker without Stripe answers null (its workflow waits and asks again) instead of failing.
+    await h.deps.pgPool.query('update accounts set stripe_customer_id = null where id = $1', [account.accountId]);
+    const unconfigured = createBillingActivities({ deps: h.deps, billing: null, email: null });
+    expect(await unconfigured.stripeCustomerIfConfigured(account.accountId)).toBeNull();
+    expect(await activities.stripeCustomerIfConfigured(account.accountId)).toBe(customerId);
     const view = await request(h.app).get('/v1/account').set(account.auth);
     expect(view.body.billing).toEqual({ stripeCustomerId: customerId, paymentMethod: null });
   });

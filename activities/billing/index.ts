@@ -29,23 +29,38 @@ export function createBillingActivities({ deps, billing, email }: BillingActivit
       appendAuditOnConnection(client, { actorType: 'system', accountId, action, targetType: 'account', targetId: accountId, details }),
     );
 
+  async function createCustomer(accountId: string, stripe: BillingProvider): Promise<string> {
+    let customerId: string;
+    try {
+      ({ customerId } = await stripe.createCustomer({ accountId, idempotencyKey: stripeCustomerIdempotencyKey(accountId) }));
+    } catch (err) {
+      if (err instanceof BillingProviderError && err.kind === 'permanent') {
+        throw ApplicationFailure.nonRetryable(err.message, 'BillingPermanent');
+      }
+      throw err;
+    }
+    const recorded = await recordStripeCustomer(pool, accountId, customerId);
+    if (recorded === customerId) await audit(accountId, 'billing.customer_created', { stripeCustomerId: customerId });
+    return recorded;
+  }
+
   return {
+    /** Runs of before the wait for Stripe (billing-customer's patch): a missing Stripe fails, retried. */
     async ensureStripeCustomer(accountId: string): Promise<string> {
       const existing = await stripeCustomerIdOf(pool, accountId);
       if (existing) return existing;
       if (!billing) throw ApplicationFailure.retryable('Stripe is not configured (STRIPE_SECRET_KEY)', 'BillingNotConfigured');
-      let customerId: string;
-      try {
-        ({ customerId } = await billing.createCustomer({ accountId, idempotencyKey: stripeCustomerIdempotencyKey(accountId) }));
-      } catch (err) {
-        if (err instanceof BillingProviderError && err.kind === 'permanent') {
-          throw ApplicationFailure.nonRetryable(err.message, 'BillingPermanent');
-        }
-        throw err;
-      }
-      const recorded = await recordStripeCustomer(pool, accountId, customerId);
-      if (recorded === customerId) await audit(accountId, 'billing.customer_created', { stripeCustomerId: customerId });
-      return recorded;
+      return createCustomer(accountId, billing);
+    },
+
+    /**
+     * The account's Stripe customer, created once; null while this worker has no Stripe configured
+     * (the workflow waits and asks again: a deployment without billing yet logs no failure per sign-up).
+     */
+    async stripeCustomerIfConfigured(accountId: string): Promise<string | null> {
+      const existing = await stripeCustomerIdOf(pool, accountId);
+      if (existing) return existing;
+      return billing ? createCustomer(accountId, billing) : null;
     },
 
     async recordDunning(accountId: string, invoiceId: string, startedAtMs: number): Promise<void> {
