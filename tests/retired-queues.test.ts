@@ -41,6 +41,14 @@ describe('the queues the background roles had before they shared one', () => {
     await h?.close();
   });
 
+  /** The retired queues polled once `count` of them are (or the wait's 10 s are up). */
+  const polledOnceSettled = (count: number) =>
+    waitFor(
+      () => Promise.resolve(pollers.polled()),
+      (q) => q.length === count,
+      10_000,
+    );
+
   const runningOn = async (taskQueue: string) =>
     (await h.temporal.workflow.count(`TaskQueue = '${taskQueue}' AND ExecutionStatus = 'Running'`)).count;
 
@@ -75,22 +83,10 @@ describe('the queues the background roles had before they shared one', () => {
         10_000,
       ),
     ).toBe(1);
-    expect(
-      await waitFor(
-        () => Promise.resolve(pollers.polled()),
-        (q) => q.length === 1,
-        10_000,
-      ),
-    ).toEqual([RETIRED]);
+    expect(await polledOnceSettled(1)).toEqual([RETIRED]);
     expect(await before.result()).toEqual({ purged: expect.any(Number) });
     expect((await before.describe()).taskQueue).toBe(RETIRED);
-    expect(
-      await waitFor(
-        () => Promise.resolve(pollers.polled()),
-        (q) => q.length === 0,
-        10_000,
-      ),
-    ).toEqual([]);
+    expect(await polledOnceSettled(0)).toEqual([]);
 
     // An older API process still starting there during a rolling deploy: polled again, then let go again.
     const during = await h.temporal.workflow.start(purgeIdempotencyKeysWorkflow, {
@@ -98,13 +94,7 @@ describe('the queues the background roles had before they shared one', () => {
       workflowId: `retired-queue-during-${Date.now()}`,
     });
     expect(await during.result()).toEqual({ purged: expect.any(Number) });
-    expect(
-      await waitFor(
-        () => Promise.resolve(pollers.polled()),
-        (q) => q.length === 0,
-        10_000,
-      ),
-    ).toEqual([]);
+    expect(await polledOnceSettled(0)).toEqual([]);
     expect(await runningOn(RETIRED)).toBe(0);
   });
 });
