@@ -190,15 +190,21 @@ export async function enqueuePage(pool: Pool, dataKey: DataKey, campaignId: stri
     const gates = await billingGates(client, campaign.accountId, now);
     if (gates.suspended) return { ...page, stopped: true, accountSuspended: true };
     if (gates.capped) return { ...page, stopped: true, spendCapped: true };
+    // The page is locked first and joined after: with the join inside the limit, the planner merge-joins
+    // contacts from its first key and reads further into it with every page (301 ms a page at 250k of 300k).
     const { rows } = await client.query<Candidate>(
-      `select r.contact_id, r.phone_hash, c.pii,
-              exists (select 1 from opt_outs o where o.account_id = r.account_id and o.phone_hash = r.phone_hash) as opted_out,
-              exists (select 1 from recipient_restrictions x where x.account_id = r.account_id and x.phone_hash = r.phone_hash) as restricted
-         from campaign_recipients r
-         left join contacts c on c.id = r.contact_id and c.account_id = r.account_id
-        where r.campaign_id = $1 and r.state = 'pending' and (r.not_before is null or r.not_before <= $2)
-        order by r.contact_id limit $3
-        for update of r skip locked`,
+      `with page as (
+         select r.contact_id, r.account_id, r.phone_hash
+           from campaign_recipients r
+          where r.campaign_id = $1 and r.state = 'pending' and (r.not_before is null or r.not_before <= $2)
+          order by r.contact_id limit $3
+          for update of r skip locked)
+       select p.contact_id, p.phone_hash, c.pii,
+              exists (select 1 from opt_outs o where o.account_id = p.account_id and o.phone_hash = p.phone_hash) as opted_out,
+              exists (select 1 from recipient_restrictions x where x.account_id = p.account_id and x.phone_hash = p.phone_hash) as restricted
+         from page p
+         left join contacts c on c.id = p.contact_id and c.account_id = p.account_id
+        order by p.contact_id`,
       [campaignId, now, limit],
     );
     const template = requireTemplate(openTemplate(dataKey, campaign.id, campaign.template));
