@@ -1,3 +1,4 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
 import { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import express, { Router, type Express, type Request, type Response } from 'express';
 import helmet from 'helmet';
@@ -141,7 +142,7 @@ export function createApp(deps: ApiDeps, options: AppOptions = {}) {
     email: options.alertEmail === undefined ? createEmailSender(deps.config) : options.alertEmail,
     logger: deps.logger,
   });
-  const authenticator = new ApiKeyAuthenticator(deps.keys.authDigestKey, authLimits);
+  const authenticator = new ApiKeyAuthenticator(deps.pgPool, deps.keys.authDigestKey, authLimits);
   const sessions = new SessionService(authLimits, alerts, undefined, (userId, method) =>
     deps.analytics.capture(userId, 'holder_signed_in', { method }),
   );
@@ -181,8 +182,10 @@ export function createApp(deps: ApiDeps, options: AppOptions = {}) {
   const stripeEvents = billingProvider ? new StripeEventApplier(deps, billingProvider, new TemporalDunningStarter(deps.temporal)) : null;
   app.use(stripeWebhookRouter(deps, billingProvider, stripeEvents)); // before the JSON parser, like the carriers'
   app.use(express.json({ limit: deps.config.REQUEST_BODY_LIMIT, strict: true }));
+  // Forked on first use: a request that never touches the ORM (the send path) allocates no unit of work.
   app.use((req, _res, next) => {
-    req.em = deps.orm.em.fork();
+    let em: EntityManager | undefined;
+    Object.defineProperty(req, 'em', { get: () => (em ??= deps.orm.em.fork()), configurable: true });
     next();
   });
 
@@ -197,10 +200,10 @@ export function createApp(deps: ApiDeps, options: AppOptions = {}) {
   const host: RouteHost = {
     router,
     registry,
-    async authenticate(req: Request, res: Response, em, allowSession) {
+    async authenticate(req: Request, res: Response, allowSession) {
       const token = bearerToken(req);
       if (token === null && holderCookieToken(req, cookiePolicy) !== null) {
-        const holder = await this.authenticateHolder(req, res, em);
+        const holder = await this.authenticateHolder(req, res);
         return { accountId: holder.accountId, apiKeyId: holder.sessionId, scopes: [...ROLE_SCOPES[holder.role]], holder };
       }
       if (token === null) throw new AppError('unauthorized', 'send an API key as "Authorization: Bearer <key>"');
@@ -208,29 +211,29 @@ export function createApp(deps: ApiDeps, options: AppOptions = {}) {
         throw new AppError('unauthorized', 'a staff token only works on /staff/v1/*; call this endpoint with an API key');
       const address = req.ip ?? 'unknown';
       const actor = isSessionToken(token)
-        ? await sessions.authenticate(em, token, address)
-        : await authenticator.authenticate(em, token, address);
+        ? await sessions.authenticate(req.em, token, address)
+        : await authenticator.authenticate(token, address, () => req.em);
       if ('sessionId' in actor && !allowSession) {
         throw new AppError('forbidden', 'a session token can only create, list and revoke API keys; call this endpoint with an API key');
       }
       takeRequest(res, 'sessionId' in actor ? actor.sessionId : actor.apiKeyId);
       return actor;
     },
-    async authenticateHolder(req: Request, res: Response, em) {
+    async authenticateHolder(req: Request, res: Response) {
       const token = holderCookieToken(req, cookiePolicy);
       if (token === null) throw new AppError('unauthorized', 'sign in with POST /v1/sessions: this endpoint takes the session cookie only');
-      const holder = await holderSessions.authenticate(em, token, req.ip ?? 'unknown');
+      const holder = await holderSessions.authenticate(req.em, token, req.ip ?? 'unknown');
       if (holder.rotatedToken) setHolderCookie(res, cookiePolicy, holder.rotatedToken);
       requireSameOrigin(req, cookiePolicy);
       takeRequest(res, holder.sessionId);
       return holder;
     },
-    async authenticateStaff(req: Request, res: Response, em) {
+    async authenticateStaff(req: Request, res: Response) {
       const token = bearerToken(req);
       if (token === null || !isStaffToken(token)) {
         throw new AppError('unauthorized', 'send a staff token from POST /staff/v1/sessions as "Authorization: Bearer mst_…"');
       }
-      const actor = await staffSessions.authenticate(em, token, req.ip ?? 'unknown');
+      const actor = await staffSessions.authenticate(req.em, token, req.ip ?? 'unknown');
       takeRequest(res, actor.staffSessionId);
       return actor;
     },

@@ -27,6 +27,7 @@ export function saturationPhase(options: { messages: number; clients: number; vi
       } else {
         const ids = new Array<string>(messages);
         let next = 0;
+        const progress = setInterval(() => ctx.log(`accepted ${next} at ${((performance.now() - started) / 1000).toFixed(0)} s`), 10_000);
         await Promise.all(
           Array.from({ length: clients }, async () => {
             while (next < messages) {
@@ -43,6 +44,7 @@ export function saturationPhase(options: { messages: number; clients: number; vi
             }
           }),
         );
+        clearInterval(progress);
         ctx.messageIds.push(...ids);
         ctx.log(`accepted ${messages} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
       }

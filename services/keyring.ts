@@ -30,7 +30,8 @@ interface Cached {
 
 const KEY_ROW_SQL = 'select wrapped_key, key_version, generation, destroyed_at from account_data_keys where account_id =';
 
-interface KeyRow {
+/** An account_data_keys row as `keyFromRow` takes it. */
+export interface KeyRow {
   wrapped_key: Buffer | null;
   key_version: number;
   generation: number;
@@ -76,7 +77,7 @@ export class DataKeyring {
 
   async keyFor(em: EntityManager, accountId: string): Promise<DataKey> {
     const rows = await em.execute<KeyRow[]>(`${KEY_ROW_SQL} ?`, [accountId]);
-    return this.fromRow(accountId, rows[0]);
+    return this.keyFromRow(accountId, rows[0]);
   }
 
   /**
@@ -85,10 +86,11 @@ export class DataKeyring {
    */
   async keyForOnConnection(client: Pick<PoolClient, 'query'>, accountId: string): Promise<DataKey> {
     const { rows } = await client.query<KeyRow>(`${KEY_ROW_SQL} $1`, [accountId]);
-    return this.fromRow(accountId, rows[0]);
+    return this.keyFromRow(accountId, rows[0]);
   }
 
-  private fromRow(accountId: string, row: KeyRow | undefined): DataKey {
+  /** `keyFor` of a key row the caller read itself, in a statement of its own (the send path's checks). */
+  keyFromRow(accountId: string, row: KeyRow | undefined): DataKey {
     if (!row) throw AppError.notFound('account data key');
     if (!row.wrapped_key || row.destroyed_at) {
       this.cache.delete(accountId);

@@ -78,9 +78,9 @@ describe('API keys are stored as HMAC digests', () => {
     const revoked = await newKey('soon revoked');
     expect((await request(app).delete(`/v1/api-keys/${revoked.id}`).set(acct.auth)).status).toBe(200);
     const counter = countingVerifier();
-    const auth = new ApiKeyAuthenticator(h.deps.keys.authDigestKey, limits(), counter.verify);
+    const auth = new ApiKeyAuthenticator(h.deps.pgPool, h.deps.keys.authDigestKey, limits(), counter.verify);
     for (const token of [unknownKey(), wrongSecret(acct.apiKey), revoked.key]) {
-      const err = await refusal(() => auth.authenticate(em(), token, freshAddress()));
+      const err = await refusal(() => auth.authenticate(token, freshAddress(), em));
       expect([err.kind, err.message]).toEqual(['unauthorized', 'the API key is unknown, revoked or wrong']);
     }
     expect(counter.hashes).toEqual([]);
@@ -93,9 +93,9 @@ describe('API keys are stored as HMAC digests', () => {
     const { id, key } = await newKey('legacy');
     await em().execute('update api_keys set key_hash = ? where id = ?', [await hashSecret(key), id]);
     const counter = countingVerifier();
-    const auth = new ApiKeyAuthenticator(h.deps.keys.authDigestKey, limits(), counter.verify);
+    const auth = new ApiKeyAuthenticator(h.deps.pgPool, h.deps.keys.authDigestKey, limits(), counter.verify);
 
-    expect(await auth.authenticate(em(), key, freshAddress())).toEqual({
+    expect(await auth.authenticate(key, freshAddress(), em)).toEqual({
       accountId: acct.accountId,
       apiKeyId: id,
       scopes: ['read', 'write'],
@@ -104,7 +104,7 @@ describe('API keys are stored as HMAC digests', () => {
     const [row] = await em().execute<{ key_hash: string }[]>('select key_hash from api_keys where id = ?', [id]);
     expect(row!.key_hash).toBe(expectedDigest(key));
     // Migrated: the next use is the digest lookup alone.
-    expect((await auth.authenticate(em(), key, freshAddress())).apiKeyId).toBe(id);
+    expect((await auth.authenticate(key, freshAddress(), em)).apiKeyId).toBe(id);
     expect(counter.hashes).toHaveLength(1);
     expect((await getAccount(key, freshAddress())).status).toBe(200);
   });
@@ -114,8 +114,8 @@ describe('API keys are stored as HMAC digests', () => {
     const argon2Hash = await hashSecret(key);
     await em().execute('update api_keys set key_hash = ? where id = ?', [argon2Hash, id]);
     const counter = countingVerifier();
-    const auth = new ApiKeyAuthenticator(h.deps.keys.authDigestKey, limits(), counter.verify);
-    expect((await refusal(() => auth.authenticate(em(), wrongSecret(key), freshAddress()))).kind).toBe('unauthorized');
+    const auth = new ApiKeyAuthenticator(h.deps.pgPool, h.deps.keys.authDigestKey, limits(), counter.verify);
+    expect((await refusal(() => auth.authenticate(wrongSecret(key), freshAddress(), em))).kind).toBe('unauthorized');
     expect(counter.hashes).toEqual([argon2Hash]);
     const [row] = await em().execute<{ key_hash: string }[]>('select key_hash from api_keys where id = ?', [id]);
     expect(row!.key_hash).toBe(argon2Hash);

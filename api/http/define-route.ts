@@ -1,5 +1,4 @@
 import type { OpenAPIRegistry, RouteConfig } from '@asteasolutions/zod-to-openapi';
-import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Request, Response, Router } from 'express';
 import { z, type ZodObject, type ZodType } from 'zod';
 import type { ApiKeyScope } from '../../db/entities/api-key';
@@ -104,11 +103,12 @@ export interface RouteHost {
   router: Router;
   registry: OpenAPIRegistry;
   /** Resolves the caller from the Authorization header and charges its rate limit; sessions only where allowed. */
-  authenticate: (req: Request, res: Response, em: EntityManager, allowSession: boolean) => Promise<KeyManager>;
+  /** The request's EntityManager is `req.em` (forked when first read): the API-key path needs none. */
+  authenticate: (req: Request, res: Response, allowSession: boolean) => Promise<KeyManager>;
   /** Resolves the holder's session cookie (and checks a mutation came from our origin); any other credential is refused. */
-  authenticateHolder: (req: Request, res: Response, em: EntityManager) => Promise<HolderActor>;
+  authenticateHolder: (req: Request, res: Response) => Promise<HolderActor>;
   /** Resolves a staff token; any other credential is refused. */
-  authenticateStaff: (req: Request, res: Response, em: EntityManager) => Promise<StaffActor>;
+  authenticateStaff: (req: Request, res: Response) => Promise<StaffActor>;
   publicRateLimit: (req: Request) => void;
   idempotency: IdempotencyStore;
 }
@@ -206,24 +206,23 @@ export function defineRoute<
       next();
       return;
     }
-    const em = req.em;
     let actor: KeyManager | undefined;
     let staffActor: StaffActor | HolderActor | undefined;
     const auth: RouteAuth = spec.auth;
     if (auth === 'public') {
       host.publicRateLimit(req);
     } else if (isHolderAuth(auth)) {
-      const holder = await host.authenticateHolder(req, res, em);
+      const holder = await host.authenticateHolder(req, res);
       requireHolderRole(holder.role, auth);
       staffActor = holder;
     } else if (isStaffAuth(auth)) {
-      staffActor = await host.authenticateStaff(req, res, em);
+      staffActor = await host.authenticateStaff(req, res);
       if (!auth.staff.includes(staffActor.role)) {
         throw new AppError('forbidden', `this endpoint is for staff with the role ${auth.staff.join(' or ')}; yours is ${staffActor.role}`);
       }
     } else {
       const scope = typeof auth === 'string' ? auth : auth.scope;
-      actor = await host.authenticate(req, res, em, typeof auth === 'object' && auth.orSession === true);
+      actor = await host.authenticate(req, res, typeof auth === 'object' && auth.orSession === true);
       if (!isSessionActor(actor) && actor.holder) requireHolderRole(actor.holder.role, auth);
       else if (!isSessionActor(actor) && !actor.scopes.includes(scope)) {
         throw new AppError('forbidden', `this API key lacks the "${scope}" scope`);
@@ -244,19 +243,25 @@ export function defineRoute<
     }
     const idempotency = new IdempotencyGate(
       host.idempotency,
-      em,
+      () => req.em,
       actor,
       req.get('Idempotency-Key'),
       { method: spec.method, path: req.path, query },
       // The gate renders with the same actor this route authenticated, so ActorOf<A> holds at run time.
       (spec.replay ?? 'sealed') as ReplayRule,
     );
-    const ctx = { params, query, body, actor: staffActor ?? actor, em, req, res, idempotency } as RouteContext<
-      z.infer<P>,
-      z.infer<Q>,
-      z.infer<B>,
-      ActorOf<A>
-    >;
+    const ctx = {
+      params,
+      query,
+      body,
+      actor: staffActor ?? actor,
+      get em() {
+        return req.em;
+      },
+      req,
+      res,
+      idempotency,
+    } as RouteContext<z.infer<P>, z.infer<Q>, z.infer<B>, ActorOf<A>>;
     // A streamed body is fingerprinted by its bytes, so its handler claims the key once it has read them.
     const replay = spec.streamBody ? null : await idempotency.claim(jsonBodyDigest(body));
     let result: RouteResult & { replayed?: boolean };

@@ -59,7 +59,8 @@ export class IdempotencyGate {
 
   constructor(
     private readonly store: IdempotencyStore,
-    private readonly em: EntityManager,
+    /** The request's EntityManager, forked only if a key is claimed, completed or replayed. */
+    private readonly entityManager: () => EntityManager,
     private readonly actor: KeyManager | undefined,
     key: string | undefined,
     private readonly request: { method: string; path: string; query: unknown },
@@ -69,6 +70,10 @@ export class IdempotencyGate {
     if (this.key !== undefined && !KEY_RE.test(this.key)) {
       throw AppError.invalid('headers.idempotency-key', 'must be 1-255 visible ASCII characters');
     }
+  }
+
+  private get em(): EntityManager {
+    return this.entityManager();
   }
 
   /** Whether this request carries an Idempotency-Key the server honours. */

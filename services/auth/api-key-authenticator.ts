@@ -1,12 +1,12 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { ApiKey } from '../../db/entities/api-key';
 import { Coalescer } from '../../lib/coalescer';
 import { verifySecret, type SecretVerifier } from '../../lib/crypto/argon2';
 import { AppError } from '../../lib/errors';
 import type { AccountActor } from '../actor';
 import { apiKeyDigest } from './auth-digest';
 import type { AuthLimits } from './auth-limits';
-import { findApiKeysByDigest, findLegacyApiKey, storeApiKeyDigest, type ApiKeyRow } from './api-key-store';
+import type { Pool } from 'pg';
+import { findApiKeysByDigest, findLegacyApiKey, storeApiKeyDigest, touchApiKey, type ApiKeyRow } from './api-key-store';
 
 const TOKEN_RE = /^(msk_[0-9a-f]{12})_([A-Za-z0-9_-]{32})$/;
 const LAST_USED_WRITE_INTERVAL_MS = 60_000;
@@ -22,35 +22,37 @@ const REFUSED = 'the API key is unknown, revoked or wrong';
  */
 export class ApiKeyAuthenticator {
   /** Concurrent requests' key rows are read together: one query per run, not per request. */
-  private readonly rows = new Coalescer<{ em: EntityManager; digest: string }, ApiKeyRow | null>(
-    async (lookups) => {
-      const found = await findApiKeysByDigest(lookups[0]!.em, [...new Set(lookups.map((l) => l.digest))]);
-      return lookups.map((l) => found.get(l.digest) ?? null);
+  private readonly rows = new Coalescer<string, ApiKeyRow | null>(
+    async (digests) => {
+      const found = await findApiKeysByDigest(this.pool, [...new Set(digests)]);
+      return digests.map((d) => found.get(d) ?? null);
     },
     { concurrency: 2, maxWeight: 500 },
   );
 
   constructor(
+    private readonly pool: Pool,
     private readonly digestKey: Buffer,
     private readonly limits: AuthLimits,
     private readonly verify: SecretVerifier = verifySecret,
   ) {}
 
-  async authenticate(em: EntityManager, token: string, address: string): Promise<AccountActor> {
+  /** `em` is asked for only by a key stored before digests (the send path forks no EntityManager). */
+  async authenticate(token: string, address: string, em: () => EntityManager): Promise<AccountActor> {
     const match = TOKEN_RE.exec(token);
     if (!match) {
       await this.limits.chargeBadToken(address);
       throw new AppError('unauthorized', 'the API key is malformed');
     }
     const digest = apiKeyDigest(this.digestKey, token);
-    const key = (await this.rows.submit({ em, digest })) ?? (await this.migrateLegacy(em, match[1]!, token, digest, address));
+    const key = (await this.rows.submit(digest)) ?? (await this.migrateLegacy(em(), match[1]!, token, digest, address));
     if (!key || key.revokedAt) {
       await this.limits.chargeBadToken(address);
       throw new AppError('unauthorized', REFUSED);
     }
     const now = new Date();
     if (!key.lastUsedAt || now.getTime() - key.lastUsedAt.getTime() > LAST_USED_WRITE_INTERVAL_MS) {
-      await em.nativeUpdate(ApiKey, { id: key.id }, { lastUsedAt: now });
+      await touchApiKey(this.pool, key.id, now);
     }
     return { accountId: key.accountId, apiKeyId: key.id, scopes: key.scopes };
   }

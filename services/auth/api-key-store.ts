@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Pool } from 'pg';
 import type { ApiKey } from '../../db/entities/api-key';
 
 /** The SQL of authenticating API keys: found by digest, or (once, before migration) by prefix. */
@@ -10,7 +11,7 @@ interface StoredKey {
   account_id: string;
   key_hash: string;
   scopes: ApiKey['scopes'];
-  /** The ORM's connection hands timestamps back as text. */
+  /** The ORM's connection hands timestamps back as text, pg as Dates. */
   last_used_at: string | Date | null;
   revoked_at: string | Date | null;
 }
@@ -28,10 +29,22 @@ const toRow = (r: StoredKey): ApiKeyRow => ({
   revokedAt: r.revoked_at === null ? null : new Date(r.revoked_at),
 });
 
-/** The keys stored under these digests (api_keys_key_hash_key), by digest. */
-export async function findApiKeysByDigest(em: EntityManager, digests: string[]): Promise<Map<string, ApiKeyRow>> {
-  const found = await em.execute<StoredKey[]>(`select ${COLUMNS} from ${ACTIVE_KEYS} where k.key_hash in (?)`, [digests]);
-  return new Map(found.map((r) => [r.key_hash, toRow(r)]));
+/**
+ * The keys stored under these digests (api_keys_key_hash_key), by digest. On a pg pool with a named
+ * statement: it runs on every authenticated request, and the ORM's raw path inlines and re-plans it.
+ */
+export async function findApiKeysByDigest(pool: Pool, digests: string[]): Promise<Map<string, ApiKeyRow>> {
+  const { rows } = await pool.query<StoredKey>({
+    name: 'api_keys_by_digest',
+    text: `select ${COLUMNS} from ${ACTIVE_KEYS} where k.key_hash = any($1::text[])`,
+    values: [digests],
+  });
+  return new Map(rows.map((r) => [r.key_hash, toRow(r)]));
+}
+
+/** Records that a key was used (the authenticator writes it at most once a minute per key). */
+export async function touchApiKey(pool: Pool, id: string, at: Date): Promise<void> {
+  await pool.query({ name: 'api_key_touch', text: 'update api_keys set last_used_at = $2 where id = $1', values: [id, at] });
 }
 
 /** The key with this prefix if it still holds an argon2id hash (stored before digests), else null. */

@@ -7,6 +7,7 @@ import { SENDING_SUSPENDED_SQL } from '../billing/sending-suspension';
 import { SPEND_CAP_REACHED_SQL } from '../billing/spend-cap-store';
 import { VERIFIED_OWNER_SQL } from '../holders/memberships';
 import { statusRank, statusRankSql } from './message-status';
+import type { KeyRow } from '../keyring';
 
 /** The hand-written SQL of messages: bulk outbox writes, send checks, suppression, receipts. */
 
@@ -216,9 +217,19 @@ export interface SendChecks {
   blocked: Map<string, RecipientBlock>;
   /** Why the account may not send at all now: its owner has not verified their email, its sending is suspended for non-payment, or it reached its spend cap. */
   accountRefusal: AccountRefusal | null;
+  /** The account's data key row (DataKeyring.keyFromRow), read by the same statement. */
+  dataKeyRow: KeyRow | undefined;
 }
 
-/** Sender ownership, opt-outs and restrictions for a whole batch in one round trip. */
+/** The data key row as the checks' union carries it (JSON: its bytes base64, its timestamp as text). */
+interface KeyRowJson {
+  wrapped_key: string | null;
+  key_version: number;
+  generation: number;
+  destroyed_at: string | null;
+}
+
+/** Sender ownership, opt-outs, restrictions and the account's data key for a whole batch in one round trip. */
 export async function sendChecks(
   pool: Pool,
   accountId: string,
@@ -228,25 +239,34 @@ export async function sendChecks(
 ): Promise<SendChecks> {
   // One round trip on the send path: the account's gates ride along with the per-recipient checks.
   // A named (prepared) statement: planning this union cost three times what running it does.
-  const { rows } = await pool.query<{ kind: 'sender' | RecipientBlock | AccountRefusal; value: string }>({
+  const { rows } = await pool.query<{
+    kind: 'sender' | RecipientBlock | AccountRefusal | 'data_key';
+    value: string;
+    key_row: KeyRowJson | null;
+  }>({
     name: 'send_checks',
-    text: `select 'sender' as kind, phone_e164 as value from sender_numbers
+    text: `select 'sender' as kind, phone_e164 as value, null::json as key_row from sender_numbers
       where account_id = $1 and phone_e164 = any($2::text[]) and status in ('failover_pending', 'active')
      union all
-     select 'restricted', encode(phone_hash, 'hex') from recipient_restrictions where account_id = $1 and phone_hash = any($3::bytea[])
+     select 'restricted', encode(phone_hash, 'hex'), null from recipient_restrictions where account_id = $1 and phone_hash = any($3::bytea[])
      union all
-     select 'opted_out', encode(phone_hash, 'hex') from opt_outs where account_id = $1 and phone_hash = any($3::bytea[])
+     select 'opted_out', encode(phone_hash, 'hex'), null from opt_outs where account_id = $1 and phone_hash = any($3::bytea[])
      union all
-     select 'unverified_owner', '' where not ${VERIFIED_OWNER_SQL('$1::uuid')}
+     select 'unverified_owner', '', null where not ${VERIFIED_OWNER_SQL('$1::uuid')}
      union all
-     select 'account_suspended', '' where ${SENDING_SUSPENDED_SQL('$1::uuid')}
+     select 'account_suspended', '', null where ${SENDING_SUSPENDED_SQL('$1::uuid')}
      union all
-     select 'spend_cap', '' where ${SPEND_CAP_REACHED_SQL('$1::uuid', '$4::timestamptz')}`,
+     select 'spend_cap', '', null where ${SPEND_CAP_REACHED_SQL('$1::uuid', '$4::timestamptz')}
+     union all
+     select 'data_key', '', json_build_object('wrapped_key', encode(wrapped_key, 'base64'), 'key_version', key_version,
+                                              'generation', generation, 'destroyed_at', destroyed_at)
+       from account_data_keys where account_id = $1`,
     values: [accountId, senders, recipientHashes, now],
   });
-  const checks: SendChecks = { senders: new Set(), blocked: new Map(), accountRefusal: null };
+  const checks: SendChecks = { senders: new Set(), blocked: new Map(), accountRefusal: null, dataKeyRow: undefined };
   for (const row of rows) {
     if (row.kind === 'sender') checks.senders.add(row.value);
+    else if (row.kind === 'data_key') checks.dataKeyRow = keyRowFromJson(row.key_row!);
     else if (row.kind === 'opted_out' || row.kind === 'restricted') {
       if (row.kind === 'opted_out' || !checks.blocked.has(row.value)) checks.blocked.set(row.value, row.kind);
     } else if (checks.accountRefusal === null || REFUSAL_ORDER.indexOf(row.kind) < REFUSAL_ORDER.indexOf(checks.accountRefusal)) {
@@ -255,6 +275,13 @@ export async function sendChecks(
   }
   return checks;
 }
+
+const keyRowFromJson = (r: KeyRowJson): KeyRow => ({
+  wrapped_key: r.wrapped_key === null ? null : Buffer.from(r.wrapped_key, 'base64'),
+  key_version: r.key_version,
+  generation: r.generation,
+  destroyed_at: r.destroyed_at === null ? null : new Date(r.destroyed_at),
+});
 
 /**
  * Suppresses the account's still-queued outbound messages to a number (not keyword replies: the STOP

@@ -145,16 +145,14 @@ export class MessagesService {
         accounts.map(async (accountId): Promise<[string, AccountState]> => {
           const mine = writes.filter((w) => w.accountId === accountId).flatMap((w) => w.candidates);
           try {
-            const [checks, dataKey] = await Promise.all([
-              sendChecks(
-                this.deps.pgPool,
-                accountId,
-                [...new Set(mine.map((c) => c.from))],
-                mine.map((c) => c.hash),
-                now,
-              ),
-              this.deps.keyring.keyFor(this.deps.orm.em.fork(), accountId),
-            ]);
+            const checks = await sendChecks(
+              this.deps.pgPool,
+              accountId,
+              [...new Set(mine.map((c) => c.from))],
+              mine.map((c) => c.hash),
+              now,
+            );
+            const dataKey = this.deps.keyring.keyFromRow(accountId, checks.dataKeyRow);
             if (checks.accountRefusal === 'unverified_owner') return [accountId, { refused: unverifiedHolderError('sending messages') }];
             if (checks.accountRefusal === 'account_suspended') return [accountId, { refused: accountSuspendedError() }];
             if (checks.accountRefusal === 'spend_cap') return [accountId, { refused: spendCapError() }];
