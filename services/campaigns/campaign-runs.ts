@@ -41,11 +41,16 @@ export class CampaignRuns {
   async launch(em: EntityManager, actor: AccountActor, id: string) {
     const now = new Date();
     let scheduled = false;
+    // The estimate reads the whole audience (tens of seconds at a million recipients), so it is made
+    // before the launch's transaction, which then holds the campaign's row lock and an ORM connection
+    // only for its checks and writes. A draft edited meanwhile is estimated again inside it.
+    const before = em.fork();
+    const draft = await this.drafts.owned(before, actor, id);
+    await this.requireLaunchable(before, actor, draft);
+    const early = await this.drafts.estimate(draft, await this.deps.keyring.keyFor(before, actor.accountId));
     const launched = await em.transactional(async (tem) => {
       const campaign = await this.drafts.owned(tem, actor, id, { lock: true });
-      requireDraft(campaign, 'launched');
-      await requireVerifiedHolder(tem, actor.accountId, 'launching a campaign');
-      await requireSendingNotSuspended(tem, actor.accountId);
+      await this.requireLaunchable(tem, actor, campaign);
       // Still true now? The sender may have been removed and lists deleted since the draft was written.
       const dataKey = await this.deps.keyring.keyFor(tem, actor.accountId);
       requireTemplate(openTemplate(dataKey, campaign.id, campaign.template));
@@ -61,9 +66,10 @@ export class CampaignRuns {
       campaign.updatedAt = now;
       await tem.flush();
       await auditByKey(tem, actor, 'campaign.launched', { type: 'campaign', id }, { ratePerSecond: campaign.ratePerSecond });
-      // Before the commit: nothing of the campaign is sent yet, a failure leaves it a draft, and the row
-      // is 'running' without its workflow only for the moment of the start (the lost-starts sweep's window).
-      return { estimate: await this.drafts.estimate(campaign, dataKey) };
+      // Nothing of the campaign is sent before the commit, and the row is 'running' without its workflow
+      // only for the moment of the start (the lost-starts sweep's window).
+      const unchanged = campaign.updatedAt.getTime() === draft.updatedAt.getTime();
+      return { estimate: unchanged ? early : await this.drafts.estimate(campaign, dataKey) };
     });
     try {
       // Started after the commit: the workflow's first read must see the launched row.
@@ -79,6 +85,13 @@ export class CampaignRuns {
     }
     this.deps.analytics.captureForAccount(actor.accountId, 'campaign_launched', { scheduled });
     return { ...(await this.get(em.fork(), actor, id)), estimate: launched.estimate };
+  }
+
+  /** The refusals a launch gives before any work: not a draft, an unverified owner, suspended sending. */
+  private async requireLaunchable(em: EntityManager, actor: AccountActor, campaign: Campaign): Promise<void> {
+    requireDraft(campaign, 'launched');
+    await requireVerifiedHolder(em, actor.accountId, 'launching a campaign');
+    await requireSendingNotSuspended(em, actor.accountId);
   }
 
   async steer(em: EntityManager, actor: AccountActor, id: string, action: Action) {
