@@ -119,6 +119,54 @@ describe('campaign estimate and message prices', () => {
     },
   );
 
+  it('launch estimates the audience before it locks the campaign: while the estimate waits, the campaign row is free', async () => {
+    const { acct, from } = await accountWithSender('Estimated unlocked');
+    const audience = await insertAudience(stack.h.deps, acct.accountId, [freshPhone()], { city: 'Lyon', timezone: zoneAtLocalHour(14) });
+    const draft = await api()
+      .post('/v1/campaigns')
+      .set(acct.auth)
+      .send({
+        name: 'Unlocked',
+        template: 'Hello from {{attributes.city}}!',
+        from,
+        ratePerSecond: 10,
+        audience: { listIds: [audience.listId] },
+      });
+    expect(draft.status, JSON.stringify(draft.body)).toBe(201);
+    const id = draft.body.id as string;
+    // The estimate's first statement waits behind this lock; nothing else of the launch reads the table.
+    const blocker = await stack.h.deps.pgPool.connect();
+    let launching: Promise<request.Response> | undefined;
+    try {
+      await blocker.query('begin');
+      await blocker.query('lock table list_memberships in access exclusive mode');
+      launching = api()
+        .post(`/v1/campaigns/${id}/launch`)
+        .set(acct.auth)
+        .then((res) => res);
+      const waiting = await waitFor(
+        () =>
+          sql<{ n: number }>(
+            `select count(*)::int as n from pg_stat_activity
+              where wait_event_type = 'Lock' and query like '%select distinct contact_id from list_memberships%'`,
+          ),
+        (rows) => rows[0]!.n > 0,
+        20_000,
+        20,
+      );
+      expect(waiting).toEqual([{ n: 1 }]);
+      // A launch estimating inside its transaction would hold the row (for update) here: nowait would fail.
+      expect(await sql(`select id from campaigns where id = $1 for update nowait`, [id])).toEqual([{ id }]);
+    } finally {
+      await blocker.query('rollback');
+      blocker.release();
+    }
+    const launched = await launching;
+    expect(launched.status, JSON.stringify(launched.body)).toBe(200);
+    expect(launched.body).toMatchObject({ status: 'running', estimate: { recipients: 1, messages: 1, segments: 1 } });
+    expect(await stack.h.temporal.workflow.getHandle(campaignWorkflowId(id)).result()).toMatchObject({ state: 'completed', queued: 1 });
+  });
+
   it('a message has no price until a carrier accepts it, then its segments at the price in effect then', { timeout: 60_000 }, async () => {
     const { acct, from } = await accountWithSender('Priced');
     const queued = await api()
