@@ -154,7 +154,8 @@ describe('campaign estimate and message prices', () => {
         20_000,
         20,
       );
-      expect(waiting).toEqual([{ n: 1 }]);
+      // Another file's estimate may be held too (the database is shared): at least this launch's is.
+      expect(waiting[0]!.n).toBeGreaterThanOrEqual(1);
       // A launch estimating inside its transaction would hold the row (for update) here: nowait would fail.
       expect(await sql(`select id from campaigns where id = $1 for update nowait`, [id])).toEqual([{ id }]);
     } finally {
