@@ -43,7 +43,8 @@ export class CampaignRuns {
     let scheduled = false;
     // The estimate reads the whole audience (tens of seconds at a million recipients), so it is made
     // before the launch's transaction, which then holds the campaign's row lock and an ORM connection
-    // only for its checks and writes. A draft edited meanwhile is estimated again inside it.
+    // only for its checks and writes. A draft edited meanwhile is estimated again inside it. Read in a
+    // fork of its own: the transaction's fork copies `em`'s identity map, and the locked read must be fresh.
     const before = em.fork();
     const draft = await this.drafts.owned(before, actor, id);
     await this.requireLaunchable(before, actor, draft);

@@ -101,7 +101,7 @@ const OUTBOX_WRITE_CONCURRENCY = 2;
 export class MessagesService {
   private readonly outbox: Coalescer<OutboxWrite, QueueResult[]>;
 
-  constructor(private readonly deps: Pick<ServiceDeps, 'keyring' | 'keys' | 'orm' | 'pgPool'>) {
+  constructor(private readonly deps: Pick<ServiceDeps, 'keyring' | 'keys' | 'pgPool'>) {
     this.outbox = new Coalescer((writes) => this.write(writes), {
       concurrency: OUTBOX_WRITE_CONCURRENCY,
       maxWeight: POOLED_INSERT_MAX_ROWS,
